@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from payments import ops_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("nicepay/", include("payments.nicepay.urls")),
+    path("", include("payments.hosted.urls")),
+]
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("providers.sandbox.urls")))
+
+handler400 = "payments.ops_views.error_400"
+handler403 = "payments.ops_views.error_403"
+handler404 = "payments.ops_views.error_404"
+handler500 = "payments.ops_views.error_500"

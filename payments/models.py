@@ -1,0 +1,273 @@
+"""The gateway's data. Money is whole rupiah in integers. Money rows are never deleted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from . import secrets as key_store
+from .status import CHOICES as STATUS_CHOICES
+from .status import OPEN, Status
+
+
+class Merchant(models.Model):
+    imid = models.CharField("iMid", max_length=10, unique=True)
+    name = models.CharField(max_length=100)
+    merchant_key_encrypted = models.TextField(editable=False)
+    default_notification_url = models.URLField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.imid} {self.name}"
+
+    @property
+    def merchant_key(self) -> str:
+        return key_store.decrypt(self.merchant_key_encrypted)
+
+    def set_merchant_key(self, plain: str) -> None:
+        self.merchant_key_encrypted = key_store.encrypt(plain)
+
+
+class MerchantMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        DEVELOPER = "developer"
+        VIEWER = "viewer"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Transaction(models.Model):
+    txid = models.CharField("tXid", max_length=30, unique=True)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions")
+    reference_no = models.CharField("referenceNo", max_length=40)
+    pay_method = models.CharField(max_length=2)
+    mitra_cd = models.CharField(max_length=4)
+    currency = models.CharField(max_length=3, default="IDR")
+    amount = models.PositiveBigIntegerField()
+    cancelled_amount = models.PositiveBigIntegerField(default=0)
+    vat = models.PositiveBigIntegerField(default=0)
+    fee = models.PositiveBigIntegerField(default=0)
+    notax_amount = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=1, choices=STATUS_CHOICES, default=Status.INIT)
+    goods_name = models.CharField(max_length=100)
+    description = models.CharField(max_length=100, blank=True)
+    billing_name = models.CharField(max_length=100)
+    billing_phone = models.CharField(max_length=15)
+    billing_email = models.CharField(max_length=40)
+    billing_address = models.CharField(max_length=100, blank=True)
+    billing_city = models.CharField(max_length=50, blank=True)
+    billing_state = models.CharField(max_length=50, blank=True)
+    billing_post_code = models.CharField(max_length=10, blank=True)
+    billing_country = models.CharField(max_length=10, blank=True)
+    delivery_name = models.CharField(max_length=100, blank=True)
+    delivery_phone = models.CharField(max_length=15, blank=True)
+    delivery_address = models.CharField(max_length=100, blank=True)
+    delivery_city = models.CharField(max_length=50, blank=True)
+    delivery_state = models.CharField(max_length=50, blank=True)
+    delivery_post_code = models.CharField(max_length=10, blank=True)
+    delivery_country = models.CharField(max_length=10, blank=True)
+    cart_data = models.JSONField(default=dict)
+    sellers = models.JSONField(null=True, blank=True)
+    instalment_type = models.CharField(max_length=2, blank=True)
+    instalment_months = models.CharField(max_length=2, blank=True)
+    user_ip = models.CharField(max_length=15, blank=True)
+    db_process_url = models.CharField(max_length=255)
+    callback_url = models.CharField(max_length=255, blank=True)
+    expires_at = models.DateTimeField()
+    partner_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    partner_data = models.JSONField(default=dict, blank=True)  # e.g. the next action, Akulaku order
+    request_fingerprint = models.CharField(max_length=64)  # identical replay detection
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    payment_started_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # Polling: when to ask the partner next, and how many times we have asked.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.CharField(max_length=255, blank=True)
+    receipt_confirmed_at = models.DateTimeField(null=True, blank=True)  # Akulaku
+    receipt_response = models.JSONField(null=True, blank=True)
+    notification_seq = models.PositiveIntegerField(default=0)  # last sequence number handed out
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference_no"], name="txn_merchant_reference_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="txn_merchant_recent_idx"),
+            models.Index(fields=["next_poll_at"], name="txn_poll_due_idx", condition=Q(status__in=sorted(OPEN))),
+            models.Index(fields=["expires_at"], name="txn_expiry_due_idx", condition=Q(status__in=sorted(OPEN))),
+            models.Index(fields=["needs_review"], name="txn_review_idx", condition=Q(needs_review=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.txid
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def remaining_amount(self) -> int:
+        return self.amount - self.cancelled_amount
+
+
+class TransactionEvent(models.Model):
+    """Append-only timeline. (transaction, idempotency_key) is unique: a repeat is a no-op."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered"
+        PAYMENT_STARTED = "payment_started"
+        STATUS_CHANGED = "status_changed"
+        STATUS_CORRECTED = "status_corrected"
+        REJECTED = "rejected"  # an illegal or mismatching move, flagged for review
+        CANCEL = "cancel"
+        RECEIPT = "receipt"
+        REVIEW_RESOLVED = "review_resolved"
+        NOTE = "note"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=1, blank=True)
+    to_status = models.CharField(max_length=1, blank=True)
+    source = models.CharField(max_length=30)  # partner_callback, poll, sync, merchant, expiry, ops...
+    idempotency_key = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "idempotency_key"], name="event_idempotency_uniq"),
+        ]
+
+
+class Cancellation(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
+    cancel_txid = models.CharField(max_length=30, unique=True)
+    cancel_type = models.CharField(max_length=1)  # 1 full, 2 partial
+    amount = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=200)
+    partner_ref = models.CharField(max_length=100, blank=True)
+    result_code = models.CharField(max_length=4, blank=True)
+    result_message = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"),
+        ]
+
+
+class PartnerCallback(models.Model):
+    """A raw inbound partner notification, stored before it is parsed."""
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received"
+        APPLIED = "applied"
+        DUPLICATE = "duplicate"
+        REJECTED = "rejected"
+        ERROR = "error"
+
+    mitra_cd = models.CharField(max_length=4)
+    path = models.CharField(max_length=255)
+    headers = models.JSONField(default=dict)
+    body = models.TextField()
+    remote_addr = models.CharField(max_length=45, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="partner_callbacks")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RECEIVED)
+    detail = models.CharField(max_length=255, blank=True)
+
+
+class Notification(models.Model):
+    """Outbox row: one merchant notification per status change, written with the change."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"  # last attempt failed, another is scheduled
+        DEAD = "dead"  # the retry schedule is exhausted
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="notifications")
+    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="notifications")
+    event = models.ForeignKey(TransactionEvent, null=True, blank=True, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=20, default="payment")  # payment | link | test
+    sequence = models.PositiveIntegerField(default=0)
+    url = models.CharField(max_length=255)
+    payload = models.JSONField()  # the form fields
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a worker holds it until then
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="notif_due_idx",
+                         condition=Q(state__in=["pending", "failed"])),
+            models.Index(fields=["merchant", "-created_at"], name="notif_merchant_idx"),
+        ]
+
+
+class NotificationAttempt(models.Model):
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class AccountLink(models.Model):
+    """AstraPay account linking (a mandate the merchant pays against)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        LINKED = "linked"
+        REVOKED = "revoked"
+        FAILED = "failed"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="account_links")
+    mitra_cd = models.CharField(max_length=4, default="ASTR")
+    reference_no = models.CharField(max_length=40)
+    mandate_id = models.CharField(max_length=40, unique=True)
+    billing_name = models.CharField(max_length=100)
+    billing_phone = models.CharField(max_length=15)
+    billing_email = models.CharField(max_length=40)
+    db_process_url = models.CharField(max_length=255)
+    callback_url = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    partner_ref = models.CharField(max_length=100, blank=True)
+    token_encrypted = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    linked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference_no"], name="link_merchant_reference_uniq"),
+        ]

@@ -1,0 +1,17 @@
+"""NICEPAY V2 paths, under /nicepay/ exactly as NICEPAY serves them."""
+
+from django.urls import path
+
+from . import linking_views, receipt_views, views
+
+app_name = "nicepay"
+urlpatterns = [
+    path("direct/v2/registration", views.registration, name="registration"),
+    path("direct/v2/payment", views.payment, name="payment"),
+    path("direct/v2/inquiry", views.inquiry, name="inquiry"),
+    path("direct/v2/cancel", views.cancel, name="cancel"),
+    path("api/direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku"),
+    path("direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku-legacy"),
+    path("api/linkEnable.do", linking_views.link_enable, name="link-enable"),
+    path("api/linkInitiate.do", linking_views.link_initiate, name="link-initiate"),
+]

@@ -1,0 +1,61 @@
+"""Health check and error handlers: JSON for machine paths, a finished page for people."""
+
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+
+MACHINE_PREFIXES = ("/nicepay/", "/api/", "/partners/", "/sandbox/simulate", "/healthz")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        checks["database"] = "up"
+    except Exception as exc:  # noqa: BLE001 - report, never raise
+        checks["database"] = f"down: {type(exc).__name__}"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        checks["redis"] = "up"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"down: {type(exc).__name__}"
+    workers: list[str] = []
+    if checks["redis"] == "up":
+        try:
+            from payloan_site.celery import app
+
+            workers = sorted(name for reply in app.control.ping(timeout=1.0) for name in reply)
+        except Exception:  # noqa: BLE001
+            workers = []
+    checks["celery_workers"] = f"up ({len(workers)})" if workers else "down"
+    ok = all(v.startswith("up") for v in checks.values())
+    return JsonResponse({"status": "ok" if ok else "degraded", **checks, "workers": workers},
+                        status=200 if ok else 503)
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str):
+    if request.path.startswith(MACHINE_PREFIXES):
+        code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
+        return JsonResponse({"resultCd": code, "resultMsg": message}, status=status)
+    return render(request, "error.html", {"title": title, "message": message, "status": status}, status=status)
+
+
+def error_400(request, exception=None):
+    return _error(request, 400, "Bad request", "The request could not be understood.")
+
+
+def error_403(request, exception=None):
+    return _error(request, 403, "Not allowed", "You are not allowed to do this.")
+
+
+def error_404(request, exception=None):
+    return _error(request, 404, "Not found", "The page or transaction was not found.")
+
+
+def error_500(request):
+    return _error(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")

@@ -1,0 +1,90 @@
+"""The PartnerAdapter contract. Adapters translate and do HTTP; they hold no ORM code."""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar, Mapping
+
+from .errors import NotSupported
+from .http import HttpClient
+from .types import (
+    CallbackEvent,
+    CancelRequest,
+    CancelResult,
+    LinkRequest,
+    LinkResult,
+    LinkToken,
+    NextAction,
+    OrderInfo,
+    PartnerConfig,
+    PartnerKind,
+    PaymentRequest,
+    RegisterResult,
+    StatusResult,
+)
+
+
+class PartnerAdapter(abc.ABC):
+    mitra_cd: ClassVar[str]
+    kind: ClassVar[PartnerKind]
+    slug: ClassVar[str]  # package name, also the sandbox path: /sandbox/<slug>/
+    env_prefix: ClassVar[str]  # <PREFIX>_BASE_URL and <PREFIX>_<CREDENTIAL> settings
+    # Credentials with the built-in sandbox's values; each overridable from the environment.
+    default_credentials: ClassVar[Mapping[str, str]] = {}
+    # Business rules the gateway checks before calling the partner.
+    min_amount: ClassVar[int] = 1
+    max_amount: ClassVar[int] = 999_999_999_999
+    default_expiry_seconds: ClassVar[int] = 24 * 3600
+    allowed_tenors: ClassVar[tuple[str, ...]] = ()  # instmntMon values; () = not a payloan
+    registers_at_partner: ClassVar[bool] = False  # Akulaku creates its order at registration
+    supports_partial_cancel: ClassVar[bool] = True
+
+    def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
+        self.config = config
+        self.http = http
+
+    def cred(self, name: str) -> str:
+        return self.config.credentials[name]
+
+    def url(self, path: str) -> str:
+        return f"{self.config.base_url}{path}"
+
+    # --- payment lifecycle ---------------------------------------------------------------
+    def register(self, order: OrderInfo) -> RegisterResult:
+        raise NotSupported("this partner creates no order at registration")
+
+    @abc.abstractmethod
+    def start_payment(self, req: PaymentRequest) -> NextAction: ...
+
+    @abc.abstractmethod
+    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult: ...
+
+    @abc.abstractmethod
+    def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:
+        """Verify and normalise a partner notification. Pure: no I/O.
+        Raises InvalidSignature / InvalidPayload."""
+
+    def confirm_callback(self, event: CallbackEvent) -> StatusResult:
+        """Ask the partner to confirm a notification (Kredivo, Indodana)."""
+        raise NotSupported("this partner's notifications need no confirmation")
+
+    def check_cancel(self, req: CancelRequest, *, now) -> None:  # noqa: ANN001
+        """Raise CancelNotAllowed when the partner's rules refuse this cancel. Pure, no I/O."""
+        if not req.is_full and not self.supports_partial_cancel:
+            raise CancelNotAllowed("partial cancel is not supported by this partner")
+
+    @abc.abstractmethod
+    def cancel(self, req: CancelRequest) -> CancelResult: ...
+
+    def confirm_receipt(self, *, txid: str, partner_ref: str) -> StatusResult:
+        raise NotSupported("receipt confirmation is Akulaku only")
+
+    # --- account linking (AstraPay) --------------------------------------------------------
+    def link_start(self, req: LinkRequest) -> LinkResult:
+        raise NotSupported("account linking is not offered by this partner")
+
+    def link_finish(self, *, auth_code: str) -> LinkToken:
+        raise NotSupported("account linking is not offered by this partner")
+
+    def link_revoke(self, *, token: str) -> None:
+        raise NotSupported("account linking is not offered by this partner")

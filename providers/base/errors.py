@@ -1,0 +1,39 @@
+"""Partner errors. The gateway maps each one to a NICEPAY resultCd in one place."""
+
+
+class PartnerError(Exception):
+    """Base class. `code`/`message` are the partner's own, safe to log (never secrets)."""
+
+    def __init__(self, message: str = "", *, code: str = "", raw: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.raw = raw
+
+
+class PartnerUnavailable(PartnerError):
+    """Timeout, connection error or 5xx: ambiguous, retryable. Never fails a payment."""
+
+
+class PartnerDeclined(PartnerError):
+    """A business refusal (insufficient funds, invalid account, order refused...)."""
+
+
+class InvalidSignature(PartnerError):
+    """An inbound notification whose signature or credentials do not verify."""
+
+
+class InvalidPayload(PartnerError):
+    """An inbound notification that cannot be parsed or has unknown values."""
+
+
+class NotSupported(PartnerError):
+    """The partner does not offer this operation."""
+
+
+class CancelNotAllowed(PartnerError):
+    """The partner's rules forbid this cancel (window, partial, blackout hour...)."""
+
+
+class UnknownStatus(InvalidPayload):
+    """A partner status value missing from the adapter's STATUS_MAP: we never guess."""

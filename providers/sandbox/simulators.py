@@ -1,0 +1,10 @@
+"""Every simulated partner, imported once so each registers itself."""
+
+from importlib import import_module
+
+PACKAGES: tuple[str, ...] = ()
+
+
+def load() -> None:
+    for name in PACKAGES:
+        import_module(f"providers.sandbox.{name}.simulator")

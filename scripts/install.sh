@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing: the Python venv always; with "test", also PostgreSQL and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+if [ "${1:-}" = "test" ]; then
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+  # Debian starts its own services on install; ours run on their own ports.
+  (service redis-server stop || true) >/dev/null 2>&1
+  (service postgresql stop || true) >/dev/null 2>&1
+fi
+if [ ! -x .venv/bin/python ] || [ requirements.txt -nt .venv/.installed ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  touch .venv/.installed
+fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make run: install, migrate SQLite, load the demo, start web + worker + beat + Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+mkdir -p var
+export PORT=${PORT:-8000}
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py load_demo
+cat <<MSG
+
+  Payloan is starting at http://127.0.0.1:$PORT
+    demo store      http://127.0.0.1:$PORT/sandbox/shop/
+    dashboard       http://127.0.0.1:$PORT/dashboard/   demo@payloan.test / demo-password
+    admin           http://127.0.0.1:$PORT/admin/       admin / admin-password
+    API docs        http://127.0.0.1:$PORT/api/docs/
+    sandbox         http://127.0.0.1:$PORT/sandbox/
+    health          http://127.0.0.1:$PORT/healthz
+  Ctrl-C stops everything.
+
+MSG
+exec .venv/bin/honcho start -f Procfile

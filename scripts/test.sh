@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make test: install, start PostgreSQL + Redis, run the whole suite, stop what we started.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh test || exit 1
+export TEST_PG_PORT=${TEST_PG_PORT:-54329} TEST_REDIS_PORT=${TEST_REDIS_PORT:-63799}
+started=0
+if ! scripts/services.sh status | grep -q "pg up" || ! scripts/services.sh status | grep -q "redis up"; then
+  started=1
+fi
+scripts/services.sh start || exit 1
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$TEST_PG_PORT/payloan}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$TEST_REDIS_PORT/0}
+export SANDBOX=true
+.venv/bin/python -m pytest "$@"
+rc=$?
+[ "$started" = 1 ] && [ -z "${KEEP_SERVICES:-}" ] && scripts/services.sh stop
+exit $rc

@@ -1,0 +1,119 @@
+"""Shared fixtures. Integration tests get the real stack (`stack`), browser tests a Chromium page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support.receiver import start_receiver
+from tests.support.stack import Stack, database_url, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def merchant(db):
+    from tests.factories import MerchantFactory
+
+    return MerchantFactory()
+
+
+@pytest.fixture
+def demo_merchant(db):
+    from tests.factories import demo_merchant
+
+    return demo_merchant()
+
+
+@pytest.fixture(scope="session")
+def receiver():
+    rec = start_receiver()
+    yield rec
+    rec.close()
+
+
+@pytest.fixture(scope="session")
+def _stack_session(django_db_setup, django_db_blocker, receiver):
+    from django.conf import settings
+    from django.db import connection
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    logs = Path(tempfile.mkdtemp(prefix="payloan-stack-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "CONN_MAX_AGE": "0",
+        "PUBLIC_BASE_URL": base_url,
+        "PORT": str(port),
+        "SANDBOX": "true",
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    stack = Stack(env=env, base_url=base_url, logs=logs)
+    from payloan_site.celery import app
+
+    app.control.purge()
+    stack.start_web()
+    stack.start_worker()
+    yield stack
+    stack.stop_all()
+
+
+@pytest.fixture
+def stack(_stack_session, transactional_db, receiver, settings):
+    """The running stack; the test's DB writes are visible to it (transactional_db)."""
+    receiver.reset()
+    settings.PUBLIC_BASE_URL = _stack_session.base_url
+    settings.SANDBOX_GATEWAY_BASE_URL = _stack_session.base_url
+    from providers.registry import get_adapter
+
+    get_adapter.cache_clear()
+    yield _stack_session
+    get_adapter.cache_clear()
+
+
+@pytest.fixture
+def sandbox_server(live_server, settings):
+    """An in-process server with the sandbox, for adapter tests that need a partner to talk to."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SANDBOX_GATEWAY_BASE_URL = live_server.url
+    from providers.registry import get_adapter
+
+    get_adapter.cache_clear()
+    yield live_server
+    get_adapter.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that fails the test on any console error or failed asset request."""
+    context = browser.new_context(viewport={"width": 420, "height": 900})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}")
+          if r.resource_type in {"stylesheet", "script", "image", "font"} else None)
+    pg.set_default_timeout(15000)
+    pg.problems = problems
+    yield pg
+    context.close()
+    assert not problems, problems
