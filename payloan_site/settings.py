@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "payments",
 ]
+# (the sandbox app serves its own static files from providers/sandbox/static)
 if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from payments.nicepay import linking_views
+
 from . import partner_views, views
 
 app_name = "hosted"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("pay/<str:txid>/cancel", views.payment_cancelled, name="cancelled"),
     path("pay/<str:txid>/wait", views.payment_wait, name="wait"),
     path("pay/<str:txid>/status", views.payment_status, name="status"),
+    # AstraPay account binding: the browser back from the partner.
+    path("link/<str:mandate_id>/finish", linking_views.link_finish, name="link-finish"),
 ]

@@ -12,3 +12,7 @@ def link_enable(request):
 @csrf_exempt
 def link_initiate(request):
     return JsonResponse({"resultCd": "9502", "resultMsg": "Transaction not allowed"}, status=400)
+
+
+def link_finish(request, mandate_id):
+    return JsonResponse({"resultCd": "9502", "resultMsg": "Transaction not allowed"}, status=400)

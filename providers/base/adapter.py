@@ -56,6 +56,13 @@ class PartnerAdapter(abc.ABC):
     @abc.abstractmethod
     def start_payment(self, req: PaymentRequest) -> NextAction: ...
 
+    def complete_push(self, req: PaymentRequest) -> StatusResult:
+        """For PushToApp partners (OVO): the blocking partner call, run by a Celery task after
+        start_payment answered PushToApp without I/O. Settles the push: on a timeout it sends the
+        reversal the partner requires and answers EXPIRED or FAILED. Raises PartnerUnavailable only
+        when the outcome is unknown (polling settles it)."""
+        raise NotSupported("this partner does not push to an app")
+
     @abc.abstractmethod
     def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult: ...
 

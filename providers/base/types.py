@@ -129,7 +129,6 @@ class PushToApp:
     phone: str
     expires_at: datetime
     partner_ref: str = ""
-    settled: StatusResult | None = None  # a synchronous partner may answer at once
 
 
 NextAction = Redirect | Deeplink | PushToApp
