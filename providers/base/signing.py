@@ -4,6 +4,7 @@ matters) by nobody else: the sandbox keeps its own copy so it stays a separate w
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -60,3 +61,26 @@ def rsa_verify_b64(public_key_pem: str, data: bytes, signature_b64: str) -> bool
     except Exception:  # noqa: BLE001 - any failure is "does not verify"
         return False
     return True
+
+
+# --- SNAP symmetric flavour (AstraPay; OVO SNAP and ShopeePay-ID sign the same way) -------------
+
+
+def snap_timestamp_wib(now: datetime.datetime | None = None) -> str:
+    """X-TIMESTAMP as SNAP wants it: yyyy-MM-ddTHH:mm:ss+07:00 (WIB)."""
+    wib = datetime.timezone(datetime.timedelta(hours=7))
+    now = (now or datetime.datetime.now(datetime.UTC)).astimezone(wib)
+    return now.strftime("%Y-%m-%dT%H:%M:%S+07:00")
+
+
+def snap_access_token_string(client_id: str, timestamp: str) -> bytes:
+    """String an access-token request (B2B and B2B2C) signs with the merchant RSA key."""
+    return f"{client_id}|{timestamp}".encode()
+
+
+def snap_hmac512_signature(
+    client_secret: str, method: str, path: str, access_token: str, body: bytes, timestamp: str
+) -> str:
+    """Symmetric service signature: b64(HMAC-SHA512(secret, METHOD:path:token:sha256hex(body):ts)).
+    `body` must be the exact minified bytes sent on the wire."""
+    return hmac_sha512_b64(client_secret, snap_string_to_sign(method, path, body, timestamp, access_token))
