@@ -84,3 +84,50 @@ def snap_hmac512_signature(
     """Symmetric service signature: b64(HMAC-SHA512(secret, METHOD:path:token:sha256hex(body):ts)).
     `body` must be the exact minified bytes sent on the wire."""
     return hmac_sha512_b64(client_secret, snap_string_to_sign(method, path, body, timestamp, access_token))
+
+
+# --- SNAP asymmetric flavour (DANA signs every call this way; no access token) ---------------
+
+
+def snap_rsa_signature(private_key_pem: str, method: str, path: str, body: bytes, timestamp: str) -> str:
+    """b64(SHA256withRSA(private key, METHOD:path:sha256hex(body):ts)). `body` = exact bytes sent."""
+    return rsa_sign_b64(private_key_pem, snap_string_to_sign(method, path, body, timestamp, None))
+
+
+def snap_rsa_verify(
+    public_key_pem: str, method: str, path: str, body: bytes, timestamp: str, signature_b64: str
+) -> bool:
+    """Verify an asymmetric SNAP signature (e.g. DANA's finish notification) over the raw body."""
+    if not signature_b64 or not timestamp:
+        return False
+    data = snap_string_to_sign(method, path, body, timestamp, None)
+    return rsa_verify_b64(public_key_pem, data, signature_b64)
+
+
+def snap_headers(
+    *,
+    partner_id: str,
+    external_id: str,
+    timestamp: str,
+    signature: str,
+    channel_id: str = "",
+    origin: str = "",
+    access_token: str = "",
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The transactional SNAP header set; optional ones are left out when empty."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-TIMESTAMP": timestamp,
+        "X-SIGNATURE": signature,
+        "X-PARTNER-ID": partner_id,
+        "X-EXTERNAL-ID": external_id,
+    }
+    if channel_id:
+        headers["CHANNEL-ID"] = channel_id
+    if origin:
+        headers["ORIGIN"] = origin
+    if access_token:
+        headers["Authorization"] = f"Bearer {access_token}"
+    headers.update(extra or {})
+    return headers
