@@ -16,6 +16,7 @@ from .base.types import PartnerConfig
 
 ADAPTERS: dict[str, str] = {
     "ESHP": "providers.shopeepay.adapter.ShopeePayAdapter",
+    "LINK": "providers.linkaja.adapter.LinkAjaAdapter",
 }
 
 

@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-PACKAGES: tuple[str, ...] = ()
+PACKAGES: tuple[str, ...] = ("linkaja",)
 
 
 def load() -> None:

@@ -1,0 +1,1 @@
+"""LinkAja Web Checkout (WCO): payment token, hosted PIN page, status check, reversal."""

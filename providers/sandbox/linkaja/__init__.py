@@ -1,0 +1,1 @@
+"""Simulated LinkAja Web Checkout: token API, hosted PIN page, status check and reversal."""

@@ -1,0 +1,54 @@
+"""LinkAja cancel rules (nicepay-v2.md §5.3): full void within 30 days, otherwise manual refund."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from providers.base.errors import CancelNotAllowed, InvalidPayload
+from providers.base.http import HttpClient
+from providers.base.types import CancelRequest, PartnerConfig
+from providers.linkaja.adapter import LinkAjaAdapter
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def adapter() -> LinkAjaAdapter:
+    cfg = PartnerConfig("LINK", "http://partner.invalid", dict(LinkAjaAdapter.default_credentials))
+    return LinkAjaAdapter(config=cfg, http=HttpClient())
+
+
+def req(amount=10_000, total=10_000, done=0, paid_at=NOW - timedelta(days=1)) -> CancelRequest:
+    return CancelRequest("T" * 30, "LA1", amount, total, done, paid_at, "c1")
+
+
+def test_full_within_30_days_is_allowed():
+    adapter().check_cancel(req(paid_at=NOW - timedelta(days=29, hours=23)), now=NOW)
+
+
+def test_full_after_30_days_needs_manual_refund():
+    with pytest.raises(CancelNotAllowed, match="manual refund"):
+        adapter().check_cancel(req(paid_at=NOW - timedelta(days=30, seconds=1)), now=NOW)
+
+
+def test_partial_is_refused():
+    with pytest.raises(CancelNotAllowed, match="manual refund"):
+        adapter().check_cancel(req(amount=5_000), now=NOW)
+
+
+def test_unpaid_cannot_be_cancelled_at_linkaja():
+    with pytest.raises(CancelNotAllowed):
+        adapter().check_cancel(req(paid_at=None), now=NOW)
+
+
+def test_no_server_push():
+    with pytest.raises(InvalidPayload):
+        adapter().parse_callback(headers={}, body=b"{}", path="/partners/LINK/notify")
+
+
+def test_class_attributes():
+    a = LinkAjaAdapter
+    assert (a.mitra_cd, a.slug, a.env_prefix) == ("LINK", "linkaja", "LINKAJA")
+    assert (a.min_amount, a.max_amount, a.default_expiry_seconds) == (10_000, 5_000_000, 300)
+    assert a.supports_partial_cancel is False and a.registers_at_partner is False
