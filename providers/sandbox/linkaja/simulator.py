@@ -290,4 +290,3 @@ class LinkAjaSimulator(Simulator):
             order.save(update_fields=["data", "updated_at"])
         redirect = _finish(order, state)
         return {"state": order.state, "redirect_url": redirect, "notified": []}
-
