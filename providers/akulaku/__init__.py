@@ -1,0 +1,1 @@
+"""Akulaku PayLater ("Open Pay"): order at registration, redirect, signed callback, receipt."""

@@ -1,0 +1,163 @@
+"""Akulaku adapter: flows only (URLs, forms, calls). Payloads and parsing live in transformers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from providers.base.adapter import PartnerAdapter
+from providers.base.errors import CancelNotAllowed, InvalidSignature, PartnerDeclined, PartnerUnavailable
+from providers.base.http import HttpResponse
+from providers.base.signing import equal
+from providers.base.types import (
+    CallbackEvent,
+    CancelRequest,
+    CancelResult,
+    OrderInfo,
+    PartnerKind,
+    PartnerStatus,
+    PaymentRequest,
+    Redirect,
+    RegisterResult,
+    StatusResult,
+)
+
+from . import transformers as t
+
+API = "/api/json/public/openpay"
+ORDER_EXISTS = "openpay.0002"
+
+
+class AkulakuAdapter(PartnerAdapter):
+    mitra_cd: ClassVar[str] = "AKLP"
+    kind: ClassVar[PartnerKind] = PartnerKind.PAYLOAN
+    slug: ClassVar[str] = "akulaku"
+    env_prefix: ClassVar[str] = "AKULAKU"
+    # The built-in sandbox's issued values; AKULAKU_APP_ID / AKULAKU_SECRET_KEY override them.
+    default_credentials: ClassVar[Mapping[str, str]] = {
+        "app_id": "AKLSBX7001",
+        "secret_key": "sbx-akulaku-2f9c41d7e6b84a0c",
+    }
+    min_amount: ClassVar[int] = 300
+    max_amount: ClassVar[int] = 25_000_000
+    default_expiry_seconds: ClassVar[int] = 24 * 3600
+    allowed_tenors: ClassVar[tuple[str, ...]] = ("1", "2", "3", "6", "9", "12")
+    registers_at_partner: ClassVar[bool] = True
+    supports_partial_cancel: ClassVar[bool] = True
+    refund_window: ClassVar[timedelta] = timedelta(days=365)
+
+    @property
+    def app_id(self) -> str:
+        return self.cred("app_id")
+
+    def sign(self, content: str) -> str:
+        return t.sign(self.app_id, self.cred("secret_key"), content)
+
+    def _data(self, resp: HttpResponse) -> dict[str, Any]:
+        try:
+            body = resp.json()
+        except ValueError:
+            # A non-JSON answer is ambiguous (proxy page, truncated body): retry later.
+            raise PartnerUnavailable(f"Akulaku answered HTTP {resp.status} without JSON")
+        return t.envelope_data(body)
+
+    def _ref_call(self, path: str, txid: str) -> dict[str, Any]:
+        """The calls whose only content is refNo: appId, refNo, sign(refNo)."""
+        fields = {"appId": self.app_id, "refNo": txid, "sign": self.sign(txid)}
+        return self._data(self.http.post_form(self.url(f"{API}/{path}"), fields))
+
+    # --- registration and payment -------------------------------------------------------
+    def register(self, order: OrderInfo) -> RegisterResult:
+        form = t.signed_order(order, app_id=self.app_id, secret=self.cred("secret_key"))
+        try:
+            data = self._data(self.http.post_form(self.url(f"{API}/new.do"), form))
+        except PartnerDeclined as exc:
+            if exc.code != ORDER_EXISTS:
+                raise
+            # Our earlier attempt reached Akulaku but its answer was lost: adopt that order.
+            data = self._status_data(order.txid)
+        order_id = str(data.get("orderId") or "")
+        return RegisterResult(
+            partner_ref=order_id or order.txid,
+            data={"orderId": order_id, "refNo": order.txid, "appId": self.app_id},
+        )
+
+    def start_payment(self, req: PaymentRequest) -> Redirect:
+        txid = req.order.txid
+        query = urlencode({"appId": self.app_id, "refNo": txid, "sign": self.sign(txid), "lang": "id"})
+        return Redirect(url=f"{self.url('/v2/openPay.html')}?{query}", partner_ref=req.partner_ref)
+
+    # --- status ---------------------------------------------------------------------------
+    def _status_data(self, txid: str) -> dict[str, Any]:
+        params = {"appId": self.app_id, "refNo": txid, "sign": self.sign(txid)}
+        return self._data(self.http.get(self.url(f"{API}/status.do"), params=params))
+
+    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
+        data = self._status_data(txid)
+        raw = str(data.get("status", ""))
+        total = data.get("totalPrice")
+        return StatusResult(
+            status=t.map_status(raw),
+            raw_status=raw,
+            partner_ref=str(data.get("orderId") or partner_ref),
+            amount=int(total) if str(total or "").isdigit() else None,
+            raw=data,
+        )
+
+    def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:
+        form = t.parse_callback_form(body)
+        if not equal(form["sign"], self.sign(form["refNo"] + form["status"])):
+            raise InvalidSignature("Akulaku callback sign does not verify")
+        status = t.map_status(form["status"])
+        return CallbackEvent(
+            txid=form["refNo"],
+            status=status,
+            raw_status=form["status"],
+            idempotency_key=f"akulaku:{form['refNo']}:{form['status']}",
+            raw={k: v for k, v in form.items() if k != "sign"},
+            reply=(200, "application/json", '{"success":true}'),
+        )
+
+    # --- cancel and receipt ---------------------------------------------------------------
+    def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
+        if req.paid_at is not None and now - req.paid_at > self.refund_window:
+            raise CancelNotAllowed("Akulaku refunds are only possible within 365 days of payment")
+        if not req.is_full:
+            t.whole_lines_for(req.items, req.amount)
+
+    def cancel(self, req: CancelRequest) -> CancelResult:
+        kind = "refund" if req.paid_at else "void"
+        if req.is_full:
+            data = self._ref_call("payment/cancel.do", req.txid)
+            return CancelResult(partner_cancel_ref=req.cancel_id, kind=kind, raw=data)
+        done: list[str] = []
+        for line in t.whole_lines_for(req.items, req.amount):
+            qty = str(line.quantity)
+            fields = {
+                "appId": self.app_id,
+                "refNo": req.txid,
+                "skuId": line.id,
+                "skuQty": qty,
+                "sign": self.sign(req.txid + line.id + qty),
+            }
+            try:
+                self._data(self.http.post_form(self.url(f"{API}/cancel.do"), fields))
+            except PartnerDeclined as exc:
+                if done:  # Akulaku has no batch call: say exactly what went through.
+                    exc.message = f"{exc.message} (items already cancelled: {', '.join(done)})"
+                raise
+            done.append(line.id)
+        return CancelResult(partner_cancel_ref=req.cancel_id, kind=kind, raw={"skuIds": done})
+
+    def confirm_receipt(self, *, txid: str, partner_ref: str) -> StatusResult:
+        data = self._ref_call("order/receipt.do", txid)
+        return StatusResult(
+            status=PartnerStatus.SUCCEEDED,
+            raw_status=t.RECEIPTED,
+            partner_ref=partner_ref,
+            message="receipt confirmed",
+            raw=data,
+        )
+

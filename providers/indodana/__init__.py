@@ -1,0 +1,1 @@
+"""Indodana PayLater: checkout at payment, redirect, Bearer-signed push confirmed by a status check."""
