@@ -17,6 +17,9 @@ from .base.types import PartnerConfig
 ADAPTERS: dict[str, str] = {
     "ESHP": "providers.shopeepay.adapter.ShopeePayAdapter",
     "LINK": "providers.linkaja.adapter.LinkAjaAdapter",
+    "AKLP": "providers.akulaku.adapter.AkulakuAdapter",
+    "KDVI": "providers.kredivo.adapter.KredivoAdapter",
+    "IDNA": "providers.indodana.adapter.IndodanaAdapter",
 }
 
 
