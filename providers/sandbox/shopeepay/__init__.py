@@ -1,0 +1,1 @@
+"""Simulated ShopeePay (regional v3 merchant-host API, hosted pay page, signed notifications)."""
