@@ -1,0 +1,20 @@
+"""The constants of tkinter.messagebox (the client imports RETRY and never shows a dialog)."""
+
+ERROR = "error"
+INFO = "info"
+QUESTION = "question"
+WARNING = "warning"
+
+ABORTRETRYIGNORE = "abortretryignore"
+OK = "ok"
+OKCANCEL = "okcancel"
+RETRYCANCEL = "retrycancel"
+YESNO = "yesno"
+YESNOCANCEL = "yesnocancel"
+
+ABORT = "abort"
+RETRY = "retry"
+IGNORE = "ignore"
+CANCEL = "cancel"
+YES = "yes"
+NO = "no"
