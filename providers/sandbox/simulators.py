@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-PACKAGES: tuple[str, ...] = ("linkaja",)
+PACKAGES: tuple[str, ...] = ("linkaja", "shopeepay")
 
 
 def load() -> None:
