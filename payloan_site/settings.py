@@ -108,16 +108,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+_SWEEP = timedelta(seconds=env.float("SWEEP_INTERVAL", default=5.0))
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": timedelta(seconds=15)},
-    "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": timedelta(seconds=5)},
-    "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": timedelta(seconds=10)},
+    "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": _SWEEP},
+    "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
+    "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
 TIMESTAMP_WINDOW = timedelta(minutes=env.int("TIMESTAMP_WINDOW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
+# Seconds after attempt 1, 2, ... ; then the notification is dead. (1 min ... 24 h)
+NOTIFICATION_RETRY_SCHEDULE = env.list(
+    "NOTIFICATION_RETRY_SCHEDULE", cast=int, default=[60, 300, 900, 3600, 10800, 21600, 43200, 86400]
+)
+# Status polling of payments still open at a partner: seconds after start, then every last value.
+POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 300, 900])
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 

@@ -115,6 +115,16 @@ class Transaction(models.Model):
         return Status(self.status)
 
     @property
+    def cart_data_raw(self) -> str:
+        import json
+
+        return json.dumps(self.cart_data)
+
+    @property
+    def is_payloan(self) -> bool:
+        return self.pay_method == "06"
+
+    @property
     def remaining_amount(self) -> int:
         return self.amount - self.cancelled_amount
 

@@ -6,10 +6,10 @@ from . import linking_views, receipt_views, views
 
 app_name = "nicepay"
 urlpatterns = [
-    path("direct/v2/registration", views.registration, name="registration"),
-    path("direct/v2/payment", views.payment, name="payment"),
-    path("direct/v2/inquiry", views.inquiry, name="inquiry"),
-    path("direct/v2/cancel", views.cancel, name="cancel"),
+    path("direct/v2/registration", views.registration_view, name="registration"),
+    path("direct/v2/payment", views.payment_view, name="payment"),
+    path("direct/v2/inquiry", views.inquiry_view, name="inquiry"),
+    path("direct/v2/cancel", views.cancel_view, name="cancel"),
     path("api/direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku"),
     path("direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku-legacy"),
     path("api/linkEnable.do", linking_views.link_enable, name="link-enable"),

@@ -1,4 +1,10 @@
 from django.urls import path
-from django.http import HttpResponse
 
-urlpatterns = [path("", lambda r: HttpResponse("shop"), name="shop")]
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="shop"),
+    path("checkout", views.checkout, name="shop-checkout"),
+    path("result/<str:reference_no>", views.result, name="shop-result"),
+    path("notify", views.notify, name="shop-notify"),
+]

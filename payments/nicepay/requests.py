@@ -1,0 +1,89 @@
+"""The V2 request field tables (nicepay-v2.md §2-§5) and their conversion to service inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payments.services.registration import RegistrationData, fingerprint
+
+from .wire import Field, amount, parse_valid_until, text
+
+REGISTRATION_FIELDS = [
+    Field("iMid", "AN", 10, missing_cd="9011"),
+    Field("payMethod", "N", 2, missing_cd="9012"),
+    Field("currency", "A", 3, missing_cd="9013"),
+    Field("referenceNo", "ANS", 40, missing_cd="9014"),
+    Field("goodsNm", "AN", 100, missing_cd="9015"),
+    Field("billingNm", "A", 100, missing_cd="9016"),
+    Field("billingPhone", "N", 15, missing_cd="9017"),
+    Field("billingEmail", "ANS", 40, missing_cd="9018"),
+    Field("billingAddr", "AN", 100),
+    Field("billingCity", "A", 50, missing_cd="9025"),
+    Field("billingState", "A", 50, missing_cd="9026"),
+    Field("billingPostCd", "N", 10, missing_cd="9027"),
+    Field("billingCountry", "A", 10, missing_cd="9028"),
+    Field("cartData", "JSON", 4000, missing_cd="9022"),
+    Field("dbProcessUrl", "ANS", 255, missing_cd="9020"),
+    Field("merchantToken", "AN", 255, missing_cd="9010"),
+    Field("mitraCd", "A", 4, missing_cd="9012"),
+    Field("userIP", "ANS", 15, missing_cd="9024"),
+    Field("instmntType", "N", 2, required=False),
+    Field("instmntMon", "N", 2, required=False),
+    Field("recurrOpt", "N", 2, required=False),
+    Field("sellers", "JSON", 4000, required=False),
+    Field("payValidDt", "N", 8, required=False),
+    Field("payValidTm", "N", 6, required=False),
+    Field("callBackUrl", "ANS", 255, required=False),
+    Field("deliveryNm", "A", 100, required=False),
+    Field("deliveryPhone", "N", 15, required=False),
+    Field("deliveryAddr", "AN", 100, required=False),
+    Field("deliveryCity", "A", 50, required=False),
+    Field("deliveryState", "A", 50, required=False),
+    Field("deliveryPostCd", "N", 10, required=False),
+    Field("deliveryCountry", "A", 10, required=False),
+    Field("description", "AN", 100, required=False),
+    Field("reqDt", "N", 8, required=False),
+    Field("reqTm", "N", 6, required=False),
+    Field("reqDomain", "ANS", 100, required=False),
+    Field("reqServerIP", "ANS", 15, required=False),
+    Field("reqClientVer", "ANS", 50, required=False),
+    Field("userSessionID", "AN", 100, required=False),
+    Field("userAgent", "ANS", 255, required=False),
+    Field("userLanguage", "ANS", 50, required=False),
+    Field("shopId", "ANS", 50, required=False),
+]
+BILLING = {"billingNm": "billing_name", "billingPhone": "billing_phone", "billingEmail": "billing_email",
+           "billingAddr": "billing_address", "billingCity": "billing_city", "billingState": "billing_state",
+           "billingPostCd": "billing_post_code", "billingCountry": "billing_country"}
+DELIVERY = {"deliveryNm": "delivery_name", "deliveryPhone": "delivery_phone", "deliveryAddr": "delivery_address",
+            "deliveryCity": "delivery_city", "deliveryState": "delivery_state",
+            "deliveryPostCd": "delivery_post_code", "deliveryCountry": "delivery_country"}
+
+
+def registration_data(body: dict[str, Any]) -> tuple[dict[str, str], RegistrationData]:
+    """Validates every field to its type and size; returns (clean fields, service input)."""
+    amt = amount(body)
+    clean = {f.name: text(body, f) for f in REGISTRATION_FIELDS}
+    extra = {n: amount(body, n, required=False, invalid_cd="9003") for n in ("vat", "fee", "notaxAmt")}
+    data = RegistrationData(
+        pay_method=clean["payMethod"], mitra_cd=clean["mitraCd"].upper(), currency=clean["currency"].upper(),
+        amount=amt, reference_no=clean["referenceNo"], goods_name=clean["goodsNm"],
+        billing={v: clean[k] for k, v in BILLING.items()}, cart_raw=clean["cartData"],
+        db_process_url=clean["dbProcessUrl"], user_ip=clean["userIP"], fingerprint=fingerprint(body),
+        description=clean["description"], callback_url=clean["callBackUrl"],
+        delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]}, sellers_raw=clean["sellers"],
+        instalment_type=clean["instmntType"], instalment_months=clean["instmntMon"],
+        pay_valid_until=parse_valid_until(clean["payValidDt"], clean["payValidTm"]),
+        vat=extra["vat"], fee=extra["fee"], notax_amount=extra["notaxAmt"],
+    )
+    return clean, data
+
+
+TXID = Field("tXid", "AN", 30, missing_cd="9501")
+IMID = Field("iMid", "AN", 10, missing_cd="9011")
+REFERENCE_NO = Field("referenceNo", "ANS", 40, missing_cd="9014")
+TOKEN = Field("merchantToken", "AN", 255, missing_cd="9010")
+CALLBACK_URL = Field("callBackUrl", "ANS", 255, missing_cd="9019")
+CANCEL_TYPE = Field("cancelType", "N", 2, missing_cd="9301")
+PAY_METHOD = Field("payMethod", "N", 2, required=False)
+CANCEL_MSG = Field("cancelMsg", "ANS", 255, required=False)

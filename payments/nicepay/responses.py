@@ -1,0 +1,70 @@
+"""V2 response bodies (nicepay-v2.md §2.2, §3.3, §4.2, §5.2)."""
+
+from __future__ import annotations
+
+from payments.models import Cancellation, Transaction
+from payments.status import Status
+
+from .wire import jakarta_parts
+
+
+def registration(txn: Transaction) -> dict:
+    dt, tm = jakarta_parts(txn.created_at)
+    valid_dt, valid_tm = jakarta_parts(txn.expires_at)
+    body = {
+        "resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "referenceNo": txn.reference_no,
+        "payMethod": txn.pay_method, "amt": str(txn.amount), "transDt": dt, "transTm": tm,
+        "description": txn.description, "mitraCd": txn.mitra_cd, "currency": txn.currency,
+        "goodsNm": txn.goods_name, "billingNm": txn.billing_name, "payValidDt": valid_dt, "payValidTm": valid_tm,
+    }
+    if txn.partner_data.get("order"):
+        body["partnerOrder"] = txn.partner_data["order"]  # Akulaku's order, relayed
+    return body
+
+
+def inquiry(txn: Transaction) -> dict:
+    req_dt, req_tm = jakarta_parts(txn.created_at)
+    paid_dt, paid_tm = jakarta_parts(txn.paid_at) if txn.paid_at else (None, None)
+    valid_dt, valid_tm = jakarta_parts(txn.expires_at)
+    status = Status(txn.status)
+    return {
+        "resultCd": "0000", "resultMsg": status.word, "tXid": txn.txid, "iMid": txn.merchant.imid,
+        "currency": txn.currency, "amt": str(txn.amount), "instmntMon": txn.instalment_months or None,
+        "instmntType": txn.instalment_type or None, "referenceNo": txn.reference_no, "goodsNm": txn.goods_name,
+        "payMethod": txn.pay_method, "billingNm": txn.billing_name, "reqDt": req_dt, "reqTm": req_tm,
+        "status": status.value, "mitraCd": txn.mitra_cd, "cancelAmt": str(txn.cancelled_amount),
+        "transDt": paid_dt, "transTm": paid_tm, "payValidDt": valid_dt, "payValidTm": valid_tm,
+        "depositDt": None, "depositTm": None, "receiptCode": None, "mRefNo": None, "payNo": None,
+        "cardNo": None, "acquBankCd": None, "issuBankCd": None, "vacctNo": None, "bankCd": None,
+        "receiptConfirmed": "Y" if txn.receipt_confirmed_at else "N" if txn.mitra_cd == "AKLP" else None,
+    }
+
+
+def cancel(txn: Transaction, row: Cancellation) -> dict:
+    dt, tm = jakarta_parts(row.finished_at or row.created_at)
+    return {
+        "resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "referenceNo": txn.reference_no,
+        "transDt": dt, "transTm": tm, "description": row.reason or txn.description, "amt": str(row.amount),
+        "canceltXid": row.cancel_txid,
+    }
+
+
+def callback_params(txn: Transaction) -> dict:
+    """Query parameters for the browser's return to callBackUrl (§3.3). Not proof of payment."""
+    status = Status(txn.status)
+    if status == Status.PAID:
+        code, msg = "0000", "SUCCESS"
+    elif status.is_open:
+        code, msg = "9005", "Payment not final yet: confirm with Status Inquiry"
+    else:
+        code, msg = "9752", f"Payment {status.word}"
+    dt, tm = jakarta_parts(txn.paid_at or txn.updated_at)
+    params = {
+        "resultCd": code, "resultMsg": msg, "tXid": txn.txid, "referenceNo": txn.reference_no,
+        "payMethod": txn.pay_method, "amt": str(txn.amount), "transDt": dt, "transTm": tm,
+        "description": txn.description, "mitraCd": txn.mitra_cd, "currency": txn.currency,
+        "goodsNm": txn.goods_name, "billingNm": txn.billing_name,
+    }
+    if txn.is_payloan:
+        params.update(instmntType=txn.instalment_type, instmntMon=txn.instalment_months)
+    return params

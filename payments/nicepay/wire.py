@@ -1,0 +1,131 @@
+"""Parsing and validation of NICEPAY V2 requests: types, sizes and NICEPAY's result codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+
+from payments.exceptions import ApplicationError, InvalidField, StaleTimestamp
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+DIGITS = re.compile(r"^[0-9]+$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # N digits, AN/ANS/A printable text, JSON a JSON document in a string
+    size: int
+    required: bool = True
+    missing_cd: str = "9003"
+
+
+class BadBody(ApplicationError):
+    result_cd = "9003"
+    default_message = "Invalid request: the body must be a JSON object"
+
+
+def parse_json_body(request: HttpRequest) -> dict[str, Any]:
+    """JSON body whatever the content type's case; a form body is accepted too."""
+    ctype = (request.META.get("CONTENT_TYPE") or "").lower()
+    if "application/x-www-form-urlencoded" in ctype or "multipart/form-data" in ctype:
+        return {k: v for k, v in request.POST.items()}
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise BadBody("Invalid request: the body is not valid JSON")
+    if not isinstance(data, dict):
+        raise BadBody()
+    return data
+
+
+def form_or_query(request: HttpRequest) -> dict[str, str]:
+    source: QueryDict = request.POST if request.method == "POST" else request.GET
+    return {k: v for k, v in source.items()}
+
+
+def text(data: dict[str, Any], f: Field) -> str:
+    """The field as a stripped string, validated to its kind and size; '' when optional and absent."""
+    raw = data.get(f.name)
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        if f.required:
+            raise InvalidField(f.name, f"{f.name} is required", result_cd=f.missing_cd)
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise InvalidField(f.name, f"{f.name} must be a string")
+    value = str(raw).strip()
+    if len(value) > f.size:
+        code = "9109" if f.name == "referenceNo" else "9003"
+        raise InvalidField(f.name, f"{f.name} must be at most {f.size} characters", result_cd=code)
+    if f.kind == "N" and not DIGITS.match(value):
+        raise InvalidField(f.name, f"{f.name} must contain digits only")
+    if CONTROL.search(value):
+        raise InvalidField(f.name, f"{f.name} contains control characters")
+    return value
+
+
+def amount(data: dict[str, Any], name: str = "amt", *, required: bool = True,
+           missing_cd: str = "9007", invalid_cd: str = "9008") -> int:
+    """Whole rupiah from a JSON number or a digit string, 1..12 digits."""
+    raw = data.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise InvalidField(name, f"{name} is required", result_cd=missing_cd)
+        return 0
+    if isinstance(raw, bool):
+        raise InvalidField(name, f"{name} must be a whole number", result_cd=invalid_cd)
+    value = str(raw).strip() if isinstance(raw, (str, int)) else None
+    if value is None or not DIGITS.match(value):
+        raise InvalidField(name, "Amount should only number and do not includes decimal",
+                           result_cd=invalid_cd)
+    if len(value.lstrip("0") or "0") > 12:
+        raise InvalidField(name, f"{name} must be at most 12 digits", result_cd=invalid_cd)
+    result = int(value)
+    if required and result <= 0:
+        raise InvalidField(name, f"{name} must be greater than 0", result_cd=invalid_cd)
+    return result
+
+
+def amount_str(data: dict[str, Any], name: str = "amt") -> str:
+    """The amount exactly as sent, for the token (computed from the value's decimal string)."""
+    return str(data.get(name)).strip()
+
+
+def timestamp(data: dict[str, Any], *, now: datetime | None = None) -> str:
+    value = text(data, Field("timeStamp", "N", 14, missing_cd="9031"))
+    if len(value) != 14:
+        raise StaleTimestamp("timeStamp must be YYYYMMDDHHMMSS (14 digits, Asia/Jakarta)")
+    try:
+        stamp = datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=JAKARTA)
+    except ValueError:
+        raise StaleTimestamp("timeStamp is not a valid date and time (YYYYMMDDHHMMSS)")
+    now = now or timezone.now()
+    window = settings.TIMESTAMP_WINDOW
+    if abs(now - stamp) > window:
+        minutes = int(window.total_seconds() // 60)
+        raise StaleTimestamp(f"timeStamp is more than {minutes} minutes away from the server time "
+                             "(Asia/Jakarta)")
+    return value
+
+
+def jakarta_parts(moment: datetime) -> tuple[str, str]:
+    local = moment.astimezone(JAKARTA)
+    return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
+
+
+def parse_valid_until(dt: str, tm: str) -> datetime | None:
+    if not dt and not tm:
+        return None
+    try:
+        return datetime.strptime(f"{dt}{tm or '235959'}", "%Y%m%d%H%M%S").replace(tzinfo=JAKARTA)
+    except ValueError:
+        raise InvalidField("payValidDt", "payValidDt/payValidTm must be YYYYMMDD and HHMMSS")

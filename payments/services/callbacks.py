@@ -1,0 +1,89 @@
+"""Partner notifications: stored raw first, verified, then applied through the one status writer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Mapping
+
+from payments.models import PartnerCallback, Transaction, TransactionEvent
+from providers import registry
+from providers.base.errors import InvalidPayload, InvalidSignature, NotSupported, PartnerError
+from providers.base.types import StatusResult
+
+from .partner_io import target_status
+from .transitions import flag_for_review, transaction_apply_status
+
+log = logging.getLogger("payments.callbacks")
+Reply = tuple[int, str, str]
+
+
+def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str, idempotency_key: str) -> Transaction:
+    """The same path for notifications, polls, syncs and pushes."""
+    if result.amount is not None and result.amount != txn.amount:
+        from django.db import transaction
+
+        with transaction.atomic():
+            locked = Transaction.objects.select_for_update().get(pk=txn.pk)
+            TransactionEvent.objects.get_or_create(
+                transaction=locked, idempotency_key=f"amount-mismatch:{idempotency_key}",
+                defaults={"kind": TransactionEvent.Kind.REJECTED, "source": source,
+                          "payload": {"partner_amount": result.amount, "raw_status": result.raw_status}},
+            )
+            flag_for_review(locked, f"{source}: partner amount {result.amount} differs from {txn.amount}")
+        return locked
+    to = target_status(txn.status, result.status)
+    if to is None:
+        return txn
+    return transaction_apply_status(
+        transaction_id=txn.pk, to=to, source=source, idempotency_key=idempotency_key,
+        payload={"raw_status": result.raw_status, "partner_ref": result.partner_ref, "message": result.message},
+    )
+
+
+def _finish(cb: PartnerCallback, outcome: str, detail: str, reply: Reply) -> Reply:
+    cb.outcome, cb.detail = outcome, detail[:255]
+    cb.save(update_fields=["outcome", "detail", "transaction"])
+    return reply
+
+
+def partner_callback_receive(*, mitra_cd: str, headers: Mapping[str, str], body: bytes, path: str,
+                             remote_addr: str) -> Reply:
+    cb = PartnerCallback.objects.create(mitra_cd=mitra_cd[:4], path=path[:255], remote_addr=remote_addr,
+                                        headers=dict(headers), body=body.decode("utf-8", "replace"))
+    if mitra_cd not in registry.known_mitra_codes():
+        return _finish(cb, "rejected", "unknown partner", (404, "application/json", '{"error":"unknown partner"}'))
+    adapter = registry.get_adapter(mitra_cd)
+    try:
+        event = adapter.parse_callback(headers=headers, body=body, path=path)
+    except InvalidSignature as exc:
+        log.warning("refused %s notification: bad signature", mitra_cd)
+        return _finish(cb, "rejected", f"invalid signature: {exc.message}",
+                       (401, "application/json", '{"error":"invalid signature"}'))
+    except (InvalidPayload, NotSupported) as exc:
+        return _finish(cb, "rejected", f"invalid payload: {exc.message}",
+                       (400, "application/json", '{"error":"invalid payload"}'))
+    if event.kind == "link":
+        from .linking import link_apply_callback
+
+        outcome, detail = link_apply_callback(event=event, callback=cb)
+        return _finish(cb, outcome, detail, event.reply)
+    txn = Transaction.objects.filter(txid=event.txid, mitra_cd=mitra_cd).first()
+    if txn is None:
+        return _finish(cb, "rejected", "unknown transaction", (404, "application/json",
+                                                                '{"error":"unknown transaction"}'))
+    cb.transaction = txn
+    result = StatusResult(status=event.status, raw_status=event.raw_status, partner_ref=event.partner_ref,
+                          amount=event.amount, raw=event.raw)
+    if event.needs_confirmation:
+        try:  # the push alone is never trusted: only the partner's own answer is applied
+            result = adapter.confirm_callback(event)
+        except PartnerError as exc:
+            return _finish(cb, "error", f"confirmation failed: {exc.message}",
+                           (503, "application/json", '{"error":"confirmation failed, retry"}'))
+    before = txn.status
+    updated = apply_partner_result(txn=txn, result=result, source="partner_callback",
+                                   idempotency_key=f"cb:{event.idempotency_key}")
+    outcome = "applied" if updated.status != before else "duplicate"
+    if updated.needs_review and not txn.needs_review:
+        outcome = "rejected"
+    return _finish(cb, outcome, f"{result.raw_status} -> {updated.status}", event.reply)

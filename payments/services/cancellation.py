@@ -1,0 +1,135 @@
+"""Cancel and refund: lock and write, commit, call the partner, then lock and apply."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments.exceptions import ApplicationError, CancelRefused, InvalidField, PartnerFailure
+from payments.models import Cancellation, Merchant, Transaction, TransactionEvent
+from payments.status import Status
+from providers import registry
+from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError, PartnerUnavailable
+from providers.base.types import CancelRequest, CancelResult
+
+from .partner_io import order_info
+from .registration import new_txid
+from .transitions import transaction_apply_status
+
+log = logging.getLogger("payments.cancellation")
+FULL, PARTIAL = "1", "2"
+
+
+def _request(txn: Transaction, amount: int, cancel_id: str, reason: str) -> CancelRequest:
+    return CancelRequest(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount, total_amount=txn.amount,
+                         already_cancelled=txn.cancelled_amount, paid_at=txn.paid_at, cancel_id=cancel_id,
+                         reason=reason, items=order_info(txn).items)
+
+
+def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
+    if cancel_type not in (FULL, PARTIAL):
+        raise InvalidField("cancelType", "cancelType must be 1 (full) or 2 (partial)", result_cd="9301")
+    if amount <= 0:
+        raise InvalidField("amt", "Cancel amount must be greater than 0", result_cd="9321")
+    if amount > txn.remaining_amount:
+        raise ApplicationError(f"Cancel amount {amount} is larger than the cancellable amount "
+                               f"{txn.remaining_amount}", result_cd="9319")
+    if cancel_type == FULL and txn.cancelled_amount:
+        raise ApplicationError("Cannot fully cancel a transaction that was already partially cancelled; "
+                               f"cancel the remaining {txn.remaining_amount} with cancelType 2", result_cd="9320")
+    if cancel_type == FULL and amount != txn.amount:
+        raise ApplicationError(f"A full cancel must be for the whole amount {txn.amount}", result_cd="9319")
+
+
+@transaction.atomic
+def _open(txn_id: int, cancel_type: str, amount: int, reason: str, key: str, source: str) -> tuple[Cancellation, bool]:
+    """Lock, check, write the pending cancellation. Returns (row, created)."""
+    txn = Transaction.objects.select_for_update().get(pk=txn_id)
+    prior = Cancellation.objects.filter(transaction=txn, idempotency_key=key).first()
+    if prior is not None:
+        return prior, False  # the same request again: the same answer
+    _check_amount(txn, cancel_type, amount)
+    if Cancellation.objects.filter(transaction=txn, state=Cancellation.State.PENDING).exists():
+        raise ApplicationError("Another cancel of this transaction is in progress", result_cd="9315",
+                               http_status=409)
+    status = txn.status_enum
+    unpaid_untouched = status.is_open and not txn.payment_started_at and not txn.partner_ref
+    if status != Status.PAID and not unpaid_untouched:
+        raise CancelRefused(f"This transaction cannot be cancelled: it is {status.word}")
+    if status == Status.PAID:
+        adapter = registry.get_adapter(txn.mitra_cd)
+        try:
+            adapter.check_cancel(_request(txn, amount, "check", reason), now=timezone.now())
+        except CancelNotAllowed as exc:
+            code = "9332" if cancel_type == PARTIAL else "9314"
+            raise CancelRefused(f"Cancel refused by {txn.mitra_cd} rules: {exc.message}", result_cd=code)
+    try:
+        with transaction.atomic():
+            row = Cancellation.objects.create(transaction=txn, cancel_txid=new_txid(txn.merchant.imid, txn.pay_method),
+                                              cancel_type=cancel_type, amount=amount, reason=reason[:255],
+                                              idempotency_key=key)
+    except IntegrityError:
+        raise ApplicationError("Cancel number generation error, please retry", result_cd="9311")
+    return row, True
+
+
+@transaction.atomic
+def _close(row_id: int, result: CancelResult | None, error: ApplicationError | None, source: str) -> Cancellation:
+    row = Cancellation.objects.select_for_update().select_related("transaction").get(pk=row_id)
+    txn = Transaction.objects.select_for_update().get(pk=row.transaction_id)
+    row.finished_at = timezone.now()
+    if error is not None:
+        row.state, row.result_code, row.result_message = Cancellation.State.FAILED, error.result_cd, error.message[:255]
+        row.save()
+        return row
+    row.state, row.result_code, row.result_message = Cancellation.State.SUCCEEDED, "0000", "SUCCESS"
+    row.partner_ref = (result.partner_cancel_ref if result else "")[:100]
+    row.save()
+    txn.cancelled_amount += row.amount
+    txn.save(update_fields=["cancelled_amount", "updated_at"])
+    TransactionEvent.objects.create(transaction=txn, kind=TransactionEvent.Kind.CANCEL, source=source,
+                                    idempotency_key=f"cancel:{row.cancel_txid}",
+                                    payload={"amount": row.amount, "type": row.cancel_type,
+                                             "kind": result.kind if result else "void"})
+    if txn.remaining_amount == 0:
+        to = Status.VOID if (result is None or result.kind == "void") else Status.REFUND
+        transaction_apply_status(transaction_id=txn.pk, to=to, source=source,
+                                 idempotency_key=f"cancelled:{row.cancel_txid}")
+    return row
+
+
+def transaction_cancel(*, merchant: Merchant, txid: str, cancel_type: str, amount: int, reason: str,
+                       idempotency_key: str, source: str = "merchant") -> Cancellation:
+    txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
+    if txn is None:
+        from payments.exceptions import TransactionNotFound
+
+        raise TransactionNotFound(result_cd="8064" if cancel_type == FULL else "8066")
+    row, created = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
+    if not created:
+        if row.state == Cancellation.State.FAILED:
+            raise ApplicationError(row.result_message, result_cd=row.result_code or "8061")
+        return row
+    if txn.status_enum != Status.PAID:
+        return _close(row.pk, None, None, source)  # never reached the partner: void here
+    adapter = registry.get_adapter(txn.mitra_cd)
+    txn.refresh_from_db()
+    req = _request(txn, amount, row.cancel_txid, reason)
+    try:
+        result = adapter.cancel(req)
+    except CancelNotAllowed as exc:
+        err: ApplicationError = CancelRefused(f"Cancel refused by the partner: {exc.message}")
+    except PartnerUnavailable:
+        err = PartnerFailure("The partner did not answer the cancel; check the status before retrying",
+                             result_cd="8090")
+    except PartnerDeclined as exc:
+        err = ApplicationError(f"The partner refused the cancel: {exc.message}",
+                               result_cd="8061" if cancel_type == FULL else "8062", http_status=422)
+    except PartnerError as exc:
+        err = ApplicationError(f"Cancel failed: {exc.message}", result_cd="8061" if cancel_type == FULL else "8062")
+    else:
+        return _close(row.pk, result, None, source)
+    _close(row.pk, None, err, source)
+    raise err

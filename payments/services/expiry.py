@@ -1,0 +1,36 @@
+"""Open payments past their validity become expired (after one last look at the partner)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from payments.models import Transaction
+from payments.selectors import transactions_due_for_expiry
+from payments.status import Status
+from providers.base.errors import PartnerError
+
+from .polling import transaction_sync
+from .transitions import transaction_apply_status
+
+log = logging.getLogger("payments.expiry")
+
+
+def transaction_expire(*, transaction_id: int) -> Transaction:
+    txn = Transaction.objects.get(pk=transaction_id)
+    if not txn.status_enum.is_open or txn.expires_at > timezone.now():
+        return txn
+    if txn.payment_started_at:
+        try:  # the customer may have paid in the last second
+            txn = transaction_sync(transaction_id=txn.pk, source="expiry-check")
+        except PartnerError as exc:
+            log.info("expiry check of %s: %s", txn.txid, exc.message)
+        if not txn.status_enum.is_open:
+            return txn
+    return transaction_apply_status(transaction_id=txn.pk, to=Status.EXPIRED, source="expiry",
+                                    idempotency_key="expired")
+
+
+def transactions_expire_due(*, limit: int = 200) -> list[int]:
+    return transactions_due_for_expiry(now=timezone.now(), limit=limit)

@@ -1,0 +1,209 @@
+"""The merchant notification outbox: rows written with the status change, delivered by Celery.
+
+Delivery is at least once, in sequence order per transaction; a worker holds a short lease on
+a row while it posts, so two workers never post the same row at once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from payments import tokens
+from payments.models import Merchant, Notification, NotificationAttempt, Transaction, TransactionEvent
+from payments.nicepay.wire import jakarta_parts
+
+log = logging.getLogger("payments.notifications")
+
+
+def retry_schedule() -> list[int]:
+    return list(settings.NOTIFICATION_RETRY_SCHEDULE)
+
+
+def _enqueue(notification_id: int) -> None:
+    from payments.tasks import notification_send
+
+    try:
+        notification_send.delay(notification_id)
+    except Exception:  # noqa: BLE001 - the broker may be down; the outbox sweep re-sends
+        log.warning("could not enqueue notification %s; the sweep will send it", notification_id)
+
+
+def notification_payload(txn: Transaction, sequence: int) -> dict[str, str]:
+    """NICEPAY's notification fields (§6), plus our sequence number."""
+    dt, tm = jakarta_parts(txn.paid_at or txn.updated_at or timezone.now())
+    return {
+        "tXid": txn.txid,
+        "merchantToken": tokens.notification_token(txn.merchant.imid, txn.txid, txn.amount,
+                                                   txn.merchant.merchant_key),
+        "referenceNo": txn.reference_no,
+        "payMethod": txn.pay_method,
+        "amt": str(txn.amount),
+        "transDt": dt,
+        "transTm": tm,
+        "currency": txn.currency,
+        "goodsNm": txn.goods_name,
+        "billingNm": txn.billing_name,
+        "matchCl": "1",
+        "status": txn.status,
+        "mitraCd": txn.mitra_cd,
+        "instmntType": txn.instalment_type,
+        "instmntMon": txn.instalment_months,
+        "cancelAmt": str(txn.cancelled_amount),
+        "sequence": str(sequence),
+    }
+
+
+def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notification:
+    """Caller holds the transaction's row lock, inside the status change's DB transaction."""
+    txn.notification_seq += 1
+    txn.save(update_fields=["notification_seq"])
+    note = Notification.objects.create(
+        merchant=txn.merchant, transaction=txn, event=event, kind="payment", sequence=txn.notification_seq,
+        url=txn.db_process_url, payload=notification_payload(txn, txn.notification_seq),
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue(note.id))
+    return note
+
+
+def notification_enqueue(*, merchant: Merchant, url: str, payload: dict[str, str], kind: str,
+                         transaction_obj: Transaction | None = None) -> Notification:
+    """A notification not tied to a status change (account linked, test notification)."""
+    note = Notification.objects.create(merchant=merchant, transaction=transaction_obj, kind=kind, url=url,
+                                       payload=payload, next_attempt_at=timezone.now())
+    transaction.on_commit(lambda: _enqueue(note.id))
+    return note
+
+
+def signature_header(key: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(key.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def _claim(notification_id: int, now: datetime) -> bool:
+    lease = now + timedelta(seconds=settings.NOTIFICATION_TIMEOUT + 20)
+    return bool(
+        Notification.objects.filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+            pk=notification_id, state__in=[Notification.State.PENDING, Notification.State.FAILED],
+            next_attempt_at__lte=now,
+        ).update(lease_until=lease)
+    )
+
+
+def _blocked_by_earlier(note: Notification) -> bool:
+    """In order per transaction: wait until every earlier one is delivered (or dead)."""
+    if note.transaction_id is None:
+        return False
+    return Notification.objects.filter(
+        transaction_id=note.transaction_id, sequence__lt=note.sequence,
+        state__in=[Notification.State.PENDING, Notification.State.FAILED],
+    ).exists()
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """One delivery attempt, if the row is due and nobody else holds it. No DB transaction is
+    open while we wait on the merchant."""
+    now = timezone.now()
+    if not _claim(notification_id, now):
+        return None
+    note = Notification.objects.select_related("merchant").get(pk=notification_id)
+    if _blocked_by_earlier(note):
+        Notification.objects.filter(pk=note.pk).update(lease_until=None)
+        return note
+    body = urlencode(note.payload).encode()
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": "Payloan-Notifier/1.0",
+        "X-Payloan-Signature": signature_header(note.merchant.merchant_key, stamp, body),
+        "X-Payloan-Sequence": str(note.sequence),
+    }
+    started, t0 = timezone.now(), time.monotonic()
+    status_code, excerpt, error = None, "", ""
+    try:
+        resp = requests.post(note.url, data=body, headers=headers, timeout=settings.NOTIFICATION_TIMEOUT,
+                             allow_redirects=False)
+        status_code, excerpt = resp.status_code, resp.text[:200]
+    except requests.RequestException as exc:
+        error = type(exc).__name__
+    duration = int((time.monotonic() - t0) * 1000)
+    ok = status_code is not None and 200 <= status_code < 300
+    return _record_attempt(note.pk, started, duration, status_code, excerpt, error, ok)
+
+
+@transaction.atomic
+def _record_attempt(pk: int, started: datetime, duration: int, status_code: int | None, excerpt: str,
+                    error: str, ok: bool) -> Notification:
+    note = Notification.objects.select_for_update().get(pk=pk)
+    NotificationAttempt.objects.create(notification=note, started_at=started, duration_ms=duration,
+                                       http_status=status_code, response_excerpt=excerpt, error=error)
+    note.attempts += 1
+    note.lease_until = None
+    now = timezone.now()
+    if ok:
+        note.state = Notification.State.DELIVERED
+        note.delivered_at = now
+        note.next_attempt_at = None
+        following = (Notification.objects.filter(transaction_id=note.transaction_id,
+                                                  sequence__gt=note.sequence,
+                                                  state=Notification.State.PENDING)
+                     .order_by("sequence").values_list("pk", flat=True).first()
+                     if note.transaction_id else None)
+        if following:
+            transaction.on_commit(lambda: _enqueue(following))
+    else:
+        schedule = retry_schedule()
+        if note.attempts > len(schedule):
+            note.state = Notification.State.DEAD
+            note.next_attempt_at = None
+        else:
+            note.state = Notification.State.FAILED
+            note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
+    note.save()
+    return note
+
+
+def notifications_due(*, limit: int = 500) -> list[int]:
+    now = timezone.now()
+    return list(
+        Notification.objects.filter(state__in=[Notification.State.PENDING, Notification.State.FAILED],
+                                    next_attempt_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notification_resend(*, notification_id: int) -> Notification:
+    """Send again now, whatever its state (a delivered one is delivered again, on request)."""
+    with transaction.atomic():
+        note = Notification.objects.select_for_update().get(pk=notification_id)
+        note.state = Notification.State.PENDING
+        note.next_attempt_at = timezone.now()
+        note.lease_until = None
+        note.save(update_fields=["state", "next_attempt_at", "lease_until"])
+        transaction.on_commit(lambda: _enqueue(note.pk))
+    return note
+
+
+def notification_replay(*, merchant: Merchant | None, since: datetime, until: datetime) -> int:
+    """Re-deliver every failed or dead notification created in [since, until)."""
+    qs = Notification.objects.filter(created_at__gte=since, created_at__lt=until,
+                                     state__in=[Notification.State.FAILED, Notification.State.DEAD])
+    if merchant is not None:
+        qs = qs.filter(merchant=merchant)
+    ids = list(qs.values_list("pk", flat=True))
+    for pk in ids:
+        notification_resend(notification_id=pk)
+    return len(ids)
