@@ -37,14 +37,16 @@ MESSAGES = {
 }
 
 
-def answer(data: dict[str, Any], status: int = 200) -> HttpResponse:
+def answer(data: dict[str, Any], status: int = 200, *, signed: bool = True) -> HttpResponse:
     body = flow.dumps(data)
     resp = HttpResponse(body, status=status, content_type="application/json")
-    resp["X-Airpay-Req-H"] = flow.sign(body)
+    if signed:
+        resp["X-Airpay-Req-H"] = flow.sign(body)
     return resp
 
 
 def error(request_id: Any, code: int, status: int = 200, detail: str = "") -> HttpResponse:
+    # A caller that failed authentication may not hold the secret: that answer goes unsigned.
     return answer(
         {
             "request_id": request_id if isinstance(request_id, str) else "",
@@ -52,6 +54,7 @@ def error(request_id: Any, code: int, status: int = 200, detail: str = "") -> Ht
             "debug_msg": detail or MESSAGES.get(code, "error"),
         },
         status,
+        signed=code != 2,
     )
 
 
