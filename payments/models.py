@@ -281,3 +281,62 @@ class AccountLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "reference_no"], name="link_merchant_reference_uniq"),
         ]
+
+
+class AuditLog(models.Model):
+    """Every staff or merchant action that changes something."""
+
+    class Actor(models.TextChoices):
+        STAFF = "staff"
+        MERCHANT = "merchant"
+        API = "api"
+        SYSTEM = "system"
+
+    actor_kind = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_log")
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=100, blank=True)  # e.g. "transaction:IONPAYTEST05..."
+    detail = models.JSONField(default=dict, blank=True)  # never secrets
+    remote_addr = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class Job(models.Model):
+    """Long work (CSV export, notification replay, reconciliation) with progress a page can follow."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=20)  # export | replay | reconcile
+    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    file_path = models.CharField(max_length=255, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class Invitation(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=MerchantMember.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)

@@ -56,6 +56,12 @@ def _stack_session(django_db_setup, django_db_blocker, receiver):
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
+        # The published schedules, compressed so tests see several rounds in seconds.
+        "POLL_SCHEDULE": "2,2,3",
+        "SWEEP_INTERVAL": "1",
+        "NOTIFICATION_RETRY_SCHEDULE": "1,2,2,3,3,3,3,3",
+        "NOTIFICATION_TIMEOUT": "3",
+        "SANDBOX_OVO_PUSH_TIMEOUT": os.environ.get("SANDBOX_OVO_PUSH_TIMEOUT", "20"),
     }
     stack = Stack(env=env, base_url=base_url, logs=logs)
     from payloan_site.celery import app
@@ -63,6 +69,7 @@ def _stack_session(django_db_setup, django_db_blocker, receiver):
     app.control.purge()
     stack.start_web()
     stack.start_worker()
+    stack.start_beat()
     yield stack
     stack.stop_all()
 
