@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-PACKAGES: tuple[str, ...] = ("linkaja", "shopeepay")
+PACKAGES: tuple[str, ...] = ("linkaja", "astrapay", "shopeepay", "dana", "ovo", "akulaku", "kredivo", "indodana")
 
 
 def load() -> None:
