@@ -20,6 +20,8 @@ ADAPTERS: dict[str, str] = {
     "AKLP": "providers.akulaku.adapter.AkulakuAdapter",
     "KDVI": "providers.kredivo.adapter.KredivoAdapter",
     "IDNA": "providers.indodana.adapter.IndodanaAdapter",
+    "OVOE": "providers.ovo.adapter.OvoAdapter",
+    "DANA": "providers.dana.adapter.DanaAdapter",
 }
 
 
