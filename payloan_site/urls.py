@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("nicepay/", include("payments.nicepay.urls")),
     path("", include("payments.hosted.urls")),
+    path("dashboard/", include("payments.dashboard.urls")),
+    path("api/", include("payments.rest.urls")),
 ]
 if settings.SANDBOX:
     urlpatterns.append(path("sandbox/", include("providers.sandbox.urls")))

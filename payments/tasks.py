@@ -48,3 +48,10 @@ def transactions_expire_sweep() -> int:
 @shared_task(acks_late=True)
 def transaction_complete_push(transaction_id: int) -> None:
     payment.transaction_complete_push(transaction_id=transaction_id)
+
+
+@shared_task(acks_late=True)
+def job_run(job_id: int) -> None:
+    from payments.services import jobs
+
+    jobs.job_run(job_id=job_id)

@@ -1,0 +1,74 @@
+"""Long work as Job rows with progress: run by a Celery worker, followed by a page or a command.
+
+A kind registers its handler with @job_handler("kind"); the handler gets the Job and calls
+job_progress() as it goes, and returns the result dict."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from payments.models import Job, Merchant
+
+log = logging.getLogger("payments.jobs")
+HANDLERS: dict[str, Callable[[Job], dict[str, Any]]] = {}
+
+
+def job_handler(kind: str) -> Callable:
+    def register(fn: Callable[[Job], dict[str, Any]]) -> Callable[[Job], dict[str, Any]]:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def job_create(*, kind: str, merchant: Merchant | None = None, user=None, params: dict | None = None,  # noqa: ANN001
+               run_now: bool = False) -> Job:
+    job = Job.objects.create(kind=kind, merchant=merchant, created_by=user if getattr(user, "pk", None) else None,
+                             params=params or {})
+    if run_now:
+        job_run(job_id=job.pk)
+        job.refresh_from_db()
+    else:
+        from payments.tasks import job_run as job_run_task
+
+        transaction.on_commit(lambda: job_run_task.delay(job.pk))
+    return job
+
+
+def job_progress(job: Job, progress: int, total: int | None = None) -> None:
+    fields = {"progress": progress}
+    if total is not None:
+        fields["total"] = total
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_run(*, job_id: int) -> None:
+    _load_handlers()
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING)
+    if not claimed:
+        return  # already run (a redelivered task)
+    job = Job.objects.get(pk=job_id)
+    try:
+        result = HANDLERS[job.kind](job)
+    except Exception as exc:  # noqa: BLE001 - a failed job is reported on its row, not lost
+        log.exception("job %s (%s) failed", job.pk, job.kind)
+        Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error=f"{type(exc).__name__}"[:255],
+                                             finished_at=timezone.now())
+        return
+    Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result or {}, finished_at=timezone.now())
+
+
+def _load_handlers() -> None:
+    """Handlers live beside their services; import them so they register."""
+    import importlib
+
+    for name in ("exports", "replay", "reconciliation"):
+        try:
+            importlib.import_module(f"payments.services.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"payments.services.{name}":
+                raise
