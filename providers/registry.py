@@ -17,6 +17,7 @@ from .base.types import PartnerConfig
 ADAPTERS: dict[str, str] = {
     "ESHP": "providers.shopeepay.adapter.ShopeePayAdapter",
     "LINK": "providers.linkaja.adapter.LinkAjaAdapter",
+    "ASTR": "providers.astrapay.adapter.AstraPayAdapter",
     "AKLP": "providers.akulaku.adapter.AkulakuAdapter",
     "KDVI": "providers.kredivo.adapter.KredivoAdapter",
     "IDNA": "providers.indodana.adapter.IndodanaAdapter",

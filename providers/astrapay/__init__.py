@@ -1,0 +1,1 @@
+"""AstraPay SNAP Payment Channel: account binding, linked direct debit, status, refund, notify."""

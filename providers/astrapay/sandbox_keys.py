@@ -1,0 +1,34 @@
+"""The RSA key pair the built-in sandbox issued for the demo merchant (sandbox only).
+
+Production sets ASTRAPAY_PRIVATE_KEY to the merchant's own key; the public half of this pair is
+registered in the sandbox simulator, the way a merchant uploads its public key to AstraPay."""
+
+SANDBOX_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCgtKQqjCuOO/x9
+wtEKysag+EM5ZTSexUlPDV+ErH5xEdss8xJqtw8X5+o0tT1x1HLsYt/6jT01dioJ
+3Nbbuf/s1ZwaPZMZmO+I/Zp8UnTcUFzLFCHdvs68AeYdzgoMgosOghy5PBPXZh8F
+35qc77TVWvwFpN/aIYpuxu1GLL21v7sqQ8HkIi+g3/Nmb1J6iEeQdQAtz1ChHXmH
+eP9A20PMiGaIbxjxNXo8z1OpEpKwz9SgM5qcA8KDdhjQ8bfkTptX5M5T9WzF18r7
+iYYwGEV6PZ9cLqDLvk/QYLLWC2dhellqJfVFdwk+0ERqrwRfOnH9S9gVeXkEUjOX
+EhMx1ezTAgMBAAECggEAHQiFoCoytD+iHhZULd70g6BWhMgD+asq011XJGEFdugC
+8Nv5N85aq7b6WQtlTmtTV+GFFX7uz/nJHn8HUisIUYFF8netW7KFk/o9Lri25Bag
+rQ+2DpmqP80YBcpzhk8PUE+xYMW5z/BjKmx7Ql8MDH+jiGGBD6d/mwPVWhg7Ldps
+C74ivwSKRUFzmfr3U33cX5zdtMO4l8009chIQ5Y1k/GCyguUAN/5Bav4GmonLZNx
+4cJlRy8zFfGlF7plY/hjev/HvekhH3kO1XCBuDG38I5FOrV5Wd5UEDH5Ihg2Ka76
+xhioXqd1QX2Oex0dUoZ86kJWkOXD3mxKhIoPSsfIAQKBgQDgcyenFhg/Y4Qdukoz
+el68Hh3Hj+1aylNQqc3C8mYY+tGiuLwg+kGVL3vSqFfTQzL/bOXjzTe7g7SkxXjQ
+1/urgdluWO4pE3ycFpJBd5QcPYlLBuOWw8vX0klM8XeZPMxho1oLvkMJ3V5DSy+o
+LxBVM72pmvn+4wnzbxmifiDXowKBgQC3S6V6WPOY2XkMbkBsLg+aB+9+zvnjQTcz
+3xy/gmHxLDLQXIjOLpBk7hVIITMaPq4kTzuSn046FnxfFdyY5lFkWL3S4nKHUOzc
+8AzogtH++4hE6ts1+vspfqccHlI+MFSeERnIgVNk5TCfCGoTM4qkulmUdm0J8/W4
+35GciE+pEQKBgQDc5tku7GL++D3OWEuxMI3OjcF3aKMNiTXInOajKJjtmuX6ReD6
+f/NOFgbDBOYzSd8GXzI/KvngNrbyuFu5B+ltGgZaQXJcwQ4SPXDCuCLwTGw0iFo0
+Rw33osJ71OeFzL3GltQH3MD0E4gzqOsFlxR3Fs5i/+FuSBvCGCVdtM80CwKBgQCd
+JHN4Eu606i1HJPaCSHMDwS3ob5X46R5kkDFbVnKViyj9TXfUHEOa5CrGrf/bzkUJ
+yAvwxjcQwdpawqlfRIYfG52SQKWjsROAzySh6hYTHp5TR24sN0JA7t5h0vT7b//7
+i/mo1ocihwNKNLKMR7HjTAgkqesNj2Po3XM+2fZBoQKBgGYRUASzDd9ucRPpS7h5
+ZWZx+7mqVvx12rElBp9NnGI8wprORHE1QAAFqbE7Gx3hGWHLH+nC9T4rfHpfSCYF
+IbAb6J0fLwR69bfwL17jDLgZzhZtqk+unNv5XYInSKOJeA23UYSsOvHid+cw3+Ri
+1ew3AHoBnj+BFvRpTnhFN85v
+-----END PRIVATE KEY-----
+"""

@@ -1,0 +1,1 @@
+"""Simulated AstraPay SNAP Payment Channel: tokens, account binding, debit, status, refund."""
