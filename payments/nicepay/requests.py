@@ -60,9 +60,12 @@ DELIVERY = {"deliveryNm": "delivery_name", "deliveryPhone": "delivery_phone", "d
             "deliveryPostCd": "delivery_post_code", "deliveryCountry": "delivery_country"}
 
 
-def registration_data(body: dict[str, Any]) -> tuple[dict[str, str], RegistrationData]:
+def registration_data(body: dict[str, Any], *, remote_addr: str = "") -> tuple[dict[str, str], RegistrationData]:
     """Validates every field to its type and size; returns (clean fields, service input)."""
     amt = amount(body)
+    if body.get("payMethod") == "06" and not body.get("userIP"):
+        # NICEPAY's own Payloan builders never send userIP: fall back to the caller's address.
+        body = {**body, "userIP": remote_addr[:15]}
     clean = {f.name: text(body, f) for f in REGISTRATION_FIELDS}
     extra = {n: amount(body, n, required=False, invalid_cd="9003") for n in ("vat", "fee", "notaxAmt")}
     data = RegistrationData(

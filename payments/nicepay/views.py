@@ -31,14 +31,14 @@ def error_json(exc: ApplicationError) -> JsonResponse:
     return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message}, status=exc.http_status)
 
 
-def nicepay_json(view: Callable[[dict[str, Any]], dict]) -> Callable[[HttpRequest], JsonResponse]:
+def nicepay_json(view: Callable[..., dict]) -> Callable[[HttpRequest], JsonResponse]:
     @csrf_exempt  # machine to machine: authenticated by merchantToken
     @functools.wraps(view)
     def wrapper(request: HttpRequest) -> JsonResponse:
         if request.method != "POST":
             return JsonResponse({"resultCd": "9003", "resultMsg": "Use POST with a JSON body"}, status=405)
         try:
-            return JsonResponse(view(parse_json_body(request)))
+            return JsonResponse(view(parse_json_body(request), remote_addr=request.META.get("REMOTE_ADDR", "")))
         except ApplicationError as exc:
             return error_json(exc)
 
@@ -46,20 +46,20 @@ def nicepay_json(view: Callable[[dict[str, Any]], dict]) -> Callable[[HttpReques
 
 
 @nicepay_json
-def registration_view(body: dict[str, Any]) -> dict:
+def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
     amount(body)
     ref = text(body, wire_requests.REFERENCE_NO)
     ts = timestamp(body)
     expected = tokens.registration_token(ts, merchant.imid, ref, amount_str(body), merchant.merchant_key)
     require_token(merchant, expected, text(body, wire_requests.TOKEN), "registration")
-    _, data = wire_requests.registration_data(body)
+    _, data = wire_requests.registration_data(body, remote_addr=remote_addr)
     txn = registration_service.transaction_register(merchant=merchant, data=data)
     return responses.registration(txn)
 
 
 @nicepay_json
-def inquiry_view(body: dict[str, Any]) -> dict:
+def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
     txid = text(body, Field("tXid", "AN", 30, missing_cd="8004"))
     ref = text(body, wire_requests.REFERENCE_NO)
@@ -77,7 +77,7 @@ def inquiry_view(body: dict[str, Any]) -> dict:
 
 
 @nicepay_json
-def cancel_view(body: dict[str, Any]) -> dict:
+def cancel_view(body: dict[str, Any], **_: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
     txid = text(body, wire_requests.TXID)
     cancel_type = text(body, wire_requests.CANCEL_TYPE)
