@@ -1,0 +1,1 @@
+"""DANA: SNAP Payment Gateway with DANA's hosted cashier (mitraCd DANA)."""

@@ -1,0 +1,48 @@
+"""SANDBOX-ONLY test keys for the built-in DANA simulator. They protect nothing.
+
+Production sets DANA_PRIVATE_KEY (the merchant's own PKCS#8 key) and DANA_DANA_PUBLIC_KEY (DANA's published
+key) in the environment; these defaults only ever talk to the local sandbox.
+"""
+
+# The merchant pair: DANA (here: the sandbox) holds the public half.
+MERCHANT_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCfIp+Hq5wORI+e
+PNBg5PcEjFs7MlnmO/8fxw/nqbWPqQ5Tv5FMqjObu4inyqF89BhcKtr5+ElhDptB
+8BU3Mp0YscOgBXEDeFA80pGxccTq8ioWNxSOBAZDIhoKwpf80RGXfUYxxCbL20xV
+M0lB408+m6+elm6mEnhLs/Ot8JxevXRyDZGnoZza1pGCMIeo8OfUn21xiBTzutjc
+NcL2+/ELj2cxyh4iIqUrzigTwofnW1zNIxcUvuPMzQ6jFDuLY0myjXdG5Tkmk6Zg
+oaaEiau1dm3ovzWOyivAxcAH2MbLEUHeMYHP3CIXlWTNuqh28/aTYTS1wG8pbYad
+rt4rAu6rAgMBAAECggEAFpkkGRrASTETSV/5d3O3CxOjdlSVekyAKP3BFHTVLlbO
+N2EM5oYvrf3Y+iWcU9JAuKtH+Bd6KX5ELf5Er6ylrSFmq7gaGb620OxWJDdeb2l+
+8Iish+j/uqjXvzoYZfPf5lNelH1LxRyZ9RTDYnKVM57djE0bNBo2BbTC9gB6iY7E
+le0bWxs6APxDckIqU8iA6kQzWorLGp7c7Ndxzs+bgWrIF+KzBgU0/ttfnIEQMcSC
+VgtBg+KqM4KBVivebrSu36d8Eboi0Y2CinMyHDHuvIS9S6akEjigyrlahg7u9ibR
+aEN+0EqrnsS2OzMj1EX4xBshYQCDS4c+gRZ+nB8KgQKBgQDMg6SvVxCxtY7fgDAj
+qTK1x4zd0ZmZhiYSqGQx2yU+Qn5gXo4T/FeEWBcYKYk69q++fHKwme2O3MKcfbtT
+zNyMgRvHXMBrdprRfhATMSkkrbk1QnOA0BamPR6prE79ele4WR9huul4wrXcm/7g
+dTHoA1VPb0gEekkg72jM15qfzwKBgQDHMm8oNrYwDe2kssXzBPJLD7gcDk36eOWM
+ObacO6J7J/VUzHuOYdzesrJDVp7DsXU5iDWxncPjN969wO5q5qNEMGOTDcThUVac
+L0jB/p39USSGZHayvZ5QKw6pz+iQ/MwbhDPRyLGjDpen4oxsHMaKGrjbQk+Du52X
+xXZXhoZ+ZQKBgCS3hbuNEAw3olzx8LKWT+pe1yWD2eW8Nd2nqcVhqMASxAmdMDja
+VwQFpK/L1T1myIqUYSrfl8zMSYw67oTPBNGc5FXYixtAAe+WiGBJtS9GmTe8pGv9
+7/MMihLAQrYzXshUB9RN8Fij7G6c+xdlMv6KiqhmPDHBmpt1IAWWt8X1AoGAIbXs
+T97qeDlzNUM38seshX10h/L3yWK6Xj/KIqiI99SsVRyB8HepXFrbhj/bgHzAvOrL
+Q3LSmtpyrKRA9QBxMvIJd/KFliggwy/RXVtMu3kG+GN6HweuCh0vTxerYRYXKLT3
+3BHd1h17FuNlJkq8YtTg4eJX+JBAvFWjkG5oxm0CgYEArmXvzQvLiQcYZlqZAccH
+h03Bo27Nm6VtK0/5eEp4HU0fctUX4+m9AUkW4SgsRC8n0kZU9C+VOP7JrZtHZ/JP
+BLvDxL1ADb6ywgZIG3xfO2BHrO0MzR0ddMbidUX6SlvjsId1hBX4HvbJKadmNVds
+ZhactPuHUjJdN/Q4Hd4qxlE=
+-----END PRIVATE KEY-----
+"""
+
+# The simulated DANA's public key, for verifying its finish notifications.
+DANA_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxV5ABHbRpEODiwJESLCG
+28pDe0IbOVCTZWyptJZly75CaC6PaOw0Z8iycDSObEhhZsfHdO7FQ6jTU4sC/1eF
+NK2c9Pze9yGFtA6QJD9RPTCsbNl0OInDXcMdXMvMQ7DGi0TBbcfiMOd3Dn2qbEZb
+EB/CqdqxmIoCO/p1phpybprm5s3iSX9x5bmbThipOsZTwWnnSPsKuwg88hjzc32X
+ZvdZbmJAlIlPcbm6nfFu35rnkiuyrHdkF1g1R0QxMbJwcPH/j6672N4HKhBuwCxr
+boRX3NgDUSkE0lH1uCAG1YeALK6JICRvn37Lg2WNh4pK9GZP6DfQGJgYHN6DaCoo
+jwIDAQAB
+-----END PUBLIC KEY-----
+"""

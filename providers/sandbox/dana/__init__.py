@@ -1,0 +1,1 @@
+"""Simulated DANA: SNAP Payment Gateway API, hosted cashier, signed finish notifications."""
