@@ -77,7 +77,7 @@ def amount(data: dict[str, Any], name: str = "amt", *, required: bool = True,
            missing_cd: str = "9007", invalid_cd: str = "9008") -> int:
     """Whole rupiah from a JSON number or a digit string, 1..12 digits."""
     raw = data.get(name)
-    if raw is None or raw == "":
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             raise InvalidField(name, f"{name} is required", result_cd=missing_cd)
         return 0

@@ -37,7 +37,7 @@ SILENT_PHONE = "0099"  # the app never answers
 
 
 def push_timeout() -> float:
-    return float(getattr(settings, "SANDBOX_OVO_PUSH_TIMEOUT", 60))
+    return settings.SANDBOX_OVO_PUSH_TIMEOUT
 
 
 def hmac_ok(app_id: str, random: str, given: str) -> bool:

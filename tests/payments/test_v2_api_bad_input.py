@@ -1,0 +1,222 @@
+"""Bad input on the V2 API: NICEPAY's resultCd and message, a 4xx, never a 500, nothing changed."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from payments.models import Transaction
+from payments.services.registration import new_txid
+from tests.factories import MerchantFactory
+from tests.support import flows
+
+REG = "/nicepay/direct/v2/registration"
+INQ = "/nicepay/direct/v2/inquiry"
+CAN = "/nicepay/direct/v2/cancel"
+PAY = "/nicepay/direct/v2/payment"
+NOTIFY = "http://127.0.0.1:9/notify"
+
+
+def post(client, url, body, content_type="Application/JSON"):
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post(url, raw, content_type=content_type)
+
+
+def resign(body, key=flows.KEY):
+    body = dict(body)
+    body["merchantToken"] = flows.sha(body["timeStamp"], body["iMid"], body["referenceNo"], body["amt"], key)
+    return body
+
+
+@pytest.fixture
+def existing(demo_merchant, client):
+    """A stored transaction whose row must never change under bad input."""
+    body = flows.registration_body(mitra_cd="ESHP", amount=50000, db_process_url=NOTIFY)
+    resp = post(client, REG, body)
+    assert resp.status_code == 200, resp.content
+    txn = Transaction.objects.get(txid=resp.json()["tXid"])
+    snapshot = model_to_dict(txn)
+    yield {"txn": txn, "body": body, "reg": {**resp.json(), "_body": body}}
+    txn.refresh_from_db()
+    assert model_to_dict(txn) == snapshot
+    assert txn.events.count() == 1
+
+
+def assert_refused(resp, code, status=400):
+    assert resp.status_code == status, resp.content
+    assert resp["Content-Type"].startswith("application/json")
+    data = resp.json()
+    assert data["resultCd"] == code, data
+    assert data["resultMsg"]
+    return data
+
+
+def test_content_type_is_matched_case_insensitively_and_amt_may_be_a_number(client, demo_merchant):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    body["amt"] = 15000
+    resp = post(client, REG, resign(body), content_type="APPLICATION/json; charset=UTF-8")
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "0000"
+    assert resp.json()["amt"] == "15000"
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", "null", '"text"'])
+def test_malformed_json(client, existing, raw):
+    assert_refused(post(client, REG, raw), "9003")
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [("iMid", "9011"), ("amt", "9007"), ("referenceNo", "9014"), ("timeStamp", "9031"), ("merchantToken", "9010"),
+     ("currency", "9013"), ("goodsNm", "9015"), ("billingNm", "9016"), ("billingPhone", "9017"),
+     ("billingEmail", "9018"), ("billingCity", "9025"), ("billingState", "9026"), ("billingPostCd", "9027"),
+     ("billingCountry", "9028"), ("cartData", "9022"), ("dbProcessUrl", "9020"), ("userIP", "9024"),
+     ("mitraCd", "9012"), ("payMethod", "9012")],
+)
+def test_missing_field(client, existing, field, code):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    body.pop(field)
+    if field not in ("timeStamp", "iMid", "referenceNo", "amt", "merchantToken"):
+        body = resign(body)
+    assert_refused(post(client, REG, body), code)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [("referenceNo", "R" * 41, "9109"), ("goodsNm", "G" * 101, "9003"), ("billingEmail", "e" * 41, "9003"),
+     ("billingPhone", "0812345678901234", "9003"), ("dbProcessUrl", "http://x/" + "u" * 250, "9003"),
+     ("billingPhone", "0812-ABC", "9003"), ("billingPostCd", "10 210", "9003"), ("cartData", {"count": 1}, "9003"),
+     ("goodsNm", ["list"], "9003"), ("description", "d" * 101, "9003"), ("payValidDt", "2026-12-01", "9003")],
+)
+def test_wrong_type_or_too_long(client, existing, field, value, code):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, **{field: value})
+    assert_refused(post(client, REG, resign(body)), code)
+
+
+@pytest.mark.parametrize("amt", ["1000.50", "1000.0", "0", "-500", "1234567890123", "1e5", " ", "10,000", True,
+                                 15000.0, [15000]])
+def test_bad_amounts(client, existing, amt):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    body["amt"] = amt
+    body["merchantToken"] = "0" * 64
+    code = "9007" if amt == " " else "9008"
+    assert_refused(post(client, REG, body), code)
+
+
+def test_bad_token_unknown_imid_unknown_mitra(client, existing):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    assert_refused(post(client, REG, {**body, "merchantToken": "f" * 64}), "9010", 401)
+    other = resign({**body, "iMid": "NOSUCHMID1"})
+    assert_refused(post(client, REG, other), "9011", 401)
+    assert_refused(post(client, REG, resign({**body, "mitraCd": "XXXX"})), "9012")
+    assert_refused(post(client, REG, resign({**body, "payMethod": "06"})), "9012")
+    assert_refused(post(client, REG, resign({**body, "payMethod": "01"})), "9012")
+
+
+def test_another_merchants_key_is_a_bad_token(client, existing):
+    other = MerchantFactory()
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    assert_refused(post(client, REG, resign(body, key=other.merchant_key)), "9010", 401)
+
+
+def test_cart_total_mismatch_and_bad_cart(client, existing):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    cart = json.loads(body["cartData"])
+    cart["item"][0]["goods_amt"] = "14999"
+    data = assert_refused(post(client, REG, resign({**body, "cartData": json.dumps(cart)})), "9023")
+    assert "15000" in data["resultMsg"] and "14999" in data["resultMsg"]
+    assert_refused(post(client, REG, resign({**body, "cartData": "{broken"})), "9022")
+    assert_refused(post(client, REG, resign({**body, "cartData": '{"count":"0","item":[]}'})), "9022")
+
+
+@pytest.mark.parametrize("minutes", [16, -16, 600])
+def test_stale_timestamp(client, existing, minutes):
+    from zoneinfo import ZoneInfo
+
+    stamp = (timezone.now() + timedelta(minutes=minutes)).astimezone(ZoneInfo("Asia/Jakarta"))
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY,
+                                   timeStamp=stamp.strftime("%Y%m%d%H%M%S"))
+    data = assert_refused(post(client, REG, resign(body)), "9031")
+    assert "15 minutes" in data["resultMsg"]
+
+
+def test_impossible_timestamp(client, existing):
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp="20261399250000")
+    assert_refused(post(client, REG, resign(body)), "9031")
+
+
+def test_duplicate_reference_is_refused_but_identical_replay_answers_the_same(client, existing):
+    body = existing["body"]
+    again = post(client, REG, body)
+    assert again.status_code == 200 and again.json()["tXid"] == existing["txn"].txid
+    changed = resign({**body, "billingNm": "Someone Else"})
+    assert_refused(post(client, REG, changed), "9009", 409)
+
+
+def inquiry_body(reg, **over):
+    b = reg["_body"]
+    body = {"timeStamp": flows.stamp(), "tXid": reg["tXid"], "iMid": b["iMid"], "referenceNo": b["referenceNo"],
+            "amt": b["amt"], **over}
+    body.setdefault("merchantToken", flows.sha(body["timeStamp"], body["iMid"], body["referenceNo"], body["amt"],
+                                               flows.KEY))
+    return body
+
+
+def test_inquiry_happy_and_bad(client, existing):
+    ok = post(client, INQ, inquiry_body(existing["reg"]))
+    assert ok.status_code == 200 and ok.json()["status"] == "9" and ok.json()["resultMsg"] == "init"
+    assert_refused(post(client, INQ, inquiry_body(existing["reg"], tXid="IONPAYTEST05209901010000000000")),
+                   "8004", 404)
+    assert_refused(post(client, INQ, inquiry_body(existing["reg"], merchantToken="0" * 64)), "9010", 401)
+    assert_refused(post(client, INQ, inquiry_body(existing["reg"], amt="50001")), "8002")
+    assert_refused(post(client, INQ, "{oops"), "9003")
+
+
+def test_another_merchants_txid_is_unknown(client, existing):
+    other = MerchantFactory()
+    theirs = Transaction.objects.create(
+        txid=new_txid(other.imid, "05"), merchant=other, reference_no="THEIRS1", pay_method="05", mitra_cd="ESHP",
+        amount=50000, goods_name="x", billing_name="x", billing_phone="0812", billing_email="x@x.id",
+        db_process_url=NOTIFY, expires_at=timezone.now() + timedelta(hours=1), request_fingerprint="x")
+    reg = {"tXid": theirs.txid, "_body": {**existing["body"], "referenceNo": "THEIRS1", "amt": "50000"}}
+    assert_refused(post(client, INQ, inquiry_body(reg)), "8004", 404)
+    body = cancel_body(reg, amount=50000)
+    assert_refused(post(client, CAN, body), "8064", 404)
+
+
+def cancel_body(reg, *, amount, cancel_type="1", **over):
+    b = reg["_body"]
+    body = {"timeStamp": flows.stamp(), "tXid": reg["tXid"], "iMid": b["iMid"], "payMethod": "05",
+            "cancelType": cancel_type, "amt": str(amount), **over}
+    body.setdefault("merchantToken", flows.sha(body["timeStamp"], body["iMid"], body["tXid"], body["amt"], flows.KEY))
+    return body
+
+
+def test_cancel_bad_input(client, existing):
+    reg = existing["reg"]
+    assert_refused(post(client, CAN, cancel_body(reg, amount=50001)), "9319")
+    assert_refused(post(client, CAN, cancel_body(reg, amount=20000)), "9319")  # a full cancel is the whole amount
+    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, cancel_type="7")), "9301")
+    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, merchantToken="a" * 64)), "9010", 401)
+    assert_refused(post(client, CAN, cancel_body(reg, amount="12.5")), "9312")
+    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, tXid="IONPAYTEST05209901010000000000")),
+                   "8064", 404)
+
+
+def test_payment_bad_input_gets_a_finished_page(client, existing):
+    reg = existing["reg"]
+    base = "http://testserver"
+    url = flows.payment_url(base, reg).replace(base, "")
+    bad_token = url.replace("merchantToken=", "merchantToken=00")
+    resp = client.get(bad_token)
+    assert resp.status_code == 401 and b"merchantToken" in resp.content and b"<html" in resp.content
+    resp = client.get(PAY + "?tXid=IONPAYTEST05209901010000000000&timeStamp=" + flows.stamp())
+    assert resp.status_code == 404 and b"could not find" in resp.content
+    resp = client.get(PAY)
+    assert resp.status_code == 400 and b"tXid is required" in resp.content
+
+
+def test_wrong_http_method(client, existing):
+    resp = client.get(REG)
+    assert resp.status_code == 405 and resp.json()["resultCd"] == "9003"
