@@ -1,18 +1,239 @@
-"""AstraPay account linking and linked payment (owned by the e-wallet work)."""
+"""AstraPay account linking and linked payment: NICEPAY's linkEnable.do / linkInitiate.do, and the
+customer's return from AstraPay's binding page. Thin: parse, authenticate, call one service."""
 
-from django.http import JsonResponse
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from payments import tokens
+from payments.exceptions import ApplicationError, InvalidField
+from payments.models import AccountLink
+from payments.selectors_links import account_link_get
+from payments.services import linking
+from payments.services.registration import RegistrationData, fingerprint
+
+from . import requests as wire_requests
+from .auth import merchant_for, require_token
+from .views import with_params
+from .wire import (
+    Field,
+    amount,
+    amount_str,
+    form_or_query,
+    parse_json_body,
+    parse_valid_until,
+    text,
+    timestamp,
+)
+
+BILLING_NM = Field("billingNm", "A", 100, missing_cd="9016")
+BILLING_PHONE = Field("billingPhone", "N", 15, missing_cd="9017")
+BILLING_EMAIL = Field("billingEmail", "ANS", 40, missing_cd="9018")
+DB_PROCESS_URL = Field("dbProcessUrl", "ANS", 255, missing_cd="9020")
+MANDATE_ID = Field("mandateID", "AN", 40, missing_cd="9003")
+OPTIONAL_BILLING = {
+    "billingAddr": ("billing_address", 100),
+    "billingCity": ("billing_city", 50),
+    "billingState": ("billing_state", 50),
+    "billingPostCd": ("billing_post_code", 10),
+    "billingCountry": ("billing_country", 10),
+}
 
 
-@csrf_exempt
-def link_enable(request):
-    return JsonResponse({"resultCd": "9502", "resultMsg": "Transaction not allowed"}, status=400)
+def _fields(request: HttpRequest) -> dict[str, Any]:
+    """Browser form or query string; a JSON body is accepted too, for server-side callers."""
+    if request.method == "POST" and "json" in (request.META.get("CONTENT_TYPE") or "").lower():
+        return parse_json_body(request)
+    return form_or_query(request)
 
 
-@csrf_exempt
-def link_initiate(request):
-    return JsonResponse({"resultCd": "9502", "resultMsg": "Transaction not allowed"}, status=400)
+def _wants_json(data: dict[str, Any], request: HttpRequest) -> bool:
+    return str(data.get("returnJsonFormat") or "") == "1" or "json" in (
+        request.META.get("CONTENT_TYPE") or ""
+    )
 
 
-def link_finish(request, mandate_id):
-    return JsonResponse({"resultCd": "9502", "resultMsg": "Transaction not allowed"}, status=400)
+def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
+    if as_json:
+        return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message}, status=exc.http_status)
+    return render(request, "hosted/link_error.html", {"error": exc}, status=exc.http_status)
+
+
+def _http_url(value: str, name: str, code: str) -> str:
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise InvalidField(name, f"{name} must be an http(s) URL", result_cd=code)
+    return value
+
+
+def _check_astrapay(data: dict[str, Any], *, mitra_required: bool) -> None:
+    pay_method = text(data, Field("payMethod", "N", 2, required=False, missing_cd="9012")) or "05"
+    mitra = text(data, Field("mitraCd", "A", 4, required=mitra_required, missing_cd="9012")).upper() or "ASTR"
+    if pay_method != "05" or mitra != "ASTR":
+        raise InvalidField(
+            "mitraCd", "Account linking is offered for payMethod 05, mitraCd ASTR only", result_cd="9012"
+        )
+
+
+@csrf_exempt  # the merchant's page sends the browser here cross-site; authenticated by merchantToken
+@require_http_methods(["GET", "POST"])
+def link_enable(request: HttpRequest) -> HttpResponse:
+    data: dict[str, Any] = {}
+    try:
+        data = _fields(request)
+        merchant = merchant_for(text(data, wire_requests.IMID))
+        ref = text(data, wire_requests.REFERENCE_NO)
+        phone = text(data, BILLING_PHONE)
+        timestamp(data)
+        expected = tokens.link_enable_token(merchant.imid, ref, phone, merchant.merchant_key)
+        require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkEnable")
+        _check_astrapay(data, mitra_required=True)
+        enable = linking.LinkEnableData(
+            reference_no=ref,
+            billing_name=text(data, BILLING_NM),
+            billing_phone=phone,
+            billing_email=text(data, BILLING_EMAIL),
+            db_process_url=_http_url(text(data, DB_PROCESS_URL), "dbProcessUrl", "9020"),
+            callback_url=_http_url(
+                text(data, Field("callBackUrl", "ANS", 255, required=False)), "callBackUrl", "9019"
+            ),
+            description=text(data, Field("description", "AN", 100, required=False)),
+            user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
+        )
+        link, redirect_url = linking.account_link_start(merchant=merchant, data=enable)
+    except ApplicationError as exc:
+        return _error(request, exc, _wants_json(data, request))
+    if _wants_json(data, request):
+        return JsonResponse(
+            {
+                "resultCd": "0000",
+                "resultMsg": "SUCCESS",
+                "referenceNo": link.reference_no,
+                "mandateID": link.mandate_id,
+                "redirectUrl": redirect_url,
+            }
+        )
+    return HttpResponseRedirect(redirect_url)
+
+
+def _default_cart(goods_name: str, amt: int) -> str:
+    return json.dumps(
+        {
+            "count": 1,
+            "item": [
+                {
+                    "goods_id": "1",
+                    "goods_name": goods_name,
+                    "goods_amt": str(amt),
+                    "goods_quantity": "1",
+                    "goods_detail": goods_name,
+                }
+            ],
+        }
+    )
+
+
+@csrf_exempt  # cross-site browser step, authenticated by merchantToken
+@require_http_methods(["GET", "POST"])
+def link_initiate(request: HttpRequest) -> HttpResponse:
+    data: dict[str, Any] = {}
+    try:
+        data = _fields(request)
+        merchant = merchant_for(text(data, wire_requests.IMID))
+        ref = text(data, wire_requests.REFERENCE_NO)
+        amt = amount(data)
+        timestamp(data)
+        expected = tokens.link_initiate_token(merchant.imid, ref, amount_str(data), merchant.merchant_key)
+        require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkInitiate")
+        _check_astrapay(data, mitra_required=False)
+        mandate_id = text(data, MANDATE_ID)
+        link = account_link_get(mandate_id=mandate_id, merchant=merchant)
+        goods = text(data, Field("goodsNm", "AN", 100, missing_cd="9015"))
+        billing = {
+            "billing_name": text(data, BILLING_NM),
+            "billing_phone": text(data, BILLING_PHONE),
+            "billing_email": text(data, BILLING_EMAIL),
+        }
+        for wire_name, (field_name, size) in OPTIONAL_BILLING.items():
+            billing[field_name] = text(data, Field(wire_name, "ANS", size, required=False))
+        db_url = text(data, Field("dbProcessUrl", "ANS", 255, required=False)) or (
+            link.db_process_url if link else ""
+        )
+        callback_url = text(data, Field("callBackUrl", "ANS", 255, missing_cd="9019"))
+        reg = RegistrationData(
+            pay_method="05",
+            mitra_cd="ASTR",
+            currency=(text(data, Field("currency", "A", 3, required=False)) or "IDR").upper(),
+            amount=amt,
+            reference_no=ref,
+            goods_name=goods,
+            billing=billing,
+            cart_raw=text(data, Field("cartData", "JSON", 4000, required=False)) or _default_cart(goods, amt),
+            db_process_url=_http_url(db_url, "dbProcessUrl", "9020"),
+            user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
+            fingerprint=fingerprint(data),
+            description=text(data, Field("description", "AN", 100, required=False)),
+            callback_url=_http_url(callback_url, "callBackUrl", "9019"),
+            pay_valid_until=parse_valid_until(
+                text(data, Field("payValidDt", "N", 8, required=False)),
+                text(data, Field("payValidTm", "N", 6, required=False)),
+            ),
+        )
+        txn, action = linking.link_payment_initiate(
+            merchant=merchant, mandate_id=mandate_id, data=reg, callback_url=reg.callback_url
+        )
+    except ApplicationError as exc:
+        return _error(request, exc, _wants_json(data, request))
+    url = getattr(action, "url", "") or getattr(action, "url_http", "")
+    if _wants_json(data, request):
+        return JsonResponse(
+            {
+                "resultCd": "0000",
+                "resultMsg": "SUCCESS",
+                "tXid": txn.txid,
+                "referenceNo": txn.reference_no,
+                "amt": str(txn.amount),
+                "mandateID": mandate_id,
+                "redirectUrl": url,
+            }
+        )
+    return HttpResponseRedirect(url)
+
+
+def _finish_params(link: AccountLink) -> dict[str, str]:
+    if link.state == AccountLink.State.LINKED:
+        code, msg = "0000", "SUCCESS"
+    elif link.state == AccountLink.State.PENDING:
+        code, msg = "9005", "Account link not confirmed yet"
+    else:
+        code, msg = "9752", f"Account link {link.state}"
+    return {
+        "resultCd": code,
+        "resultMsg": msg,
+        "iMid": link.merchant.imid,
+        "referenceNo": link.reference_no,
+        "mandateID": link.mandate_id,
+        "mitraCd": link.mitra_cd,
+        "linkStatus": link.state,
+    }
+
+
+@require_GET
+def link_finish(request: HttpRequest, mandate_id: str) -> HttpResponse:
+    """AstraPay sends the browser back here (finishBindingUrl?authCode=...)."""
+    link = account_link_get(mandate_id=mandate_id)
+    if link is None:
+        return _error(request, linking.LinkNotFound("We could not find this account link."), False)
+    try:
+        link = linking.account_link_finish(link=link, auth_code=request.GET.get("authCode", ""))
+    except ApplicationError as exc:
+        return _error(request, exc, False)
+    if link.callback_url:
+        return HttpResponseRedirect(with_params(link.callback_url, _finish_params(link)))
+    return render(request, "hosted/link_result.html", {"link": link})
