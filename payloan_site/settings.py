@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
     "payments",
 ]
 # (the sandbox app serves its own static files from providers/sandbox/static)
@@ -109,11 +110,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+from celery.schedules import crontab  # noqa: E402
+
 _SWEEP = timedelta(seconds=env.float("SWEEP_INTERVAL", default=5.0))
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": _SWEEP},
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
+    "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
@@ -135,8 +139,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "payments.rest.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"merchant": env("API_RATE_LIMIT", default="1200/min")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Payloan merchant API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Payloan merchant API",
+    "DESCRIPTION": "Transactions, notifications and sync with the partner. HTTP Basic with iMid:merchantKey. "
+    'Every error answers {"error": {"code", "message", "fields"}}.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

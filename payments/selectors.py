@@ -31,13 +31,15 @@ def transactions_for_merchant(*, merchant: Merchant) -> QuerySet[Transaction]:
     return Transaction.objects.filter(merchant=merchant)
 
 
-def transactions_due_for_poll(*, now: datetime, limit: int) -> list[tuple[int, datetime, int]]:
-    """Uses the partial index on next_poll_at (open statuses only)."""
-    return list(
-        Transaction.objects.filter(status__in=sorted(OPEN), next_poll_at__lte=now)
-        .order_by("next_poll_at")
-        .values_list("pk", "next_poll_at", "poll_count")[:limit]
-    )
+def transactions_due_for_poll(
+    *, now: datetime, limit: int, lock: bool = False
+) -> list[tuple[int, datetime, int]]:
+    """Uses the partial index on next_poll_at (open statuses only). With lock=True (inside a DB
+    transaction) the rows are locked and rows another sweep holds are skipped."""
+    qs = Transaction.objects.filter(status__in=sorted(OPEN), next_poll_at__lte=now).order_by("next_poll_at")
+    if lock:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.values_list("pk", "next_poll_at", "poll_count")[:limit])
 
 
 def transactions_due_for_expiry(*, now: datetime, limit: int) -> list[int]:

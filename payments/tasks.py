@@ -13,10 +13,7 @@ def notification_send(notification_id: int) -> None:
 @shared_task
 def notifications_sweep() -> int:
     """Re-sends outbox rows that are due, including ones never handed to Celery."""
-    due = notifications.notifications_due()
-    for pk in due:
-        notification_send.delay(pk)
-    return len(due)
+    return notifications.notifications_dispatch_due()
 
 
 @shared_task(acks_late=True)
@@ -55,3 +52,11 @@ def job_run(job_id: int) -> None:
     from payments.services import jobs
 
     jobs.job_run(job_id=job_id)
+
+
+@shared_task
+def reconcile_daily() -> int:
+    """Beat, once a day: yesterday's transactions against the partners' answers (a Job row)."""
+    from payments.services import reconciliation
+
+    return reconciliation.reconciliation_start().pk

@@ -6,15 +6,17 @@ import logging
 from typing import Mapping
 
 from payments.models import PartnerCallback, Transaction, TransactionEvent
+from payments.status import Status
 from providers import registry
 from providers.base.errors import InvalidPayload, InvalidSignature, NotSupported, PartnerError
 from providers.base.types import StatusResult
 
 from .partner_io import target_status
-from .transitions import flag_for_review, transaction_apply_status
+from .transitions import CORRECTING_SOURCES, flag_for_review, transaction_apply_status
 
 log = logging.getLogger("payments.callbacks")
 Reply = tuple[int, str, str]
+SETTLED = frozenset({Status.PAID, Status.VOID, Status.REFUND})
 
 
 def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str, idempotency_key: str) -> Transaction:
@@ -32,12 +34,37 @@ def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str,
             flag_for_review(locked, f"{source}: partner amount {result.amount} differs from {txn.amount}")
         return locked
     to = target_status(txn.status, result.status)
+    if to is None and source in CORRECTING_SOURCES and txn.status in SETTLED:
+        # A poll/sync/reconciliation of a payment we hold as paid (or voided/refunded after
+        # payment) that the partner still calls open: nothing to apply, but money may be
+        # missing, so ops look at it. (Expired/failed vs partner "pending" is no money drift.)
+        return _flag_disagreement(txn=txn, result=result, source=source, idempotency_key=idempotency_key)
     if to is None:
         return txn
     return transaction_apply_status(
         transaction_id=txn.pk, to=to, source=source, idempotency_key=idempotency_key,
         payload={"raw_status": result.raw_status, "partner_ref": result.partner_ref, "message": result.message},
     )
+
+
+def _flag_disagreement(
+    *, txn: Transaction, result: StatusResult, source: str, idempotency_key: str
+) -> Transaction:
+    from django.db import transaction
+
+    with transaction.atomic():
+        locked = Transaction.objects.select_for_update().get(pk=txn.pk)
+        if locked.status_enum.is_open:  # moved on meanwhile: nothing to flag
+            return locked
+        _, created = TransactionEvent.objects.get_or_create(
+            transaction=locked, idempotency_key=f"disagree:{idempotency_key}:{locked.status}",
+            defaults={"kind": TransactionEvent.Kind.REJECTED, "source": source, "from_status": locked.status,
+                      "payload": {"raw_status": result.raw_status, "partner_status": str(result.status)}},
+        )
+        if created or not locked.needs_review:
+            flag_for_review(locked, f"{source}: partner reports {result.raw_status} "
+                                    f"({result.status}) while the transaction is {locked.status_enum.word}")
+    return locked
 
 
 def _finish(cb: PartnerCallback, outcome: str, detail: str, reply: Reply) -> Reply:

@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from payments import tokens
@@ -23,6 +24,7 @@ from payments.models import Merchant, Notification, NotificationAttempt, Transac
 from payments.nicepay.wire import jakarta_parts
 
 log = logging.getLogger("payments.notifications")
+EXCERPT_BYTES = 200
 
 
 def retry_schedule() -> list[int]:
@@ -32,8 +34,8 @@ def retry_schedule() -> list[int]:
 def _enqueue(notification_id: int) -> None:
     from payments.tasks import notification_send
 
-    try:
-        notification_send.delay(notification_id)
+    try:  # no publish retries: the row is in the outbox already, the sweep is the retry
+        notification_send.apply_async((notification_id,), retry=False)
     except Exception:  # noqa: BLE001 - the broker may be down; the outbox sweep re-sends
         log.warning("could not enqueue notification %s; the sweep will send it", notification_id)
 
@@ -90,8 +92,14 @@ def signature_header(key: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
+def lease_seconds() -> float:
+    """How long a worker holds a row while it posts: connect + read timeouts, plus margin. A worker
+    killed mid-delivery leaves the lease behind; the sweep picks the row up once it runs out."""
+    return 2 * settings.NOTIFICATION_TIMEOUT + 5
+
+
 def _claim(notification_id: int, now: datetime) -> bool:
-    lease = now + timedelta(seconds=settings.NOTIFICATION_TIMEOUT + 20)
+    lease = now + timedelta(seconds=lease_seconds())
     return bool(
         Notification.objects.filter(
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
@@ -131,11 +139,17 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     }
     started, t0 = timezone.now(), time.monotonic()
     status_code, excerpt, error = None, "", ""
+    timeout = settings.NOTIFICATION_TIMEOUT
     try:
-        resp = requests.post(note.url, data=body, headers=headers, timeout=settings.NOTIFICATION_TIMEOUT,
-                             allow_redirects=False)
-        status_code, excerpt = resp.status_code, resp.text[:200]
+        # Streamed: only the first bytes are read and logged, so a huge or trickling answer cannot
+        # hold the worker past its lease.
+        with requests.post(note.url, data=body, headers=headers, timeout=(timeout, timeout),
+                           allow_redirects=False, stream=True) as resp:
+            status_code = resp.status_code
+            excerpt = resp.raw.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
     except requests.RequestException as exc:
+        error = type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - e.g. a reset while reading the excerpt; still an attempt
         error = type(exc).__name__
     duration = int((time.monotonic() - t0) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
@@ -175,6 +189,7 @@ def _record_attempt(pk: int, started: datetime, duration: int, status_code: int 
 
 
 def notifications_due(*, limit: int = 500) -> list[int]:
+    """Ids of rows due now and not leased (one query on the partial index notif_due_idx)."""
     now = timezone.now()
     return list(
         Notification.objects.filter(state__in=[Notification.State.PENDING, Notification.State.FAILED],
@@ -183,6 +198,34 @@ def notifications_due(*, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def notifications_dispatch_due(*, limit: int = 500) -> int:
+    """The outbox sweep: hand due rows to Celery, including ones never handed over (broker down at
+    commit time, a message lost with Redis, a worker killed mid-delivery). A short marker in the
+    cache per (row, attempt) keeps a slow queue from being flooded with copies of the same row
+    every sweep; the row's lease, not the marker, is what prevents a double post."""
+    now = timezone.now()
+    rows = (
+        Notification.objects.filter(state__in=[Notification.State.PENDING, Notification.State.FAILED],
+                                    next_attempt_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:limit]
+    )
+    sent = 0
+    for pk, attempts in rows:
+        if _mark_dispatched(pk, attempts):
+            _enqueue(pk)
+            sent += 1
+    return sent
+
+
+def _mark_dispatched(pk: int, attempts: int) -> bool:
+    try:
+        return bool(cache.add(f"notif-dispatch:{pk}:{attempts}", 1, timeout=int(lease_seconds()) + 1))
+    except Exception:  # noqa: BLE001 - no cache (Redis down): send anyway, the lease still guards
+        return True
 
 
 def notification_resend(*, notification_id: int) -> Notification:
@@ -199,11 +242,17 @@ def notification_resend(*, notification_id: int) -> Notification:
 
 def notification_replay(*, merchant: Merchant | None, since: datetime, until: datetime) -> int:
     """Re-deliver every failed or dead notification created in [since, until)."""
+    ids = list(notifications_replayable(merchant=merchant, since=since, until=until).values_list("pk", flat=True))
+    for pk in ids:
+        notification_resend(notification_id=pk)
+    return len(ids)
+
+
+def notifications_replayable(*, merchant: Merchant | None, since: datetime, until: datetime) -> QuerySet:
+    """Failed or dead notifications created in [since, until), oldest first (delivered ones and
+    ones still on their first try are left alone)."""
     qs = Notification.objects.filter(created_at__gte=since, created_at__lt=until,
                                      state__in=[Notification.State.FAILED, Notification.State.DEAD])
     if merchant is not None:
         qs = qs.filter(merchant=merchant)
-    ids = list(qs.values_list("pk", flat=True))
-    for pk in ids:
-        notification_resend(notification_id=pk)
-    return len(ids)
+    return qs.order_by("transaction_id", "sequence", "pk")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,16 +27,20 @@ def poll_delay(poll_count: int) -> timedelta:
 
 
 def transactions_claim_polls(*, limit: int = 200) -> list[int]:
-    """Pick the due rows and push each one's next_poll_at forward with a conditional update, so a
-    row is claimed (and enqueued) by one sweep only."""
+    """Claim the due rows: lock them (SKIP LOCKED, so two sweeps never take the same row) and push
+    each one's next_poll_at forward in the same DB transaction, so a claimed row is not due again
+    until its next round. One select plus one update per schedule step: the query count depends
+    on neither the table size nor the number of due rows."""
     now = timezone.now()
-    claimed = []
-    for pk, due, count in transactions_due_for_poll(now=now, limit=limit):
-        won = Transaction.objects.filter(pk=pk, next_poll_at=due).update(
-            next_poll_at=now + poll_delay(count + 1), poll_count=F("poll_count") + 1)
-        if won:
-            claimed.append(pk)
-    return claimed
+    with transaction.atomic():
+        rows = transactions_due_for_poll(now=now, limit=limit, lock=True)
+        by_delay: dict[timedelta, list[int]] = defaultdict(list)
+        for pk, _due, count in rows:
+            by_delay[poll_delay(count + 1)].append(pk)
+        for delay, pks in by_delay.items():
+            Transaction.objects.filter(pk__in=pks).update(next_poll_at=now + delay,
+                                                          poll_count=F("poll_count") + 1)
+    return [pk for pk, _due, _count in rows]
 
 
 def transaction_sync(*, transaction_id: int, source: str = "poll") -> Transaction:

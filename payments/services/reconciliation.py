@@ -1,0 +1,142 @@
+"""Daily reconciliation: one day's transactions against what each partner says about them.
+
+Every transaction of the day that reached a partner is asked about (`fetch_status`); where the
+partner's answer means another NICEPAY status than ours, or another amount, that is drift. The
+answer then goes through the same path as a poll (source "reconcile"): an open payment is
+corrected (a "status corrected" event, the merchant notified), a settled one that disagrees is
+flagged for review. The drift report is the Job's result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from payments.models import Job, Transaction
+from payments.services.callbacks import SETTLED, apply_partner_result
+from payments.services.jobs import job_create, job_handler, job_progress
+from payments.services.partner_io import target_status
+from payments.status import Status
+from providers import registry
+from providers.base.errors import PartnerError
+from providers.base.types import PartnerStatus, StatusResult
+
+Progress = Callable[[int, int], None]
+MAX_ROWS_IN_REPORT = 2000
+
+
+def default_day() -> date:
+    """Yesterday, in the gateway's time zone (Asia/Jakarta)."""
+    return timezone.localdate() - timedelta(days=1)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def transactions_for_day(day: date):  # noqa: ANN201 - a QuerySet
+    """The day's transactions a partner knows about (registered-only ones have nothing to compare)."""
+    start, end = day_bounds(day)
+    return (
+        Transaction.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(payment_started_at__isnull=True, partner_ref="")
+        .order_by("pk")
+    )
+
+
+def drift_of(txn: Transaction, result: StatusResult) -> str:
+    """'' when both sides agree; otherwise what disagrees."""
+    if result.amount is not None and result.amount != txn.amount:
+        return "amount"
+    to = target_status(txn.status, result.status)
+    if to is None:
+        return "partner_open" if txn.status in SETTLED and result.status == PartnerStatus.PENDING else ""
+    return "" if to == txn.status else "status"
+
+
+def reconcile_day(day: date, *, job: Job | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    txns = list(transactions_for_day(day))
+    total = len(txns)
+    if job is not None:
+        job_progress(job, 0, total)
+    drift: list[dict[str, Any]] = []
+    unreachable: list[dict[str, str]] = []
+    agreed = 0
+    for done, txn in enumerate(txns, start=1):
+        try:
+            result = registry.get_adapter(txn.mitra_cd).fetch_status(
+                txid=txn.txid, partner_ref=txn.partner_ref, amount=txn.amount
+            )
+        except PartnerError as exc:
+            unreachable.append({"txid": txn.txid, "mitra_cd": txn.mitra_cd, "error": exc.message[:200]})
+        else:
+            kind = drift_of(txn, result)
+            if not kind:
+                agreed += 1
+            else:
+                before = txn.status
+                after = apply_partner_result(
+                    txn=txn,
+                    result=result,
+                    source="reconcile",
+                    idempotency_key=f"reconcile:{day.isoformat()}:{result.raw_status}:{result.status}",
+                )
+                drift.append(
+                    {
+                        "txid": txn.txid,
+                        "mitra_cd": txn.mitra_cd,
+                        "kind": kind,
+                        "ours": Status(before).word,
+                        "partner": str(result.status),
+                        "raw_status": result.raw_status,
+                        "amount": txn.amount,
+                        "partner_amount": result.amount,
+                        "action": "corrected" if after.status != before else "flagged",
+                    }
+                )
+        if job is not None and (done % 20 == 0 or done == total):
+            job_progress(job, done)
+        if progress is not None and (done % 20 == 0 or done == total):
+            progress(done, total)
+    return {
+        "date": day.isoformat(),
+        "checked": total,
+        "agreed": agreed,
+        "drift_count": len(drift),
+        "drift": drift[:MAX_ROWS_IN_REPORT],
+        "unreachable_count": len(unreachable),
+        "unreachable": unreachable[:MAX_ROWS_IN_REPORT],
+    }
+
+
+def _day_of(job: Job) -> date:
+    return date.fromisoformat(job.params["date"]) if job.params.get("date") else default_day()
+
+
+@job_handler("reconcile")
+def handle_reconcile(job: Job) -> dict[str, Any]:
+    return reconcile_day(_day_of(job), job=job)
+
+
+def reconciliation_start(*, day: date | None = None, user=None) -> Job:  # noqa: ANN001
+    """Queue a reconciliation Job for `day` (default yesterday); the daily beat task calls this."""
+    return job_create(kind="reconcile", user=user, params={"date": (day or default_day()).isoformat()})
+
+
+def reconciliation_run_inline(*, day: date | None = None, progress: Progress | None = None) -> Job:
+    """Run it in this process (management command), recorded as a Job like the daily one."""
+    day = day or default_day()
+    job = Job.objects.create(kind="reconcile", state=Job.State.RUNNING, params={"date": day.isoformat()})
+    try:
+        result = reconcile_day(day, job=job, progress=progress)
+    except Exception as exc:
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.FAILED, error=type(exc).__name__, finished_at=timezone.now()
+        )
+        raise
+    Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job

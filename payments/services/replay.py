@@ -1,0 +1,87 @@
+"""Replay of failed and dead merchant notifications in a time window, as a Job with progress.
+
+Pages (admin, dashboard, REST) start it with `replay_start` and follow the Job row; the
+`notifications_replay` command runs it in the foreground with `replay_run_inline`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from payments.models import Job, Merchant
+from payments.services import notifications
+from payments.services.jobs import job_create, job_handler, job_progress
+
+Progress = Callable[[int, int], None]
+MAX_IDS_IN_RESULT = 1000  # the Job result stays small; the count is always exact
+
+
+def _params(*, since: datetime, until: datetime, merchant: Merchant | None) -> dict[str, str]:
+    if until <= since:
+        raise ValueError("until must be after since")
+    return {"since": since.isoformat(), "until": until.isoformat(), "imid": merchant.imid if merchant else ""}
+
+
+def replay_start(*, since: datetime, until: datetime, merchant: Merchant | None = None, user=None) -> Job:  # noqa: ANN001
+    """Queue a replay Job (run by a Celery worker); follow job.progress / job.total."""
+    return job_create(
+        kind="replay",
+        merchant=merchant,
+        user=user,
+        params=_params(since=since, until=until, merchant=merchant),
+    )
+
+
+def replay_execute(job: Job, progress: Progress | None = None) -> dict[str, Any]:
+    """Re-deliver every failed or dead notification of the window: each is set due now and handed
+    to Celery (in sequence order per transaction). Delivered ones are never sent again here."""
+    since = parse_datetime(job.params["since"])
+    until = parse_datetime(job.params["until"])
+    merchant = (
+        Merchant.objects.filter(imid=job.params.get("imid")).first() if job.params.get("imid") else None
+    )
+    ids = list(
+        notifications.notifications_replayable(merchant=merchant, since=since, until=until).values_list(
+            "pk", flat=True
+        )
+    )
+    total = len(ids)
+    job_progress(job, 0, total)
+    for done, pk in enumerate(ids, start=1):
+        notifications.notification_resend(notification_id=pk)
+        if done % 50 == 0 or done == total:
+            job_progress(job, done)
+            if progress:
+                progress(done, total)
+    return {
+        "replayed": total,
+        "notification_ids": ids[:MAX_IDS_IN_RESULT],
+        "since": job.params["since"],
+        "until": job.params["until"],
+        "imid": job.params.get("imid", ""),
+    }
+
+
+@job_handler("replay")
+def handle_replay(job: Job) -> dict[str, Any]:
+    return replay_execute(job)
+
+
+def replay_run_inline(
+    *, since: datetime, until: datetime, merchant: Merchant | None = None, progress: Progress | None = None
+) -> Job:
+    """Run a replay in this process (management command): the Job row records it like any other."""
+    job = Job.objects.create(
+        kind="replay",
+        merchant=merchant,
+        state=Job.State.RUNNING,
+        params=_params(since=since, until=until, merchant=merchant),
+    )
+    result = replay_execute(job, progress)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
