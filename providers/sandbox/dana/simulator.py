@@ -31,10 +31,11 @@ class DanaSimulator(Simulator):
 
     def simulate(self, order: SandboxOrder, outcome: str) -> dict[str, Any]:
         before = order.state
-        order = state.customer_outcome(order, outcome)
+        order, notified = state.customer_outcome(order, outcome)
         return {
             "state": order.state,
             "changed": before != order.state,
             "closedReason": order.data.get("closed_reason", ""),
-            "returnUrl": order.data.get("return_url", ""),
+            "notified": notified,
+            "return_url": order.data.get("return_url", ""),
         }

@@ -66,9 +66,10 @@ def _move(order: SandboxOrder, state: str, *, reason: str = "") -> SandboxOrder:
         return locked
 
 
-def customer_outcome(order: SandboxOrder, outcome: str) -> SandboxOrder:
+def customer_outcome(order: SandboxOrder, outcome: str) -> tuple[SandboxOrder, list[int]]:
     """What happens when the customer acts (pays, declines, lets it lapse, cancels), with the
-    amount triggers honoured. Notifies as DANA would for a final state."""
+    amount triggers honoured. Notifies as DANA would for a final state; returns the order and the
+    HTTP statuses the notification got."""
     before = order.state
     trig = triggers.trigger_for(order.amount)
     if order.state in OPEN and order.expires_at and order.expires_at <= timezone.now():
@@ -91,8 +92,8 @@ def customer_outcome(order: SandboxOrder, outcome: str) -> SandboxOrder:
     elif outcome == triggers.CANCEL:
         order = close(order, "USER_CANCEL")
     if before in OPEN and order.state in (PAID, CLOSED):
-        notify(order)
-    return order
+        return order, notify(order)
+    return order, []
 
 
 def status_payload(order: SandboxOrder) -> dict[str, Any]:

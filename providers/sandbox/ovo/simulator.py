@@ -42,4 +42,5 @@ class OvoSimulator(Simulator):
             order = state.move(order, state.DECLINED, frm=(state.PENDING,), rc="17")
         else:  # expire, or a push the app never answers (…902, …905, phone …0099)
             order = state.lapse(order)
-        return {"state": order.state, "rc": order.data.get("rc", ""), "phone": order.data.get("phone", "")}
+        # OVO sends no notification: the blocked /pos call answers the gateway instead.
+        return {"state": order.state, "rc": order.data.get("rc", ""), "notified": []}
