@@ -145,7 +145,8 @@ def _finish(order: SandboxOrder, outcome: str = triggers.SUCCESS) -> tuple[str, 
     if status == PENDING:  # the customer is done, Akulaku keeps the order pending
         order.save(update_fields=["data", "updated_at"])
         return _back_url(order), []
-    return _back_url(order), _set(order, status)
+    sent = _set(order, status)
+    return _back_url(order), sent
 
 
 def _order(form: Any) -> tuple[SandboxOrder | None, JsonResponse | None]:
