@@ -90,9 +90,10 @@ class OvoAdapter(PartnerAdapter):
         )
 
     @property
-    def push_timeout(self) -> float:
+    def push_timeout(self) -> int:
+        """Seconds to wait on the blocking push (a timeout, not money: whole seconds suffice)."""
         raw = os.environ.get("OVO_PUSH_TIMEOUT") or self.config.credentials.get("push_timeout") or "75"
-        return float(raw)
+        return int(raw)
 
     def _body(self, op: tf.Operation, *, txid: str, amount: int, phone: str = "") -> dict[str, Any]:
         now = datetime.now(UTC)

@@ -93,8 +93,9 @@ def test_no_answer_in_the_window_is_reversed_and_expired(ovo):
     assert status.status is PartnerStatus.EXPIRED
 
 
-def test_adapter_timeout_sends_the_reversal(ovo, monkeypatch):
-    monkeypatch.setenv("OVO_PUSH_TIMEOUT", "0.5")  # adapter gives up before the sandbox answers
+def test_adapter_timeout_sends_the_reversal(ovo, monkeypatch, settings):
+    settings.SANDBOX_OVO_PUSH_TIMEOUT = 3
+    monkeypatch.setenv("OVO_PUSH_TIMEOUT", "1")  # the adapter gives up before the sandbox answers
     req = payment(12_000, phone="081200000099")  # …0099: the app never answers
     result = ovo.complete_push(req)
     assert result.status is PartnerStatus.EXPIRED
