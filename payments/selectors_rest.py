@@ -1,0 +1,93 @@
+"""Reads for the merchant REST API. Every function takes the merchant and filters by it first:
+another merchant's rows are as unknown as made-up ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from payments.exceptions import ApplicationError
+from payments.models import Merchant, Notification, PartnerCallback, Transaction
+from payments.selectors import transaction_get
+
+
+class NotificationNotFound(ApplicationError):
+    result_cd = "9501"
+    http_status = 404
+    default_message = "Notification not found"
+
+
+def transaction_list(
+    *,
+    merchant: Merchant,
+    status: str | None = None,
+    mitra_cd: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    amount_min: int | None = None,
+    amount_max: int | None = None,
+    q: str | None = None,
+) -> QuerySet[Transaction]:
+    qs = Transaction.objects.filter(merchant=merchant)
+    if status:
+        qs = qs.filter(status=status)
+    if mitra_cd:
+        qs = qs.filter(mitra_cd=mitra_cd)
+    if created_from is not None:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_to is not None:
+        qs = qs.filter(created_at__lt=created_to)
+    if amount_min is not None:
+        qs = qs.filter(amount__gte=amount_min)
+    if amount_max is not None:
+        qs = qs.filter(amount__lte=amount_max)
+    if q:
+        # Exact ids first-class; names/e-mail by substring (case-insensitive), phone by prefix digits.
+        qs = qs.filter(
+            Q(txid=q)
+            | Q(reference_no=q)
+            | Q(billing_name__icontains=q)
+            | Q(billing_email__icontains=q)
+            | Q(billing_phone__contains=q)
+        )
+    return qs
+
+
+def transaction_detail_get(*, merchant: Merchant, txid: str) -> Transaction:
+    """The transaction with its timeline: events, partner callbacks, notifications + attempts."""
+    txn = transaction_get(merchant=merchant, txid=txid)
+    return (
+        Transaction.objects.filter(pk=txn.pk)
+        .prefetch_related(
+            "events",
+            Prefetch("partner_callbacks", queryset=PartnerCallback.objects.order_by("id")),
+            Prefetch(
+                "notifications", queryset=Notification.objects.order_by("id").prefetch_related("attempt_log")
+            ),
+        )
+        .get()
+    )
+
+
+def notification_list(
+    *, merchant: Merchant, state: str | None = None, txid: str | None = None
+) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(merchant=merchant).select_related("transaction")
+    if state:
+        qs = qs.filter(state=state)
+    if txid:
+        qs = qs.filter(transaction__txid=txid)
+    return qs
+
+
+def notification_get(*, merchant: Merchant, notification_id: int) -> Notification:
+    note = (
+        Notification.objects.filter(merchant=merchant, pk=notification_id)
+        .select_related("transaction")
+        .prefetch_related("attempt_log")
+        .first()
+    )
+    if note is None:
+        raise NotificationNotFound()
+    return note
