@@ -127,16 +127,22 @@ class KredivoAdapter(PartnerAdapter):
 
     # --- cancel ---------------------------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
-        if req.paid_at is None or not req.partner_ref:
+        if req.paid_at is None:
             raise CancelNotAllowed("Kredivo can only cancel a paid transaction")
         if now - req.paid_at > self.refund_window:
             raise CancelNotAllowed("Kredivo cancellations are only possible within 14 days of payment")
 
     def cancel(self, req: CancelRequest) -> CancelResult:
+        # Kredivo's transaction_id first appears in the push; ask for it if we never stored it.
+        transaction_id = (
+            req.partner_ref or self.fetch_status(txid=req.txid, partner_ref="", amount=0).partner_ref
+        )
+        if not transaction_id:
+            raise CancelNotAllowed("Kredivo has no transaction for this order yet")
         body = {
             "server_key": self.cred("server_key"),
             "order_id": req.txid,
-            "transaction_id": req.partner_ref,
+            "transaction_id": transaction_id,
             "cancellation_reason": req.reason or "Cancelled by merchant",
             "cancelled_by": "merchant",
             "cancellation_date": str(int(datetime.now().timestamp())),

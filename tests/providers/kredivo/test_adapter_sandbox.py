@@ -75,7 +75,8 @@ def test_success_confirm_status_and_cancel(sandbox_server, receiver):
     with pytest.raises(PartnerDeclined) as exc:
         adapter.cancel(too_much)
     assert exc.value.code == "2415"
-    rest = CancelRequest(o.txid, event.partner_ref, 1_000_000, 1_250_000, 250_000, now, "cx-3")
+    # Without a stored transaction_id the adapter asks Kredivo for it first.
+    rest = CancelRequest(o.txid, "", 1_000_000, 1_250_000, 250_000, now, "cx-3")
     adapter.cancel(rest)
     assert adapter.fetch_status(txid=o.txid, partner_ref="", amount=o.amount).status is S.CANCELLED
 

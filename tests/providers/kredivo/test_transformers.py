@@ -226,7 +226,7 @@ def test_cancel_rules_and_idempotent_repeat():
         ),
     )
     now = datetime.now(UTC)
-    unpaid = CancelRequest("T", "", 10_000, 10_000, 0, None, "c1")
+    unpaid = CancelRequest("T", "tr", 10_000, 10_000, 0, None, "c1")
     with pytest.raises(CancelNotAllowed):
         adapter.check_cancel(unpaid, now=now)
     late = CancelRequest("T", "tr", 10_000, 10_000, 0, now - timedelta(days=15), "c1")
