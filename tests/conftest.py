@@ -12,6 +12,10 @@ import pytest
 from tests.support.receiver import start_receiver
 from tests.support.stack import Stack, database_url, free_port
 
+# Playwright's sync API keeps an event loop in the main thread; Django's ORM calls from tests are
+# still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -1,0 +1,37 @@
+"""A newcomer buys from the demo store with ShopeePay, all in the browser."""
+
+import pytest
+
+from providers.sandbox.models import ShopNotification
+
+pytestmark = pytest.mark.browser
+
+
+def test_buy_with_shopeepay_in_the_demo_store(stack, demo_merchant, page):
+    page.goto(f"{stack.base_url}/sandbox/shop/")
+    page.get_by_label("Payment method").select_option("ESHP")
+    page.get_by_role("button", name="Pay now").click()
+
+    # ShopeePay's sandbox page: confirm, then the PIN shown on the page.
+    page.wait_for_url("**/sandbox/shopeepay/**")
+    page.get_by_role("button", name="Pay now").click()
+    page.get_by_label("PIN").fill("123456")
+    page.get_by_role("button", name="Confirm").click()
+
+    # Back at the store's callBackUrl, which asks the gateway (inquiry) for the truth.
+    page.wait_for_url("**/sandbox/shop/result/**")
+    assert page.locator("#inquiry-status").inner_text().startswith("0 (paid)")
+    assert "Thank you" in page.locator("h1").inner_text()
+    txid = page.locator("code").first.inner_text()
+    note = ShopNotification.objects.get(txid=txid)
+    assert note.token_valid and note.payload["status"] == "0"
+
+
+def test_store_shows_a_refused_registration(stack, demo_merchant, page):
+    page.goto(f"{stack.base_url}/sandbox/shop/")
+    page.get_by_label("Payment method").select_option("ESHP")
+    page.get_by_label("Sandbox outcome").select_option("909")
+    page.get_by_role("button", name="Pay now").click()
+    # The partner answers 5xx when the payment starts: the gateway shows a finished error page.
+    assert "couldn't continue" in page.locator("h1").inner_text()
+    assert page.get_by_role("alert").is_visible()
