@@ -1,0 +1,82 @@
+"""Who may see and do what on the dashboard. Every view runs as one member of one merchant."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from payments.models import MerchantMember
+from payments.selectors_dashboard import member_for_user
+
+Role = MerchantMember.Role
+# viewer: reads only; developer: operational actions; owner: everything.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.VIEWER: frozenset(),
+    Role.DEVELOPER: frozenset(
+        {"resend", "sync", "replay", "test_notification", "reveal_key", "test_payment"}
+    ),
+    Role.OWNER: frozenset(
+        {
+            "resend",
+            "sync",
+            "replay",
+            "test_notification",
+            "reveal_key",
+            "cancel",
+            "confirm_receipt",
+            "rotate_key",
+            "notification_url",
+            "team",
+            "test_payment",
+        }
+    ),
+}
+
+PARTNERS: dict[str, str] = {
+    "OVOE": "OVO",
+    "ESHP": "ShopeePay",
+    "DANA": "DANA",
+    "LINK": "LinkAja",
+    "ASTR": "AstraPay",
+    "AKLP": "Akulaku",
+    "KDVI": "Kredivo",
+    "IDNA": "Indodana",
+}
+
+
+def can(member: MerchantMember | None, capability: str) -> bool:
+    return member is not None and capability in CAPABILITIES.get(member.role, frozenset())
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind a proxy, configure it to set REMOTE_ADDR; forwarded headers are not trusted here.
+    return request.META.get("REMOTE_ADDR", "")[:45]
+
+
+def forbidden(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
+    return render(request, "dashboard/forbidden.html", {"message": message, "status": status}, status=status)
+
+
+def member_required(capability: str | None = None) -> Callable:
+    """Attaches request.member and request.merchant; refuses anyone without the capability."""
+
+    def wrap(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            member = member_for_user(user=request.user)
+            if member is None:
+                return forbidden(request, "Your account is not a member of any merchant.")
+            if capability and not can(member, capability):
+                return forbidden(request, f"Your role ({member.role}) does not allow this action.")
+            request.member, request.merchant = member, member.merchant
+            return view(request, *args, **kwargs)
+
+        return inner
+
+    return wrap

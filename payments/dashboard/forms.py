@@ -1,0 +1,113 @@
+"""Dashboard forms: validation only; the work is done by services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from payments.models import MerchantMember
+from payments.status import CHOICES as STATUS_CHOICES
+
+from .access import PARTNERS
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label="E-mail",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class TransactionFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"placeholder": "tXid, referenceNo, name, phone, e-mail", "type": "search"}
+        ),
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
+    partner = forms.ChoiceField(
+        label="Partner",
+        required=False,
+        choices=[("", "Any partner"), *sorted(PARTNERS.items(), key=lambda p: p[1])],
+    )
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    amount_min = forms.IntegerField(label="Min amount", required=False, min_value=0)
+    amount_max = forms.IntegerField(label="Max amount", required=False, min_value=0)
+
+
+class CancelForm(forms.Form):
+    cancel_type = forms.ChoiceField(label="Cancel", choices=[("2", "Partial"), ("1", "Full")])
+    amount = forms.IntegerField(label="Amount (Rp)", min_value=1)
+    reason = forms.CharField(label="Reason", max_length=255, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class NotificationUrlForm(forms.Form):
+    url = forms.URLField(label="Default notification URL", max_length=255, assume_scheme="https")
+
+
+class ReplayForm(forms.Form):
+    since = forms.DateTimeField(label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = forms.DateTimeField(label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def clean(self):  # noqa: ANN201
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise forms.ValidationError("'From' must be before 'Until'.")
+        return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(label="Role", choices=MerchantMember.Role.choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=MerchantMember.Role.choices)
+
+
+class AcceptForm(forms.Form):
+    password = forms.CharField(
+        label="Choose a password",
+        min_length=10,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Repeat the password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):  # noqa: ANN201
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            raise forms.ValidationError("The passwords do not match.")
+        return data
+
+
+class TestPaymentForm(forms.Form):
+    mitra_cd = forms.ChoiceField(label="Partner", choices=sorted(PARTNERS.items(), key=lambda p: p[1]))
+    amount = forms.IntegerField(
+        label="Amount (Rp)",
+        min_value=1,
+        max_value=25_000_000,
+        initial=15_000,
+        help_text="The last three digits choose the outcome (see the table).",
+    )
+    phone = forms.CharField(label="Customer phone", max_length=15, initial="081234567890")

@@ -1,0 +1,417 @@
+"""Overview, transactions (list, CSV, detail and actions), notifications and jobs.
+
+Views are thin: reads through payments.selectors_dashboard (scoped to request.merchant), writes
+through services, each followed by an audit record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from payments import selectors_dashboard as sel
+from payments.exceptions import ApplicationError, TransactionNotFound
+from payments.models import Job, Transaction
+from payments.services.audit import audit_record
+from payments.services.exports import exports_dir, transaction_csv_stream
+from payments.services.jobs import job_create
+from payments.status import Status
+from providers.base.errors import PartnerError
+
+from . import charts
+from .access import PARTNERS, can, client_ip, forbidden, member_required
+from .forms import CancelForm, ReplayForm, TransactionFilterForm
+
+
+def _audit(request: HttpRequest, action: str, target: str, detail: dict | None = None) -> None:
+    audit_record(
+        actor_kind="merchant",
+        action=action,
+        merchant=request.merchant,
+        user=request.user,
+        target=target,
+        detail=detail or {},
+        remote_addr=client_ip(request),
+    )
+
+
+@member_required()
+def overview(request: HttpRequest) -> HttpResponse:
+    stats = sel.overview(merchant=request.merchant)
+    for figures in (stats["today"], stats["month"], *stats["by_partner"]):
+        figures["volume_rp"] = charts.rupiah(figures["volume"])
+    for p in stats["by_partner"]:
+        p["name"] = PARTNERS.get(p["mitra_cd"], p["mitra_cd"])
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "nav": "overview",
+            "stats": stats,
+            "daily": charts.daily_charts(stats["by_day"]),
+            "partners_chart": charts.partner_chart(stats["by_partner"], PARTNERS),
+            "partner_names": PARTNERS,
+        },
+    )
+
+
+def _filters(request: HttpRequest) -> tuple[TransactionFilterForm, sel.TxnFilters]:
+    form = TransactionFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        return form, sel.TxnFilters(
+            status=d["status"],
+            mitra_cd=d["partner"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            amount_min=d["amount_min"],
+            amount_max=d["amount_max"],
+            q=d["q"].strip(),
+        )
+    return form, sel.TxnFilters()
+
+
+def _decorate(rows: list[Transaction]) -> None:
+    """Display values the templates need (no custom template tags)."""
+    for t in rows:
+        t.partner_name = PARTNERS.get(t.mitra_cd, t.mitra_cd)
+        t.amount_rp = charts.rupiah(t.amount)
+        t.cancelled_rp = charts.rupiah(t.cancelled_amount)
+        t.remaining_rp = charts.rupiah(t.remaining_amount)
+
+
+@member_required()
+def transactions(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    page = sel.transaction_page(
+        merchant=request.merchant, filters=filters, cursor=request.GET.get("cursor", "")
+    )
+    _decorate(page.rows)
+    params = filters.as_params()
+    query = urlencode(params)
+    return render(
+        request,
+        "dashboard/transactions.html",
+        {
+            "nav": "transactions",
+            "form": form,
+            "page": page,
+            "filter_query": query,
+            "filtered": bool(params),
+            "first_page": not request.GET.get("cursor"),
+            "partner_names": PARTNERS,
+            "export_params": params,
+        },
+    )
+
+
+@member_required()
+def transactions_csv(request: HttpRequest) -> StreamingHttpResponse:
+    _, filters = _filters(request)
+    _audit(
+        request, "transactions.exported", "transactions", {"filters": filters.as_params(), "mode": "stream"}
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        transaction_csv_stream(merchant=request.merchant, filters=filters),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="transactions-{request.merchant.imid}-{stamp}.csv"'
+    )
+    return response
+
+
+@require_POST
+@member_required()
+def transactions_export_job(request: HttpRequest) -> HttpResponse:
+    params = {
+        k: request.POST.get(k, "")
+        for k in ("status", "partner", "date_from", "date_to", "amount_min", "amount_max", "q")
+    }
+    job = job_create(
+        kind="export",
+        merchant=request.merchant,
+        user=request.user,
+        params={"filters": {k: v for k, v in params.items() if v}},
+    )
+    _audit(request, "transactions.export_job", f"job:{job.pk}", {"filters": job.params["filters"]})
+    return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")
+
+
+def _detail_or_404(request: HttpRequest, txid: str) -> Transaction:
+    try:
+        return sel.transaction_detail(merchant=request.merchant, txid=txid)
+    except TransactionNotFound:
+        raise Http404("transaction")
+
+
+@member_required()
+def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
+    txn = _detail_or_404(request, txid)
+    _decorate([txn])
+    member = request.member
+    status = txn.status_enum
+    cancellable = status == Status.PAID or (
+        status.is_open and not txn.payment_started_at and not txn.partner_ref
+    )
+    form = CancelForm(
+        initial={"cancel_type": "2", "amount": txn.remaining_amount, "idempotency_key": uuid.uuid4().hex}
+    )
+    return render(
+        request,
+        "dashboard/transaction_detail.html",
+        {
+            "nav": "transactions",
+            "txn": txn,
+            "partner_names": PARTNERS,
+            "cancel_form": form,
+            "can_cancel": can(member, "cancel") and cancellable and txn.remaining_amount > 0,
+            "can_sync": can(member, "sync") and (status.is_open or status == Status.PAID),
+            "can_resend": can(member, "resend"),
+            "can_receipt": can(member, "confirm_receipt")
+            and txn.mitra_cd == "AKLP"
+            and status == Status.PAID
+            and not txn.receipt_confirmed_at,
+        },
+    )
+
+
+def _back(txid: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"/dashboard/transactions/{txid}/")
+
+
+@require_POST
+@member_required("cancel")
+def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
+    from payments.services.cancellation import transaction_cancel as cancel_service
+
+    txn = _detail_or_404(request, txid)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Check the cancel amount: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+        return _back(txid)
+    d = form.cleaned_data
+    amount = txn.amount if d["cancel_type"] == "1" else d["amount"]
+    try:
+        row = cancel_service(
+            merchant=request.merchant,
+            txid=txn.txid,
+            cancel_type=d["cancel_type"],
+            amount=amount,
+            reason=d["reason"] or "Cancelled from the dashboard",
+            idempotency_key=f"dash:{d['idempotency_key']}",
+            source="dashboard",
+        )
+    except ApplicationError as exc:
+        _audit(
+            request,
+            "transaction.cancel_refused",
+            f"transaction:{txid}",
+            {"type": d["cancel_type"], "amount": amount, "reason": exc.message[:200]},
+        )
+        messages.error(request, exc.message)
+        return _back(txid)
+    _audit(
+        request,
+        "transaction.cancelled",
+        f"transaction:{txid}",
+        {"type": d["cancel_type"], "amount": amount, "cancel_txid": row.cancel_txid},
+    )
+    kind = "Full" if d["cancel_type"] == "1" else "Partial"
+    messages.success(request, f"{kind} cancel of {charts.rupiah(amount)} succeeded.")
+    return _back(txid)
+
+
+@require_POST
+@member_required("sync")
+def transaction_sync(request: HttpRequest, txid: str) -> HttpResponse:
+    from payments.services.polling import transaction_sync as sync_service
+
+    txn = _detail_or_404(request, txid)
+    before = txn.status_enum
+    try:
+        after = sync_service(transaction_id=txn.pk, source="sync").status_enum
+    except PartnerError as exc:
+        messages.error(request, f"The partner could not be reached: {exc.message}")
+        return _back(txid)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(txid)
+    _audit(request, "transaction.synced", f"transaction:{txid}", {"from": before.value, "to": after.value})
+    messages.success(
+        request,
+        f"Synced with the partner: status is {after.word}"
+        + ("." if after == before else f" (was {before.word})."),
+    )
+    return _back(txid)
+
+
+@require_POST
+@member_required("confirm_receipt")
+def transaction_confirm_receipt(request: HttpRequest, txid: str) -> HttpResponse:
+    txn = _detail_or_404(request, txid)
+    try:
+        from payments.services.receipts import transaction_confirm_receipt as confirm  # written separately
+    except ImportError:
+        messages.error(request, "Receipt confirmation is not available yet.")
+        return _back(txid)
+    try:
+        confirm(txid=txn.txid, merchant=request.merchant)
+    except (ApplicationError, PartnerError) as exc:
+        messages.error(request, exc.message)
+        return _back(txid)
+    _audit(request, "transaction.receipt_confirmed", f"transaction:{txid}")
+    messages.success(request, "Receipt confirmed with Akulaku.")
+    return _back(txid)
+
+
+@require_POST
+@member_required("resend")
+def notification_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
+    from payments.services.notifications import notification_resend as resend
+
+    try:
+        note = sel.notification_get(merchant=request.merchant, notification_id=notification_id)
+    except TransactionNotFound:
+        raise Http404("notification")
+    resend(notification_id=note.pk)
+    _audit(
+        request,
+        "notification.resent",
+        f"notification:{note.pk}",
+        {"txid": note.transaction.txid if note.transaction else ""},
+    )
+    messages.success(request, f"Notification #{note.sequence or note.pk} queued for delivery to {note.url}.")
+    nxt = request.POST.get("next", "")
+    if note.transaction and nxt != "notifications":
+        return _back(note.transaction.txid)
+    return HttpResponseRedirect("/dashboard/notifications/")
+
+
+@member_required()
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = sel.notification_problem_page(merchant=request.merchant, cursor=request.GET.get("cursor", ""))
+    now = timezone.localtime()
+    form = ReplayForm(
+        initial={
+            "since": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "until": now.strftime("%Y-%m-%dT%H:%M"),
+        }
+    )
+    return render(
+        request,
+        "dashboard/notifications.html",
+        {
+            "nav": "notifications",
+            "page": page,
+            "replay_form": form,
+            "can_resend": can(request.member, "resend"),
+            "can_replay": can(request.member, "replay"),
+            "jobs": sel.jobs_recent(merchant=request.merchant, kind="replay"),
+            "first_page": not request.GET.get("cursor"),
+        },
+    )
+
+
+@require_POST
+@member_required("replay")
+def notifications_replay(request: HttpRequest) -> HttpResponse:
+    form = ReplayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return HttpResponseRedirect("/dashboard/notifications/")
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    # The replay job kind is handled by payments.services.replay (notification_replay in a Job).
+    job = job_create(
+        kind="replay",
+        merchant=request.merchant,
+        user=request.user,
+        params={"since": since.isoformat(), "until": until.isoformat(), "merchant_id": request.merchant.pk},
+    )
+    _audit(
+        request,
+        "notification.replay",
+        f"job:{job.pk}",
+        {"since": since.isoformat(), "until": until.isoformat()},
+    )
+    return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")
+
+
+def _job_or_404(request: HttpRequest, job_id: int) -> Job:
+    job = sel.job_get(merchant=request.merchant, job_id=job_id)
+    if job is None:
+        raise Http404("job")
+    return job
+
+
+def _job_json(job: Job) -> dict:
+    percent = 100 if job.state == Job.State.DONE else (100 * job.progress // job.total if job.total else 0)
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "state": job.state,
+        "progress": job.progress,
+        "total": job.total,
+        "percent": min(100, percent),
+        "error": job.error,
+        "result": job.result,
+        "download": f"/dashboard/jobs/{job.pk}/download"
+        if job.kind == "export" and job.file_path and job.state == Job.State.DONE
+        else "",
+    }
+
+
+@member_required()
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    return render(
+        request,
+        "dashboard/job.html",
+        {
+            "nav": "transactions" if job.kind == "export" else "notifications",
+            "job": job,
+            "info": _job_json(job),
+        },
+    )
+
+
+@member_required()
+def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    return JsonResponse(_job_json(_job_or_404(request, job_id)))
+
+
+@member_required()
+def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if job.kind != "export" or job.state != Job.State.DONE or not job.file_path:
+        raise Http404("file")
+    path = exports_dir() / Path(job.file_path).name  # never a path from outside the exports folder
+    if not path.is_file():
+        return forbidden(
+            request, "This export file is no longer available. Run the export again.", status=410
+        )
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"transactions-{request.merchant.imid}-job{job.pk}.csv",
+        content_type="text/csv",
+    )

@@ -1,0 +1,266 @@
+"""Developers (key, notification URL, test notification), team and sandbox pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from payments import secrets as key_store
+from payments import selectors_dashboard as sel
+from payments.exceptions import ApplicationError
+from payments.services import merchants as merchant_service
+
+from . import ratelimit
+from .access import PARTNERS, can, client_ip, member_required
+from .forms import InviteForm, NotificationUrlForm, PasswordConfirmForm, RoleForm, TestPaymentForm
+
+
+def _developers(
+    request: HttpRequest,
+    *,
+    revealed: str = "",
+    rotated: bool = False,
+    test_note=None,  # noqa: ANN001
+    key_error: str = "",
+    url_form: NotificationUrlForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    merchant = request.merchant
+    return render(
+        request,
+        "dashboard/developers.html",
+        {
+            "nav": "developers",
+            "merchant": merchant,
+            "masked_key": key_store.mask(merchant.merchant_key),
+            "revealed_key": revealed,
+            "rotated": rotated,
+            "key_error": key_error,
+            "password_form": PasswordConfirmForm(),
+            "url_form": url_form or NotificationUrlForm(initial={"url": merchant.default_notification_url}),
+            "test_note": test_note,
+            "test_attempt": test_note.attempt_log.order_by("-id").first() if test_note else None,
+            "can_reveal": can(request.member, "reveal_key"),
+            "can_rotate": can(request.member, "rotate_key"),
+            "can_edit_url": can(request.member, "notification_url"),
+            "can_test": can(request.member, "test_notification"),
+            "api_base": settings.PUBLIC_BASE_URL,
+        },
+        status=status,
+    )
+
+
+@member_required()
+def developers(request: HttpRequest) -> HttpResponse:
+    return _developers(request)
+
+
+def _password_ok(request: HttpRequest) -> tuple[bool, str]:
+    """Re-entered password, throttled like the login (a stolen session cannot guess it)."""
+    ip, who = client_ip(request), request.user.get_username()
+    if ratelimit.is_locked("reauth", ip, who):
+        return False, "Too many wrong passwords. Try again in 15 minutes."
+    form = PasswordConfirmForm(request.POST)
+    if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
+        ratelimit.reset("reauth", ip, who)
+        return True, ""
+    ratelimit.record_failure("reauth", ip, who)
+    return False, "The password is not correct."
+
+
+@require_POST
+@member_required("reveal_key")
+def key_reveal(request: HttpRequest) -> HttpResponse:
+    ok, error = _password_ok(request)
+    if not ok:
+        return _developers(request, key_error=error, status=403)
+    key = merchant_service.merchant_key_revealed(
+        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
+    )
+    response = _developers(request, revealed=key)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@member_required("rotate_key")
+def key_rotate(request: HttpRequest) -> HttpResponse:
+    ok, error = _password_ok(request)
+    if not ok:
+        return _developers(request, key_error=error, status=403)
+    key = merchant_service.merchant_key_rotate(
+        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
+    )
+    response = _developers(request, revealed=key, rotated=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@member_required("notification_url")
+def notification_url(request: HttpRequest) -> HttpResponse:
+    form = NotificationUrlForm(request.POST)
+    if not form.is_valid():
+        return _developers(request, url_form=form, status=400)
+    merchant_service.merchant_notification_url_set(
+        merchant=request.merchant,
+        url=form.cleaned_data["url"],
+        user=request.user,
+        remote_addr=client_ip(request),
+    )
+    messages.success(request, "Default notification URL saved.")
+    return HttpResponseRedirect("/dashboard/developers/")
+
+
+@require_POST
+@member_required("test_notification")
+def test_notification(request: HttpRequest) -> HttpResponse:
+    try:
+        note = merchant_service.merchant_test_notification(
+            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/dashboard/developers/")
+    return _developers(request, test_note=note)
+
+
+@member_required()
+def team(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/team.html",
+        {
+            "nav": "team",
+            "members": sel.members_list(merchant=request.merchant),
+            "invitations": sel.invitations_pending(merchant=request.merchant)
+            if can(request.member, "team")
+            else [],
+            "can_manage": can(request.member, "team"),
+            "invite_form": InviteForm(),
+            "roles": RoleForm.base_fields["role"].choices,
+            "invite_link": request.session.pop("invite_link", ""),
+        },
+    )
+
+
+@require_POST
+@member_required("team")
+def team_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid e-mail and role.")
+        return HttpResponseRedirect("/dashboard/team/")
+    try:
+        inv, token = merchant_service.invitation_create(
+            merchant=request.merchant,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            user=request.user,
+            remote_addr=client_ip(request),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/dashboard/team/")
+    # No mail server in this product yet: the owner passes the link on. Shown once.
+    request.session["invite_link"] = request.build_absolute_uri(f"/dashboard/invite/{token}/")
+    messages.success(request, f"Invitation created for {inv.email} ({inv.role}).")
+    return HttpResponseRedirect("/dashboard/team/")
+
+
+@require_POST
+@member_required("team")
+def team_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        merchant_service.invitation_revoke(
+            merchant=request.merchant,
+            invitation_id=invitation_id,
+            user=request.user,
+            remote_addr=client_ip(request),
+        )
+        messages.success(request, "Invitation revoked.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect("/dashboard/team/")
+
+
+@require_POST
+@member_required("team")
+def team_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Unknown role")
+        merchant_service.member_role_set(
+            merchant=request.merchant,
+            member_id=member_id,
+            role=form.cleaned_data["role"],
+            user=request.user,
+            remote_addr=client_ip(request),
+        )
+        messages.success(request, "Role updated.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect("/dashboard/team/")
+
+
+def _sandbox_info() -> tuple[list[tuple[str, str, str]], list[tuple[str, dict[str, str]]]]:
+    """Outcome triggers and each simulated partner's test credentials (only when SANDBOX is on)."""
+    if not settings.SANDBOX:
+        return [], []
+    from providers.sandbox import core, simulators, triggers
+
+    simulators.load()
+    rows = [
+        (digits, outcome, triggers.DESCRIPTIONS.get(outcome, ""))
+        for digits, outcome in triggers.TRIGGERS.items()
+    ]
+    creds = [
+        (sim.name, dict(sim.test_credentials))
+        for sim in sorted(core.SIMULATORS.values(), key=lambda s: s.name)
+        if sim.test_credentials
+    ]
+    return rows, creds
+
+
+@member_required()
+def sandbox(request: HttpRequest) -> HttpResponse:
+    triggers, creds = _sandbox_info()
+    return render(
+        request,
+        "dashboard/sandbox.html",
+        {
+            "nav": "sandbox",
+            "sandbox_on": settings.SANDBOX,
+            "triggers": triggers,
+            "credentials": creds,
+            "form": TestPaymentForm(),
+            "can_pay": can(request.member, "test_payment"),
+            "created": request.session.pop("test_payment", None),
+            "partner_names": PARTNERS,
+        },
+    )
+
+
+@require_POST
+@member_required("test_payment")
+def sandbox_payment(request: HttpRequest) -> HttpResponse:
+    from .testpay import create_test_payment
+
+    if not settings.SANDBOX:
+        messages.error(request, "Test payments are only available in the sandbox.")
+        return HttpResponseRedirect("/dashboard/sandbox/")
+    form = TestPaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the test payment fields.")
+        return HttpResponseRedirect("/dashboard/sandbox/")
+    try:
+        created = create_test_payment(request.merchant, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/dashboard/sandbox/")
+    request.session["test_payment"] = created
+    return HttpResponseRedirect("/dashboard/sandbox/")

@@ -1,0 +1,393 @@
+"""Dashboard views with Django's test client: login and its throttle, transactions (filters, search,
+keyset pages, CSV), detail actions by role, developers, team, and merchant isolation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from payments.models import AuditLog, Invitation, Job, MerchantMember, Notification, Transaction
+from payments.services.jobs import job_create
+from tests.factories import MerchantFactory
+from tests.payments.dashboard_support import PASSWORD, member, txn
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def two_merchants():
+    a, b = MerchantFactory(name="Alpha Shop"), MerchantFactory(name="Beta Shop")
+    return a, b
+
+
+def login(client, m: MerchantMember) -> None:
+    client.force_login(m.user)
+
+
+def test_login_page_and_sign_in(client, two_merchants):
+    owner = member(two_merchants[0])
+    page = client.get("/dashboard/login/")
+    assert page.status_code == 200 and b"csrfmiddlewaretoken" in page.content
+    assert client.get("/dashboard/").status_code == 302
+    answer = client.post("/dashboard/login/", {"username": owner.user.username, "password": PASSWORD})
+    assert answer.status_code == 302 and answer["Location"] == "/dashboard/"
+    assert b"Alpha Shop" in client.get("/dashboard/").content
+    assert AuditLog.objects.filter(action="dashboard.login", merchant=two_merchants[0]).count() == 1
+
+
+def test_login_is_throttled_per_ip_and_username(client, two_merchants):
+    owner = member(two_merchants[0])
+    for _ in range(4):
+        bad = client.post("/dashboard/login/", {"username": owner.user.username, "password": "wrong"})
+        assert bad.status_code == 401 and b"not correct" in bad.content
+    fifth = client.post("/dashboard/login/", {"username": owner.user.username, "password": "wrong"})
+    assert fifth.status_code == 429 and b"Too many failed sign-in attempts" in fifth.content
+    # Even the right password is refused while locked.
+    locked = client.post("/dashboard/login/", {"username": owner.user.username, "password": PASSWORD})
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+    # Another username from the same IP is not locked.
+    other = member(two_merchants[0])
+    ok = client.post("/dashboard/login/", {"username": other.user.username, "password": PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_user_without_membership_cannot_sign_in(client, django_user_model):
+    django_user_model.objects.create_user("nobody@x.test", "nobody@x.test", PASSWORD)
+    answer = client.post("/dashboard/login/", {"username": "nobody@x.test", "password": PASSWORD})
+    assert answer.status_code == 401
+
+
+def test_logout_needs_post(client, two_merchants):
+    login(client, member(two_merchants[0]))
+    assert client.get("/dashboard/logout/").status_code == 405
+    assert client.post("/dashboard/logout/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_transactions_filters_and_search(client, two_merchants):
+    a, b = two_merchants
+    login(client, member(a, "viewer"))
+    paid = txn(
+        a,
+        status="0",
+        mitra_cd="DANA",
+        amount=50_000,
+        billing_name="Siti Aminah",
+        billing_email="siti@example.com",
+        paid_at=timezone.now(),
+    )
+    txn(a, status="9", mitra_cd="ESHP", amount=20_000)
+    other = txn(b, status="0", mitra_cd="DANA", amount=50_000, billing_name="Siti Aminah")
+
+    def rows(**params) -> str:
+        return client.get("/dashboard/transactions/", params).content.decode()
+
+    assert paid.txid in rows(status="0") and other.txid not in rows(status="0")
+    assert paid.txid not in rows(status="9")
+    assert paid.txid in rows(partner="DANA") and paid.txid not in rows(partner="ESHP")
+    assert paid.txid in rows(amount_min="40000", amount_max="60000")
+    assert paid.txid not in rows(amount_min="60000")
+    today = timezone.localdate().isoformat()
+    assert paid.txid in rows(date_from=today, date_to=today)
+    assert paid.txid not in rows(date_to=(timezone.localdate() - timedelta(days=1)).isoformat())
+    for term in (paid.txid, paid.reference_no, "siti aminah", paid.billing_phone, "SITI@example.com"):
+        found = rows(q=term)
+        assert paid.txid in found and other.txid not in found, term
+    assert "No transactions match" in rows(q="nobody-like-this")
+
+
+def test_keyset_pages_cover_every_row_once(client, two_merchants):
+    a, _ = two_merchants
+    login(client, member(a))
+    made = [txn(a) for _ in range(120)]
+    # Same created_at for a block of rows: ties are broken by id.
+    Transaction.objects.filter(pk__in=[t.pk for t in made[:60]]).update(created_at=timezone.now())
+    seen: list[str] = []
+    url = "/dashboard/transactions/"
+    for _ in range(5):
+        page = client.get(url)
+        seen += [t.txid for t in page.context["page"].rows]
+        cursor = page.context["page"].next_cursor
+        if not cursor:
+            break
+        url = f"/dashboard/transactions/?cursor={cursor}"
+    assert len(seen) == 120 and set(seen) == {t.txid for t in made}
+
+
+def test_bad_cursor_is_ignored(client, two_merchants):
+    login(client, member(two_merchants[0]))
+    assert client.get("/dashboard/transactions/?cursor=%%%garbage").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status": "0"},
+        {"partner": "DANA", "amount_min": "1"},
+        {"q": "Customer"},
+        {"date_from": "2020-01-01", "status": "9"},
+    ],
+)
+def test_list_runs_a_fixed_number_of_queries(client, two_merchants, django_assert_num_queries, params):
+    a, _ = two_merchants
+    login(client, member(a))
+    for i in range(80):
+        txn(a, status="0" if i % 2 else "9", mitra_cd="DANA" if i % 3 else "ESHP")
+    # session, user, membership+merchant, one page of transactions
+    with django_assert_num_queries(4):
+        page = client.get("/dashboard/transactions/", params)
+    assert page.status_code == 200
+    with django_assert_num_queries(4):
+        client.get("/dashboard/transactions/", {**params, "cursor": page.context["page"].next_cursor or ""})
+
+
+def test_csv_export_streams_filtered_rows_of_own_merchant_only(client, two_merchants):
+    a, b = two_merchants
+    login(client, member(a, "viewer"))
+    mine = [txn(a, status="0", paid_at=timezone.now()) for _ in range(3)] + [txn(a, status="9")]
+    theirs = txn(b, status="0")
+    txn(a, status="0", billing_name='=HYPERLINK("x")')
+    answer = client.get("/dashboard/transactions/export.csv", {"status": "0"})
+    assert answer.status_code == 200 and answer.streaming
+    assert answer["Content-Type"].startswith("text/csv")
+    body = b"".join(answer.streaming_content).decode()
+    table = list(csv.DictReader(io.StringIO(body)))
+    ids = {r["tXid"] for r in table}
+    assert {t.txid for t in mine[:3]} <= ids and mine[3].txid not in ids and theirs.txid not in ids
+    assert all(r["status"] == "0" for r in table)
+    assert any(r["billingName"].startswith("'=") for r in table)  # no formula injection
+    assert AuditLog.objects.filter(action="transactions.exported", merchant=a).exists()
+
+
+def test_export_job_writes_a_file_downloadable_only_by_its_merchant(client, two_merchants, settings):
+    a, b = two_merchants
+    owner = member(a)
+    for _ in range(5):
+        txn(a, status="0")
+    txn(b, status="0")
+    job = job_create(
+        kind="export", merchant=a, user=owner.user, params={"filters": {"status": "0"}}, run_now=True
+    )
+    assert job.state == Job.State.DONE and job.total == 5 and job.result["rows"] == 5
+    login(client, owner)
+    status = client.get(f"/dashboard/jobs/{job.pk}/status").json()
+    assert status["percent"] == 100 and status["download"]
+    got = client.get(status["download"])
+    body = b"".join(got.streaming_content).decode()
+    assert got.status_code == 200 and body.count("\n") == 6
+    client.logout()
+    login(client, member(b))
+    assert client.get(f"/dashboard/jobs/{job.pk}/").status_code == 404
+    assert client.get(f"/dashboard/jobs/{job.pk}/download").status_code == 404
+    assert client.get(f"/dashboard/jobs/{job.pk}/status").status_code == 404
+
+
+def test_isolation_pages_and_actions_by_guessed_ids(client, two_merchants):
+    a, b = two_merchants
+    theirs = txn(b, status="0", paid_at=timezone.now())
+    note = Notification.objects.create(
+        merchant=b, transaction=theirs, url="http://127.0.0.1:9/n", payload={"status": "0"}, state="dead"
+    )
+    inv = Invitation.objects.create(
+        merchant=b,
+        email="x@y.test",
+        role="viewer",
+        token_hash="h" * 64,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    their_member = member(b)
+    login(client, member(a, "owner"))
+    assert client.get(f"/dashboard/transactions/{theirs.txid}/").status_code == 404
+    assert client.get("/dashboard/transactions/", {"q": theirs.txid}).context["page"].rows == []
+    assert (
+        client.post(
+            f"/dashboard/transactions/{theirs.txid}/cancel",
+            {"cancel_type": "1", "amount": theirs.amount, "idempotency_key": "k"},
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/dashboard/transactions/{theirs.txid}/sync").status_code == 404
+    assert client.post(f"/dashboard/notifications/{note.pk}/resend").status_code == 404
+    assert client.post(f"/dashboard/team/invitations/{inv.pk}/revoke").status_code == 302
+    assert Invitation.objects.filter(pk=inv.pk).exists()
+    client.post(f"/dashboard/team/members/{their_member.pk}/role", {"role": "viewer"})
+    their_member.refresh_from_db()
+    assert their_member.role == "owner"
+    theirs.refresh_from_db()
+    note.refresh_from_db()
+    assert theirs.cancelled_amount == 0 and theirs.status == "0" and note.state == "dead"
+    assert b"Beta Shop" not in client.get("/dashboard/notifications/").content
+    csv_body = b"".join(client.get("/dashboard/transactions/export.csv").streaming_content).decode()
+    assert theirs.txid not in csv_body
+
+
+def test_viewer_cannot_act(client, two_merchants):
+    a, _ = two_merchants
+    t = txn(a, status="0", paid_at=timezone.now())
+    note = Notification.objects.create(
+        merchant=a, transaction=t, url="http://127.0.0.1:9/n", payload={"status": "0"}, state="dead"
+    )
+    login(client, member(a, "viewer"))
+    detail = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
+    assert "cancel-submit" not in detail and "sync-submit" not in detail and "Resend" not in detail
+    assert "can look but not act" in detail
+    posts = [
+        (
+            f"/dashboard/transactions/{t.txid}/cancel",
+            {"cancel_type": "1", "amount": t.amount, "idempotency_key": "k"},
+        ),
+        (f"/dashboard/transactions/{t.txid}/sync", {}),
+        (f"/dashboard/transactions/{t.txid}/receipt", {}),
+        (f"/dashboard/notifications/{note.pk}/resend", {}),
+        ("/dashboard/notifications/replay", {"since": "2020-01-01T00:00", "until": "2030-01-01T00:00"}),
+        ("/dashboard/developers/key/reveal", {"password": PASSWORD}),
+        ("/dashboard/developers/key/rotate", {"password": PASSWORD}),
+        ("/dashboard/developers/notification-url", {"url": "https://x.test/n"}),
+        ("/dashboard/developers/test-notification", {}),
+        ("/dashboard/team/invite", {"email": "a@b.test", "role": "owner"}),
+        ("/dashboard/sandbox/payment", {"mitra_cd": "ESHP", "amount": "10000", "phone": "0812"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    key_before = a.merchant_key_encrypted
+    a.refresh_from_db()
+    assert a.merchant_key_encrypted == key_before and not a.default_notification_url
+    assert not Invitation.objects.exists() and not Job.objects.exists()
+
+
+def test_developer_can_sync_but_not_cancel(client, two_merchants):
+    a, _ = two_merchants
+    t = txn(a, status="0", paid_at=timezone.now())
+    login(client, member(a, "developer"))
+    detail = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
+    assert "sync-submit" in detail and "cancel-submit" not in detail
+    assert (
+        client.post(
+            f"/dashboard/transactions/{t.txid}/cancel",
+            {"cancel_type": "1", "amount": t.amount, "idempotency_key": "k"},
+        ).status_code
+        == 403
+    )
+
+
+def test_cancel_refusal_shows_the_reason(client, two_merchants):
+    a, _ = two_merchants
+    t = txn(a, status="8")
+    login(client, member(a))
+    answer = client.post(
+        f"/dashboard/transactions/{t.txid}/cancel",
+        {"cancel_type": "1", "amount": t.amount, "idempotency_key": "k1"},
+        follow=True,
+    )
+    assert "cannot be cancelled: it is failed" in answer.content.decode()
+
+
+def test_cancel_of_untouched_unpaid_voids_it(client, two_merchants):
+    a, _ = two_merchants
+    t = txn(a, status="9")
+    login(client, member(a))
+    answer = client.post(
+        f"/dashboard/transactions/{t.txid}/cancel",
+        {"cancel_type": "1", "amount": t.amount, "idempotency_key": "k2"},
+        follow=True,
+    )
+    assert "Full cancel of" in answer.content.decode()
+    t.refresh_from_db()
+    assert t.status == "1"
+    assert AuditLog.objects.filter(action="transaction.cancelled", target=f"transaction:{t.txid}").exists()
+
+
+def test_key_reveal_needs_the_password_and_rotation_changes_the_key(client, two_merchants):
+    a, _ = two_merchants
+    owner = member(a)
+    login(client, owner)
+    old = a.merchant_key
+    page = client.get("/dashboard/developers/").content.decode()
+    assert old not in page and a.imid in page
+    wrong = client.post("/dashboard/developers/key/reveal", {"password": "nope"})
+    assert wrong.status_code == 403 and old not in wrong.content.decode()
+    shown = client.post("/dashboard/developers/key/reveal", {"password": PASSWORD})
+    assert old in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    rotated = client.post("/dashboard/developers/key/rotate", {"password": PASSWORD}).content.decode()
+    a.refresh_from_db()
+    assert a.merchant_key != old and a.merchant_key in rotated
+    actions = set(AuditLog.objects.filter(merchant=a).values_list("action", flat=True))
+    assert {"merchant.key_revealed", "merchant.key_rotated"} <= actions
+    assert not any(
+        old in str(d) or a.merchant_key in str(d) for d in AuditLog.objects.values_list("detail", flat=True)
+    )
+
+
+def test_reauth_is_throttled(client, two_merchants):
+    owner = member(two_merchants[0])
+    login(client, owner)
+    for _ in range(5):
+        client.post("/dashboard/developers/key/reveal", {"password": "nope"})
+    locked = client.post("/dashboard/developers/key/reveal", {"password": PASSWORD})
+    assert locked.status_code == 403 and "Too many wrong passwords" in locked.content.decode()
+
+
+def test_notification_url_and_test_notification(client, two_merchants):
+    a, _ = two_merchants
+    login(client, member(a))
+    assert (
+        client.post(
+            "/dashboard/developers/notification-url", {"url": "http://127.0.0.1:9/notify"}
+        ).status_code
+        == 302
+    )
+    a.refresh_from_db()
+    assert a.default_notification_url == "http://127.0.0.1:9/notify"
+    result = client.post("/dashboard/developers/test-notification").content.decode()
+    assert 'id="test-result"' in result and "Not delivered" in result  # nothing listens on port 9
+    note = Notification.objects.get(merchant=a, kind="test")
+    assert note.attempts == 1 and note.state == "failed"
+
+
+def test_invitation_flow(client, two_merchants):
+    a, _ = two_merchants
+    login(client, member(a))
+    client.post("/dashboard/team/invite", {"email": "new.dev@alpha.test", "role": "developer"})
+    page = client.get("/dashboard/team/")
+    link = page.context["invite_link"]
+    inv = Invitation.objects.get(merchant=a)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert inv.token_hash != token and len(inv.token_hash) == 64
+    client.logout()
+    accept = client.post(
+        f"/dashboard/invite/{token}/", {"password": "a-long-password", "password2": "a-long-password"}
+    )
+    assert accept.status_code == 302
+    joined = MerchantMember.objects.get(user__username="new.dev@alpha.test")
+    assert joined.merchant == a and joined.role == "developer"
+    assert client.get(f"/dashboard/invite/{token}/").status_code == 404  # used once
+
+
+def test_overview_numbers(client, two_merchants):
+    a, b = two_merchants
+    now = timezone.now()
+    txn(a, status="0", amount=30_000, paid_at=now, mitra_cd="DANA")
+    txn(a, status="8", amount=10_000, mitra_cd="DANA")
+    txn(b, status="0", amount=99_000, paid_at=now)
+    login(client, member(a, "viewer"))
+    page = client.get("/dashboard/")
+    stats = page.context["stats"]
+    assert (
+        stats["today"]["count"] == 2 and stats["today"]["volume"] == 30_000 and stats["today"]["rate"] == 50.0
+    )
+    assert [p["mitra_cd"] for p in stats["by_partner"]] == ["DANA"]
+    body = page.content.decode()
+    assert body.count("<svg") == 3 and "Rp 30.000" in body
