@@ -14,7 +14,7 @@ from django.utils import timezone
 from payments.models import AuditLog, Invitation, Job, MerchantMember, Notification, Transaction
 from payments.services.jobs import job_create
 from tests.factories import MerchantFactory
-from tests.payments.dashboard_support import PASSWORD, member, txn
+from tests.payments.test_dashboard_support import PASSWORD, member, txn
 
 pytestmark = pytest.mark.django_db
 
