@@ -253,7 +253,7 @@ def binding_page(request: HttpRequest, ref: str) -> HttpResponse:
             "This account-linking request is closed.",
             _finish_binding(binding, False),
         )
-    error, status = "", 200
+    error = ""
     if request.method == "POST":
         step = binding.data.get("step")
         if request.POST.get("action") == "cancel":
@@ -261,22 +261,21 @@ def binding_page(request: HttpRequest, ref: str) -> HttpResponse:
         if step == "otp":
             phone = binding.data.get("phoneNo") or request.POST.get("phone", "").strip()
             if not (phone.startswith("08") or phone.startswith("628")) or not phone.isdigit():
-                error, status = "Enter an AstraPay number starting with 08.", 400
+                error = "Enter an AstraPay number starting with 08."
             elif not snap.same(request.POST.get("otp", ""), OTP):
-                error, status = "Wrong OTP code.", 400
+                error = "Wrong OTP code."
             else:
                 binding.data.update(step="pin", phoneNo=phone)
                 binding.save(update_fields=["data", "updated_at"])
         elif step == "pin":
             if not snap.same(request.POST.get("pin", ""), PIN):
-                error, status = "Wrong PIN. Please try again.", 400
+                error = "Wrong PIN. Please try again."
             else:
                 return HttpResponseRedirect(_finish_binding(binding, True))
     return _page(
         request,
         "binding.html",
         {"binding": binding, "step": binding.data.get("step"), "error": error},
-        status,
     )
 
 
@@ -495,13 +494,13 @@ def payment_page(request: HttpRequest, pid: str) -> HttpResponse:
     back = order.data.get("returnUrl", "")
     if _state(order) not in OPEN or order.data.get("confirmed"):
         return _closed(request, "Payment closed", "This AstraPay payment is no longer open.", back)
-    error, status = "", 200
+    error = ""
     if request.method == "POST":
         if request.POST.get("action") == "cancel":
             _settle(order, CANCELED)
             return HttpResponseRedirect(back)
         if not snap.same(request.POST.get("pin", ""), PIN):
-            error, status = "Wrong PIN. Please try again.", 400
+            error = "Wrong PIN. Please try again."
         else:
             state, desc = _outcome(order.amount)
             _settle(order, state, desc)
@@ -520,7 +519,6 @@ def payment_page(request: HttpRequest, pid: str) -> HttpResponse:
             "masked_phone": _mask(phone),
             "description": order.data.get("description", ""),
         },
-        status,
     )
 
 

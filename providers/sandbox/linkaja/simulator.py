@@ -210,7 +210,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return _pin_page(request, order)
 
 
-def _pin_page(request: HttpRequest, order: SandboxOrder, error: str = "", status: int = 200) -> HttpResponse:
+def _pin_page(request: HttpRequest, order: SandboxOrder, error: str = "") -> HttpResponse:
     state = _state(order)
     if state != PENDING or order.data.get("confirmed"):
         return _page(
@@ -233,7 +233,6 @@ def _pin_page(request: HttpRequest, order: SandboxOrder, error: str = "", status
             "msisdn": request.POST.get("msisdn") or order.data.get("msisdn", ""),
             "remaining": remaining,
         },
-        status,
     )
 
 
@@ -253,9 +252,9 @@ def confirm(request: HttpRequest, ref: str) -> HttpResponse:
         return _pin_page(request, order)
     msisdn = request.POST.get("msisdn", "").strip()
     if not (msisdn.startswith("08") and msisdn.isdigit() and 10 <= len(msisdn) <= 14):
-        return _pin_page(request, order, "Enter a LinkAja number starting with 08.", 400)
+        return _pin_page(request, order, "Enter a LinkAja number starting with 08.")
     if not _same(request.POST.get("pin", ""), PIN):
-        return _pin_page(request, order, "Wrong PIN. Please try again.", 400)
+        return _pin_page(request, order, "Wrong PIN. Please try again.")
     state = _outcome_state(order.amount)
     if state == PENDING:  # stays pending at LinkAja, but the customer is sent back
         order.data["confirmed"] = True
