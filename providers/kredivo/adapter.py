@@ -155,7 +155,9 @@ class KredivoAdapter(PartnerAdapter):
             if t.ALREADY_PROCESSED_CANCEL not in exc.message.lower():
                 raise
             data = {"status": "OK", "message": exc.message}  # our own earlier attempt succeeded
-        # A full cancel makes the order `cancel` at Kredivo (a void); a partial one a refund.
+        # Once nothing is left Kredivo reports the order `cancel` (a void, as its status answer will
+        # say); a cancel that leaves an amount is a refund of part of it.
+        emptied = req.already_cancelled + req.amount >= req.total_amount
         return CancelResult(
-            partner_cancel_ref=body["cancellation_id"], kind="void" if req.is_full else "refund", raw=data
+            partner_cancel_ref=body["cancellation_id"], kind="void" if emptied else "refund", raw=data
         )
