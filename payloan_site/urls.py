@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from payments import ops_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("nicepay/", include("payments.nicepay.urls")),
     path("", include("payments.hosted.urls")),
     path("dashboard/", include("payments.dashboard.urls")),

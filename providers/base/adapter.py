@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from typing import ClassVar, Mapping
 
-from .errors import NotSupported
+from .errors import CancelNotAllowed, NotSupported
 from .http import HttpClient
 from .types import (
     CallbackEvent,
