@@ -43,7 +43,6 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "checkout.html",
-        status=400 if error else 200,
         order=order,
         amount=f"{order.amount:,}".replace(",", "."),
         error=error,
