@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 mkdir -p var
 export PORT=${PORT:-8000}
+# honcho gives each process its own $PORT; every process must agree on the web address.
+export WEB_PORT=$PORT PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo
 cat <<MSG
