@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -84,6 +85,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return Response(body, status=http_status, headers=headers)
 
 
+@csrf_exempt  # machine paths: a POST to an unknown one is a 404, not a CSRF page
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Catch-all under /api/: an unknown path answers in the API's shape, not the site's."""
     return JsonResponse(error_body("not_found", "Not found."), status=404)

@@ -14,6 +14,29 @@ class RecentFirstCursorPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 200
 
+    def get_page_size(self, request) -> int:  # noqa: ANN001
+        # DRF silently ignores a bad `limit`; say so instead (above the cap is simply capped).
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: ["A positive integer is required."]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:  # noqa: ANN001
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"]["minimum"] = 1
+                param["description"] = (
+                    f"Rows per page ({self.page_size} by default, {self.max_page_size} at most)."
+                )
+        return params
+
     def decode_cursor(self, request) -> Cursor | None:  # noqa: ANN001
         # DRF answers a bad cursor with 404 and trusts the position it carries (a forged one would
         # reach the database as a bad timestamp): it is bad input, so check it and answer 400.

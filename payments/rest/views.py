@@ -8,12 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from payments import selectors_rest
 from payments.models import Merchant
@@ -49,8 +51,10 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {c: OpenApiResponse(s.ErrorSerializer, description=described[c]) for c in (401, 429, *codes)}
 
 
-class MerchantApi(GenericAPIView):
+class MerchantApiMixin:
     """Authenticated as one merchant; everything below is scoped to `self.merchant`."""
+
+    request: Request
 
     authentication_classes = [MerchantBasicAuthentication]
     permission_classes = [IsAuthenticated]
@@ -74,13 +78,32 @@ class MerchantApi(GenericAPIView):
         )
 
 
+class MerchantApi(MerchantApiMixin, APIView):
+    pass
+
+
+class MerchantListApi(MerchantApiMixin, GenericAPIView):
+    """A cursor-paginated list (GenericAPIView so the schema shows the paginated shape)."""
+
+
 def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
     ser = serializer_class(data=data)
     ser.is_valid(raise_exception=True)
     return ser.validated_data
 
 
-class TransactionListApi(MerchantApi):
+def _query(serializer_class: type, request: Request) -> dict[str, Any]:
+    """Query-string filters, strictly: an unknown parameter (a typo such as `stauts`) is an error,
+    not a silently unfiltered list; an empty value is an error, not "no filter"."""
+    params = request.query_params.dict()
+    allowed = set(serializer_class().fields) | {"cursor", "limit"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+    return _validated(serializer_class, params)
+
+
+class TransactionListApi(MerchantListApi):
     """Your transactions, newest first, filtered; cursor-paginated (follow `next`)."""
 
     pagination_class = RecentFirstCursorPagination
@@ -92,7 +115,7 @@ class TransactionListApi(MerchantApi):
         responses={200: s.TransactionSerializer(many=True), **_errors(400)},
     )
     def get(self, request: Request) -> Response:
-        f = _validated(s.TransactionFilterSerializer, request.query_params)
+        f = _query(s.TransactionFilterSerializer, request)
         qs = selectors_rest.transaction_list(
             merchant=self.merchant,
             status=f.get("status"),
@@ -151,7 +174,7 @@ class TransactionSyncApi(MerchantApi):
         return Response(s.TransactionDetailSerializer(txn).data)
 
 
-class NotificationListApi(MerchantApi):
+class NotificationListApi(MerchantListApi):
     """Your notifications (the server-to-server posts to your dbProcessUrl), newest first."""
 
     pagination_class = RecentFirstCursorPagination
@@ -163,7 +186,7 @@ class NotificationListApi(MerchantApi):
         responses={200: s.NotificationSerializer(many=True), **_errors(400)},
     )
     def get(self, request: Request) -> Response:
-        f = _validated(s.NotificationFilterSerializer, request.query_params)
+        f = _query(s.NotificationFilterSerializer, request)
         qs = selectors_rest.notification_list(
             merchant=self.merchant, state=f.get("state"), txid=f.get("tXid")
         )

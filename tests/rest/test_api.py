@@ -153,6 +153,11 @@ def test_filters(api):
         ("createdFrom=yesterday", "createdFrom"),
         ("q=" + "a" * 101, "q"),
         ("q=a%00b", "q"),
+        ("stauts=0", "stauts"),
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("status=", "status"),
+        ("q=", "q"),
         ("cursor=bogus", "cursor"),
         ("cursor=cD1nYXJiYWdl", "cursor"),
         ("cursor=cj0xJnA9AA%3D%3D", "cursor"),
@@ -339,3 +344,10 @@ def test_replay_malformed_json_and_wrong_media_type(api):
         "POST", "/api/v1/notifications/replay", "since=x", content_type="application/x-www-form-urlencoded"
     )
     assert_error(resp, 415, "unsupported_media_type")
+
+
+def test_post_to_unknown_path_is_404_in_the_shape_not_a_csrf_page(api):
+    assert_error(api.post("/api/v1/notifications/abc/resend"), 404, "not_found")
+    assert_error(
+        APIClient(enforce_csrf_checks=True).post("/api/v1/transactions/%C2%84/sync"), 404, "not_found"
+    )
