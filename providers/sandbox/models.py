@@ -40,3 +40,12 @@ class ShopNotification(models.Model):
     payload = models.JSONField()
     token_valid = models.BooleanField()
     received_at = models.DateTimeField(auto_now_add=True)
+
+
+class ShopLink(models.Model):
+    """The demo store remembers each customer's AstraPay mandate, as a merchant would."""
+
+    phone = models.CharField(max_length=15, unique=True)
+    mandate_id = models.CharField(max_length=40)
+    linked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)

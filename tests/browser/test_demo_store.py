@@ -35,3 +35,32 @@ def test_store_shows_a_refused_registration(stack, demo_merchant, page):
     # The partner answers 5xx when the payment starts: the gateway shows a finished error page.
     assert "couldn't continue" in page.locator("h1").inner_text()
     assert page.get_by_role("alert").is_visible()
+
+
+def test_astrapay_in_the_demo_store_links_once_then_pays(stack, demo_merchant, page):
+    page.goto(f"{stack.base_url}/sandbox/shop/")
+    page.get_by_label("Payment method").select_option("ASTR")
+    page.get_by_label("Phone").fill("081277770001")
+    page.get_by_role("button", name="Pay now").click()
+
+    # First time: AstraPay's account-binding page (OTP, then PIN), then straight on to the payment.
+    page.wait_for_url("**/sandbox/astrapay/payment-channel/account-binding/**")
+    page.get_by_label("One-time code").fill("111111")
+    page.get_by_role("button", name="Verify code").click()
+    page.get_by_label("AstraPay PIN").fill("123456")
+    page.get_by_role("button", name="Link account").click()
+    page.wait_for_url("**/sandbox/astrapay/merchant-service/payments/**")
+    page.get_by_label("PIN").fill("123456")
+    page.get_by_role("button", name="Pay").first.click()
+
+    page.wait_for_url("**/sandbox/shop/result/**")
+    assert page.locator("#inquiry-status").inner_text().startswith("0 (paid)")
+    txid = page.locator("code").first.inner_text()
+    assert ShopNotification.objects.get(txid=txid).token_valid
+
+    # Second purchase: the store already holds the mandate, so AstraPay asks only for the PIN.
+    page.goto(f"{stack.base_url}/sandbox/shop/")
+    page.get_by_label("Payment method").select_option("ASTR")
+    page.get_by_label("Phone").fill("081277770001")
+    page.get_by_role("button", name="Pay now").click()
+    page.wait_for_url("**/sandbox/astrapay/merchant-service/payments/**")

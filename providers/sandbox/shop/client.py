@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from urllib.parse import urlencode
@@ -75,7 +76,31 @@ def inquiry(*, txid: str, reference_no: str, amount: int) -> dict:
 
 
 def notification_valid(form: dict[str, str]) -> bool:
-    import hmac
-
     expected = sha(IMID, form.get("tXid", ""), form.get("amt", ""), MERCHANT_KEY)
     return hmac.compare_digest(expected, form.get("merchantToken", ""))
+
+
+def link_notification_valid(form: dict[str, str]) -> bool:
+    """The account-linked notification carries the linkEnable token."""
+    expected = sha(IMID, form.get("referenceNo", ""), form.get("billingPhone", ""), MERCHANT_KEY)
+    return hmac.compare_digest(expected, form.get("merchantToken", ""))
+
+
+def link_enable_url(*, reference_no: str, customer: dict[str, str], notify_url: str, callback_url: str) -> str:
+    """AstraPay account linking (NICEPAY linkEnable.do): SHA256(iMid + referenceNo + billingPhone + key)."""
+    query = {"timeStamp": now_stamp(), "iMid": IMID, "referenceNo": reference_no, "payMethod": "05",
+             "billingNm": customer["name"], "billingPhone": customer["phone"], "billingEmail": customer["email"],
+             "mitraCd": "ASTR", "dbProcessUrl": notify_url, "callBackUrl": callback_url, "userIP": "127.0.0.1",
+             "merchantToken": sha(IMID, reference_no, customer["phone"], MERCHANT_KEY)}
+    return f"{gateway()}/api/linkEnable.do?{urlencode(query)}"
+
+
+def link_initiate_url(*, mandate_id: str, reference_no: str, amount: int, product: str, customer: dict[str, str],
+                      notify_url: str, callback_url: str) -> str:
+    """AstraPay payment on a linked account (linkInitiate.do): SHA256(iMid + referenceNo + amt + key)."""
+    query = {"timeStamp": now_stamp(), "iMid": IMID, "mandateID": mandate_id, "payMethod": "05",
+             "currency": "IDR", "amt": str(amount), "goodsNm": product, "referenceNo": reference_no,
+             "billingNm": customer["name"], "billingPhone": customer["phone"], "billingEmail": customer["email"],
+             "dbProcessUrl": notify_url, "callBackUrl": callback_url, "userIP": "127.0.0.1",
+             "merchantToken": sha(IMID, reference_no, amount, MERCHANT_KEY)}
+    return f"{gateway()}/api/linkInitiate.do?{urlencode(query)}"

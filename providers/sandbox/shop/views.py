@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..models import ShopNotification, ShopOrder
+from ..models import ShopLink, ShopNotification, ShopOrder
 from ..triggers import DESCRIPTIONS, TRIGGERS
 from . import client
 
@@ -54,7 +54,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     base = _base(request)
     callback_url = f"{base}/result/{order.reference_no}"
     if mitra == "ASTR":
-        return HttpResponseRedirect(f"/sandbox/shop/astrapay/{order.reference_no}")
+        return _astrapay(order, customer, base, callback_url)
     try:
         reg = client.register(reference_no=order.reference_no, amount=amount, mitra_cd=mitra, product=name,
                               customer=customer, notify_url=f"{base}/notify", callback_url=callback_url)
@@ -73,6 +73,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def result(request: HttpRequest, reference_no: str) -> HttpResponse:
     """callBackUrl: never trust the query string; ask the gateway (Status Inquiry)."""
     order = get_object_or_404(ShopOrder, reference_no=reference_no)
+    if not order.txid and request.GET.get("tXid"):  # AstraPay: the tXid arrives with the callback
+        order.txid = request.GET["tXid"][:30]
+        order.save(update_fields=["txid"])
     status = {}
     if order.txid:
         try:
@@ -91,10 +94,35 @@ def result(request: HttpRequest, reference_no: str) -> HttpResponse:
 @require_POST
 def notify(request: HttpRequest) -> HttpResponse:
     form = {k: v for k, v in request.POST.items()}
-    valid = client.notification_valid(form)
+    valid = client.link_notification_valid(form) if "mandateID" in form else client.notification_valid(form)
     ShopNotification.objects.create(txid=form.get("tXid", "")[:30], payload=form, token_valid=valid)
     return HttpResponse("OK" if valid else "invalid token", status=200 if valid else 400)
 
 
-def order_detail(request: HttpRequest, reference_no: str) -> HttpResponse:
-    return result(request, reference_no)
+def _astrapay(order: ShopOrder, customer: dict[str, str], base: str, callback_url: str) -> HttpResponse:
+    """AstraPay pays only from a linked account: link once (linkEnable), then pay (linkInitiate)."""
+    link = ShopLink.objects.filter(phone=customer["phone"], linked=True).first()
+    order.state = "linking" if link is None else "registered"
+    order.save(update_fields=["state"])
+    if link is None:
+        return HttpResponseRedirect(client.link_enable_url(
+            reference_no=f"LNK{order.reference_no}", customer=customer, notify_url=f"{base}/notify",
+            callback_url=f"{base}/astrapay/{order.reference_no}/linked?phone={customer['phone']}"))
+    return HttpResponseRedirect(client.link_initiate_url(
+        mandate_id=link.mandate_id, reference_no=order.reference_no, amount=order.amount, product=order.product,
+        customer=customer, notify_url=f"{base}/notify", callback_url=callback_url))
+
+
+def astrapay_linked(request: HttpRequest, reference_no: str) -> HttpResponse:
+    """Back from linking: remember the mandate, then pay the order with it."""
+    order = get_object_or_404(ShopOrder, reference_no=reference_no, mitra_cd="ASTR")
+    phone = request.GET.get("phone", "")
+    if request.GET.get("resultCd") != "0000" or not request.GET.get("mandateID") or not phone:
+        order.state = "link failed"
+        order.save(update_fields=["state"])
+        return render(request, "sandbox/shop/refused.html", {"order": order, "reg": {
+            "resultCd": request.GET.get("resultCd", "-"), "resultMsg": request.GET.get("resultMsg", "not linked")}},
+            status=422)
+    ShopLink.objects.update_or_create(phone=phone, defaults={"mandate_id": request.GET["mandateID"], "linked": True})
+    customer = {"name": "Budi Santoso", "phone": phone, "email": "budi@example.com"}
+    return _astrapay(order, customer, _base(request), f"{_base(request)}/result/{order.reference_no}")
