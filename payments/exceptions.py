@@ -8,8 +8,9 @@ class ApplicationError(Exception):
     http_status = 400
     default_message = "Request failed"
 
-    def __init__(self, message: str | None = None, *, result_cd: str | None = None,
-                 http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, result_cd: str | None = None, http_status: int | None = None
+    ) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
         if result_cd:

@@ -102,8 +102,12 @@ class Transaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="txn_merchant_recent_idx"),
-            models.Index(fields=["next_poll_at"], name="txn_poll_due_idx", condition=Q(status__in=sorted(OPEN))),
-            models.Index(fields=["expires_at"], name="txn_expiry_due_idx", condition=Q(status__in=sorted(OPEN))),
+            models.Index(
+                fields=["next_poll_at"], name="txn_poll_due_idx", condition=Q(status__in=sorted(OPEN))
+            ),
+            models.Index(
+                fields=["expires_at"], name="txn_expiry_due_idx", condition=Q(status__in=sorted(OPEN))
+            ),
             models.Index(fields=["needs_review"], name="txn_review_idx", condition=Q(needs_review=True)),
         ]
 
@@ -180,7 +184,9 @@ class Cancellation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"),
+            models.UniqueConstraint(
+                fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"
+            ),
         ]
 
 
@@ -200,8 +206,9 @@ class PartnerCallback(models.Model):
     body = models.TextField()
     remote_addr = models.CharField(max_length=45, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="partner_callbacks")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_callbacks"
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RECEIVED)
     detail = models.CharField(max_length=255, blank=True)
 
@@ -216,8 +223,9 @@ class Notification(models.Model):
         DEAD = "dead"  # the retry schedule is exhausted
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="notifications")
-    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="notifications")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
     event = models.ForeignKey(TransactionEvent, null=True, blank=True, on_delete=models.PROTECT)
     kind = models.CharField(max_length=20, default="payment")  # payment | link | test
     sequence = models.PositiveIntegerField(default=0)
@@ -233,8 +241,9 @@ class Notification(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="notif_due_idx",
-                         condition=Q(state__in=["pending", "failed"])),
+            models.Index(
+                fields=["next_attempt_at"], name="notif_due_idx", condition=Q(state__in=["pending", "failed"])
+            ),
             models.Index(fields=["merchant", "-created_at"], name="notif_merchant_idx"),
         ]
 
@@ -294,7 +303,9 @@ class AuditLog(models.Model):
 
     actor_kind = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_log")
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_log"
+    )
     action = models.CharField(max_length=60)
     target = models.CharField(max_length=100, blank=True)  # e.g. "transaction:IONPAYTEST05..."
     detail = models.JSONField(default=dict, blank=True)  # never secrets
@@ -315,7 +326,9 @@ class Job(models.Model):
         FAILED = "failed"
 
     kind = models.CharField(max_length=20)  # export | replay | reconcile
-    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     params = models.JSONField(default=dict, blank=True)

@@ -34,15 +34,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
             workers = []
     checks["celery_workers"] = f"up ({len(workers)})" if workers else "down"
     ok = all(v.startswith("up") for v in checks.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", **checks, "workers": workers},
-                        status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "degraded", **checks, "workers": workers}, status=200 if ok else 503
+    )
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str):
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         return JsonResponse({"resultCd": code, "resultMsg": message}, status=status)
-    return render(request, "error.html", {"title": title, "message": message, "status": status}, status=status)
+    return render(
+        request, "error.html", {"title": title, "message": message, "status": status}, status=status
+    )
 
 
 def error_400(request, exception=None):

@@ -43,7 +43,9 @@ CHOICES = [(s.value, f"{s.value} {s.word}") for s in Status]
 OPEN = frozenset({Status.INIT, Status.UNPAID, Status.PROCESSING})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.INIT: frozenset({Status.PROCESSING, Status.UNPAID, Status.PAID, Status.FAILED, Status.EXPIRED, Status.VOID}),
+    Status.INIT: frozenset(
+        {Status.PROCESSING, Status.UNPAID, Status.PAID, Status.FAILED, Status.EXPIRED, Status.VOID}
+    ),
     Status.UNPAID: frozenset({Status.PROCESSING, Status.PAID, Status.FAILED, Status.EXPIRED, Status.VOID}),
     Status.PROCESSING: frozenset({Status.PAID, Status.FAILED, Status.EXPIRED, Status.VOID}),
     Status.PAID: frozenset({Status.VOID, Status.REFUND}),

@@ -5,7 +5,7 @@ Adding a partner: its package under providers/, plus one line in ADAPTERS."""
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
 
 from django.conf import settings
@@ -42,7 +42,7 @@ def build_config(cls: type[PartnerAdapter]) -> PartnerConfig:
     return PartnerConfig(cls.mitra_cd, base_url.rstrip("/"), creds, settings.PARTNER_HTTP_TIMEOUT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_adapter(mitra_cd: str) -> PartnerAdapter:
     """Raises KeyError for an unknown mitraCd."""
     cls = adapter_class(mitra_cd)

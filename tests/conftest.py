@@ -17,8 +17,15 @@ from tests.support.stack import Stack, database_url, free_port
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture
@@ -123,16 +130,31 @@ def page(browser):
     pg = context.new_page()
     problems: list[tuple[str, str]] = []
     documents: set[str] = set()
-    pg.on("console", lambda m: problems.append((m.location.get("url", ""), f"console {m.type}: {m.text}"))
-          if m.type == "error" else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append((m.location.get("url", ""), f"console {m.type}: {m.text}"))
+            if m.type == "error"
+            else None
+        ),
+    )
     pg.on("pageerror", lambda e: problems.append(("", f"page error: {e}")))
     pg.on("response", lambda r: documents.add(r.url) if r.request.resource_type == "document" else None)
-    pg.on("requestfailed", lambda r: problems.append(("", f"request failed: {r.url} {r.failure}"))
-          if r.resource_type in {"stylesheet", "script", "image", "font"} else None)
+    pg.on(
+        "requestfailed",
+        lambda r: (
+            problems.append(("", f"request failed: {r.url} {r.failure}"))
+            if r.resource_type in {"stylesheet", "script", "image", "font"}
+            else None
+        ),
+    )
     pg.set_default_timeout(15000)
     pg.problems = problems
     yield pg
     context.close()
-    real = [f"{msg} at {url}" for url, msg in problems
-            if not (url in documents and "Failed to load resource" in msg)]
+    real = [
+        f"{msg} at {url}"
+        for url, msg in problems
+        if not (url in documents and "Failed to load resource" in msg)
+    ]
     assert not real, real

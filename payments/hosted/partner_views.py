@@ -12,7 +12,10 @@ from payments.services.callbacks import partner_callback_receive
 def partner_notify(request: HttpRequest, mitra_cd: str) -> HttpResponse:
     headers = {k: v for k, v in request.headers.items()}
     status, content_type, body = partner_callback_receive(
-        mitra_cd=mitra_cd.upper(), headers=headers, body=request.body, path=request.path,
+        mitra_cd=mitra_cd.upper(),
+        headers=headers,
+        body=request.body,
+        path=request.path,
         remote_addr=request.META.get("REMOTE_ADDR", ""),
     )
     return HttpResponse(body, status=status, content_type=content_type)

@@ -49,8 +49,11 @@ def payment_wait(request: HttpRequest, txid: str) -> HttpResponse:
     push = action_from_dict(action) if action else None
     if not isinstance(push, PushToApp):
         return HttpResponseRedirect(f"/pay/{txid}/return")
-    return render(request, "hosted/wait.html", {"txn": txn, "push": push,
-                                                "phone_hint": push.phone[-4:].rjust(len(push.phone), "•")})
+    return render(
+        request,
+        "hosted/wait.html",
+        {"txn": txn, "push": push, "phone_hint": push.phone[-4:].rjust(len(push.phone), "•")},
+    )
 
 
 def payment_status(request: HttpRequest, txid: str) -> JsonResponse:
@@ -59,5 +62,11 @@ def payment_status(request: HttpRequest, txid: str) -> JsonResponse:
     if txn is None:
         return JsonResponse({"error": "not found"}, status=404)
     status = txn.status_enum
-    return JsonResponse({"status": status.value, "word": status.word, "final": not status.is_open,
-                         "returnUrl": f"/pay/{txid}/return"})
+    return JsonResponse(
+        {
+            "status": status.value,
+            "word": status.word,
+            "final": not status.is_open,
+            "returnUrl": f"/pay/{txid}/return",
+        }
+    )

@@ -28,7 +28,7 @@ def count_bad_token(imid: str, endpoint: str) -> None:
         cache.add(key, 0, timeout=2 * 86400)
         cache.incr(key)
     except Exception:  # noqa: BLE001 - a counter must never break the answer
-        pass
+        log.debug("bad-token counter unavailable")
     log.warning("bad merchantToken for iMid %s on %s", imid, endpoint)
 
 

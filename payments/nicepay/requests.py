@@ -52,15 +52,30 @@ REGISTRATION_FIELDS = [
     Field("userLanguage", "ANS", 50, required=False),
     Field("shopId", "ANS", 50, required=False),
 ]
-BILLING = {"billingNm": "billing_name", "billingPhone": "billing_phone", "billingEmail": "billing_email",
-           "billingAddr": "billing_address", "billingCity": "billing_city", "billingState": "billing_state",
-           "billingPostCd": "billing_post_code", "billingCountry": "billing_country"}
-DELIVERY = {"deliveryNm": "delivery_name", "deliveryPhone": "delivery_phone", "deliveryAddr": "delivery_address",
-            "deliveryCity": "delivery_city", "deliveryState": "delivery_state",
-            "deliveryPostCd": "delivery_post_code", "deliveryCountry": "delivery_country"}
+BILLING = {
+    "billingNm": "billing_name",
+    "billingPhone": "billing_phone",
+    "billingEmail": "billing_email",
+    "billingAddr": "billing_address",
+    "billingCity": "billing_city",
+    "billingState": "billing_state",
+    "billingPostCd": "billing_post_code",
+    "billingCountry": "billing_country",
+}
+DELIVERY = {
+    "deliveryNm": "delivery_name",
+    "deliveryPhone": "delivery_phone",
+    "deliveryAddr": "delivery_address",
+    "deliveryCity": "delivery_city",
+    "deliveryState": "delivery_state",
+    "deliveryPostCd": "delivery_post_code",
+    "deliveryCountry": "delivery_country",
+}
 
 
-def registration_data(body: dict[str, Any], *, remote_addr: str = "") -> tuple[dict[str, str], RegistrationData]:
+def registration_data(
+    body: dict[str, Any], *, remote_addr: str = ""
+) -> tuple[dict[str, str], RegistrationData]:
     """Validates every field to its type and size; returns (clean fields, service input)."""
     amt = amount(body)
     if body.get("payMethod") == "06" and not body.get("userIP"):
@@ -69,15 +84,27 @@ def registration_data(body: dict[str, Any], *, remote_addr: str = "") -> tuple[d
     clean = {f.name: text(body, f) for f in REGISTRATION_FIELDS}
     extra = {n: amount(body, n, required=False, invalid_cd="9003") for n in ("vat", "fee", "notaxAmt")}
     data = RegistrationData(
-        pay_method=clean["payMethod"], mitra_cd=clean["mitraCd"].upper(), currency=clean["currency"].upper(),
-        amount=amt, reference_no=clean["referenceNo"], goods_name=clean["goodsNm"],
-        billing={v: clean[k] for k, v in BILLING.items()}, cart_raw=clean["cartData"],
-        db_process_url=clean["dbProcessUrl"], user_ip=clean["userIP"], fingerprint=fingerprint(body),
-        description=clean["description"], callback_url=clean["callBackUrl"],
-        delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]}, sellers_raw=clean["sellers"],
-        instalment_type=clean["instmntType"], instalment_months=clean["instmntMon"],
+        pay_method=clean["payMethod"],
+        mitra_cd=clean["mitraCd"].upper(),
+        currency=clean["currency"].upper(),
+        amount=amt,
+        reference_no=clean["referenceNo"],
+        goods_name=clean["goodsNm"],
+        billing={v: clean[k] for k, v in BILLING.items()},
+        cart_raw=clean["cartData"],
+        db_process_url=clean["dbProcessUrl"],
+        user_ip=clean["userIP"],
+        fingerprint=fingerprint(body),
+        description=clean["description"],
+        callback_url=clean["callBackUrl"],
+        delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]},
+        sellers_raw=clean["sellers"],
+        instalment_type=clean["instmntType"],
+        instalment_months=clean["instmntMon"],
         pay_valid_until=parse_valid_until(clean["payValidDt"], clean["payValidTm"]),
-        vat=extra["vat"], fee=extra["fee"], notax_amount=extra["notaxAmt"],
+        vat=extra["vat"],
+        fee=extra["fee"],
+        notax_amount=extra["notaxAmt"],
     )
     return clean, data
 

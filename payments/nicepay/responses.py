@@ -12,10 +12,21 @@ def registration(txn: Transaction) -> dict:
     dt, tm = jakarta_parts(txn.created_at)
     valid_dt, valid_tm = jakarta_parts(txn.expires_at)
     body = {
-        "resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "referenceNo": txn.reference_no,
-        "payMethod": txn.pay_method, "amt": str(txn.amount), "transDt": dt, "transTm": tm,
-        "description": txn.description, "mitraCd": txn.mitra_cd, "currency": txn.currency,
-        "goodsNm": txn.goods_name, "billingNm": txn.billing_name, "payValidDt": valid_dt, "payValidTm": valid_tm,
+        "resultCd": "0000",
+        "resultMsg": "SUCCESS",
+        "tXid": txn.txid,
+        "referenceNo": txn.reference_no,
+        "payMethod": txn.pay_method,
+        "amt": str(txn.amount),
+        "transDt": dt,
+        "transTm": tm,
+        "description": txn.description,
+        "mitraCd": txn.mitra_cd,
+        "currency": txn.currency,
+        "goodsNm": txn.goods_name,
+        "billingNm": txn.billing_name,
+        "payValidDt": valid_dt,
+        "payValidTm": valid_tm,
     }
     if txn.partner_data.get("order"):
         body["partnerOrder"] = txn.partner_data["order"]  # Akulaku's order, relayed
@@ -28,14 +39,37 @@ def inquiry(txn: Transaction) -> dict:
     valid_dt, valid_tm = jakarta_parts(txn.expires_at)
     status = Status(txn.status)
     return {
-        "resultCd": "0000", "resultMsg": status.word, "tXid": txn.txid, "iMid": txn.merchant.imid,
-        "currency": txn.currency, "amt": str(txn.amount), "instmntMon": txn.instalment_months or None,
-        "instmntType": txn.instalment_type or None, "referenceNo": txn.reference_no, "goodsNm": txn.goods_name,
-        "payMethod": txn.pay_method, "billingNm": txn.billing_name, "reqDt": req_dt, "reqTm": req_tm,
-        "status": status.value, "mitraCd": txn.mitra_cd, "cancelAmt": str(txn.cancelled_amount),
-        "transDt": paid_dt, "transTm": paid_tm, "payValidDt": valid_dt, "payValidTm": valid_tm,
-        "depositDt": None, "depositTm": None, "receiptCode": None, "mRefNo": None, "payNo": None,
-        "cardNo": None, "acquBankCd": None, "issuBankCd": None, "vacctNo": None, "bankCd": None,
+        "resultCd": "0000",
+        "resultMsg": status.word,
+        "tXid": txn.txid,
+        "iMid": txn.merchant.imid,
+        "currency": txn.currency,
+        "amt": str(txn.amount),
+        "instmntMon": txn.instalment_months or None,
+        "instmntType": txn.instalment_type or None,
+        "referenceNo": txn.reference_no,
+        "goodsNm": txn.goods_name,
+        "payMethod": txn.pay_method,
+        "billingNm": txn.billing_name,
+        "reqDt": req_dt,
+        "reqTm": req_tm,
+        "status": status.value,
+        "mitraCd": txn.mitra_cd,
+        "cancelAmt": str(txn.cancelled_amount),
+        "transDt": paid_dt,
+        "transTm": paid_tm,
+        "payValidDt": valid_dt,
+        "payValidTm": valid_tm,
+        "depositDt": None,
+        "depositTm": None,
+        "receiptCode": None,
+        "mRefNo": None,
+        "payNo": None,
+        "cardNo": None,
+        "acquBankCd": None,
+        "issuBankCd": None,
+        "vacctNo": None,
+        "bankCd": None,
         "receiptConfirmed": "Y" if txn.receipt_confirmed_at else "N" if txn.mitra_cd == "AKLP" else None,
     }
 
@@ -43,8 +77,14 @@ def inquiry(txn: Transaction) -> dict:
 def cancel(txn: Transaction, row: Cancellation) -> dict:
     dt, tm = jakarta_parts(row.finished_at or row.created_at)
     return {
-        "resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "referenceNo": txn.reference_no,
-        "transDt": dt, "transTm": tm, "description": row.reason or txn.description, "amt": str(row.amount),
+        "resultCd": "0000",
+        "resultMsg": "SUCCESS",
+        "tXid": txn.txid,
+        "referenceNo": txn.reference_no,
+        "transDt": dt,
+        "transTm": tm,
+        "description": row.reason or txn.description,
+        "amt": str(row.amount),
         "canceltXid": row.cancel_txid,
     }
 
@@ -60,10 +100,19 @@ def callback_params(txn: Transaction) -> dict:
         code, msg = "9752", f"Payment {status.word}"
     dt, tm = jakarta_parts(txn.paid_at or txn.updated_at)
     params = {
-        "resultCd": code, "resultMsg": msg, "tXid": txn.txid, "referenceNo": txn.reference_no,
-        "payMethod": txn.pay_method, "amt": str(txn.amount), "transDt": dt, "transTm": tm,
-        "description": txn.description, "mitraCd": txn.mitra_cd, "currency": txn.currency,
-        "goodsNm": txn.goods_name, "billingNm": txn.billing_name,
+        "resultCd": code,
+        "resultMsg": msg,
+        "tXid": txn.txid,
+        "referenceNo": txn.reference_no,
+        "payMethod": txn.pay_method,
+        "amt": str(txn.amount),
+        "transDt": dt,
+        "transTm": tm,
+        "description": txn.description,
+        "mitraCd": txn.mitra_cd,
+        "currency": txn.currency,
+        "goodsNm": txn.goods_name,
+        "billingNm": txn.billing_name,
     }
     if txn.is_payloan:
         params.update(instmntType=txn.instalment_type, instmntMon=txn.instalment_months)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -38,7 +39,9 @@ def nicepay_json(view: Callable[..., dict]) -> Callable[[HttpRequest], JsonRespo
         if request.method != "POST":
             return JsonResponse({"resultCd": "9003", "resultMsg": "Use POST with a JSON body"}, status=405)
         try:
-            return JsonResponse(view(parse_json_body(request), remote_addr=request.META.get("REMOTE_ADDR", "")))
+            return JsonResponse(
+                view(parse_json_body(request), remote_addr=request.META.get("REMOTE_ADDR", ""))
+            )
         except ApplicationError as exc:
             return error_json(exc)
 
@@ -87,11 +90,16 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
     require_token(merchant, expected, text(body, wire_requests.TOKEN), "cancel")
     text(body, wire_requests.PAY_METHOD)
     reason = text(body, wire_requests.CANCEL_MSG)
-    row = cancel_service.transaction_cancel(merchant=merchant, txid=txid, cancel_type=cancel_type, amount=amt,
-                                          reason=reason, idempotency_key=f"{ts}:{cancel_type}:{amt}")
+    row = cancel_service.transaction_cancel(
+        merchant=merchant,
+        txid=txid,
+        cancel_type=cancel_type,
+        amount=amt,
+        reason=reason,
+        idempotency_key=f"{ts}:{cancel_type}:{amt}",
+    )
     txn = transaction_get(merchant=merchant, txid=txid)
     return responses.cancel(txn, row)
-
 
 
 def with_params(url: str, params: dict[str, str]) -> str:
@@ -113,18 +121,24 @@ def payment_view(request: HttpRequest) -> HttpResponse:
         txid = text(data, wire_requests.TXID)
         txn = transaction_get_public(txid=txid)
         if txn is None:
-            raise TransactionNotFound("We could not find this payment. Please go back to the shop and try again.")
+            raise TransactionNotFound(
+                "We could not find this payment. Please go back to the shop and try again."
+            )
         ts = timestamp(data)
         merchant = txn.merchant
-        expected = tokens.payment_token(ts, merchant.imid, txn.reference_no, txn.amount, merchant.merchant_key)
+        expected = tokens.payment_token(
+            ts, merchant.imid, txn.reference_no, txn.amount, merchant.merchant_key
+        )
         require_token(merchant, expected, text(data, wire_requests.TOKEN), "payment")
-        callback_url = text(data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url,
-                                        missing_cd="9019"))
+        callback_url = text(
+            data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url, missing_cd="9019")
+        )
         if callback_url and urlsplit(callback_url).scheme not in ("http", "https"):
             raise InvalidField("callBackUrl", "callBackUrl must be an http(s) URL", result_cd="9019")
         if not txn.status_enum.is_open:
-            return HttpResponseRedirect(with_params(callback_url or txn.callback_url,
-                                                    responses.callback_params(txn)))
+            return HttpResponseRedirect(
+                with_params(callback_url or txn.callback_url, responses.callback_params(txn))
+            )
         action = payment_service.transaction_start_payment(txn=txn, callback_url=callback_url)
     except ApplicationError as exc:
         return error_page(request, exc, txn)
@@ -132,8 +146,14 @@ def payment_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"/pay/{txn.txid}/wait")
     if isinstance(action, Deeplink):
         if data.get("returnJsonFormat") == "1":
-            return JsonResponse({"resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid,
-                                 "redirectUrlHttp": action.url_http, "redirectUrlApp": action.url_app})
+            return JsonResponse(
+                {
+                    "resultCd": "0000",
+                    "resultMsg": "SUCCESS",
+                    "tXid": txn.txid,
+                    "redirectUrlHttp": action.url_http,
+                    "redirectUrlApp": action.url_app,
+                }
+            )
         return HttpResponseRedirect(action.url_http)
     return HttpResponseRedirect(action.url)
-

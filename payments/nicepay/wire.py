@@ -73,8 +73,14 @@ def text(data: dict[str, Any], f: Field) -> str:
     return value
 
 
-def amount(data: dict[str, Any], name: str = "amt", *, required: bool = True,
-           missing_cd: str = "9007", invalid_cd: str = "9008") -> int:
+def amount(
+    data: dict[str, Any],
+    name: str = "amt",
+    *,
+    required: bool = True,
+    missing_cd: str = "9007",
+    invalid_cd: str = "9008",
+) -> int:
     """Whole rupiah from a JSON number or a digit string, 1..12 digits."""
     raw = data.get(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -85,8 +91,9 @@ def amount(data: dict[str, Any], name: str = "amt", *, required: bool = True,
         raise InvalidField(name, f"{name} must be a whole number", result_cd=invalid_cd)
     value = str(raw).strip() if isinstance(raw, (str, int)) else None
     if value is None or not DIGITS.match(value):
-        raise InvalidField(name, "Amount should only number and do not includes decimal",
-                           result_cd=invalid_cd)
+        raise InvalidField(
+            name, "Amount should only number and do not includes decimal", result_cd=invalid_cd
+        )
     if len(value.lstrip("0") or "0") > 12:
         raise InvalidField(name, f"{name} must be at most 12 digits", result_cd=invalid_cd)
     result = int(value)
@@ -112,8 +119,9 @@ def timestamp(data: dict[str, Any], *, now: datetime | None = None) -> str:
     window = settings.TIMESTAMP_WINDOW
     if abs(now - stamp) > window:
         minutes = int(window.total_seconds() // 60)
-        raise StaleTimestamp(f"timeStamp is more than {minutes} minutes away from the server time "
-                             "(Asia/Jakarta)")
+        raise StaleTimestamp(
+            f"timeStamp is more than {minutes} minutes away from the server time (Asia/Jakarta)"
+        )
     return value
 
 

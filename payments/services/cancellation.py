@@ -23,9 +23,17 @@ FULL, PARTIAL = "1", "2"
 
 
 def _request(txn: Transaction, amount: int, cancel_id: str, reason: str) -> CancelRequest:
-    return CancelRequest(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount, total_amount=txn.amount,
-                         already_cancelled=txn.cancelled_amount, paid_at=txn.paid_at, cancel_id=cancel_id,
-                         reason=reason, items=order_info(txn).items)
+    return CancelRequest(
+        txid=txn.txid,
+        partner_ref=txn.partner_ref,
+        amount=amount,
+        total_amount=txn.amount,
+        already_cancelled=txn.cancelled_amount,
+        paid_at=txn.paid_at,
+        cancel_id=cancel_id,
+        reason=reason,
+        items=order_info(txn).items,
+    )
 
 
 def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
@@ -34,17 +42,24 @@ def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
     if amount <= 0:
         raise InvalidField("amt", "Cancel amount must be greater than 0", result_cd="9321")
     if amount > txn.remaining_amount:
-        raise ApplicationError(f"Cancel amount {amount} is larger than the cancellable amount "
-                               f"{txn.remaining_amount}", result_cd="9319")
+        raise ApplicationError(
+            f"Cancel amount {amount} is larger than the cancellable amount {txn.remaining_amount}",
+            result_cd="9319",
+        )
     if cancel_type == FULL and txn.cancelled_amount:
-        raise ApplicationError("Cannot fully cancel a transaction that was already partially cancelled; "
-                               f"cancel the remaining {txn.remaining_amount} with cancelType 2", result_cd="9320")
+        raise ApplicationError(
+            "Cannot fully cancel a transaction that was already partially cancelled; "
+            f"cancel the remaining {txn.remaining_amount} with cancelType 2",
+            result_cd="9320",
+        )
     if cancel_type == FULL and amount != txn.amount:
         raise ApplicationError(f"A full cancel must be for the whole amount {txn.amount}", result_cd="9319")
 
 
 @transaction.atomic
-def _open(txn_id: int, cancel_type: str, amount: int, reason: str, key: str, source: str) -> tuple[Cancellation, bool]:
+def _open(
+    txn_id: int, cancel_type: str, amount: int, reason: str, key: str, source: str
+) -> tuple[Cancellation, bool]:
     """Lock, check, write the pending cancellation. Returns (row, created)."""
     txn = Transaction.objects.select_for_update().get(pk=txn_id)
     prior = Cancellation.objects.filter(transaction=txn, idempotency_key=key).first()
@@ -52,8 +67,9 @@ def _open(txn_id: int, cancel_type: str, amount: int, reason: str, key: str, sou
         return prior, False  # the same request again: the same answer
     _check_amount(txn, cancel_type, amount)
     if Cancellation.objects.filter(transaction=txn, state=Cancellation.State.PENDING).exists():
-        raise ApplicationError("Another cancel of this transaction is in progress", result_cd="9315",
-                               http_status=409)
+        raise ApplicationError(
+            "Another cancel of this transaction is in progress", result_cd="9315", http_status=409
+        )
     status = txn.status_enum
     unpaid_untouched = status.is_open and not txn.payment_started_at and not txn.partner_ref
     if status != Status.PAID and not unpaid_untouched:
@@ -67,21 +83,32 @@ def _open(txn_id: int, cancel_type: str, amount: int, reason: str, key: str, sou
             raise CancelRefused(f"Cancel refused by {txn.mitra_cd} rules: {exc.message}", result_cd=code)
     try:
         with transaction.atomic():
-            row = Cancellation.objects.create(transaction=txn, cancel_txid=new_txid(txn.merchant.imid, txn.pay_method),
-                                              cancel_type=cancel_type, amount=amount, reason=reason[:255],
-                                              idempotency_key=key)
+            row = Cancellation.objects.create(
+                transaction=txn,
+                cancel_txid=new_txid(txn.merchant.imid, txn.pay_method),
+                cancel_type=cancel_type,
+                amount=amount,
+                reason=reason[:255],
+                idempotency_key=key,
+            )
     except IntegrityError:
         raise ApplicationError("Cancel number generation error, please retry", result_cd="9311")
     return row, True
 
 
 @transaction.atomic
-def _close(row_id: int, result: CancelResult | None, error: ApplicationError | None, source: str) -> Cancellation:
+def _close(
+    row_id: int, result: CancelResult | None, error: ApplicationError | None, source: str
+) -> Cancellation:
     row = Cancellation.objects.select_for_update().select_related("transaction").get(pk=row_id)
     txn = Transaction.objects.select_for_update().get(pk=row.transaction_id)
     row.finished_at = timezone.now()
     if error is not None:
-        row.state, row.result_code, row.result_message = Cancellation.State.FAILED, error.result_cd, error.message[:255]
+        row.state, row.result_code, row.result_message = (
+            Cancellation.State.FAILED,
+            error.result_cd,
+            error.message[:255],
+        )
         row.save()
         return row
     row.state, row.result_code, row.result_message = Cancellation.State.SUCCEEDED, "0000", "SUCCESS"
@@ -89,19 +116,31 @@ def _close(row_id: int, result: CancelResult | None, error: ApplicationError | N
     row.save()
     txn.cancelled_amount += row.amount
     txn.save(update_fields=["cancelled_amount", "updated_at"])
-    TransactionEvent.objects.create(transaction=txn, kind=TransactionEvent.Kind.CANCEL, source=source,
-                                    idempotency_key=f"cancel:{row.cancel_txid}",
-                                    payload={"amount": row.amount, "type": row.cancel_type,
-                                             "kind": result.kind if result else "void"})
+    TransactionEvent.objects.create(
+        transaction=txn,
+        kind=TransactionEvent.Kind.CANCEL,
+        source=source,
+        idempotency_key=f"cancel:{row.cancel_txid}",
+        payload={"amount": row.amount, "type": row.cancel_type, "kind": result.kind if result else "void"},
+    )
     if txn.remaining_amount == 0:
         to = Status.VOID if (result is None or result.kind == "void") else Status.REFUND
-        transaction_apply_status(transaction_id=txn.pk, to=to, source=source,
-                                 idempotency_key=f"cancelled:{row.cancel_txid}")
+        transaction_apply_status(
+            transaction_id=txn.pk, to=to, source=source, idempotency_key=f"cancelled:{row.cancel_txid}"
+        )
     return row
 
 
-def transaction_cancel(*, merchant: Merchant, txid: str, cancel_type: str, amount: int, reason: str,
-                       idempotency_key: str, source: str = "merchant") -> Cancellation:
+def transaction_cancel(
+    *,
+    merchant: Merchant,
+    txid: str,
+    cancel_type: str,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    source: str = "merchant",
+) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
         from payments.exceptions import TransactionNotFound
@@ -122,13 +161,19 @@ def transaction_cancel(*, merchant: Merchant, txid: str, cancel_type: str, amoun
     except CancelNotAllowed as exc:
         err: ApplicationError = CancelRefused(f"Cancel refused by the partner: {exc.message}")
     except PartnerUnavailable:
-        err = PartnerFailure("The partner did not answer the cancel; check the status before retrying",
-                             result_cd="8090")
+        err = PartnerFailure(
+            "The partner did not answer the cancel; check the status before retrying", result_cd="8090"
+        )
     except PartnerDeclined as exc:
-        err = ApplicationError(f"The partner refused the cancel: {exc.message}",
-                               result_cd="8061" if cancel_type == FULL else "8062", http_status=422)
+        err = ApplicationError(
+            f"The partner refused the cancel: {exc.message}",
+            result_cd="8061" if cancel_type == FULL else "8062",
+            http_status=422,
+        )
     except PartnerError as exc:
-        err = ApplicationError(f"Cancel failed: {exc.message}", result_cd="8061" if cancel_type == FULL else "8062")
+        err = ApplicationError(
+            f"Cancel failed: {exc.message}", result_cd="8061" if cancel_type == FULL else "8062"
+        )
     else:
         return _close(row.pk, result, None, source)
     _close(row.pk, None, err, source)

@@ -22,8 +22,11 @@ def parse_cart(raw: str) -> tuple[dict[str, Any], tuple[CartItem, ...]]:
     except ValueError:
         raise InvalidField("cartData", "cartData is not valid JSON", result_cd="9022")
     if not isinstance(data, dict) or not isinstance(data.get("item"), list) or not data["item"]:
-        raise InvalidField("cartData", 'cartData must be {"count": n, "item": [...]} with at least one item',
-                           result_cd="9022")
+        raise InvalidField(
+            "cartData",
+            'cartData must be {"count": n, "item": [...]} with at least one item',
+            result_cd="9022",
+        )
     items = []
     for i, it in enumerate(data["item"]):
         if not isinstance(it, dict):
@@ -69,9 +72,15 @@ def parse_sellers(raw: str) -> tuple[list[Any], tuple[Seller, ...]]:
         if not s.get("sellersId"):
             raise InvalidField("sellers", "every seller needs a sellersId")
         addr = s.get("sellersAddress") if isinstance(s.get("sellersAddress"), dict) else {}
-        sellers.append(Seller(id=str(s["sellersId"]), name=str(s.get("sellersNm") or ""),
-                              email=str(s.get("sellersEmail") or ""), url=str(s.get("sellersUrl") or ""),
-                              address={k: str(v) for k, v in addr.items()}))
+        sellers.append(
+            Seller(
+                id=str(s["sellersId"]),
+                name=str(s.get("sellersNm") or ""),
+                email=str(s.get("sellersEmail") or ""),
+                url=str(s.get("sellersUrl") or ""),
+                address={k: str(v) for k, v in addr.items()},
+            )
+        )
     return data, tuple(sellers)
 
 

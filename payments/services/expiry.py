@@ -28,8 +28,9 @@ def transaction_expire(*, transaction_id: int) -> Transaction:
             log.info("expiry check of %s: %s", txn.txid, exc.message)
         if not txn.status_enum.is_open:
             return txn
-    return transaction_apply_status(transaction_id=txn.pk, to=Status.EXPIRED, source="expiry",
-                                    idempotency_key="expired")
+    return transaction_apply_status(
+        transaction_id=txn.pk, to=Status.EXPIRED, source="expiry", idempotency_key="expired"
+    )
 
 
 def transactions_expire_due(*, limit: int = 200) -> list[int]:

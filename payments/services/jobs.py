@@ -6,7 +6,8 @@ job_progress() as it goes, and returns the result dict."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,10 +26,20 @@ def job_handler(kind: str) -> Callable:
     return register
 
 
-def job_create(*, kind: str, merchant: Merchant | None = None, user=None, params: dict | None = None,  # noqa: ANN001
-               run_now: bool = False) -> Job:
-    job = Job.objects.create(kind=kind, merchant=merchant, created_by=user if getattr(user, "pk", None) else None,
-                             params=params or {})
+def job_create(
+    *,
+    kind: str,
+    merchant: Merchant | None = None,
+    user=None,
+    params: dict | None = None,  # noqa: ANN001
+    run_now: bool = False,
+) -> Job:
+    job = Job.objects.create(
+        kind=kind,
+        merchant=merchant,
+        created_by=user if getattr(user, "pk", None) else None,
+        params=params or {},
+    )
     if run_now:
         job_run(job_id=job.pk)
         job.refresh_from_db()
@@ -56,10 +67,13 @@ def job_run(*, job_id: int) -> None:
         result = HANDLERS[job.kind](job)
     except Exception as exc:  # noqa: BLE001 - a failed job is reported on its row, not lost
         log.exception("job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error=f"{type(exc).__name__}"[:255],
-                                             finished_at=timezone.now())
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.FAILED, error=f"{type(exc).__name__}"[:255], finished_at=timezone.now()
+        )
         return
-    Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result or {}, finished_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.DONE, result=result or {}, finished_at=timezone.now()
+    )
 
 
 def _load_handlers() -> None:

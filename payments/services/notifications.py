@@ -45,8 +45,9 @@ def notification_payload(txn: Transaction, sequence: int) -> dict[str, str]:
     dt, tm = jakarta_parts(txn.paid_at or txn.updated_at or timezone.now())
     return {
         "tXid": txn.txid,
-        "merchantToken": tokens.notification_token(txn.merchant.imid, txn.txid, txn.amount,
-                                                   txn.merchant.merchant_key),
+        "merchantToken": tokens.notification_token(
+            txn.merchant.imid, txn.txid, txn.amount, txn.merchant.merchant_key
+        ),
         "referenceNo": txn.reference_no,
         "payMethod": txn.pay_method,
         "amt": str(txn.amount),
@@ -70,19 +71,36 @@ def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notific
     txn.notification_seq += 1
     txn.save(update_fields=["notification_seq"])
     note = Notification.objects.create(
-        merchant=txn.merchant, transaction=txn, event=event, kind="payment", sequence=txn.notification_seq,
-        url=txn.db_process_url, payload=notification_payload(txn, txn.notification_seq),
+        merchant=txn.merchant,
+        transaction=txn,
+        event=event,
+        kind="payment",
+        sequence=txn.notification_seq,
+        url=txn.db_process_url,
+        payload=notification_payload(txn, txn.notification_seq),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(note.id))
     return note
 
 
-def notification_enqueue(*, merchant: Merchant, url: str, payload: dict[str, str], kind: str,
-                         transaction_obj: Transaction | None = None) -> Notification:
+def notification_enqueue(
+    *,
+    merchant: Merchant,
+    url: str,
+    payload: dict[str, str],
+    kind: str,
+    transaction_obj: Transaction | None = None,
+) -> Notification:
     """A notification not tied to a status change (account linked, test notification)."""
-    note = Notification.objects.create(merchant=merchant, transaction=transaction_obj, kind=kind, url=url,
-                                       payload=payload, next_attempt_at=timezone.now())
+    note = Notification.objects.create(
+        merchant=merchant,
+        transaction=transaction_obj,
+        kind=kind,
+        url=url,
+        payload=payload,
+        next_attempt_at=timezone.now(),
+    )
     transaction.on_commit(lambda: _enqueue(note.id))
     return note
 
@@ -103,7 +121,8 @@ def _claim(notification_id: int, now: datetime) -> bool:
     return bool(
         Notification.objects.filter(
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-            pk=notification_id, state__in=[Notification.State.PENDING, Notification.State.FAILED],
+            pk=notification_id,
+            state__in=[Notification.State.PENDING, Notification.State.FAILED],
             next_attempt_at__lte=now,
         ).update(lease_until=lease)
     )
@@ -114,7 +133,8 @@ def _blocked_by_earlier(note: Notification) -> bool:
     if note.transaction_id is None:
         return False
     return Notification.objects.filter(
-        transaction_id=note.transaction_id, sequence__lt=note.sequence,
+        transaction_id=note.transaction_id,
+        sequence__lt=note.sequence,
         state__in=[Notification.State.PENDING, Notification.State.FAILED],
     ).exists()
 
@@ -143,8 +163,14 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     try:
         # Streamed: only the first bytes are read and logged, so a huge or trickling answer cannot
         # hold the worker past its lease.
-        with requests.post(note.url, data=body, headers=headers, timeout=(timeout, timeout),
-                           allow_redirects=False, stream=True) as resp:
+        with requests.post(
+            note.url,
+            data=body,
+            headers=headers,
+            timeout=(timeout, timeout),
+            allow_redirects=False,
+            stream=True,
+        ) as resp:
             status_code = resp.status_code
             excerpt = resp.raw.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
     except requests.RequestException as exc:
@@ -157,11 +183,18 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
 
 
 @transaction.atomic
-def _record_attempt(pk: int, started: datetime, duration: int, status_code: int | None, excerpt: str,
-                    error: str, ok: bool) -> Notification:
+def _record_attempt(
+    pk: int, started: datetime, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
+) -> Notification:
     note = Notification.objects.select_for_update().get(pk=pk)
-    NotificationAttempt.objects.create(notification=note, started_at=started, duration_ms=duration,
-                                       http_status=status_code, response_excerpt=excerpt, error=error)
+    NotificationAttempt.objects.create(
+        notification=note,
+        started_at=started,
+        duration_ms=duration,
+        http_status=status_code,
+        response_excerpt=excerpt,
+        error=error,
+    )
     note.attempts += 1
     note.lease_until = None
     now = timezone.now()
@@ -169,11 +202,18 @@ def _record_attempt(pk: int, started: datetime, duration: int, status_code: int 
         note.state = Notification.State.DELIVERED
         note.delivered_at = now
         note.next_attempt_at = None
-        following = (Notification.objects.filter(transaction_id=note.transaction_id,
-                                                  sequence__gt=note.sequence,
-                                                  state=Notification.State.PENDING)
-                     .order_by("sequence").values_list("pk", flat=True).first()
-                     if note.transaction_id else None)
+        following = (
+            Notification.objects.filter(
+                transaction_id=note.transaction_id,
+                sequence__gt=note.sequence,
+                state=Notification.State.PENDING,
+            )
+            .order_by("sequence")
+            .values_list("pk", flat=True)
+            .first()
+            if note.transaction_id
+            else None
+        )
         if following:
             transaction.on_commit(lambda: _enqueue(following))
     else:
@@ -192,8 +232,9 @@ def notifications_due(*, limit: int = 500) -> list[int]:
     """Ids of rows due now and not leased (one query on the partial index notif_due_idx)."""
     now = timezone.now()
     return list(
-        Notification.objects.filter(state__in=[Notification.State.PENDING, Notification.State.FAILED],
-                                    next_attempt_at__lte=now)
+        Notification.objects.filter(
+            state__in=[Notification.State.PENDING, Notification.State.FAILED], next_attempt_at__lte=now
+        )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
@@ -207,8 +248,9 @@ def notifications_dispatch_due(*, limit: int = 500) -> int:
     every sweep; the row's lease, not the marker, is what prevents a double post."""
     now = timezone.now()
     rows = (
-        Notification.objects.filter(state__in=[Notification.State.PENDING, Notification.State.FAILED],
-                                    next_attempt_at__lte=now)
+        Notification.objects.filter(
+            state__in=[Notification.State.PENDING, Notification.State.FAILED], next_attempt_at__lte=now
+        )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_attempt_at")
         .values_list("pk", "attempts")[:limit]
@@ -242,7 +284,9 @@ def notification_resend(*, notification_id: int) -> Notification:
 
 def notification_replay(*, merchant: Merchant | None, since: datetime, until: datetime) -> int:
     """Re-deliver every failed or dead notification created in [since, until)."""
-    ids = list(notifications_replayable(merchant=merchant, since=since, until=until).values_list("pk", flat=True))
+    ids = list(
+        notifications_replayable(merchant=merchant, since=since, until=until).values_list("pk", flat=True)
+    )
     for pk in ids:
         notification_resend(notification_id=pk)
     return len(ids)
@@ -251,8 +295,11 @@ def notification_replay(*, merchant: Merchant | None, since: datetime, until: da
 def notifications_replayable(*, merchant: Merchant | None, since: datetime, until: datetime) -> QuerySet:
     """Failed or dead notifications created in [since, until), oldest first (delivered ones and
     ones still on their first try are left alone)."""
-    qs = Notification.objects.filter(created_at__gte=since, created_at__lt=until,
-                                     state__in=[Notification.State.FAILED, Notification.State.DEAD])
+    qs = Notification.objects.filter(
+        created_at__gte=since,
+        created_at__lt=until,
+        state__in=[Notification.State.FAILED, Notification.State.DEAD],
+    )
     if merchant is not None:
         qs = qs.filter(merchant=merchant)
     return qs.order_by("transaction_id", "sequence", "pk")

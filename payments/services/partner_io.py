@@ -6,7 +6,7 @@ from django.conf import settings
 
 from payments.models import Transaction
 from payments.status import Status
-from providers.base.types import OrderInfo, Party, PartnerStatus, PaymentRequest, Seller
+from providers.base.types import OrderInfo, PartnerStatus, Party, PaymentRequest, Seller
 
 from .cart import parse_cart, parse_sellers
 
@@ -24,16 +24,32 @@ def order_info(txn: Transaction) -> OrderInfo:
         _, sellers = parse_sellers(json.dumps(txn.sellers))
     delivery = None
     if txn.delivery_name or txn.delivery_address:
-        delivery = Party(txn.delivery_name, txn.delivery_phone, "", txn.delivery_address, txn.delivery_city,
-                         txn.delivery_state, txn.delivery_post_code, txn.delivery_country)
+        delivery = Party(
+            txn.delivery_name,
+            txn.delivery_phone,
+            "",
+            txn.delivery_address,
+            txn.delivery_city,
+            txn.delivery_state,
+            txn.delivery_post_code,
+            txn.delivery_country,
+        )
     return OrderInfo(
         txid=txn.txid,
         reference_no=txn.reference_no,
         amount=txn.amount,
         goods_name=txn.goods_name,
         description=txn.description,
-        billing=Party(txn.billing_name, txn.billing_phone, txn.billing_email, txn.billing_address,
-                      txn.billing_city, txn.billing_state, txn.billing_post_code, txn.billing_country),
+        billing=Party(
+            txn.billing_name,
+            txn.billing_phone,
+            txn.billing_email,
+            txn.billing_address,
+            txn.billing_city,
+            txn.billing_state,
+            txn.billing_post_code,
+            txn.billing_country,
+        ),
         delivery=delivery,
         items=items,
         sellers=sellers,

@@ -42,7 +42,9 @@ def action_from_dict(data: dict) -> NextAction:
     return {"Redirect": Redirect, "Deeplink": Deeplink}[kind](**data)
 
 
-def transaction_start_payment(*, txn: Transaction, callback_url: str = "", account_token: str = "") -> NextAction:
+def transaction_start_payment(
+    *, txn: Transaction, callback_url: str = "", account_token: str = ""
+) -> NextAction:
     """Ask the partner for the customer's next step. Idempotent for a refreshed page."""
     if callback_url and callback_url != txn.callback_url:
         Transaction.objects.filter(pk=txn.pk).update(callback_url=callback_url)
@@ -50,8 +52,9 @@ def transaction_start_payment(*, txn: Transaction, callback_url: str = "", accou
     if not txn.status_enum.is_open:
         raise NotAllowed(f"This payment is already {txn.status_enum.word}")
     if txn.expires_at <= timezone.now():
-        transaction_apply_status(transaction_id=txn.pk, to=Status.EXPIRED, source="expiry",
-                                 idempotency_key="expired")
+        transaction_apply_status(
+            transaction_id=txn.pk, to=Status.EXPIRED, source="expiry", idempotency_key="expired"
+        )
         raise NotAllowed("This payment has expired", result_cd="9031", http_status=410)
     if txn.partner_data.get("action"):
         return action_from_dict(txn.partner_data["action"])
@@ -61,11 +64,16 @@ def transaction_start_payment(*, txn: Transaction, callback_url: str = "", accou
     except PartnerUnavailable:
         raise PartnerFailure("The payment partner is not answering right now. Please try again shortly.")
     except PartnerDeclined as exc:
-        transaction_apply_status(transaction_id=txn.pk, to=Status.FAILED, source="partner",
-                                 idempotency_key="start-declined",
-                                 payload={"code": exc.code, "message": exc.message})
-        raise NotAllowed(f"The partner declined this payment: {exc.message}", result_cd="9752",
-                         http_status=422)
+        transaction_apply_status(
+            transaction_id=txn.pk,
+            to=Status.FAILED,
+            source="partner",
+            idempotency_key="start-declined",
+            payload={"code": exc.code, "message": exc.message},
+        )
+        raise NotAllowed(
+            f"The partner declined this payment: {exc.message}", result_cd="9752", http_status=422
+        )
     except PartnerError as exc:
         raise PartnerFailure(f"The payment could not be started: {exc.message}")
     _remember(txn, action)
@@ -84,11 +92,17 @@ def _remember(txn: Transaction, action: NextAction) -> None:
     locked.partner_ref = action.partner_ref or locked.partner_ref
     locked.payment_started_at = now
     locked.next_poll_at = now + timedelta(seconds=settings.POLL_SCHEDULE[0])
-    locked.save(update_fields=["partner_data", "partner_ref", "payment_started_at", "next_poll_at", "updated_at"])
+    locked.save(
+        update_fields=["partner_data", "partner_ref", "payment_started_at", "next_poll_at", "updated_at"]
+    )
     TransactionEvent.objects.get_or_create(
-        transaction=locked, idempotency_key="payment-started",
-        defaults={"kind": TransactionEvent.Kind.PAYMENT_STARTED, "source": "customer",
-                  "payload": {"action": type(action).__name__}},
+        transaction=locked,
+        idempotency_key="payment-started",
+        defaults={
+            "kind": TransactionEvent.Kind.PAYMENT_STARTED,
+            "source": "customer",
+            "payload": {"action": type(action).__name__},
+        },
     )
     txn.partner_data, txn.partner_ref = locked.partner_data, locked.partner_ref
 

@@ -38,8 +38,9 @@ def transactions_claim_polls(*, limit: int = 200) -> list[int]:
         for pk, _due, count in rows:
             by_delay[poll_delay(count + 1)].append(pk)
         for delay, pks in by_delay.items():
-            Transaction.objects.filter(pk__in=pks).update(next_poll_at=now + delay,
-                                                          poll_count=F("poll_count") + 1)
+            Transaction.objects.filter(pk__in=pks).update(
+                next_poll_at=now + delay, poll_count=F("poll_count") + 1
+            )
     return [pk for pk, _due, _count in rows]
 
 

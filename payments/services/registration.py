@@ -24,10 +24,30 @@ from .partner_io import order_info
 
 KIND_BY_PAY_METHOD = {"05": PartnerKind.EWALLET, "06": PartnerKind.PAYLOAN}
 LINK_ONLY = frozenset({"ASTR"})  # AstraPay pays only against a linked account (linkInitiate)
-DELIVERY_FIELDS = ("delivery_name", "delivery_phone", "delivery_address", "delivery_city", "delivery_state",
-                   "delivery_post_code", "delivery_country")
-DELIVERY_WIRE = dict(zip(DELIVERY_FIELDS, ("deliveryNm", "deliveryPhone", "deliveryAddr", "deliveryCity",
-                                           "deliveryState", "deliveryPostCd", "deliveryCountry"), strict=True))
+DELIVERY_FIELDS = (
+    "delivery_name",
+    "delivery_phone",
+    "delivery_address",
+    "delivery_city",
+    "delivery_state",
+    "delivery_post_code",
+    "delivery_country",
+)
+DELIVERY_WIRE = dict(
+    zip(
+        DELIVERY_FIELDS,
+        (
+            "deliveryNm",
+            "deliveryPhone",
+            "deliveryAddr",
+            "deliveryCity",
+            "deliveryState",
+            "deliveryPostCd",
+            "deliveryCountry",
+        ),
+        strict=True,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -73,11 +93,15 @@ def _adapter_for(data: RegistrationData, *, via_link: bool):
         raise InvalidField("mitraCd", f"mitraCd {data.mitra_cd!r} is not available", result_cd="9012")
     adapter = registry.get_adapter(data.mitra_cd)
     if adapter.kind != KIND_BY_PAY_METHOD[data.pay_method]:
-        raise InvalidField("mitraCd", f"mitraCd {data.mitra_cd} is not valid for payMethod {data.pay_method}",
-                           result_cd="9012")
+        raise InvalidField(
+            "mitraCd",
+            f"mitraCd {data.mitra_cd} is not valid for payMethod {data.pay_method}",
+            result_cd="9012",
+        )
     if data.mitra_cd in LINK_ONLY and not via_link:
-        raise InvalidField("mitraCd", "AstraPay payments are made through linkInitiate on a linked account",
-                           result_cd="9012")
+        raise InvalidField(
+            "mitraCd", "AstraPay payments are made through linkInitiate on a linked account", result_cd="9012"
+        )
     return adapter
 
 
@@ -85,20 +109,30 @@ def _check_rules(data: RegistrationData, adapter) -> tuple:  # noqa: ANN001
     if data.currency != "IDR":
         raise InvalidField("currency", "currency must be IDR")
     if data.amount < adapter.min_amount:
-        raise InvalidField("amt", f"amt {data.amount} is below this partner's minimum of {adapter.min_amount}")
+        raise InvalidField(
+            "amt", f"amt {data.amount} is below this partner's minimum of {adapter.min_amount}"
+        )
     if data.amount > adapter.max_amount:
-        raise InvalidField("amt", f"amt {data.amount} is above this partner's maximum of {adapter.max_amount}")
+        raise InvalidField(
+            "amt", f"amt {data.amount} is above this partner's maximum of {adapter.max_amount}"
+        )
     _, items = parse_cart(data.cart_raw)
     check_total(items, data.amount)
     sellers_json = None
     if adapter.kind == PartnerKind.PAYLOAN:
         if data.instalment_type not in ("1", "2"):
-            raise InvalidField("instmntType", "instmntType must be 1 (customer charge) or 2 (merchant charge)",
-                               result_cd="9029")
+            raise InvalidField(
+                "instmntType",
+                "instmntType must be 1 (customer charge) or 2 (merchant charge)",
+                result_cd="9029",
+            )
         if adapter.allowed_tenors and data.instalment_months.lstrip("0") not in adapter.allowed_tenors:
             allowed = ", ".join(adapter.allowed_tenors)
-            raise InvalidField("instmntMon", f"instmntMon {data.instalment_months or '(empty)'} is not "
-                               f"available; allowed: {allowed}", result_cd="9029")
+            raise InvalidField(
+                "instmntMon",
+                f"instmntMon {data.instalment_months or '(empty)'} is not available; allowed: {allowed}",
+                result_cd="9029",
+            )
         for name, wire_name in DELIVERY_WIRE.items():
             if not data.delivery.get(name):
                 raise InvalidField(wire_name, f"{wire_name} is required for Payloan")
@@ -120,7 +154,9 @@ def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
     raise DuplicateReference(f"referenceNo {data.reference_no} has already been used")
 
 
-def transaction_register(*, merchant: Merchant, data: RegistrationData, via_link: bool = False) -> Transaction:
+def transaction_register(
+    *, merchant: Merchant, data: RegistrationData, via_link: bool = False
+) -> Transaction:
     adapter = _adapter_for(data, via_link=via_link)
     _, sellers_json = _check_rules(data, adapter)
     if (found := _existing(merchant, data)) is not None:
@@ -130,24 +166,44 @@ def transaction_register(*, merchant: Merchant, data: RegistrationData, via_link
     if expires_at <= now:
         raise InvalidField("payValidDt", "payValidDt/payValidTm is already in the past", result_cd="9031")
     txn = Transaction(
-        txid=new_txid(merchant.imid, data.pay_method), merchant=merchant, reference_no=data.reference_no,
-        pay_method=data.pay_method, mitra_cd=data.mitra_cd, currency=data.currency, amount=data.amount,
-        vat=data.vat, fee=data.fee, notax_amount=data.notax_amount, goods_name=data.goods_name,
-        description=data.description, cart_data=json.loads(data.cart_raw), sellers=sellers_json,
-        instalment_type=data.instalment_type, instalment_months=data.instalment_months, user_ip=data.user_ip,
-        db_process_url=data.db_process_url, callback_url=data.callback_url, expires_at=expires_at,
-        request_fingerprint=data.fingerprint, **data.billing, **data.delivery,
+        txid=new_txid(merchant.imid, data.pay_method),
+        merchant=merchant,
+        reference_no=data.reference_no,
+        pay_method=data.pay_method,
+        mitra_cd=data.mitra_cd,
+        currency=data.currency,
+        amount=data.amount,
+        vat=data.vat,
+        fee=data.fee,
+        notax_amount=data.notax_amount,
+        goods_name=data.goods_name,
+        description=data.description,
+        cart_data=json.loads(data.cart_raw),
+        sellers=sellers_json,
+        instalment_type=data.instalment_type,
+        instalment_months=data.instalment_months,
+        user_ip=data.user_ip,
+        db_process_url=data.db_process_url,
+        callback_url=data.callback_url,
+        expires_at=expires_at,
+        request_fingerprint=data.fingerprint,
+        **data.billing,
+        **data.delivery,
     )
     if adapter.registers_at_partner:
         # Akulaku creates its order now; outside any DB transaction. Nothing is stored on failure.
         try:
             result = adapter.register(order_info(txn))
         except PartnerUnavailable:
-            raise PartnerFailure("Registration failed: the partner did not answer, please retry",
-                                 result_cd="9001")
+            raise PartnerFailure(
+                "Registration failed: the partner did not answer, please retry", result_cd="9001"
+            )
         except PartnerDeclined as exc:
-            raise ApplicationError(f"Registration failed: partner refused the order ({exc.message})",
-                                   result_cd="9001", http_status=422)
+            raise ApplicationError(
+                f"Registration failed: partner refused the order ({exc.message})",
+                result_cd="9001",
+                http_status=422,
+            )
         except PartnerError as exc:
             raise PartnerFailure(f"Registration failed: {exc.message}", result_cd="9001")
         txn.partner_ref = result.partner_ref
@@ -155,8 +211,13 @@ def transaction_register(*, merchant: Merchant, data: RegistrationData, via_link
     try:
         with transaction.atomic():
             txn.save()
-            TransactionEvent.objects.create(transaction=txn, kind=TransactionEvent.Kind.REGISTERED,
-                                            to_status=txn.status, source="merchant", idempotency_key="registered")
+            TransactionEvent.objects.create(
+                transaction=txn,
+                kind=TransactionEvent.Kind.REGISTERED,
+                to_status=txn.status,
+                source="merchant",
+                idempotency_key="registered",
+            )
     except IntegrityError:
         if (found := _existing(merchant, data)) is not None:  # lost a race with the same request
             return found

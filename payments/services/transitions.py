@@ -48,8 +48,13 @@ def transaction_apply_status(
     try:
         with transaction.atomic():
             event = TransactionEvent.objects.create(
-                transaction=txn, kind=kind, from_status=frm, to_status=to, source=source,
-                idempotency_key=idempotency_key, payload=payload or {},
+                transaction=txn,
+                kind=kind,
+                from_status=frm,
+                to_status=to,
+                source=source,
+                idempotency_key=idempotency_key,
+                payload=payload or {},
             )
     except IntegrityError:
         return txn

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
@@ -68,22 +69,31 @@ class HttpClient:
             log.warning("partner %s %s failed: %s", method, url, type(exc).__name__)
             raise PartnerUnavailable(f"{type(exc).__name__} calling partner") from exc
         elapsed = int((time.monotonic() - started) * 1000)
-        log.info("partner %s %s -> %s in %sms headers=%s", method, url, resp.status_code, elapsed,
-                 redact(headers))
+        log.info(
+            "partner %s %s -> %s in %sms headers=%s", method, url, resp.status_code, elapsed, redact(headers)
+        )
         result = HttpResponse(resp.status_code, dict(resp.headers), resp.content)
         if raise_5xx and resp.status_code >= 500:
             raise PartnerUnavailable(f"partner answered HTTP {resp.status_code}", raw=result.text[:500])
         return result
 
-    def post_json(self, url: str, body: bytes, *, headers: Mapping[str, str] | None = None,
-                  **kw: Any) -> HttpResponse:
+    def post_json(
+        self, url: str, body: bytes, *, headers: Mapping[str, str] | None = None, **kw: Any
+    ) -> HttpResponse:
         h = {"Content-Type": "application/json", **(headers or {})}
         return self.request("POST", url, headers=h, data=body, **kw)
 
-    def post_form(self, url: str, fields: Mapping[str, Any], *,
-                  headers: Mapping[str, str] | None = None, **kw: Any) -> HttpResponse:
+    def post_form(
+        self, url: str, fields: Mapping[str, Any], *, headers: Mapping[str, str] | None = None, **kw: Any
+    ) -> HttpResponse:
         return self.request("POST", url, headers=headers, data=dict(fields), **kw)
 
-    def get(self, url: str, *, params: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None, **kw: Any) -> HttpResponse:
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kw: Any,
+    ) -> HttpResponse:
         return self.request("GET", url, headers=headers, params=params, **kw)

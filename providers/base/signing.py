@@ -40,7 +40,9 @@ def equal(a: str, b: str) -> bool:
     return hmac.compare_digest((a or "").encode(), (b or "").encode())
 
 
-def snap_string_to_sign(method: str, path: str, body: bytes, timestamp: str, access_token: str | None) -> bytes:
+def snap_string_to_sign(
+    method: str, path: str, body: bytes, timestamp: str, access_token: str | None
+) -> bytes:
     """SNAP transactional string: METHOD:path[:token]:hex(sha256(minified body)):timestamp."""
     parts = [method.upper(), path]
     if access_token is not None:

@@ -6,9 +6,10 @@ Money is whole rupiah (int). Each adapter converts to its partner's format at th
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 
 class PartnerKind(enum.StrEnum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
@@ -49,8 +50,14 @@ def public_url(path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/sandbox{path}"
 
 
-def send(url: str, *, body: bytes | dict, headers: dict[str, str] | None = None,
-         copies: int = 1, form: bool = False) -> list[int]:
+def send(
+    url: str,
+    *,
+    body: bytes | dict,
+    headers: dict[str, str] | None = None,
+    copies: int = 1,
+    form: bool = False,
+) -> list[int]:
     """POST a notification `copies` times; returns the HTTP statuses (0 = unreachable)."""
     statuses = []
     for _ in range(copies):
@@ -58,8 +65,12 @@ def send(url: str, *, body: bytes | dict, headers: dict[str, str] | None = None,
             if form:
                 r = requests.post(url, data=body, headers=headers or {}, timeout=15)
             else:
-                r = requests.post(url, data=body, headers={"Content-Type": "application/json",
-                                                           **(headers or {})}, timeout=15)
+                r = requests.post(
+                    url,
+                    data=body,
+                    headers={"Content-Type": "application/json", **(headers or {})},
+                    timeout=15,
+                )
             statuses.append(r.status_code)
         except requests.RequestException as exc:
             log.warning("sandbox notification to %s failed: %s", url, type(exc).__name__)
@@ -75,8 +86,9 @@ def json_body(request: HttpRequest) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def json_response(data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None,
-                  raw: bytes | None = None) -> JsonResponse:
+def json_response(
+    data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None, raw: bytes | None = None
+) -> JsonResponse:
     resp = JsonResponse(data, status=status, json_dumps_params={"separators": (",", ":")})
     if raw is not None:
         resp.content = raw

@@ -27,7 +27,7 @@ def simulate(request: HttpRequest) -> JsonResponse:
     data = json_body(request)
     if not data or not isinstance(data.get("tXid"), str) or data.get("outcome") not in OUTCOMES:
         return JsonResponse(
-            {"error": "send JSON {\"tXid\": \"...\", \"outcome\": \"success|decline|expire|cancel\"}"},
+            {"error": 'send JSON {"tXid": "...", "outcome": "success|decline|expire|cancel"}'},
             status=400,
         )
     order = SandboxOrder.objects.filter(merchant_ref=data["tXid"]).order_by("-id").first()

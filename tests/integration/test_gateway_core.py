@@ -40,8 +40,13 @@ def test_identical_replay_returns_same_answer_and_changed_body_is_refused(stack,
     first = requests.post(url, json=body, timeout=30).json()
     again = requests.post(url, json=body, timeout=30).json()
     assert first["resultCd"] == "0000" and again["tXid"] == first["tXid"]
-    changed = flows.registration_body(mitra_cd="ESHP", amount=20000, db_process_url=receiver.url,
-                                      reference_no=body["referenceNo"], goodsNm="Other")
+    changed = flows.registration_body(
+        mitra_cd="ESHP",
+        amount=20000,
+        db_process_url=receiver.url,
+        reference_no=body["referenceNo"],
+        goodsNm="Other",
+    )
     refused = requests.post(url, json=changed, timeout=30)
     assert refused.status_code == 409 and refused.json()["resultCd"] == "9009"
     assert Transaction.objects.filter(reference_no=body["referenceNo"]).count() == 1

@@ -26,8 +26,13 @@ def test_only_transaction_apply_status_assigns_transaction_status():
     for path in py_files("payments", "providers"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, (ast.AugAssign, ast.AnnAssign)) else []
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, (ast.AugAssign, ast.AnnAssign))
+                else []
+            )
             for t in targets:
                 if isinstance(t, ast.Attribute) and t.attr == "status" and isinstance(t.value, ast.Name):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")

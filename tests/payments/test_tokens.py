@@ -9,14 +9,30 @@ from tests.factories import NICEPAY_SANDBOX_KEY as KEY
 @pytest.mark.parametrize(
     ("ts", "ref", "amt", "expected"),
     [
-        ("20170822170942", "OrdNo2017717942577", "1000",
-         "b5149659e1a2f1271fb0833f8ea20e174b6fd389db26bc6ad036cc0dae6fa797"),
-        ("20190813141070", "OrdNo20181023141070", "6500000",
-         "f13aca1c9793987581c9afe0bad6c09d2cb70c7840e269a78911a8b96d15eea5"),
-        ("20200923132509", "JWB20092188", "529500",
-         "a571183b8fd6c6051bcfa85b09c2bf2013e055ce313d00494dfb04b17a6a13ab"),
-        ("20210319095959", "ORDER123", "25145",
-         "d05ba94a6f9a1411e5e45f429be9b09b138c4c81a67ceee363bea73d5f91c55b"),
+        (
+            "20170822170942",
+            "OrdNo2017717942577",
+            "1000",
+            "b5149659e1a2f1271fb0833f8ea20e174b6fd389db26bc6ad036cc0dae6fa797",
+        ),
+        (
+            "20190813141070",
+            "OrdNo20181023141070",
+            "6500000",
+            "f13aca1c9793987581c9afe0bad6c09d2cb70c7840e269a78911a8b96d15eea5",
+        ),
+        (
+            "20200923132509",
+            "JWB20092188",
+            "529500",
+            "a571183b8fd6c6051bcfa85b09c2bf2013e055ce313d00494dfb04b17a6a13ab",
+        ),
+        (
+            "20210319095959",
+            "ORDER123",
+            "25145",
+            "d05ba94a6f9a1411e5e45f429be9b09b138c4c81a67ceee363bea73d5f91c55b",
+        ),
     ],
 )
 def test_registration_token_vectors(ts, ref, amt, expected):
@@ -31,8 +47,10 @@ def test_inquiry_and_payment_token_vector():
 
 def test_cancel_token_vector():
     expected = "66141d60572e570045c4f3e9965f3452d511496841981e8a2af6a24a7038a119"
-    assert tokens.cancel_token("20180123100505", "IONPAYTEST", "IONPAYTEST01202103311759347262", "10000",
-                               KEY) == expected
+    assert (
+        tokens.cancel_token("20180123100505", "IONPAYTEST", "IONPAYTEST01202103311759347262", "10000", KEY)
+        == expected
+    )
 
 
 def test_other_formulas_concatenate_in_documented_order():

@@ -68,11 +68,27 @@ def test_malformed_json(client, existing, raw):
 
 @pytest.mark.parametrize(
     ("field", "code"),
-    [("iMid", "9011"), ("amt", "9007"), ("referenceNo", "9014"), ("timeStamp", "9031"), ("merchantToken", "9010"),
-     ("currency", "9013"), ("goodsNm", "9015"), ("billingNm", "9016"), ("billingPhone", "9017"),
-     ("billingEmail", "9018"), ("billingCity", "9025"), ("billingState", "9026"), ("billingPostCd", "9027"),
-     ("billingCountry", "9028"), ("cartData", "9022"), ("dbProcessUrl", "9020"), ("userIP", "9024"),
-     ("mitraCd", "9012"), ("payMethod", "9012")],
+    [
+        ("iMid", "9011"),
+        ("amt", "9007"),
+        ("referenceNo", "9014"),
+        ("timeStamp", "9031"),
+        ("merchantToken", "9010"),
+        ("currency", "9013"),
+        ("goodsNm", "9015"),
+        ("billingNm", "9016"),
+        ("billingPhone", "9017"),
+        ("billingEmail", "9018"),
+        ("billingCity", "9025"),
+        ("billingState", "9026"),
+        ("billingPostCd", "9027"),
+        ("billingCountry", "9028"),
+        ("cartData", "9022"),
+        ("dbProcessUrl", "9020"),
+        ("userIP", "9024"),
+        ("mitraCd", "9012"),
+        ("payMethod", "9012"),
+    ],
 )
 def test_missing_field(client, existing, field, code):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
@@ -84,18 +100,28 @@ def test_missing_field(client, existing, field, code):
 
 @pytest.mark.parametrize(
     ("field", "value", "code"),
-    [("referenceNo", "R" * 41, "9109"), ("goodsNm", "G" * 101, "9003"), ("billingEmail", "e" * 41, "9003"),
-     ("billingPhone", "0812345678901234", "9003"), ("dbProcessUrl", "http://x/" + "u" * 250, "9003"),
-     ("billingPhone", "0812-ABC", "9003"), ("billingPostCd", "10 210", "9003"), ("cartData", {"count": 1}, "9003"),
-     ("goodsNm", ["list"], "9003"), ("description", "d" * 101, "9003"), ("payValidDt", "2026-12-01", "9003")],
+    [
+        ("referenceNo", "R" * 41, "9109"),
+        ("goodsNm", "G" * 101, "9003"),
+        ("billingEmail", "e" * 41, "9003"),
+        ("billingPhone", "0812345678901234", "9003"),
+        ("dbProcessUrl", "http://x/" + "u" * 250, "9003"),
+        ("billingPhone", "0812-ABC", "9003"),
+        ("billingPostCd", "10 210", "9003"),
+        ("cartData", {"count": 1}, "9003"),
+        ("goodsNm", ["list"], "9003"),
+        ("description", "d" * 101, "9003"),
+        ("payValidDt", "2026-12-01", "9003"),
+    ],
 )
 def test_wrong_type_or_too_long(client, existing, field, value, code):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, **{field: value})
     assert_refused(post(client, REG, resign(body)), code)
 
 
-@pytest.mark.parametrize("amt", ["1000.50", "1000.0", "0", "-500", "1234567890123", "1e5", " ", "10,000", True,
-                                 15000.0, [15000]])
+@pytest.mark.parametrize(
+    "amt", ["1000.50", "1000.0", "0", "-500", "1234567890123", "1e5", " ", "10,000", True, 15000.0, [15000]]
+)
 def test_bad_amounts(client, existing, amt):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
     body["amt"] = amt
@@ -135,14 +161,17 @@ def test_stale_timestamp(client, existing, minutes):
     from zoneinfo import ZoneInfo
 
     stamp = (timezone.now() + timedelta(minutes=minutes)).astimezone(ZoneInfo("Asia/Jakarta"))
-    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY,
-                                   timeStamp=stamp.strftime("%Y%m%d%H%M%S"))
+    body = flows.registration_body(
+        mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp=stamp.strftime("%Y%m%d%H%M%S")
+    )
     data = assert_refused(post(client, REG, resign(body)), "9031")
     assert "15 minutes" in data["resultMsg"]
 
 
 def test_impossible_timestamp(client, existing):
-    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp="20261399250000")
+    body = flows.registration_body(
+        mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp="20261399250000"
+    )
     assert_refused(post(client, REG, resign(body)), "9031")
 
 
@@ -156,18 +185,27 @@ def test_duplicate_reference_is_refused_but_identical_replay_answers_the_same(cl
 
 def inquiry_body(reg, **over):
     b = reg["_body"]
-    body = {"timeStamp": flows.stamp(), "tXid": reg["tXid"], "iMid": b["iMid"], "referenceNo": b["referenceNo"],
-            "amt": b["amt"], **over}
-    body.setdefault("merchantToken", flows.sha(body["timeStamp"], body["iMid"], body["referenceNo"], body["amt"],
-                                               flows.KEY))
+    body = {
+        "timeStamp": flows.stamp(),
+        "tXid": reg["tXid"],
+        "iMid": b["iMid"],
+        "referenceNo": b["referenceNo"],
+        "amt": b["amt"],
+        **over,
+    }
+    body.setdefault(
+        "merchantToken",
+        flows.sha(body["timeStamp"], body["iMid"], body["referenceNo"], body["amt"], flows.KEY),
+    )
     return body
 
 
 def test_inquiry_happy_and_bad(client, existing):
     ok = post(client, INQ, inquiry_body(existing["reg"]))
     assert ok.status_code == 200 and ok.json()["status"] == "9" and ok.json()["resultMsg"] == "init"
-    assert_refused(post(client, INQ, inquiry_body(existing["reg"], tXid="IONPAYTEST05209901010000000000")),
-                   "8004", 404)
+    assert_refused(
+        post(client, INQ, inquiry_body(existing["reg"], tXid="IONPAYTEST05209901010000000000")), "8004", 404
+    )
     assert_refused(post(client, INQ, inquiry_body(existing["reg"], merchantToken="0" * 64)), "9010", 401)
     assert_refused(post(client, INQ, inquiry_body(existing["reg"], amt="50001")), "8002")
     assert_refused(post(client, INQ, "{oops"), "9003")
@@ -176,9 +214,20 @@ def test_inquiry_happy_and_bad(client, existing):
 def test_another_merchants_txid_is_unknown(client, existing):
     other = MerchantFactory()
     theirs = Transaction.objects.create(
-        txid=new_txid(other.imid, "05"), merchant=other, reference_no="THEIRS1", pay_method="05", mitra_cd="ESHP",
-        amount=50000, goods_name="x", billing_name="x", billing_phone="0812", billing_email="x@x.id",
-        db_process_url=NOTIFY, expires_at=timezone.now() + timedelta(hours=1), request_fingerprint="x")
+        txid=new_txid(other.imid, "05"),
+        merchant=other,
+        reference_no="THEIRS1",
+        pay_method="05",
+        mitra_cd="ESHP",
+        amount=50000,
+        goods_name="x",
+        billing_name="x",
+        billing_phone="0812",
+        billing_email="x@x.id",
+        db_process_url=NOTIFY,
+        expires_at=timezone.now() + timedelta(hours=1),
+        request_fingerprint="x",
+    )
     reg = {"tXid": theirs.txid, "_body": {**existing["body"], "referenceNo": "THEIRS1", "amt": "50000"}}
     assert_refused(post(client, INQ, inquiry_body(reg)), "8004", 404)
     body = cancel_body(reg, amount=50000)
@@ -187,21 +236,33 @@ def test_another_merchants_txid_is_unknown(client, existing):
 
 def cancel_body(reg, *, amount, cancel_type="1", **over):
     b = reg["_body"]
-    body = {"timeStamp": flows.stamp(), "tXid": reg["tXid"], "iMid": b["iMid"], "payMethod": "05",
-            "cancelType": cancel_type, "amt": str(amount), **over}
-    body.setdefault("merchantToken", flows.sha(body["timeStamp"], body["iMid"], body["tXid"], body["amt"], flows.KEY))
+    body = {
+        "timeStamp": flows.stamp(),
+        "tXid": reg["tXid"],
+        "iMid": b["iMid"],
+        "payMethod": "05",
+        "cancelType": cancel_type,
+        "amt": str(amount),
+        **over,
+    }
+    body.setdefault(
+        "merchantToken", flows.sha(body["timeStamp"], body["iMid"], body["tXid"], body["amt"], flows.KEY)
+    )
     return body
 
 
 def test_cancel_bad_input(client, existing):
     reg = existing["reg"]
     assert_refused(post(client, CAN, cancel_body(reg, amount=50001)), "9319")
-    assert_refused(post(client, CAN, cancel_body(reg, amount=20000)), "9319")  # a full cancel is the whole amount
+    assert_refused(
+        post(client, CAN, cancel_body(reg, amount=20000)), "9319"
+    )  # a full cancel is the whole amount
     assert_refused(post(client, CAN, cancel_body(reg, amount=50000, cancel_type="7")), "9301")
     assert_refused(post(client, CAN, cancel_body(reg, amount=50000, merchantToken="a" * 64)), "9010", 401)
     assert_refused(post(client, CAN, cancel_body(reg, amount="12.5")), "9312")
-    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, tXid="IONPAYTEST05209901010000000000")),
-                   "8064", 404)
+    assert_refused(
+        post(client, CAN, cancel_body(reg, amount=50000, tXid="IONPAYTEST05209901010000000000")), "8064", 404
+    )
 
 
 def test_payment_bad_input_gets_a_finished_page(client, existing):

@@ -15,6 +15,7 @@ import pytest
 import requests
 from django.utils import timezone
 
+from payments.services.registration import new_txid
 from providers import registry
 from providers.base.adapter import PartnerAdapter
 from providers.base.errors import CancelNotAllowed, InvalidPayload, InvalidSignature, UnknownStatus
@@ -24,15 +25,14 @@ from providers.base.types import (
     Deeplink,
     LinkRequest,
     OrderInfo,
-    Party,
     PartnerKind,
     PartnerStatus,
+    Party,
     PaymentRequest,
     PushToApp,
     Redirect,
     Seller,
 )
-from payments.services.registration import new_txid
 
 MITRA_CODES = sorted(registry.ADAPTERS)
 EWALLETS = {"OVOE", "ESHP", "DANA", "LINK", "ASTR"}
@@ -46,17 +46,47 @@ def test_every_partner_is_registered():
 def order(base: str, mitra: str, amount: int = 150_000) -> OrderInfo:
     txid = new_txid("IONPAYTEST", "06" if mitra in PAYLOANS else "05")
     return OrderInfo(
-        txid=txid, reference_no=f"REF{txid[-12:]}", amount=amount, goods_name="Contract item",
-        billing=Party("Budi Santoso", "081234567890", "budi@example.com", "Jl. Sudirman 1", "Jakarta",
-                      "DKI Jakarta", "10210", "Indonesia"),
-        delivery=Party("Budi Santoso", "081234567890", "", "Jl. Sudirman 1", "Jakarta", "DKI Jakarta", "10210",
-                       "Indonesia"),
-        items=(CartItem(id="SKU1", name="Contract item", unit_price=amount, quantity=1, seller_id="SEL1",
-                        seller_name="Seller"),),
+        txid=txid,
+        reference_no=f"REF{txid[-12:]}",
+        amount=amount,
+        goods_name="Contract item",
+        billing=Party(
+            "Budi Santoso",
+            "081234567890",
+            "budi@example.com",
+            "Jl. Sudirman 1",
+            "Jakarta",
+            "DKI Jakarta",
+            "10210",
+            "Indonesia",
+        ),
+        delivery=Party(
+            "Budi Santoso",
+            "081234567890",
+            "",
+            "Jl. Sudirman 1",
+            "Jakarta",
+            "DKI Jakarta",
+            "10210",
+            "Indonesia",
+        ),
+        items=(
+            CartItem(
+                id="SKU1",
+                name="Contract item",
+                unit_price=amount,
+                quantity=1,
+                seller_id="SEL1",
+                seller_name="Seller",
+            ),
+        ),
         sellers=(Seller(id="SEL1", name="Seller", email="s@shop.test"),),
-        instalment_type="1", instalment_months="1", user_ip="127.0.0.1",
+        instalment_type="1",
+        instalment_months="1",
+        user_ip="127.0.0.1",
         expires_at=timezone.now() + timedelta(minutes=30),
-        notify_url=f"{base}/partners/{mitra}/notify", return_url=f"{base}/pay/{txid}/return",
+        notify_url=f"{base}/partners/{mitra}/notify",
+        return_url=f"{base}/pay/{txid}/return",
         cancel_url=f"{base}/pay/{txid}/cancel",
     )
 
@@ -66,10 +96,17 @@ def link_token(adapter: PartnerAdapter, base: str) -> str:
     from tests.providers.astrapay.linking_flows import bind_at_astrapay
 
     link_id = new_txid("IONPAYTEST", "05")
-    started = adapter.link_start(LinkRequest(link_id=link_id, phone="081299990000", name="Sari",
-                                             email="sari@example.com", external_uid=link_id,
-                                             finish_url=f"{base}/link/{link_id}/finish",
-                                             notify_url=f"{base}/partners/ASTR/notify"))
+    started = adapter.link_start(
+        LinkRequest(
+            link_id=link_id,
+            phone="081299990000",
+            name="Sari",
+            email="sari@example.com",
+            external_uid=link_id,
+            finish_url=f"{base}/link/{link_id}/finish",
+            notify_url=f"{base}/partners/ASTR/notify",
+        )
+    )
     finish = bind_at_astrapay(started.redirect_url)
     code = parse_qs(urlparse(finish).query)["authCode"][0]
     return adapter.link_finish(auth_code=code).token
@@ -116,8 +153,12 @@ def test_charge_then_customer_approves(adapter, sandbox_server):
         worker = threading.Thread(target=lambda: outcome.setdefault("r", adapter.complete_push(req)))
         worker.start()
         for _ in range(50):
-            if requests.post(f"{base}/sandbox/simulate", json={"tXid": info.txid, "outcome": "success"},
-                             timeout=30).status_code == 200:
+            if (
+                requests.post(
+                    f"{base}/sandbox/simulate", json={"tXid": info.txid, "outcome": "success"}, timeout=30
+                ).status_code
+                == 200
+            ):
                 break
             threading.Event().wait(0.2)
         worker.join(timeout=60)
@@ -128,8 +169,11 @@ def test_charge_then_customer_approves(adapter, sandbox_server):
         assert url.startswith(f"{base}/sandbox/{type(adapter).slug}/")
         assert requests.get(url, timeout=30).status_code == 200  # the partner's page is there
         assert adapter.fetch_status(txid=info.txid, partner_ref=partner_ref, amount=info.amount).status == (
-            PartnerStatus.PENDING)
-        resp = requests.post(f"{base}/sandbox/simulate", json={"tXid": info.txid, "outcome": "success"}, timeout=60)
+            PartnerStatus.PENDING
+        )
+        resp = requests.post(
+            f"{base}/sandbox/simulate", json={"tXid": info.txid, "outcome": "success"}, timeout=60
+        )
         assert resp.status_code == 200, resp.text
 
     status = adapter.fetch_status(txid=info.txid, partner_ref=partner_ref, amount=info.amount)
@@ -137,27 +181,49 @@ def test_charge_then_customer_approves(adapter, sandbox_server):
     assert status.amount in (None, info.amount)
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"not json", b'{"status":"paid","amount":"1"}', b"refNo=x&status=100"])
+@pytest.mark.parametrize(
+    "body", [b"", b"{}", b"not json", b'{"status":"paid","amount":"1"}', b"refNo=x&status=100"]
+)
 def test_forged_or_garbled_notification_is_refused(adapter, body):
-    headers = {"Content-Type": "application/json", "Authorization": "Bearer forged:1:00",
-               "X-Signature": "forged", "X-Airpay-Req-H": "forged"}
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": "Bearer forged:1:00",
+        "X-Signature": "forged",
+        "X-Airpay-Req-H": "forged",
+    }
     with pytest.raises((InvalidSignature, InvalidPayload)):
         adapter.parse_callback(headers=headers, body=body, path=f"/partners/{adapter.mitra_cd}/notify")
 
 
 def test_cancel_outside_the_partners_window_is_refused_before_any_call(adapter):
     paid_long_ago = timezone.now() - timedelta(days=400)
-    req = CancelRequest(txid="T" * 30, partner_ref="P1", amount=1000, total_amount=1000, already_cancelled=0,
-                        paid_at=paid_long_ago, cancel_id="C1")
+    req = CancelRequest(
+        txid="T" * 30,
+        partner_ref="P1",
+        amount=1000,
+        total_amount=1000,
+        already_cancelled=0,
+        paid_at=paid_long_ago,
+        cancel_id="C1",
+    )
     with pytest.raises(CancelNotAllowed):
         adapter.check_cancel(req, now=timezone.now())
 
 
 def test_partial_cancel_follows_the_partners_rule(adapter):
-    req = CancelRequest(txid="T" * 30, partner_ref="P1", amount=400, total_amount=1000, already_cancelled=0,
-                        paid_at=timezone.now() - timedelta(minutes=5), cancel_id="C2",
-                        items=(CartItem(id="SKU1", name="x", unit_price=600, quantity=1),
-                               CartItem(id="SKU2", name="y", unit_price=400, quantity=1)))
+    req = CancelRequest(
+        txid="T" * 30,
+        partner_ref="P1",
+        amount=400,
+        total_amount=1000,
+        already_cancelled=0,
+        paid_at=timezone.now() - timedelta(minutes=5),
+        cancel_id="C2",
+        items=(
+            CartItem(id="SKU1", name="x", unit_price=600, quantity=1),
+            CartItem(id="SKU2", name="y", unit_price=400, quantity=1),
+        ),
+    )
     if type(adapter).supports_partial_cancel:
         adapter.check_cancel(req, now=timezone.now())
     else:

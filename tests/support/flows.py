@@ -25,33 +25,87 @@ def stamp() -> str:
     return datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d%H%M%S")
 
 
-def registration_body(*, mitra_cd: str, amount: int, db_process_url: str, reference_no: str | None = None,
-                      imid: str = IMID, key: str = KEY, phone: str = "081234567890", **overrides) -> dict:
+def registration_body(
+    *,
+    mitra_cd: str,
+    amount: int,
+    db_process_url: str,
+    reference_no: str | None = None,
+    imid: str = IMID,
+    key: str = KEY,
+    phone: str = "081234567890",
+    **overrides,
+) -> dict:
     """A valid V2 registration body (payMethod 05 or 06 by mitraCd). Overrides replace fields."""
     ref = reference_no or f"ORD{uuid.uuid4().hex[:16].upper()}"
     ts = stamp()
     payloan = mitra_cd in PAYLOAN
-    item = {"goods_id": "SKU1", "goods_name": "Test item", "goods_detail": "Test item", "goods_amt": str(amount),
-            "goods_quantity": "1", "goods_type": "General", "goods_url": "http://shop.test/i",
-            "img_url": "http://shop.test/i.png", "goods_sellers_id": "SEL1", "goods_sellers_name": "Seller"}
+    item = {
+        "goods_id": "SKU1",
+        "goods_name": "Test item",
+        "goods_detail": "Test item",
+        "goods_amt": str(amount),
+        "goods_quantity": "1",
+        "goods_type": "General",
+        "goods_url": "http://shop.test/i",
+        "img_url": "http://shop.test/i.png",
+        "goods_sellers_id": "SEL1",
+        "goods_sellers_name": "Seller",
+    }
     body = {
-        "timeStamp": ts, "iMid": imid, "payMethod": "06" if payloan else "05", "currency": "IDR",
-        "amt": str(amount), "referenceNo": ref, "goodsNm": "Test item", "billingNm": "Budi Santoso",
-        "billingPhone": phone, "billingEmail": "budi@example.com", "billingAddr": "Jl. Sudirman 1",
-        "billingCity": "Jakarta", "billingState": "DKI Jakarta", "billingPostCd": "10210",
-        "billingCountry": "Indonesia", "cartData": json.dumps({"count": "1", "item": [item]}),
-        "dbProcessUrl": db_process_url, "mitraCd": mitra_cd, "userIP": "127.0.0.1", "description": "test order",
+        "timeStamp": ts,
+        "iMid": imid,
+        "payMethod": "06" if payloan else "05",
+        "currency": "IDR",
+        "amt": str(amount),
+        "referenceNo": ref,
+        "goodsNm": "Test item",
+        "billingNm": "Budi Santoso",
+        "billingPhone": phone,
+        "billingEmail": "budi@example.com",
+        "billingAddr": "Jl. Sudirman 1",
+        "billingCity": "Jakarta",
+        "billingState": "DKI Jakarta",
+        "billingPostCd": "10210",
+        "billingCountry": "Indonesia",
+        "cartData": json.dumps({"count": "1", "item": [item]}),
+        "dbProcessUrl": db_process_url,
+        "mitraCd": mitra_cd,
+        "userIP": "127.0.0.1",
+        "description": "test order",
     }
     if payloan:
-        body.update(instmntType="1", instmntMon="1", deliveryNm="Budi Santoso", deliveryPhone=phone,
-                    deliveryAddr="Jl. Sudirman 1", deliveryCity="Jakarta", deliveryState="DKI Jakarta",
-                    deliveryPostCd="10210", deliveryCountry="Indonesia")
+        body.update(
+            instmntType="1",
+            instmntMon="1",
+            deliveryNm="Budi Santoso",
+            deliveryPhone=phone,
+            deliveryAddr="Jl. Sudirman 1",
+            deliveryCity="Jakarta",
+            deliveryState="DKI Jakarta",
+            deliveryPostCd="10210",
+            deliveryCountry="Indonesia",
+        )
     if mitra_cd == "AKLP":
-        body["sellers"] = json.dumps([{"sellersId": "SEL1", "sellersNm": "Seller", "sellersEmail": "s@shop.test",
-                                       "sellersUrl": "http://shop.test", "sellersAddress": {
-                                           "sellerNm": "Sel", "sellerLastNm": "Ler", "sellerAddr": "Jl. 2",
-                                           "sellerCity": "Jakarta", "sellerPostCd": "10230",
-                                           "sellerPhone": "0812000000", "sellerCountry": "ID"}}])
+        body["sellers"] = json.dumps(
+            [
+                {
+                    "sellersId": "SEL1",
+                    "sellersNm": "Seller",
+                    "sellersEmail": "s@shop.test",
+                    "sellersUrl": "http://shop.test",
+                    "sellersAddress": {
+                        "sellerNm": "Sel",
+                        "sellerLastNm": "Ler",
+                        "sellerAddr": "Jl. 2",
+                        "sellerCity": "Jakarta",
+                        "sellerPostCd": "10230",
+                        "sellerPhone": "0812000000",
+                        "sellerCountry": "ID",
+                    },
+                }
+            ]
+        )
     body.update(overrides)
     body.setdefault("merchantToken", sha(body["timeStamp"], imid, body["referenceNo"], body["amt"], key))
     return body
@@ -65,12 +119,23 @@ def register(base_url: str, **kw) -> dict:
     return answer
 
 
-def payment_url(base_url: str, reg: dict, *, callback_url: str = "http://127.0.0.1:9/merchant/callback",
-                key: str = KEY, **extra: str) -> str:
+def payment_url(
+    base_url: str,
+    reg: dict,
+    *,
+    callback_url: str = "http://127.0.0.1:9/merchant/callback",
+    key: str = KEY,
+    **extra: str,
+) -> str:
     body = reg["_body"]
     ts = stamp()
-    query = {"timeStamp": ts, "tXid": reg["tXid"], "callBackUrl": callback_url,
-             "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key), **extra}
+    query = {
+        "timeStamp": ts,
+        "tXid": reg["tXid"],
+        "callBackUrl": callback_url,
+        "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key),
+        **extra,
+    }
     return f"{base_url}/nicepay/direct/v2/payment?{urlencode(query)}"
 
 
@@ -86,17 +151,30 @@ def simulate(base_url: str, txid: str, outcome: str) -> requests.Response:
 def inquiry(base_url: str, reg: dict, *, key: str = KEY) -> dict:
     body = reg["_body"]
     ts = stamp()
-    req = {"timeStamp": ts, "tXid": reg["tXid"], "iMid": body["iMid"], "referenceNo": body["referenceNo"],
-           "amt": body["amt"], "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key)}
+    req = {
+        "timeStamp": ts,
+        "tXid": reg["tXid"],
+        "iMid": body["iMid"],
+        "referenceNo": body["referenceNo"],
+        "amt": body["amt"],
+        "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key),
+    }
     return requests.post(f"{base_url}/nicepay/direct/v2/inquiry", json=req, timeout=30).json()
 
 
 def cancel(base_url: str, reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY) -> dict:
     body = reg["_body"]
     ts = stamp()
-    req = {"timeStamp": ts, "tXid": reg["tXid"], "iMid": body["iMid"], "payMethod": body["payMethod"],
-           "cancelType": cancel_type, "amt": str(amount), "cancelMsg": "test cancel",
-           "merchantToken": sha(ts, body["iMid"], reg["tXid"], amount, key)}
+    req = {
+        "timeStamp": ts,
+        "tXid": reg["tXid"],
+        "iMid": body["iMid"],
+        "payMethod": body["payMethod"],
+        "cancelType": cancel_type,
+        "amt": str(amount),
+        "cancelMsg": "test cancel",
+        "merchantToken": sha(ts, body["iMid"], reg["tXid"], amount, key),
+    }
     return requests.post(f"{base_url}/nicepay/direct/v2/cancel", json=req, timeout=60).json()
 
 

@@ -70,8 +70,13 @@ def start_receiver() -> Receiver:
             if 200 <= status < 300:  # only a 2xx answer counts as a delivery
                 with rec.lock:
                     rec.received.append(
-                        Received(self.path, dict(self.headers), body,
-                                 dict(parse_qsl(body.decode("utf-8", "replace"))), time.time())
+                        Received(
+                            self.path,
+                            dict(self.headers),
+                            body,
+                            dict(parse_qsl(body.decode("utf-8", "replace"))),
+                            time.time(),
+                        )
                     )
             payload = b"OK" if status < 300 else b"error"
             self.send_response(status)

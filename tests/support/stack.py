@@ -40,15 +40,29 @@ class Stack:
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs[name] = proc
         return proc
 
     def start_web(self) -> None:
         port = self.base_url.rsplit(":", 1)[1]
-        self._spawn("web", [str(BIN / "gunicorn"), "payloan_site.wsgi", "--bind", f"127.0.0.1:{port}",
-                            "--workers", "1", "--threads", "16", "--timeout", "120"])
+        self._spawn(
+            "web",
+            [
+                str(BIN / "gunicorn"),
+                "payloan_site.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "16",
+                "--timeout",
+                "120",
+            ],
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -59,13 +73,38 @@ class Stack:
         raise RuntimeError("web server did not start; see " + str(self.logs / "web.log"))
 
     def start_worker(self, name: str = "worker") -> subprocess.Popen:
-        return self._spawn(name, [str(BIN / "celery"), "-A", "payloan_site", "worker", "--loglevel", "INFO",
-                                  "--concurrency", "2", "--without-gossip", "--without-mingle",
-                                  "-n", f"{name}-{os.getpid()}@%h"])
+        return self._spawn(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "payloan_site",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"{name}-{os.getpid()}@%h",
+            ],
+        )
 
     def start_beat(self) -> subprocess.Popen:
-        return self._spawn("beat", [str(BIN / "celery"), "-A", "payloan_site", "beat", "--loglevel", "INFO",
-                                    "--schedule", str(self.logs / "beat-schedule")])
+        return self._spawn(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "payloan_site",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.logs / "beat-schedule"),
+            ],
+        )
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         proc = self.procs.pop(name, None)

@@ -8,7 +8,9 @@ from payments import secrets as key_store
 from payments.models import Merchant, MerchantMember
 
 # NICEPAY's published sandbox key, so clients written for NICEPAY's sandbox work unchanged.
-NICEPAY_SANDBOX_KEY = "33F49GnCMS1mFYlGXisbUDzVf2ATWCl9k3R++d5hDd3Frmuos/XLx8XhXpe+LDYAbpGKZYSwtlyyLOtS/8aD7A=="
+NICEPAY_SANDBOX_KEY = (
+    "33F49GnCMS1mFYlGXisbUDzVf2ATWCl9k3R++d5hDd3Frmuos/XLx8XhXpe+LDYAbpGKZYSwtlyyLOtS/8aD7A=="
+)
 
 
 class Command(BaseCommand):
@@ -19,18 +21,27 @@ class Command(BaseCommand):
             raise CommandError("Demo data is only loaded when SANDBOX is on.")
         demo_url = f"{settings.PUBLIC_BASE_URL}/sandbox/shop/notify"
         ionpay, created = Merchant.objects.get_or_create(
-            imid="IONPAYTEST", defaults={"name": "Payloan Demo Store", "default_notification_url": demo_url,
-                                         "merchant_key_encrypted": key_store.encrypt(NICEPAY_SANDBOX_KEY)})
+            imid="IONPAYTEST",
+            defaults={
+                "name": "Payloan Demo Store",
+                "default_notification_url": demo_url,
+                "merchant_key_encrypted": key_store.encrypt(NICEPAY_SANDBOX_KEY),
+            },
+        )
         second, created2 = Merchant.objects.get_or_create(
-            imid="PAYLOANT02", defaults={"name": "Second Test Merchant",
-                                         "merchant_key_encrypted": key_store.encrypt(
-                                             key_store.generate_merchant_key())})
+            imid="PAYLOANT02",
+            defaults={
+                "name": "Second Test Merchant",
+                "merchant_key_encrypted": key_store.encrypt(key_store.generate_merchant_key()),
+            },
+        )
         users = get_user_model()
         demo = users.objects.filter(username="demo@payloan.test").first()
         if demo is None:
             demo = users.objects.create_user("demo@payloan.test", "demo@payloan.test", "demo-password")
-        MerchantMember.objects.get_or_create(user=demo, defaults={"merchant": ionpay,
-                                                                  "role": MerchantMember.Role.OWNER})
+        MerchantMember.objects.get_or_create(
+            user=demo, defaults={"merchant": ionpay, "role": MerchantMember.Role.OWNER}
+        )
         if not users.objects.filter(username="admin").exists():
             users.objects.create_superuser("admin", "admin@payloan.test", "admin-password")
         self.stdout.write(f"demo data ready (merchants created: {int(created) + int(created2)})")

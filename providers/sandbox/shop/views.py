@@ -20,8 +20,14 @@ PRODUCTS = {
     "speaker": ("Bluetooth speaker", 1250000),
 }
 METHODS = [
-    ("ESHP", "ShopeePay"), ("OVOE", "OVO"), ("DANA", "DANA"), ("LINK", "LinkAja"), ("ASTR", "AstraPay"),
-    ("AKLP", "Akulaku PayLater"), ("KDVI", "Kredivo"), ("IDNA", "Indodana"),
+    ("ESHP", "ShopeePay"),
+    ("OVOE", "OVO"),
+    ("DANA", "DANA"),
+    ("LINK", "LinkAja"),
+    ("ASTR", "AstraPay"),
+    ("AKLP", "Akulaku PayLater"),
+    ("KDVI", "Kredivo"),
+    ("IDNA", "Indodana"),
 ]
 
 
@@ -30,11 +36,20 @@ def _base(request: HttpRequest) -> str:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    outcomes = [("", "Success (normal)")] + [(code, f"…{code}: {DESCRIPTIONS[name]}") for code, name in TRIGGERS.items()]
-    return render(request, "sandbox/shop/index.html", {
-        "products": PRODUCTS, "methods": METHODS, "outcomes": outcomes,
-        "orders": ShopOrder.objects.order_by("-id")[:10], "error": request.GET.get("error", ""),
-    })
+    outcomes = [("", "Success (normal)")] + [
+        (code, f"…{code}: {DESCRIPTIONS[name]}") for code, name in TRIGGERS.items()
+    ]
+    return render(
+        request,
+        "sandbox/shop/index.html",
+        {
+            "products": PRODUCTS,
+            "methods": METHODS,
+            "outcomes": outcomes,
+            "orders": ShopOrder.objects.order_by("-id")[:10],
+            "error": request.GET.get("error", ""),
+        },
+    )
 
 
 @require_POST
@@ -46,18 +61,28 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/sandbox/shop/?error=Please+choose+a+product+and+a+payment+method")
     name, price = PRODUCTS[product_key]
     amount = price - price % 1000 + int(outcome) if outcome else price
-    order = ShopOrder.objects.create(reference_no=f"SHOP{secrets.token_hex(6).upper()}", product=name,
-                                     amount=amount, mitra_cd=mitra)
-    customer = {"name": request.POST.get("name") or "Budi Santoso",
-                "phone": request.POST.get("phone") or "081234567890",
-                "email": request.POST.get("email") or "budi@example.com"}
+    order = ShopOrder.objects.create(
+        reference_no=f"SHOP{secrets.token_hex(6).upper()}", product=name, amount=amount, mitra_cd=mitra
+    )
+    customer = {
+        "name": request.POST.get("name") or "Budi Santoso",
+        "phone": request.POST.get("phone") or "081234567890",
+        "email": request.POST.get("email") or "budi@example.com",
+    }
     base = _base(request)
     callback_url = f"{base}/result/{order.reference_no}"
     if mitra == "ASTR":
         return _astrapay(order, customer, base, callback_url)
     try:
-        reg = client.register(reference_no=order.reference_no, amount=amount, mitra_cd=mitra, product=name,
-                              customer=customer, notify_url=f"{base}/notify", callback_url=callback_url)
+        reg = client.register(
+            reference_no=order.reference_no,
+            amount=amount,
+            mitra_cd=mitra,
+            product=name,
+            customer=customer,
+            notify_url=f"{base}/notify",
+            callback_url=callback_url,
+        )
     except (requests.RequestException, ValueError):
         return HttpResponseRedirect("/sandbox/shop/?error=The+gateway+did+not+answer")
     if reg.get("resultCd") != "0000":
@@ -66,8 +91,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return render(request, "sandbox/shop/refused.html", {"order": order, "reg": reg}, status=422)
     order.txid, order.state = reg["tXid"], "registered"
     order.save(update_fields=["txid", "state"])
-    return HttpResponseRedirect(client.payment_url(txid=order.txid, reference_no=order.reference_no,
-                                                   amount=amount, callback_url=callback_url))
+    return HttpResponseRedirect(
+        client.payment_url(
+            txid=order.txid, reference_no=order.reference_no, amount=amount, callback_url=callback_url
+        )
+    )
 
 
 def result(request: HttpRequest, reference_no: str) -> HttpResponse:
@@ -86,8 +114,11 @@ def result(request: HttpRequest, reference_no: str) -> HttpResponse:
             order.state = status.get("resultMsg", order.state)
             order.save(update_fields=["state"])
     notes = ShopNotification.objects.filter(txid=order.txid).order_by("id") if order.txid else []
-    return render(request, "sandbox/shop/result.html", {"order": order, "status": status,
-                                                        "callback": request.GET, "notes": notes})
+    return render(
+        request,
+        "sandbox/shop/result.html",
+        {"order": order, "status": status, "callback": request.GET, "notes": notes},
+    )
 
 
 @csrf_exempt  # the gateway's server notification (dbProcessUrl)
@@ -105,12 +136,25 @@ def _astrapay(order: ShopOrder, customer: dict[str, str], base: str, callback_ur
     order.state = "linking" if link is None else "registered"
     order.save(update_fields=["state"])
     if link is None:
-        return HttpResponseRedirect(client.link_enable_url(
-            reference_no=f"LNK{order.reference_no}", customer=customer, notify_url=f"{base}/notify",
-            callback_url=f"{base}/astrapay/{order.reference_no}/linked?phone={customer['phone']}"))
-    return HttpResponseRedirect(client.link_initiate_url(
-        mandate_id=link.mandate_id, reference_no=order.reference_no, amount=order.amount, product=order.product,
-        customer=customer, notify_url=f"{base}/notify", callback_url=callback_url))
+        return HttpResponseRedirect(
+            client.link_enable_url(
+                reference_no=f"LNK{order.reference_no}",
+                customer=customer,
+                notify_url=f"{base}/notify",
+                callback_url=f"{base}/astrapay/{order.reference_no}/linked?phone={customer['phone']}",
+            )
+        )
+    return HttpResponseRedirect(
+        client.link_initiate_url(
+            mandate_id=link.mandate_id,
+            reference_no=order.reference_no,
+            amount=order.amount,
+            product=order.product,
+            customer=customer,
+            notify_url=f"{base}/notify",
+            callback_url=callback_url,
+        )
+    )
 
 
 def astrapay_linked(request: HttpRequest, reference_no: str) -> HttpResponse:
@@ -120,9 +164,20 @@ def astrapay_linked(request: HttpRequest, reference_no: str) -> HttpResponse:
     if request.GET.get("resultCd") != "0000" or not request.GET.get("mandateID") or not phone:
         order.state = "link failed"
         order.save(update_fields=["state"])
-        return render(request, "sandbox/shop/refused.html", {"order": order, "reg": {
-            "resultCd": request.GET.get("resultCd", "-"), "resultMsg": request.GET.get("resultMsg", "not linked")}},
-            status=422)
-    ShopLink.objects.update_or_create(phone=phone, defaults={"mandate_id": request.GET["mandateID"], "linked": True})
+        return render(
+            request,
+            "sandbox/shop/refused.html",
+            {
+                "order": order,
+                "reg": {
+                    "resultCd": request.GET.get("resultCd", "-"),
+                    "resultMsg": request.GET.get("resultMsg", "not linked"),
+                },
+            },
+            status=422,
+        )
+    ShopLink.objects.update_or_create(
+        phone=phone, defaults={"mandate_id": request.GET["mandateID"], "linked": True}
+    )
     customer = {"name": "Budi Santoso", "phone": phone, "email": "budi@example.com"}
     return _astrapay(order, customer, _base(request), f"{_base(request)}/result/{order.reference_no}")
