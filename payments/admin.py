@@ -1,13 +1,26 @@
-"""Ops back office. Money and status are read-only; changes go through services."""
+"""Ops back office (staff only). Money and status are read-only; every change goes through a
+service and is written to the audit log (actor_kind="staff"). Secrets are only ever shown masked."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.template import Context, Template
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from payments import secrets as key_store
+from payments.exceptions import ApplicationError
 from payments.models import (
     AccountLink,
+    AuditLog,
     Cancellation,
+    Job,
     Merchant,
     MerchantMember,
     Notification,
@@ -17,15 +30,70 @@ from payments.models import (
     TransactionEvent,
 )
 from payments.services import notifications, polling
+from payments.services.audit import audit_record
+from payments.services.review import transaction_resolve_review
 from providers.base.errors import PartnerError
 
 
+def _ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _staff_audit(
+    request: HttpRequest,
+    action: str,
+    *,
+    merchant: Merchant | None,
+    target: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit_record(
+        actor_kind="staff",
+        action=action,
+        merchant=merchant,
+        user=request.user,
+        target=target,
+        detail=detail or {},
+        remote_addr=_ip(request),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by staff, never added, edited or deleted from here."""
+
+    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+
+# Pages rendered inside the admin's own layout (so they look like the rest of the back office).
+_PAGE = """{% extends "admin/base_site.html" %}
+{% block content %}<div id="content-main">BODY</div>{% endblock %}"""
+
+
+def _admin_page(request: HttpRequest, title: str, body: str, **extra: Any) -> HttpResponse:
+    """`body` is template source (autoescaped); `extra` is its context."""
+    context = {**admin.site.each_context(request), "title": title, "csrf_token": get_token(request), **extra}
+    return HttpResponse(Template(_PAGE.replace("BODY", body)).render(Context(context, autoescape=True)))
+
+
+# --- merchants -----------------------------------------------------------------------------------
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
     list_display = ("imid", "name", "is_active", "default_notification_url", "created_at")
+    list_filter = ("is_active",)
     search_fields = ("imid", "name")
     fields = ("imid", "name", "default_notification_url", "is_active", "merchant_key_masked")
     readonly_fields = ("merchant_key_masked",)
+    actions = ["suspend", "reactivate"]
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False  # merchants own money rows: suspend instead
 
     @admin.display(description="merchantKey")
     def merchant_key_masked(self, obj: Merchant) -> str:
@@ -37,6 +105,75 @@ class MerchantAdmin(admin.ModelAdmin):
             obj.set_merchant_key(key)
             messages.warning(request, f"New merchantKey for {obj.imid} (shown once, copy it now): {key}")
         super().save_model(request, obj, form, change)
+        _staff_audit(
+            request,
+            "merchant.update" if change else "merchant.create",
+            merchant=obj,
+            target=f"merchant:{obj.imid}",
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+    @admin.action(description="Suspend (API and V2 calls refused)")
+    def suspend(self, request, queryset: QuerySet[Merchant]) -> None:  # noqa: ANN001
+        self._set_active(request, queryset, False)
+
+    @admin.action(description="Reactivate")
+    def reactivate(self, request, queryset: QuerySet[Merchant]) -> None:  # noqa: ANN001
+        self._set_active(request, queryset, True)
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Merchant], active: bool) -> None:
+        changed = 0
+        for merchant in queryset.filter(is_active=not active):
+            Merchant.objects.filter(pk=merchant.pk).update(is_active=active)
+            _staff_audit(
+                request,
+                "merchant.reactivate" if active else "merchant.suspend",
+                merchant=merchant,
+                target=f"merchant:{merchant.imid}",
+            )
+            changed += 1
+        messages.info(request, f"{changed} merchant(s) {'reactivated' if active else 'suspended'}.")
+
+    def get_urls(self):  # noqa: ANN201
+        extra = [path("partners/", self.admin_site.admin_view(self.partners_view), name="payments_partners")]
+        return extra + super().get_urls()
+
+    def partners_view(self, request: HttpRequest) -> HttpResponse:
+        """Partner configuration as the gateway runs it: base URL and masked credentials."""
+        from providers import registry
+
+        rows = []
+        for mitra_cd in registry.known_mitra_codes():
+            try:
+                cls = registry.adapter_class(mitra_cd)
+                config = registry.build_config(cls)
+            except Exception as exc:  # noqa: BLE001 - one broken package must not hide the others
+                rows.append({"mitra_cd": mitra_cd, "error": type(exc).__name__})
+                continue
+            creds = [(name, key_store.mask(str(value))) for name, value in sorted(config.credentials.items())]
+            rows.append(
+                {
+                    "mitra_cd": mitra_cd,
+                    "slug": cls.slug,
+                    "kind": cls.kind,
+                    "env_prefix": cls.env_prefix,
+                    "base_url": config.base_url,
+                    "credentials": creds,
+                }
+            )
+        return _admin_page(request, "Partner configuration", _PARTNERS, rows=rows)
+
+
+_PARTNERS = """<p>As the gateway runs them now. Each value can be overridden by the environment
+(<code>&lt;PREFIX&gt;_BASE_URL</code>, <code>&lt;PREFIX&gt;_&lt;NAME&gt;</code>). Secrets are masked.</p>
+<table><thead><tr><th>mitraCd</th><th>package</th><th>kind</th><th>env prefix</th><th>base URL</th>
+<th>credentials</th></tr></thead><tbody>{% for r in rows %}<tr>
+<td><strong>{{ r.mitra_cd }}</strong></td>
+{% if r.error %}<td colspan="5">unavailable ({{ r.error }})</td>{% else %}
+<td>{{ r.slug }}</td><td>{{ r.kind }}</td><td><code>{{ r.env_prefix }}</code></td>
+<td><code>{{ r.base_url }}</code></td>
+<td>{% for name, value in r.credentials %}<div><code>{{ name }}</code> {{ value }}</div>{% endfor %}</td>
+{% endif %}</tr>{% endfor %}</tbody></table>"""
 
 
 @admin.register(MerchantMember)
@@ -45,24 +182,50 @@ class MerchantMemberAdmin(admin.ModelAdmin):
     list_filter = ("role",)
 
 
+# --- transactions --------------------------------------------------------------------------------
 class EventInline(admin.TabularInline):
     model = TransactionEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("created_at", "kind", "from_status", "to_status", "source", "idempotency_key", "payload")
+    readonly_fields = (
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "source",
+        "idempotency_key",
+        "payload",
+    )
 
     def has_add_permission(self, request, obj=None):  # noqa: ANN001
         return False
 
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+
+class ResolveReviewForm(forms.Form):
+    note = forms.CharField(label="Resolution note", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
 
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
-    list_display = ("txid", "merchant", "reference_no", "mitra_cd", "amount", "status", "needs_review", "created_at")
-    list_filter = ("status", "mitra_cd", "pay_method", "needs_review")
+    list_display = (
+        "txid",
+        "merchant",
+        "reference_no",
+        "mitra_cd",
+        "amount",
+        "status",
+        "needs_review",
+        "created_at",
+    )
+    list_filter = ("needs_review", "status", "mitra_cd", "pay_method")
     search_fields = ("txid", "reference_no", "billing_name", "billing_phone", "billing_email")
     list_select_related = ("merchant",)
     inlines = [EventInline]
-    actions = ["sync_with_partner"]
+    actions = ["sync_with_partner", "resend_last_notification", "resolve_review"]
+    show_full_result_count = False  # no COUNT(*) over a big table on every page
 
     def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
         return [f.name for f in Transaction._meta.fields]
@@ -73,28 +236,133 @@ class TransactionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001
         return False
 
+    def get_urls(self):  # noqa: ANN201
+        extra = [path("review/", self.admin_site.admin_view(self.review_queue), name="payments_review_queue")]
+        return extra + super().get_urls()
+
+    def review_queue(self, request: HttpRequest) -> HttpResponse:
+        """The review queue: the changelist filtered on needs_review."""
+        return HttpResponseRedirect(
+            reverse("admin:payments_transaction_changelist") + "?needs_review__exact=1"
+        )
+
     @admin.action(description="Sync with partner now")
     def sync_with_partner(self, request, queryset):  # noqa: ANN001
-        for txn in queryset:
+        for txn in queryset.select_related("merchant"):
+            before = txn.status
             try:
-                polling.transaction_sync(transaction_id=txn.pk, source="sync")
+                after = polling.transaction_sync(transaction_id=txn.pk, source="sync")
             except PartnerError as exc:
-                messages.error(request, f"{txn.txid}: partner unavailable ({exc.message})")
-        messages.info(request, "Synced with the partner.")
+                _staff_audit(
+                    request,
+                    "transaction.sync",
+                    merchant=txn.merchant,
+                    target=f"transaction:{txn.txid}",
+                    detail={"outcome": type(exc).__name__},
+                )
+                messages.error(request, f"{txn.txid}: partner unavailable or refused ({type(exc).__name__}).")
+                continue
+            _staff_audit(
+                request,
+                "transaction.sync",
+                merchant=txn.merchant,
+                target=f"transaction:{txn.txid}",
+                detail={"outcome": "ok", "from": before, "to": after.status},
+            )
+            messages.info(request, f"{txn.txid}: synced ({before} -> {after.status}).")
+
+    @admin.action(description="Resend the last notification")
+    def resend_last_notification(self, request, queryset):  # noqa: ANN001
+        for txn in queryset.select_related("merchant"):
+            note = txn.notifications.order_by("-sequence", "-id").first()
+            if note is None:
+                messages.warning(request, f"{txn.txid}: no notification to resend.")
+                continue
+            notifications.notification_resend(notification_id=note.pk)
+            _staff_audit(
+                request,
+                "notification.resend",
+                merchant=txn.merchant,
+                target=f"notification:{note.pk}",
+                detail={"transaction": txn.txid, "previous_state": note.state},
+            )
+            messages.info(request, f"{txn.txid}: notification {note.pk} queued.")
+
+    @admin.action(description="Resolve review (with a note)")
+    def resolve_review(self, request, queryset):  # noqa: ANN001
+        """An intermediate page asks for the note; the POST with it resolves each selected row."""
+        queryset = queryset.filter(needs_review=True)
+        form = ResolveReviewForm(request.POST if "note" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for txn in queryset:
+                try:
+                    transaction_resolve_review(
+                        transaction_id=txn.pk,
+                        user=request.user,
+                        note=form.cleaned_data["note"],
+                        remote_addr=_ip(request),
+                    )
+                    done += 1
+                except ApplicationError as exc:
+                    messages.error(request, f"{txn.txid}: {exc.message}")
+            messages.info(request, f"{done} transaction(s) resolved.")
+            return None
+        if not queryset.exists():
+            messages.warning(request, "None of the selected transactions is waiting for review.")
+            return None
+        return _admin_page(
+            request,
+            "Resolve review",
+            _RESOLVE,
+            form=form,
+            rows=queryset,
+            action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+        )
 
 
+_RESOLVE = """<form method="post">{% csrf_token %}
+<p>These transactions were flagged for review. Resolving clears the flag; it does not change the status
+(sync with the partner for that).</p>
+<ul>{% for t in rows %}<li><strong>{{ t.txid }}</strong> ({{ t.merchant.imid }}, {{ t.amount }} IDR,
+status {{ t.status }}): {{ t.review_reason }}
+<input type="hidden" name="{{ action_checkbox_name }}" value="{{ t.pk }}"></li>{% endfor %}</ul>
+{{ form.as_p }}
+<input type="hidden" name="action" value="resolve_review">
+<input type="submit" class="default" value="Resolve">
+</form>"""
+
+
+# --- notifications -------------------------------------------------------------------------------
 class AttemptInline(admin.TabularInline):
     model = NotificationAttempt
     extra = 0
     can_delete = False
     readonly_fields = ("started_at", "duration_ms", "http_status", "response_excerpt", "error")
 
+    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("id", "merchant", "transaction", "kind", "sequence", "state", "attempts", "next_attempt_at",
-                    "created_at")
+    list_display = (
+        "id",
+        "merchant",
+        "transaction",
+        "kind",
+        "sequence",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    )
     list_filter = ("state", "kind")
+    search_fields = ("transaction__txid", "merchant__imid")
+    list_select_related = ("merchant", "transaction")
     inlines = [AttemptInline]
     actions = ["resend"]
 
@@ -109,40 +377,77 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend now")
     def resend(self, request, queryset):  # noqa: ANN001
-        for note in queryset:
+        count = 0
+        for note in queryset.select_related("merchant"):
             notifications.notification_resend(notification_id=note.pk)
-        messages.info(request, f"{queryset.count()} notification(s) queued.")
+            _staff_audit(
+                request,
+                "notification.resend",
+                merchant=note.merchant,
+                target=f"notification:{note.pk}",
+                detail={"previous_state": note.state},
+            )
+            count += 1
+        messages.info(request, f"{count} notification(s) queued.")
 
 
+# --- read-only records ---------------------------------------------------------------------------
 @admin.register(PartnerCallback)
-class PartnerCallbackAdmin(admin.ModelAdmin):
+class PartnerCallbackAdmin(ReadOnlyAdmin):
     list_display = ("id", "mitra_cd", "transaction", "outcome", "detail", "received_at")
     list_filter = ("mitra_cd", "outcome")
-
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
-        return [f.name for f in PartnerCallback._meta.fields]
-
-    def has_add_permission(self, request):  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
-        return False
+    search_fields = ("transaction__txid",)
 
 
 @admin.register(Cancellation)
-class CancellationAdmin(PartnerCallbackAdmin):
-    list_display = ("cancel_txid", "transaction", "cancel_type", "amount", "state", "result_code", "created_at")
+class CancellationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "cancel_txid",
+        "transaction",
+        "cancel_type",
+        "amount",
+        "state",
+        "result_code",
+        "created_at",
+    )
     list_filter = ("state",)
-
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
-        return [f.name for f in Cancellation._meta.fields]
 
 
 @admin.register(AccountLink)
-class AccountLinkAdmin(admin.ModelAdmin):
+class AccountLinkAdmin(ReadOnlyAdmin):
     list_display = ("mandate_id", "merchant", "billing_phone", "state", "linked_at", "revoked_at")
     list_filter = ("state",)
-    exclude = ("token_encrypted",)
+    exclude = ("token_encrypted",)  # the partner's access token never reaches a page
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
-        return [f.name for f in AccountLink._meta.fields if f.name != "token_encrypted"]
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor_kind", "actor_user", "merchant", "action", "target", "remote_addr")
+    list_filter = ("actor_kind", "action")
+    search_fields = ("target", "merchant__imid", "actor_user__username")
+    list_select_related = ("merchant", "actor_user")
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "merchant",
+        "state",
+        "progress_display",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("kind", "state")
+    list_select_related = ("merchant", "created_by")
+
+    @admin.display(description="progress")
+    def progress_display(self, obj: Job) -> str:
+        if not obj.total:
+            return f"{obj.progress}"
+        pct = min(100, obj.progress * 100 // obj.total)
+        return format_html(
+            '<progress value="{}" max="100">{}%</progress> {} / {}', pct, pct, obj.progress, obj.total
+        )
