@@ -160,4 +160,3 @@ class AkulakuAdapter(PartnerAdapter):
             message="receipt confirmed",
             raw=data,
         )
-
