@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 from payments.models import PartnerCallback, Transaction, TransactionEvent
 from payments.status import Status
@@ -19,7 +19,9 @@ Reply = tuple[int, str, str]
 SETTLED = frozenset({Status.PAID, Status.VOID, Status.REFUND})
 
 
-def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str, idempotency_key: str) -> Transaction:
+def apply_partner_result(
+    *, txn: Transaction, result: StatusResult, source: str, idempotency_key: str
+) -> Transaction:
     """The same path for notifications, polls, syncs and pushes."""
     if result.amount is not None and result.amount != txn.amount:
         from django.db import transaction
@@ -27,9 +29,13 @@ def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str,
         with transaction.atomic():
             locked = Transaction.objects.select_for_update().get(pk=txn.pk)
             TransactionEvent.objects.get_or_create(
-                transaction=locked, idempotency_key=f"amount-mismatch:{idempotency_key}",
-                defaults={"kind": TransactionEvent.Kind.REJECTED, "source": source,
-                          "payload": {"partner_amount": result.amount, "raw_status": result.raw_status}},
+                transaction=locked,
+                idempotency_key=f"amount-mismatch:{idempotency_key}",
+                defaults={
+                    "kind": TransactionEvent.Kind.REJECTED,
+                    "source": source,
+                    "payload": {"partner_amount": result.amount, "raw_status": result.raw_status},
+                },
             )
             flag_for_review(locked, f"{source}: partner amount {result.amount} differs from {txn.amount}")
         return locked
@@ -42,8 +48,15 @@ def apply_partner_result(*, txn: Transaction, result: StatusResult, source: str,
     if to is None:
         return txn
     return transaction_apply_status(
-        transaction_id=txn.pk, to=to, source=source, idempotency_key=idempotency_key,
-        payload={"raw_status": result.raw_status, "partner_ref": result.partner_ref, "message": result.message},
+        transaction_id=txn.pk,
+        to=to,
+        source=source,
+        idempotency_key=idempotency_key,
+        payload={
+            "raw_status": result.raw_status,
+            "partner_ref": result.partner_ref,
+            "message": result.message,
+        },
     )
 
 
@@ -57,13 +70,21 @@ def _flag_disagreement(
         if locked.status_enum.is_open:  # moved on meanwhile: nothing to flag
             return locked
         _, created = TransactionEvent.objects.get_or_create(
-            transaction=locked, idempotency_key=f"disagree:{idempotency_key}:{locked.status}",
-            defaults={"kind": TransactionEvent.Kind.REJECTED, "source": source, "from_status": locked.status,
-                      "payload": {"raw_status": result.raw_status, "partner_status": str(result.status)}},
+            transaction=locked,
+            idempotency_key=f"disagree:{idempotency_key}:{locked.status}",
+            defaults={
+                "kind": TransactionEvent.Kind.REJECTED,
+                "source": source,
+                "from_status": locked.status,
+                "payload": {"raw_status": result.raw_status, "partner_status": str(result.status)},
+            },
         )
         if created or not locked.needs_review:
-            flag_for_review(locked, f"{source}: partner reports {result.raw_status} "
-                                    f"({result.status}) while the transaction is {locked.status_enum.word}")
+            flag_for_review(
+                locked,
+                f"{source}: partner reports {result.raw_status} "
+                f"({result.status}) while the transaction is {locked.status_enum.word}",
+            )
     return locked
 
 
@@ -73,22 +94,38 @@ def _finish(cb: PartnerCallback, outcome: str, detail: str, reply: Reply) -> Rep
     return reply
 
 
-def partner_callback_receive(*, mitra_cd: str, headers: Mapping[str, str], body: bytes, path: str,
-                             remote_addr: str) -> Reply:
-    cb = PartnerCallback.objects.create(mitra_cd=mitra_cd[:4], path=path[:255], remote_addr=remote_addr,
-                                        headers=dict(headers), body=body.decode("utf-8", "replace"))
+def partner_callback_receive(
+    *, mitra_cd: str, headers: Mapping[str, str], body: bytes, path: str, remote_addr: str
+) -> Reply:
+    cb = PartnerCallback.objects.create(
+        mitra_cd=mitra_cd[:4],
+        path=path[:255],
+        remote_addr=remote_addr,
+        headers=dict(headers),
+        body=body.decode("utf-8", "replace"),
+    )
     if mitra_cd not in registry.known_mitra_codes():
-        return _finish(cb, "rejected", "unknown partner", (404, "application/json", '{"error":"unknown partner"}'))
+        return _finish(
+            cb, "rejected", "unknown partner", (404, "application/json", '{"error":"unknown partner"}')
+        )
     adapter = registry.get_adapter(mitra_cd)
     try:
         event = adapter.parse_callback(headers=headers, body=body, path=path)
     except InvalidSignature as exc:
         log.warning("refused %s notification: bad signature", mitra_cd)
-        return _finish(cb, "rejected", f"invalid signature: {exc.message}",
-                       (401, "application/json", '{"error":"invalid signature"}'))
+        return _finish(
+            cb,
+            "rejected",
+            f"invalid signature: {exc.message}",
+            (401, "application/json", '{"error":"invalid signature"}'),
+        )
     except (InvalidPayload, NotSupported) as exc:
-        return _finish(cb, "rejected", f"invalid payload: {exc.message}",
-                       (400, "application/json", '{"error":"invalid payload"}'))
+        return _finish(
+            cb,
+            "rejected",
+            f"invalid payload: {exc.message}",
+            (400, "application/json", '{"error":"invalid payload"}'),
+        )
     if event.kind == "link":
         from .linking import link_apply_callback
 
@@ -96,20 +133,37 @@ def partner_callback_receive(*, mitra_cd: str, headers: Mapping[str, str], body:
         return _finish(cb, outcome, detail, event.reply)
     txn = Transaction.objects.filter(txid=event.txid, mitra_cd=mitra_cd).first()
     if txn is None:
-        return _finish(cb, "rejected", "unknown transaction", (404, "application/json",
-                                                                '{"error":"unknown transaction"}'))
+        return _finish(
+            cb,
+            "rejected",
+            "unknown transaction",
+            (404, "application/json", '{"error":"unknown transaction"}'),
+        )
     cb.transaction = txn
-    result = StatusResult(status=event.status, raw_status=event.raw_status, partner_ref=event.partner_ref,
-                          amount=event.amount, raw=event.raw)
+    result = StatusResult(
+        status=event.status,
+        raw_status=event.raw_status,
+        partner_ref=event.partner_ref,
+        amount=event.amount,
+        raw=event.raw,
+    )
     if event.needs_confirmation:
         try:  # the push alone is never trusted: only the partner's own answer is applied
             result = adapter.confirm_callback(event)
         except PartnerError as exc:
-            return _finish(cb, "error", f"confirmation failed: {exc.message}",
-                           (503, "application/json", '{"error":"confirmation failed, retry"}'))
-    before = txn.status
-    updated = apply_partner_result(txn=txn, result=result, source="partner_callback",
-                                   idempotency_key=f"cb:{event.idempotency_key}")
+            return _finish(
+                cb,
+                "error",
+                f"confirmation failed: {exc.message}",
+                (503, "application/json", '{"error":"confirmation failed, retry"}'),
+            )
+    from django.db import transaction
+
+    with transaction.atomic():  # read "before" under the row lock: of concurrent copies, one is "applied"
+        before = Transaction.objects.select_for_update().values_list("status", flat=True).get(pk=txn.pk)
+        updated = apply_partner_result(
+            txn=txn, result=result, source="partner_callback", idempotency_key=f"cb:{event.idempotency_key}"
+        )
     outcome = "applied" if updated.status != before else "duplicate"
     if updated.needs_review and not txn.needs_review:
         outcome = "rejected"

@@ -68,9 +68,21 @@ class OwnRedis:
 
 
 @pytest.fixture
-def own_stack(transactional_db, settings):
+def own_stack(_stack_session, transactional_db, settings):
+    """A stack on its own Redis. The shared stack works on the same test database, so its beat and
+    worker are paused meanwhile (they would otherwise deliver our outbox rows via the shared Redis)."""
     from django.db import connection
 
+    _stack_session.stop("beat")
+    _stack_session.stop("worker")
+    try:
+        yield from _own_stack(connection, settings)
+    finally:
+        _stack_session.start_worker()
+        _stack_session.start_beat()
+
+
+def _own_stack(connection, settings):  # noqa: ANN001, ANN202
     own = OwnRedis()
     own.start()
     port = free_port()

@@ -175,3 +175,17 @@ def test_sweep_query_count_does_not_grow_with_the_table(merchant, sent, django_a
     )
     with django_assert_num_queries(1):
         assert notifications.notifications_dispatch_due() == 5
+
+
+def test_resend_command_delivers_now_and_reports(merchant, receiver, capsys, sent):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    receiver.reset()
+    txn = make_txn(merchant)
+    note = note_for(txn, url=receiver.url, state="dead", next_attempt_at=None)
+    call_command("notifications_resend", str(note.pk), "--now")
+    assert "delivered (HTTP 200)" in capsys.readouterr().out
+    assert len(receiver.for_txid(txn.txid)) == 1
+    with pytest.raises(CommandError):
+        call_command("notifications_resend", "999999")
