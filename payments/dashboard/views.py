@@ -340,13 +340,10 @@ def notifications_replay(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect("/dashboard/notifications/")
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    # The replay job kind is handled by payments.services.replay (notification_replay in a Job).
-    job = job_create(
-        kind="replay",
-        merchant=request.merchant,
-        user=request.user,
-        params={"since": since.isoformat(), "until": until.isoformat(), "merchant_id": request.merchant.pk},
-    )
+    from payments.services.replay import replay_start
+
+    # Always scoped: replay_start with merchant=None would replay every merchant's notifications.
+    job = replay_start(since=since, until=until, merchant=request.merchant, user=request.user)
     _audit(
         request,
         "notification.replay",

@@ -391,3 +391,59 @@ def test_overview_numbers(client, two_merchants):
     assert [p["mitra_cd"] for p in stats["by_partner"]] == ["DANA"]
     body = page.content.decode()
     assert body.count("<svg") == 3 and "Rp 30.000" in body
+
+
+def test_replay_window_runs_as_a_job_scoped_to_the_merchant(client, two_merchants):
+    from payments.services.jobs import job_run
+
+    a, b = two_merchants
+    mine = Notification.objects.create(
+        merchant=a, url="http://127.0.0.1:9/n", payload={"status": "0"}, state="dead"
+    )
+    theirs = Notification.objects.create(
+        merchant=b, url="http://127.0.0.1:9/n", payload={"status": "0"}, state="dead"
+    )
+    login(client, member(a, "developer"))
+    page = client.get("/dashboard/notifications/").content.decode()
+    assert f"/dashboard/notifications/{mine.pk}/resend" in page and f"/{theirs.pk}/resend" not in page
+    since = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    until = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    answer = client.post("/dashboard/notifications/replay", {"since": since, "until": until})
+    job = Job.objects.get(kind="replay")
+    assert answer["Location"] == f"/dashboard/jobs/{job.pk}/"
+    assert job.merchant == a and job.params["imid"] == a.imid
+    job_run(job_id=job.pk)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.state == "pending" and theirs.state == "dead"
+    status = client.get(f"/dashboard/jobs/{job.pk}/status").json()
+    assert status["state"] == "done" and status["percent"] == 100 and status["result"]["replayed"] == 1
+    assert AuditLog.objects.filter(action="notification.replay", merchant=a).exists()
+
+
+def test_detail_page_queries_do_not_grow_with_events(client, two_merchants, django_assert_max_num_queries):
+    from payments.models import NotificationAttempt, TransactionEvent
+
+    a, _ = two_merchants
+    t = txn(a, status="0", paid_at=timezone.now())
+    for i in range(30):
+        TransactionEvent.objects.create(transaction=t, kind="note", source="ops", idempotency_key=f"k{i}")
+        note = Notification.objects.create(
+            merchant=a,
+            transaction=t,
+            sequence=i,
+            url="http://x.test/n",
+            payload={"status": "0"},
+            state="delivered",
+        )
+        NotificationAttempt.objects.create(notification=note, started_at=timezone.now(), http_status=200)
+    login(client, member(a))
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/dashboard/transactions/{t.txid}/").status_code == 200
+
+
+def test_sandbox_page_shows_triggers_and_credentials(client, two_merchants):
+    login(client, member(two_merchants[0], "developer"))
+    page = client.get("/dashboard/sandbox/").content.decode()
+    assert "…909" in page and "the partner&#x27;s create call answers 5xx" in page
+    assert "Create a test payment" in page and 'id="test-payment-submit"' in page
