@@ -12,6 +12,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from payments.models import Merchant
+from payments.nicepay.auth import count_bad_token
 from payments.selectors import merchant_get
 
 # Compared against when the iMid is unknown, so a miss costs the same as a wrong key.
@@ -50,6 +51,8 @@ class MerchantBasicAuthentication(authentication.BaseAuthentication):
         expected = merchant.merchant_key if merchant else _DUMMY_KEY
         matches = hmac.compare_digest(expected.encode(), key.encode())
         if merchant is None or not matches:
+            if merchant is not None:
+                count_bad_token(merchant.imid, "api")  # the same daily counter as the V2 API's bad tokens
             raise exceptions.AuthenticationFailed("Invalid iMid or merchantKey.")
         return MerchantPrincipal(merchant), merchant
 

@@ -351,3 +351,13 @@ def test_post_to_unknown_path_is_404_in_the_shape_not_a_csrf_page(api):
     assert_error(
         APIClient(enforce_csrf_checks=True).post("/api/v1/transactions/%C2%84/sync"), 404, "not_found"
     )
+
+
+def test_wrong_key_is_counted_with_the_v2_bad_token_counter(shop):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    merchant, key = shop
+    for _ in range(2):
+        APIClient().get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, "wrong"))
+    assert cache.get(f"bad-token:{merchant.imid}:{timezone.now():%Y%m%d}") == 2
