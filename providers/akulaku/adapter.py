@@ -39,6 +39,9 @@ class AkulakuAdapter(PartnerAdapter):
     default_credentials: ClassVar[Mapping[str, str]] = {
         "app_id": "AKLSBX7001",
         "secret_key": "sbx-akulaku-2f9c41d7e6b84a0c",
+        # Akulaku serves its payment page from another host than its API (mall.akulaku.com);
+        # empty = the API base, as in the built-in sandbox. AKULAKU_PAGE_URL sets the page root.
+        "page_url": "",
     }
     min_amount: ClassVar[int] = 300
     max_amount: ClassVar[int] = 25_000_000
@@ -87,7 +90,8 @@ class AkulakuAdapter(PartnerAdapter):
     def start_payment(self, req: PaymentRequest) -> Redirect:
         txid = req.order.txid
         query = urlencode({"appId": self.app_id, "refNo": txid, "sign": self.sign(txid), "lang": "id"})
-        return Redirect(url=f"{self.url('/v2/openPay.html')}?{query}", partner_ref=req.partner_ref)
+        page_root = (self.config.credentials.get("page_url") or self.config.base_url).rstrip("/")
+        return Redirect(url=f"{page_root}/v2/openPay.html?{query}", partner_ref=req.partner_ref)
 
     # --- status ---------------------------------------------------------------------------
     def _status_data(self, txid: str) -> dict[str, Any]:

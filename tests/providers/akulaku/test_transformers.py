@@ -222,3 +222,10 @@ def test_receipt_confirmation():
     with pytest.raises(PartnerDeclined) as exc:
         adapter.confirm_receipt(txid="TX1", partner_ref="p")
     assert exc.value.code == "openpay.0009"
+
+
+def test_payment_page_may_live_on_its_own_host():
+    creds = {**AkulakuAdapter.default_credentials, "page_url": "https://mall.partner.test/"}
+    adapter, _ = adapter_with(AkulakuAdapter, credentials=creds)
+    action = adapter.start_payment(PaymentRequest(order=order(10_000, mitra="AKLP")))
+    assert action.url.startswith("https://mall.partner.test/v2/openPay.html?appId=")
