@@ -1,0 +1,183 @@
+"""Benchmark: the dashboard's transaction list, filters, search and CSV over 1,000,000 rows.
+
+Run by `make bench` (never by `make test`). Rows are generated inside PostgreSQL with one
+INSERT ... SELECT over generate_series, then ANALYZE. Prints a timing table and asserts that the
+keyset pages stay fast (they walk txn_merchant_recent_idx and never count the table)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from payments.models import Transaction
+from payments.selectors_dashboard import TxnFilters, transaction_page, transactions_filtered
+from payments.services.exports import transaction_csv_stream
+from tests.factories import MerchantFactory
+
+pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+
+ROWS = 1_000_000
+PARTNERS = ["OVOE", "ESHP", "DANA", "LINK", "ASTR", "AKLP", "KDVI", "IDNA"]
+STATUSES = ["0", "0", "0", "0", "8", "5", "9", "1", "2", "0"]
+
+# Column expressions for the generated rows; `g` is the series number.
+OVERRIDES = {
+    "txid": "'BENCHMER0105' || lpad(g::text, 18, '0')",
+    "reference_no": "'REF' || g",
+    "pay_method": "CASE WHEN g %% 8 >= 5 THEN '06' ELSE '05' END",
+    "mitra_cd": "(ARRAY{partners})[(g %% 8) + 1]",
+    "amount": "10000 + (g::bigint * 7919) %% 2000000",
+    "status": "(ARRAY{statuses})[(g %% 10) + 1]",
+    "billing_name": "'Customer ' || g",
+    "billing_phone": "'0812' || lpad(g::text, 8, '0')",
+    "billing_email": "'c' || g || '@example.com'",
+    "goods_name": "'Item'",
+    "db_process_url": "'http://127.0.0.1:9/notify'",
+    "request_fingerprint": "md5(g::text)",
+    # One row every ~2.6 seconds over the last 30 days.
+    "created_at": "now() - (g * interval '2.592 seconds')",
+    "updated_at": "now() - (g * interval '2.592 seconds')",
+    "expires_at": "now() - (g * interval '2.592 seconds') + interval '1 hour'",
+    "paid_at": "CASE WHEN g %% 10 IN (0,1,2,3,9) THEN now() - (g * interval '2.592 seconds') END",
+}
+
+
+def _expr(field) -> str:  # noqa: ANN001
+    if field.column in OVERRIDES:
+        return OVERRIDES[field.column].format(partners=_array(PARTNERS), statuses=_array(STATUSES))
+    kind = field.get_internal_type()
+    if field.null:
+        return "NULL"
+    if kind == "JSONField":
+        return "'{}'::jsonb"
+    if kind in ("CharField", "TextField"):
+        return "''"
+    if kind == "BooleanField":
+        return "false"
+    if "Integer" in kind:
+        return "0"
+    if kind == "DateTimeField":
+        return "now()"
+    raise AssertionError(f"no generator for {field.column} ({kind})")
+
+
+def _array(values: list[str]) -> str:
+    return "[" + ",".join(f"'{v}'" for v in values) + "]"
+
+
+def load(merchant_id: int, rows: int) -> float:
+    fields = [f for f in Transaction._meta.concrete_fields if f.column not in ("id", "merchant_id")]
+    columns = ", ".join(["merchant_id", *(f.column for f in fields)])
+    exprs = ", ".join([str(merchant_id), *(_expr(f) for f in fields)])
+    table = Transaction._meta.db_table
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {exprs} FROM generate_series(1, %s) AS g", [rows]
+        )  # noqa: S608
+        cur.execute(f"ANALYZE {table}")
+    return time.perf_counter() - started
+
+
+def timed(fn, repeat: int = 3) -> float:  # noqa: ANN001
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
+    if connection.vendor != "postgresql":
+        pytest.fail("the benchmark needs PostgreSQL (DATABASE_URL)")
+    merchant = MerchantFactory(imid="BENCHMER01")
+    other = MerchantFactory(imid="BENCHMER02")
+    load_seconds = load(merchant.pk, ROWS)
+    assert Transaction.objects.filter(merchant=merchant).count() == ROWS  # once, to check the load
+
+    today = timezone.localdate()
+    first = transaction_page(merchant=merchant, filters=TxnFilters())
+    deep_cursor = ""
+    page = first
+    for _ in range(20):  # 20 pages in
+        page = transaction_page(merchant=merchant, filters=TxnFilters(), cursor=page.next_cursor)
+        deep_cursor = page.next_cursor
+    some = (
+        Transaction.objects.filter(merchant=merchant)
+        .order_by("-id")
+        .values_list("txid", "reference_no", "billing_phone")[5000]
+    )
+
+    cases: dict[str, tuple[TxnFilters, str]] = {
+        "first page": (TxnFilters(), ""),
+        "page 21 (cursor)": (TxnFilters(), deep_cursor),
+        "status=paid": (TxnFilters(status="0"), ""),
+        "status=refund (rare-ish)": (TxnFilters(status="2"), ""),
+        "partner=DANA": (TxnFilters(mitra_cd="DANA"), ""),
+        "partner+status": (TxnFilters(mitra_cd="KDVI", status="8"), ""),
+        "amount range": (TxnFilters(amount_min=500_000, amount_max=600_000), ""),
+        "date range (3 days ago)": (
+            TxnFilters(date_from=today - timedelta(days=3), date_to=today - timedelta(days=3)),
+            "",
+        ),
+        "date range (old, 25 days ago)": (
+            TxnFilters(date_from=today - timedelta(days=25), date_to=today - timedelta(days=24)),
+            "",
+        ),
+        "search tXid": (TxnFilters(q=some[0]), ""),
+        "search referenceNo": (TxnFilters(q=some[1]), ""),
+        "search phone": (TxnFilters(q=some[2]), ""),
+        "search name (substring)": (TxnFilters(q="Customer 99999"), ""),
+        "other merchant (empty)": (TxnFilters(), ""),
+    }
+    results: dict[str, float] = {}
+    for name, (filters, cursor) in cases.items():
+        target = other if name.startswith("other merchant") else merchant
+        results[name] = timed(
+            lambda f=filters, c=cursor, m=target: transaction_page(merchant=m, filters=f, cursor=c)
+        )
+
+    def csv_first_10k() -> None:
+        stream = transaction_csv_stream(merchant=merchant, filters=TxnFilters(status="0"))
+        for _, _line in zip(range(10_001), stream, strict=False):
+            pass
+
+    results["CSV: first 10,000 lines (streamed)"] = timed(csv_first_10k, repeat=1)
+
+    with connection.cursor() as cur:
+        sql, params = transactions_filtered(
+            merchant=merchant, filters=TxnFilters(status="0")
+        ).query.sql_with_params()
+        cur.execute(f"EXPLAIN {sql} LIMIT 51", params)  # noqa: S608
+        plan = "\n".join(r[0] for r in cur.fetchall())
+
+    with capsys.disabled():
+        print(f"\n\nloaded {ROWS:,} transactions in {load_seconds:.1f}s (generate_series INSERT ... SELECT)")
+        print(f"{'case':<40} {'best of 3':>10}")
+        for name, secs in results.items():
+            print(f"{name:<40} {secs * 1000:>8.1f}ms")
+        print("plan for status=paid, first page:\n" + plan + "\n")
+
+    assert "txn_merchant_recent_idx" in plan, plan
+    for name in (
+        "first page",
+        "page 21 (cursor)",
+        "status=paid",
+        "partner=DANA",
+        "partner+status",
+        "amount range",
+        "date range (3 days ago)",
+        "date range (old, 25 days ago)",
+        "search tXid",
+        "search referenceNo",
+        "other merchant (empty)",
+    ):
+        assert results[name] < 0.1, (name, results[name])
+    # Phone, e-mail and name have no index of their own: a rare match walks the merchant's rows.
+    for name in ("search phone", "search name (substring)"):
+        assert results[name] < 3.0, (name, results[name])
