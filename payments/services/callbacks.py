@@ -23,6 +23,9 @@ def apply_partner_result(
     *, txn: Transaction, result: StatusResult, source: str, idempotency_key: str
 ) -> Transaction:
     """The same path for notifications, polls, syncs and pushes."""
+    if result.partner_ref and not txn.partner_ref:  # some partners name their id only later (Kredivo)
+        Transaction.objects.filter(pk=txn.pk, partner_ref="").update(partner_ref=result.partner_ref[:100])
+        txn.partner_ref = result.partner_ref[:100]
     if result.amount is not None and result.amount != txn.amount:
         from django.db import transaction
 
@@ -150,6 +153,13 @@ def partner_callback_receive(
     if event.needs_confirmation:
         try:  # the push alone is never trusted: only the partner's own answer is applied
             result = adapter.confirm_callback(event)
+        except (InvalidSignature, InvalidPayload) as exc:  # the partner disowns this push: refuse it
+            return _finish(
+                cb,
+                "rejected",
+                f"not confirmed by the partner: {exc.message}",
+                (401, "application/json", '{"error":"not confirmed by the partner"}'),
+            )
         except PartnerError as exc:
             return _finish(
                 cb,
