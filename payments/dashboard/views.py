@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import (
     FileResponse,
     Http404,
@@ -37,6 +38,8 @@ from . import charts
 from .access import PARTNERS, can, client_ip, forbidden, member_required
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
+OVERVIEW_CACHE_SECONDS = 60
+
 
 def _audit(request: HttpRequest, action: str, target: str, detail: dict | None = None) -> None:
     audit_record(
@@ -52,7 +55,12 @@ def _audit(request: HttpRequest, action: str, target: str, detail: dict | None =
 
 @member_required()
 def overview(request: HttpRequest) -> HttpResponse:
-    stats = sel.overview(merchant=request.merchant)
+    # A million rows take about a second to group; one merchant's figures are shared for a minute.
+    key = f"dash-overview:{request.merchant.pk}:{request.merchant.imid}"
+    stats = cache.get(key)
+    if stats is None:
+        stats = sel.overview(merchant=request.merchant)
+        cache.set(key, stats, timeout=OVERVIEW_CACHE_SECONDS)
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
     for p in stats["by_partner"]:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from payments.models import Transaction
-from payments.selectors_dashboard import TxnFilters, transaction_page, transactions_filtered
+from payments.selectors_dashboard import TxnFilters, overview, transaction_page, transactions_filtered
 from payments.services.exports import transaction_csv_stream
 from tests.factories import MerchantFactory
 
@@ -148,6 +148,7 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
             pass
 
     results["CSV: first 10,000 lines (streamed)"] = timed(csv_first_10k, repeat=1)
+    results["overview (30 days, 3 grouped queries)"] = timed(lambda: overview(merchant=merchant), repeat=1)
 
     with connection.cursor() as cur:
         sql, params = transactions_filtered(

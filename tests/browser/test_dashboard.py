@@ -204,3 +204,39 @@ def test_viewer_sees_no_actions(stack, page) -> None:
     assert page.get_by_role("button", name="Cancel payment").count() == 0
     page.goto(f"{stack.base_url}/dashboard/developers/")
     assert page.get_by_role("button", name="Show key").count() == 0
+
+
+def test_sandbox_test_payment(stack, page) -> None:
+    merchant = MerchantFactory(name="Sandbox Shop")
+    dev = member(merchant, "developer")
+    sign_in(page, stack.base_url, dev.user.username)
+    page.goto(f"{stack.base_url}/dashboard/sandbox/")
+    assert page.locator("#triggers").get_by_text("…906").is_visible()
+    page.get_by_label("Partner").select_option("ESHP")
+    page.get_by_label("Amount (Rp)").fill("18000")
+    go(page, page.get_by_role("button", name="Create"))
+    created = page.locator("#test-payment-created")
+    txid = created.locator(".mono").inner_text()
+    row = Transaction.objects.get(txid=txid)
+    assert row.merchant == merchant and row.amount == 18_000 and row.mitra_cd == "ESHP"
+    go(page, page.get_by_role("link", name="Open the payment page"))
+    assert "/sandbox/shopeepay/" in page.url
+
+
+def test_invite_a_developer_who_then_signs_in(stack, page) -> None:
+    merchant = MerchantFactory(name="Team Shop")
+    owner = member(merchant)
+    sign_in(page, stack.base_url, owner.user.username)
+    page.goto(f"{stack.base_url}/dashboard/team/")
+    page.get_by_label("E-mail").fill("new.dev@team.test")
+    page.get_by_label("Role", exact=True).select_option("developer")
+    go(page, page.get_by_role("button", name="Invite"))
+    link = page.locator("#invite-link").inner_text()
+    go(page, page.get_by_role("button", name="Sign out"))
+    page.goto(link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Join Team Shop"
+    page.get_by_label("Choose a password (10 characters or more)").fill("a-long-password")
+    page.get_by_label("Repeat the password").fill("a-long-password")
+    go(page, page.get_by_role("button", name="Create my account"))
+    assert page.get_by_test_id("merchant").inner_text().startswith("Team Shop")
+    assert "new.dev@team.test · developer" in page.locator(".dash-logout").inner_text()
