@@ -18,12 +18,14 @@ from django.utils import timezone
 from payments.exceptions import TransactionNotFound
 from payments.models import (
     AuditLog,
+    Cancellation,
     Invitation,
     Job,
     Merchant,
     MerchantMember,
     Notification,
     NotificationAttempt,
+    PartnerCallback,
     Transaction,
 )
 from payments.status import Status
@@ -162,8 +164,8 @@ def transaction_detail(*, merchant: Merchant, txid: str) -> Transaction:
         .select_related("merchant")
         .prefetch_related(
             "events",
-            "cancellations",
-            "partner_callbacks",
+            Prefetch("cancellations", queryset=Cancellation.objects.order_by("id")),
+            Prefetch("partner_callbacks", queryset=PartnerCallback.objects.order_by("id")),
             Prefetch(
                 "notifications",
                 queryset=Notification.objects.order_by("sequence", "id").prefetch_related(attempts),

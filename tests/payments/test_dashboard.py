@@ -450,3 +450,13 @@ def test_sandbox_page_shows_triggers_and_credentials(client, two_merchants):
     page = client.get("/dashboard/sandbox/").content.decode()
     assert "…909" in page and "the partner&#x27;s create call answers 5xx" in page
     assert "Create a test payment" in page and 'id="test-payment-submit"' in page
+
+
+def test_csrf_failure_is_a_finished_page(two_merchants):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    answer = strict.post("/dashboard/login/", {"username": "x", "password": "y"})
+    body = answer.content.decode()
+    assert answer.status_code == 403 and "This form has expired" in body and "payloan.css" in body
+    assert "CSRF verification failed" not in body
