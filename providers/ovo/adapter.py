@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import requests
@@ -90,10 +91,10 @@ class OvoAdapter(PartnerAdapter):
         )
 
     @property
-    def push_timeout(self) -> int:
-        """Seconds to wait on the blocking push (a timeout, not money: whole seconds suffice)."""
+    def push_timeout(self) -> float:
+        """Seconds to wait on the blocking push (a timeout, not money)."""
         raw = os.environ.get("OVO_PUSH_TIMEOUT") or self.config.credentials.get("push_timeout") or "75"
-        return int(raw)
+        return int(Decimal(raw) * 1000) / 1000
 
     def _body(self, op: tf.Operation, *, txid: str, amount: int, phone: str = "") -> dict[str, Any]:
         now = datetime.now(UTC)
