@@ -65,7 +65,8 @@ def bar_chart(
             )
         )
         if i % tick_every == 0:
-            ticks.append((x + (slot - gap) // 2, label))
+            # keep the labels inside the drawing (they are centred on their bar)
+            ticks.append((min(max(x + (slot - gap) // 2, 24), width - 24), label))
     return BarChart(width=width, height=height, bars=bars, max_value=peak, baseline=top + plot, ticks=ticks)
 
 

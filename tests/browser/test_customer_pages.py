@@ -29,7 +29,8 @@ def registered(stack, receiver, mitra_cd: str = "ESHP", amount: int = 21_000) ->
 
 def assert_order_shown(page, reg: dict, merchant_name: str) -> None:  # noqa: ANN001
     assert page.get_by_test_id("merchant-name").inner_text() == merchant_name
-    assert page.get_by_test_id("amount").inner_text() == f"Rp {reg['_body']['amt']}"
+    rupiah = f"{int(reg['_body']['amt']):,}".replace(",", ".")
+    assert page.get_by_test_id("amount").inner_text() == f"Rp {rupiah}"
     assert page.get_by_test_id("order").inner_text() == reg["_body"]["referenceNo"]
 
 
