@@ -240,3 +240,21 @@ def test_invite_a_developer_who_then_signs_in(stack, page) -> None:
     go(page, page.get_by_role("button", name="Create my account"))
     assert page.get_by_test_id("merchant").inner_text().startswith("Team Shop")
     assert "new.dev@team.test · developer" in page.locator(".dash-logout").inner_text()
+
+
+def test_notification_url_and_test_notification(stack, receiver, page) -> None:
+    merchant = MerchantFactory(name="Hook Shop")
+    owner = member(merchant)
+    sign_in(page, stack.base_url, owner.user.username)
+    page.goto(f"{stack.base_url}/dashboard/developers/")
+    page.get_by_label("Default notification URL").fill(receiver.url)
+    go(page, page.get_by_role("button", name="Save"))
+    assert page.get_by_role("status").first.inner_text() == "Default notification URL saved."
+    go(page, page.get_by_role("button", name="Send test notification"))
+    assert page.locator("#test-result").inner_text().startswith("Delivered: your server answered HTTP 200")
+    [got] = receiver.wait_for("TEST", 1, timeout=10)
+    assert got.form["iMid"] == merchant.imid and got.headers["X-Payloan-Signature"].startswith("t=")
+
+    receiver.status = 500
+    go(page, page.get_by_role("button", name="Send test notification"))
+    assert "your server answered HTTP 500" in page.locator("#test-result").inner_text()
