@@ -33,6 +33,7 @@ from . import transformers as tf
 PUSH_WINDOW = timedelta(seconds=70)  # OVO times a push out after about 55-70 s
 REVERSAL_ATTEMPTS = 3  # as OVO's client libraries do
 REVERSAL_TIMEOUT = 15.0
+DUPLICATE_RETRIES = 2
 
 
 class ReferenceClock:
@@ -42,7 +43,8 @@ class ReferenceClock:
     (YYMMDD) and referenceNumber the tenth of a second since Jakarta midnight, plus one (at most
     864000). A lock and the last value keep it strictly increasing within a process even when two
     requests fall in the same tenth. Across processes two calls in the same tenth of a second could
-    share a number; OVO then answers a duplicate, which the caller sees as a decline, not a loss.
+    share a number; OVO then refuses the message as a duplicate (RC 94, nothing pushed) and
+    complete_push retries with a fresh number.
     """
 
     def __init__(self) -> None:
@@ -144,15 +146,22 @@ class OvoAdapter(PartnerAdapter):
         order = req.order
         phone = tf.ovo_phone(order.billing.phone)
         if not phone:
-            raise PartnerDeclined("OVO needs the customer's OVO phone number (billingPhone)", code="14")
-        body = self._body(tf.PUSH, txid=order.txid, amount=order.amount, phone=phone)
-        try:
-            _, data = self._post(body, timeout=self.push_timeout)
-        except PartnerUnavailable as exc:
-            # No answer in time (or an OVO error): OVO requires a reversal before anything else.
-            timed_out = isinstance(exc.__cause__, requests.Timeout)
-            return self._reverse(body, error="" if timed_out else exc.message)
-        rc = tf.response_code(data)
+            return StatusResult(PartnerStatus.FAILED, "14", message="OVO needs the customer's phone number")
+        for _ in range(DUPLICATE_RETRIES + 1):
+            body = self._body(tf.PUSH, txid=order.txid, amount=order.amount, phone=phone)
+            try:
+                _, data = self._post(body, timeout=self.push_timeout)
+            except PartnerUnavailable as exc:
+                # No answer in time (or an OVO error): OVO requires a reversal before anything else.
+                timed_out = isinstance(exc.__cause__, requests.Timeout)
+                return self._reverse(body, error="" if timed_out else exc.message)
+            rc = tf.response_code(data)
+            if rc != tf.DUPLICATE:
+                break
+            # Another process used this referenceNumber in the same tenth of a second: OVO refused
+            # the message without pushing anything, so a fresh number is safe.
+        if rc == tf.DUPLICATE:
+            raise PartnerUnavailable("OVO kept refusing the push as a duplicate referenceNumber")
         if not rc or tf.map_status(rc) is PartnerStatus.PENDING:
             return self._reverse(body, error="")
         return self._result(data, rc)

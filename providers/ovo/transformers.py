@@ -25,6 +25,7 @@ PUSH = Operation("0200", "040000")
 REVERSAL = Operation("0400", "040000")
 VOID = Operation("0200", "020040")
 CHECK = Operation("0100", "040000")
+DUPLICATE = "94"  # ISO-8583 duplicate transmission: referenceNumber reused within the batch
 
 # Response codes (providers.md §6.1). "09" and "68" are ISO-8583 codes the sandbox answers to a
 # status check ([STAND-IN]: OVO's list has no code for "still waiting" or "timed out").
@@ -73,6 +74,7 @@ MESSAGES: dict[str, str] = {
     "63": "Authentication failed",
     "64": "Account blocked",
     "68": "No approval within the push window",
+    "94": "Duplicate referenceNumber within the batch",
 }
 
 

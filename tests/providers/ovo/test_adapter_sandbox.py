@@ -177,3 +177,15 @@ def test_sandbox_refuses_a_reused_reference_number(ovo, sandbox_server):
         url, data=minify(body), headers={**headers, "Content-Type": "application/json"}, timeout=5
     )
     assert first.json()["responseCode"] == "14" and again.json()["responseCode"] == "94"
+
+
+def test_a_duplicate_reference_number_is_retried_with_a_fresh_one(ovo, monkeypatch):
+    taken = ovo.clock.next(datetime.now(UTC))
+    ovo.complete_push(payment(10_000, phone="081200000014"))  # uses a number after `taken`
+    first = SandboxOrder.objects.filter(partner="ovo").order_by("-id").first()
+    batch, number = first.ref.split("-")
+    answers = iter([(batch, int(number))])  # another process's number, then the clock again
+    real = ovo.clock.next
+    monkeypatch.setattr(ovo.clock, "next", lambda now: next(answers, None) or real(now))
+    result = ovo.complete_push(payment(10_000, phone="081200000051"))
+    assert result.raw_status == "51" and taken[1] < int(number)

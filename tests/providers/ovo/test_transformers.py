@@ -178,3 +178,15 @@ def test_no_notifications():
 def test_class_attributes():
     assert (OvoAdapter.mitra_cd, OvoAdapter.slug, OvoAdapter.env_prefix) == ("OVOE", "ovo", "OVO")
     assert OvoAdapter.default_expiry_seconds == 55 and not OvoAdapter.supports_partial_cancel
+
+
+def test_push_without_a_phone_fails_without_io():
+    from .helpers import payment
+
+    class NoHttp:
+        def __getattr__(self, name):
+            raise AssertionError("no I/O expected")
+
+    adapter = OvoAdapter(config=_adapter().config, http=NoHttp())
+    result = adapter.complete_push(payment(phone=""))
+    assert (result.status, result.raw_status) == (PartnerStatus.FAILED, "14")
