@@ -70,7 +70,7 @@ def merchant_notification_url_set(*, merchant: Merchant, url: str, user, remote_
 
 def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "") -> Notification:  # noqa: ANN001
     """Sends a test notification to the default URL now and returns the row with its attempt."""
-    from payments.services.notifications import notification_deliver, notification_enqueue
+    from payments.services.notifications import notification_deliver
 
     url = merchant.default_notification_url
     if not url:
@@ -82,9 +82,11 @@ def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "
         "resultMsg": "Test notification",
         "sentAt": timezone.now().isoformat(),
     }
-    with transaction.atomic():
-        note = notification_enqueue(merchant=merchant, url=url, payload=payload, kind="test")
-    # Deliver right here so the page can show the result; the queued task then finds it done.
+    # An outbox row like any other (so a failure is retried on the published schedule), but not
+    # handed to Celery: we deliver it right here so the page can show the merchant's answer.
+    note = Notification.objects.create(
+        merchant=merchant, kind="test", url=url, payload=payload, next_attempt_at=timezone.now()
+    )
     notification_deliver(notification_id=note.pk)
     note.refresh_from_db()
     audit_record(
