@@ -129,8 +129,11 @@ def transactions(request: HttpRequest) -> HttpResponse:
 
 
 @member_required()
-def transactions_csv(request: HttpRequest) -> StreamingHttpResponse:
-    _, filters = _filters(request)
+def transactions_csv(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if form.is_bound and not form.is_valid():
+        # Never export more than was asked for: a broken filter is refused, not dropped.
+        return forbidden(request, "Some filters are not valid; correct them and export again.", status=400)
     _audit(
         request, "transactions.exported", "transactions", {"filters": filters.as_params(), "mode": "stream"}
     )

@@ -460,3 +460,10 @@ def test_csrf_failure_is_a_finished_page(two_merchants):
     body = answer.content.decode()
     assert answer.status_code == 403 and "This form has expired" in body and "payloan.css" in body
     assert "CSRF verification failed" not in body
+
+
+def test_csv_with_a_broken_filter_is_refused(client, two_merchants):
+    login(client, member(two_merchants[0]))
+    txn(two_merchants[0])
+    answer = client.get("/dashboard/transactions/export.csv", {"date_from": "not-a-date"})
+    assert answer.status_code == 400 and "not valid" in answer.content.decode()
