@@ -4,10 +4,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh test || exit 1
 export TEST_PG_PORT=${TEST_PG_PORT:-54329} TEST_REDIS_PORT=${TEST_REDIS_PORT:-63799}
+# Stop afterwards only what this run started (a developer's own services stay up).
+state=$(scripts/services.sh status)
 started=0
-if ! scripts/services.sh status | grep -q "pg up" || ! scripts/services.sh status | grep -q "redis up"; then
-  started=1
-fi
+case "$state" in *"pg down"*|*"redis down"*) started=1 ;; esac
 scripts/services.sh start || exit 1
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$TEST_PG_PORT/payloan}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$TEST_REDIS_PORT/0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -28,9 +29,20 @@ def transaction_expire(*, transaction_id: int) -> Transaction:
             log.info("expiry check of %s: %s", txn.txid, exc.message)
         if not txn.status_enum.is_open:
             return txn
+        if _partner_still_waiting(txn):
+            return txn  # the next sweep looks again, once the partner's own window has closed
     return transaction_apply_status(
         transaction_id=txn.pk, to=Status.EXPIRED, source="expiry", idempotency_key="expired"
     )
+
+
+def _partner_still_waiting(txn: Transaction) -> bool:
+    """An app push (OVO) can still be approved until its own deadline, which may outlast ours:
+    expiring before then could leave a customer charged for an expired payment."""
+    action = txn.partner_data.get("action") or {}
+    if action.get("type") != "PushToApp":
+        return False
+    return datetime.fromisoformat(action["expires_at"]) > timezone.now()
 
 
 def transactions_expire_due(*, limit: int = 200) -> list[int]:

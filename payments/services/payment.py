@@ -117,7 +117,7 @@ def transaction_complete_push(*, transaction_id: int) -> None:
     adapter = registry.get_adapter(txn.mitra_cd)
     try:
         result = adapter.complete_push(payment_request(txn))
-    except PartnerUnavailable as exc:
+    except PartnerError as exc:  # unknown outcome (unreachable, unknown code): polling settles it
         log.warning("push for %s has no known outcome (%s); polling will settle it", txn.txid, exc.message)
         return
     apply_partner_result(txn=txn, result=result, source="partner", idempotency_key="push-result")

@@ -89,7 +89,5 @@ def test_unlinked_mandate_gets_a_clear_page(stack, demo_merchant, receiver, page
     assert resp.status == 404
     assert page.get_by_role("heading", name="We couldn't continue with AstraPay").is_visible()
     assert page.get_by_role("alert").get_by_text("unknown").is_visible()
-    # The 404 of the document itself is the point of this test; Chromium logs it as a console error.
-    expected = [p for p in page.problems if "status of 404" in p]
-    assert len(expected) == 1
-    page.problems.remove(expected[0])
+    # The 404 of the document itself is the point of this test (the page fixture lets that one through).
+    assert any("status of 404" in msg for _url, msg in page.problems)
