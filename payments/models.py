@@ -109,6 +109,9 @@ class Transaction(models.Model):
                 fields=["expires_at"], name="txn_expiry_due_idx", condition=Q(status__in=sorted(OPEN))
             ),
             models.Index(fields=["needs_review"], name="txn_review_idx", condition=Q(needs_review=True)),
+            # Dashboard and API search by the customer's phone or e-mail, per merchant.
+            models.Index(fields=["merchant", "billing_phone"], name="txn_merchant_phone_idx"),
+            models.Index(fields=["merchant", "billing_email"], name="txn_merchant_email_idx"),
         ]
 
     def __str__(self) -> str:

@@ -33,7 +33,10 @@ def job_create(
     user=None,
     params: dict | None = None,  # noqa: ANN001
     run_now: bool = False,
+    enqueue: bool = True,
 ) -> Job:
+    """run_now runs it here and now; enqueue=False leaves it for the caller to run (a command that
+    shows progress while it works); otherwise a Celery worker runs it."""
     job = Job.objects.create(
         kind=kind,
         merchant=merchant,
@@ -43,7 +46,7 @@ def job_create(
     if run_now:
         job_run(job_id=job.pk)
         job.refresh_from_db()
-    else:
+    elif enqueue:
         from payments.tasks import job_run as job_run_task
 
         transaction.on_commit(lambda: job_run_task.delay(job.pk))
