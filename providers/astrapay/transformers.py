@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from providers.base import signing
 from providers.base.errors import InvalidPayload, InvalidSignature, UnknownStatus
+from providers.base.money import snap_amount, snap_money
 from providers.base.types import CallbackEvent, CancelRequest, LinkRequest, OrderInfo, PartnerStatus
 
 # latestTransactionStatus [P1]. "07" (not found) keeps the payment open: a create call that
@@ -51,21 +51,11 @@ def map_status(raw: object, desc: object = "") -> PartnerStatus:
     return status
 
 
-def money(amount: int) -> dict[str, str]:
-    return {"value": f"{int(amount)}.00", "currency": "IDR"}
+money = snap_money
 
 
 def parse_money(obj: Any) -> int | None:
-    if obj is None:
-        return None
-    raw = obj.get("value") if isinstance(obj, Mapping) else obj
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise InvalidPayload(f"unparseable AstraPay amount {raw!r}") from None
-    if value != value.to_integral_value():
-        raise InvalidPayload(f"AstraPay amount {raw!r} is not whole rupiah")
-    return int(value)
+    return None if obj is None else snap_amount(obj, partner="AstraPay")
 
 
 def parse_time(raw: object) -> datetime | None:

@@ -6,10 +6,10 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from providers.base.errors import InvalidPayload, UnknownStatus
+from providers.base.money import snap_amount, snap_money
 from providers.base.signing import minify
 from providers.base.types import CancelRequest, OrderInfo, PartnerStatus
 
@@ -66,7 +66,7 @@ def map_closed(raw: str, closed_reason: str) -> PartnerStatus:
 
 def money(amount: int) -> dict[str, str]:
     """Integer rupiah -> SNAP money object; integer formatting only, never float."""
-    return {"value": f"{int(amount)}.00", "currency": CURRENCY}
+    return snap_money(amount, CURRENCY)
 
 
 def parse_money(obj: Any) -> int:
@@ -77,13 +77,7 @@ def parse_money(obj: Any) -> int:
         or not _MONEY.match(obj["value"])
     ):
         raise InvalidPayload("DANA amount is not a SNAP money object")
-    try:
-        value = Decimal(obj["value"])
-    except InvalidOperation:
-        raise InvalidPayload("DANA amount value is not a number") from None
-    if value != value.to_integral_value():
-        raise InvalidPayload("DANA amount has a fraction of a rupiah")
-    return int(value)
+    return snap_amount(obj, partner="DANA")
 
 
 def wib(dt: datetime) -> str:

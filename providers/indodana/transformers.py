@@ -11,11 +11,11 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from providers.base.errors import InvalidPayload, PartnerDeclined, PartnerUnavailable, UnknownStatus
+from providers.base.money import split_name, whole_rupiah
 from providers.base.signing import equal
 from providers.base.types import OrderInfo, PartnerStatus, Party
 
@@ -66,18 +66,10 @@ def verify_bearer(header: str | None, api_key: str, api_secret: str) -> bool:
 
 def parse_amount(value: object) -> int:
     """decimal(16,2) on the wire; whole rupiah here."""
-    try:
-        dec = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidPayload(f"Indodana amount {value!r} is not a number")
-    if dec != dec.to_integral_value() or dec < 0:
-        raise InvalidPayload(f"Indodana amount {value!r} is not whole rupiah")
-    return int(dec)
+    return whole_rupiah(value, partner="Indodana")
 
 
-def _names(full: str) -> tuple[str, str]:
-    first, _, last = (full or "").strip().partition(" ")
-    return first or "-", last
+_names = split_name
 
 
 def _address(p: Party) -> dict[str, str]:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from providers.base.errors import InvalidPayload, PartnerDeclined, PartnerUnavailable, UnknownStatus
+from providers.base.money import split_name, whole_rupiah
 from providers.base.types import OrderInfo, PartnerStatus, Party
 
 # NICEPAY instmntMon -> Kredivo payment_type ("1" month is Kredivo's 30-day plan).
@@ -63,18 +63,10 @@ def raw_status(transaction_status: object, fraud_status: object = None) -> str:
 
 def parse_amount(value: object) -> int:
     """Kredivo amounts are decimal strings ("1500100.00"); only whole rupiah are valid here."""
-    try:
-        dec = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidPayload(f"Kredivo amount {value!r} is not a number")
-    if dec != dec.to_integral_value() or dec < 0:
-        raise InvalidPayload(f"Kredivo amount {value!r} is not whole rupiah")
-    return int(dec)
+    return whole_rupiah(value, partner="Kredivo")
 
 
-def _names(full: str) -> tuple[str, str]:
-    first, _, last = (full or "").strip().partition(" ")
-    return first or "-", last
+_names = split_name
 
 
 def _address(p: Party) -> dict[str, str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from providers.base.errors import InvalidPayload, UnknownStatus
+from providers.base.money import whole_rupiah
 from providers.base.types import OrderInfo, PartnerStatus
 
 # Only "00" is evidenced [L1]; the rest are the documented stand-ins, plus "05" for a customer
@@ -85,13 +85,7 @@ def parse_amount(raw: object) -> int | None:
     """LinkAja answers amount as a number or a string; whole rupiah (no float on the way)."""
     if raw is None or raw == "":
         return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise InvalidPayload(f"unparseable LinkAja amount {raw!r}") from None
-    if value != value.to_integral_value():
-        raise InvalidPayload(f"LinkAja amount {raw!r} is not whole rupiah")
-    return int(value)
+    return whole_rupiah(raw, partner="LinkAja")
 
 
 def parse_time(raw: object) -> datetime | None:
