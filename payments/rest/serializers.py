@@ -62,6 +62,10 @@ class NotificationReplayInputSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text="End of the window (exclusive), at most 31 days after since.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("since", "until"):
+            # Nothing predates the gateway; old dates would also carry historical (LMT) offsets.
+            if attrs[name].year < 2000:
+                raise serializers.ValidationError({name: ["Must be in the year 2000 or later."]})
         if attrs["until"] <= attrs["since"]:
             raise serializers.ValidationError({"until": ["Must be after since."]})
         if attrs["until"] - attrs["since"] > MAX_REPLAY_WINDOW:
