@@ -8,17 +8,21 @@ PG_PORT=${TEST_PG_PORT:-54329}
 REDIS_PORT=${TEST_REDIS_PORT:-63799}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 VAR=$PWD/var
-PGDATA=$VAR/pgdata-$PG_PORT
-SOCK=$VAR/pgsock
+# PostgreSQL runs as its own user, which may not reach into the checkout: keep its files in /tmp.
+PGROOT=${TMPDIR:-/tmp}/payloan-pg-$PG_PORT
+PGDATA=$PGROOT/data
+SOCK=$PGROOT/sock
 
 pg_up() { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 redis_up() { redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; }
 
 start() {
   mkdir -p "$VAR" "$SOCK"
+  chmod 755 "$PGROOT"
+  chown postgres "$SOCK"
   if ! pg_up; then
     if [ ! -f "$PGDATA/PG_VERSION" ]; then
-      mkdir -p "$PGDATA"; chown postgres "$PGDATA" "$SOCK"; chmod 700 "$PGDATA"
+      mkdir -p "$PGDATA"; chown postgres "$PGDATA"; chmod 700 "$PGDATA"
       runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres >/dev/null
     fi
     # Throwaway test data: durability off for speed.
