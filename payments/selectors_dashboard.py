@@ -97,12 +97,19 @@ def transactions_filtered(*, merchant: Merchant, filters: TxnFilters) -> QuerySe
     return qs.order_by("-created_at", "-id")
 
 
-def _search(merchant: Merchant, term: str) -> Q:
-    """An identifier (tXid, referenceNo) is found through its unique index in one cheap query; only
-    when the term is not an identifier do we look at phone, e-mail and name, which have no index of
-    their own and are checked while walking the merchant's recent-first index."""
+def identifier_match(merchant: Merchant, term: str) -> Q | None:
+    """The term as a tXid or referenceNo of this merchant, found through their unique indexes in
+    one cheap query; None when it is neither. Searches try this first: OR-ing an identifier with
+    the unindexed contact fields would walk every row of the merchant to find one transaction."""
     identifier = Q(txid=term) | Q(reference_no=term)
-    if Transaction.objects.filter(identifier, merchant=merchant).exists():
+    return identifier if Transaction.objects.filter(identifier, merchant=merchant).exists() else None
+
+
+def _search(merchant: Merchant, term: str) -> Q:
+    """Phone, e-mail and name have no index of their own: they are checked while walking the
+    merchant's recent-first index, only when the term is not an identifier."""
+    identifier = identifier_match(merchant, term)
+    if identifier is not None:
         return identifier
     return Q(billing_phone=term) | Q(billing_email__iexact=term) | Q(billing_name__icontains=term)
 

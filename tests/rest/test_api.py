@@ -200,6 +200,52 @@ def test_page_size_is_capped(api):
     assert len(api.get("/api/v1/transactions?limit=100000").json()["results"]) == 3
 
 
+@pytest.mark.parametrize(
+    ("query", "queries"),
+    [
+        ("", 2),  # the merchant (Basic auth), one page of transactions
+        ("status=0", 2),
+        ("mitraCd=DANA&amountMin=1&amountMax=999999", 2),
+        ("createdFrom=2020-01-01T00:00:00Z&status=9", 2),
+        ("limit=7", 2),
+        ("q=Budi", 3),  # + the tXid/referenceNo lookup
+        ("q=example.com", 3),
+    ],
+)
+def test_list_runs_a_fixed_number_of_queries(api, django_assert_num_queries, query, queries):
+    """Issue 6: the REST list costs the same few queries whatever the number of rows, on the first
+    page and when following `next` (no COUNT, no query per row)."""
+
+    def walk_two_pages() -> int:
+        with django_assert_num_queries(queries):
+            first = api.get(f"/api/v1/transactions?{query}")
+        assert first.status_code == 200, first.content
+        body = first.json()
+        if body["next"]:
+            with django_assert_num_queries(queries):
+                second = api.get(body["next"])
+            assert second.status_code == 200 and second.json()["results"]
+        return len(body["results"])
+
+    for i in range(3):
+        make_txn(api.merchant, mitra_cd="DANA" if i % 2 else "ESHP", status="0" if i % 3 else None)
+    few = walk_two_pages()
+    for i in range(120):
+        make_txn(api.merchant, mitra_cd="DANA" if i % 2 else "ESHP", status="0" if i % 3 else None)
+    many = walk_two_pages()
+    assert 0 < few < many  # the same queries for more rows, and the filter really matched rows
+
+
+def test_search_by_identifier_does_not_mix_in_contact_matches(api, django_assert_num_queries):
+    """A tXid is looked up through its index; other rows are not OR-ed in (that would walk the
+    merchant's every row to find one transaction)."""
+    target = make_txn(api.merchant, name="Alpha")
+    make_txn(api.merchant, name=f"Named {target.txid}")
+    with django_assert_num_queries(3):
+        resp = api.get(f"/api/v1/transactions?q={target.txid}")
+    assert [t["tXid"] for t in resp.json()["results"]] == [target.txid]
+
+
 # --- detail timeline -----------------------------------------------------------------------------
 def test_detail_has_timeline_with_events_callbacks_and_attempts(api):
     from payments.models import PartnerCallback
