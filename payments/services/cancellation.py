@@ -59,12 +59,13 @@ def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
 @transaction.atomic
 def _open(
     txn_id: int, cancel_type: str, amount: int, reason: str, key: str, source: str
-) -> tuple[Cancellation, bool]:
-    """Lock, check, write the pending cancellation. Returns (row, created)."""
+) -> tuple[Cancellation, bool, bool]:
+    """Lock, check, write the pending cancellation. Returns (row, created, paid): whether the
+    partner must be asked is decided here, under the lock, never from an earlier read."""
     txn = Transaction.objects.select_for_update().get(pk=txn_id)
     prior = Cancellation.objects.filter(transaction=txn, idempotency_key=key).first()
     if prior is not None:
-        return prior, False  # the same request again: the same answer
+        return prior, False, False  # the same request again: the same answer
     _check_amount(txn, cancel_type, amount)
     if Cancellation.objects.filter(transaction=txn, state=Cancellation.State.PENDING).exists():
         raise ApplicationError(
@@ -74,6 +75,8 @@ def _open(
     unpaid_untouched = status.is_open and not txn.payment_started_at and not txn.partner_ref
     if status != Status.PAID and not unpaid_untouched:
         raise CancelRefused(f"This transaction cannot be cancelled: it is {status.word}")
+    if unpaid_untouched and cancel_type == PARTIAL:  # nothing was paid, so nothing to refund in part
+        raise CancelRefused("A partial cancel is only possible after payment", result_cd="9326")
     if status == Status.PAID:
         adapter = registry.get_adapter(txn.mitra_cd)
         try:
@@ -93,7 +96,7 @@ def _open(
             )
     except IntegrityError:
         raise ApplicationError("Cancel number generation error, please retry", result_cd="9311")
-    return row, True
+    return row, True, status == Status.PAID
 
 
 @transaction.atomic
@@ -146,12 +149,16 @@ def transaction_cancel(
         from payments.exceptions import TransactionNotFound
 
         raise TransactionNotFound(result_cd="8064" if cancel_type == FULL else "8066")
-    row, created = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
+    row, created, paid = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
     if not created:
         if row.state == Cancellation.State.FAILED:
             raise ApplicationError(row.result_message, result_cd=row.result_code or "8061")
+        if row.state == Cancellation.State.PENDING:  # the first copy is still with the partner
+            raise ApplicationError(
+                "This cancel is still in progress; ask again shortly", result_cd="9315", http_status=409
+            )
         return row
-    if txn.status_enum != Status.PAID:
+    if not paid:
         return _close(row.pk, None, None, source)  # never reached the partner: void here
     adapter = registry.get_adapter(txn.mitra_cd)
     txn.refresh_from_db()
