@@ -41,9 +41,11 @@ def replay_execute(job: Job, progress: Progress | None = None) -> dict[str, Any]
     to Celery (in sequence order per transaction). Delivered ones are never sent again here."""
     since = parse_datetime(job.params["since"])
     until = parse_datetime(job.params["until"])
-    merchant = (
-        Merchant.objects.filter(imid=job.params.get("imid")).first() if job.params.get("imid") else None
-    )
+    # Scoped by the Job's own merchant: a lookup of params["imid"] that found nothing (a renamed or
+    # mistyped iMid) would otherwise replay every merchant's notifications.
+    merchant = job.merchant if job.merchant_id else None
+    if merchant is None and job.params.get("imid"):
+        raise ValueError(f"replay job {job.pk} names iMid {job.params['imid']} but has no merchant")
     ids = list(
         notifications.notifications_replayable(merchant=merchant, since=since, until=until).values_list(
             "pk", flat=True

@@ -424,6 +424,23 @@ def test_replay_window_runs_as_a_job_scoped_to_the_merchant(client, two_merchant
     assert AuditLog.objects.filter(action="notification.replay", merchant=a).exists()
 
 
+def test_replay_job_stays_scoped_when_its_imid_no_longer_resolves(two_merchants):
+    """The Job's merchant, not a lookup of the iMid in its params, scopes the replay."""
+    from payments.services.jobs import job_run
+    from payments.services.replay import replay_start
+
+    a, b = two_merchants
+    mine = Notification.objects.create(merchant=a, url="http://127.0.0.1:9/n", payload={}, state="dead")
+    theirs = Notification.objects.create(merchant=b, url="http://127.0.0.1:9/n", payload={}, state="dead")
+    now = timezone.now()
+    job = replay_start(since=now - timedelta(hours=1), until=now + timedelta(hours=1), merchant=a)
+    Job.objects.filter(pk=job.pk).update(params={**job.params, "imid": "RENAMED01"})
+    job_run(job_id=job.pk)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.state == "pending" and theirs.state == "dead"
+
+
 def test_detail_page_queries_do_not_grow_with_events(client, two_merchants, django_assert_max_num_queries):
     from payments.models import NotificationAttempt, TransactionEvent
 
