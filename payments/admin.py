@@ -95,6 +95,10 @@ class MerchantAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001
         return False  # merchants own money rows: suspend instead
 
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+        # The iMid is the merchant's V2 identity and scopes its jobs: fixed once created.
+        return ("imid", *self.readonly_fields) if obj else self.readonly_fields
+
     @admin.display(description="merchantKey")
     def merchant_key_masked(self, obj: Merchant) -> str:
         return key_store.mask(obj.merchant_key) if obj.pk else "generated on save, shown once"
@@ -178,8 +182,40 @@ _PARTNERS = """<p>As the gateway runs them now. Each value can be overridden by 
 
 @admin.register(MerchantMember)
 class MerchantMemberAdmin(admin.ModelAdmin):
+    """Who may act for which merchant: every change is a staff action in the audit log."""
+
     list_display = ("user", "merchant", "role")
     list_filter = ("role",)
+    list_select_related = ("user", "merchant")
+    raw_id_fields = ("user", "merchant")  # no select listing every user and merchant
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        _staff_audit(
+            request,
+            "team.member_updated" if change else "team.member_added",
+            merchant=obj.merchant,
+            target=f"member:{obj.pk}",
+            detail={"user": obj.user.get_username(), "role": obj.role, "fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):  # noqa: ANN001
+        self._audit_removed(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001
+        for obj in queryset.select_related("user", "merchant"):
+            self._audit_removed(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _audit_removed(self, request: HttpRequest, obj: MerchantMember) -> None:
+        _staff_audit(
+            request,
+            "team.member_removed",
+            merchant=obj.merchant,
+            target=f"member:{obj.pk}",
+            detail={"user": obj.user.get_username(), "role": obj.role},
+        )
 
 
 # --- transactions --------------------------------------------------------------------------------
@@ -397,6 +433,7 @@ class PartnerCallbackAdmin(ReadOnlyAdmin):
     list_display = ("id", "mitra_cd", "transaction", "outcome", "detail", "received_at")
     list_filter = ("mitra_cd", "outcome")
     search_fields = ("transaction__txid",)
+    list_select_related = ("transaction",)
 
 
 @admin.register(Cancellation)
@@ -411,12 +448,14 @@ class CancellationAdmin(ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("state",)
+    list_select_related = ("transaction",)
 
 
 @admin.register(AccountLink)
 class AccountLinkAdmin(ReadOnlyAdmin):
     list_display = ("mandate_id", "merchant", "billing_phone", "state", "linked_at", "revoked_at")
     list_filter = ("state",)
+    list_select_related = ("merchant",)
     exclude = ("token_encrypted",)  # the partner's access token never reaches a page
 
 

@@ -95,6 +95,39 @@ def test_create_merchant_shows_key_once_then_only_masked_and_audits(ops):
     assert key not in str(log.detail)
 
 
+def test_imid_is_fixed_once_the_merchant_exists(ops):
+    merchant, _ = make_merchant("ADMSHOP05")
+    url = f"/admin/payments/merchant/{merchant.pk}/change/"
+    assert 'name="imid"' not in ops.get(url).content.decode()
+    ops.post(url, {"imid": "HIJACKED1", "name": "Renamed", "default_notification_url": "", "is_active": "on"})
+    merchant.refresh_from_db()
+    assert merchant.imid == "ADMSHOP05" and merchant.name == "Renamed"
+
+
+def test_member_changes_in_the_back_office_are_audited(ops, django_user_model):
+    from payments.models import MerchantMember
+
+    merchant, _ = make_merchant("ADMSHOP06")
+    user = django_user_model.objects.create_user("dev@shop.test", "dev@shop.test", "pw-dev-12345")
+    ops.post(
+        "/admin/payments/merchantmember/add/",
+        {"user": user.pk, "merchant": merchant.pk, "role": "viewer"},
+    )
+    member = MerchantMember.objects.get(user=user)
+    ops.post(
+        f"/admin/payments/merchantmember/{member.pk}/change/",
+        {"user": user.pk, "merchant": merchant.pk, "role": "owner"},
+    )
+    act(ops, "merchantmember", "delete_selected", [member.pk], post="yes")
+    assert not MerchantMember.objects.filter(pk=member.pk).exists()
+    logs = AuditLog.objects.filter(target=f"member:{member.pk}", actor_kind="staff", merchant=merchant)
+    assert list(logs.order_by("id").values_list("action", "detail__role")) == [
+        ("team.member_added", "viewer"),
+        ("team.member_updated", "owner"),
+        ("team.member_removed", "owner"),
+    ]
+
+
 def test_suspend_action_cuts_api_access_and_is_audited(ops):
     merchant, key = make_merchant("ADMSHOP02")
     api = Client(HTTP_AUTHORIZATION=basic(merchant.imid, key))
