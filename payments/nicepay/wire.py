@@ -41,7 +41,7 @@ def parse_json_body(request: HttpRequest) -> dict[str, Any]:
         return {k: v for k, v in request.POST.items()}
     try:
         data = json.loads(request.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep
         raise BadBody("Invalid request: the body is not valid JSON")
     if not isinstance(data, dict):
         raise BadBody()

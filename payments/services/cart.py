@@ -11,7 +11,7 @@ from providers.base.types import CartItem, Seller
 
 def _whole(value: Any, field: str) -> int:
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # str.isdigit alone passes "²", which int() refuses
         raise InvalidField("cartData", f"cartData item {field} must be a whole number", result_cd="9022")
     return int(text)
 
@@ -19,7 +19,7 @@ def _whole(value: Any, field: str) -> int:
 def parse_cart(raw: str) -> tuple[dict[str, Any], tuple[CartItem, ...]]:
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         raise InvalidField("cartData", "cartData is not valid JSON", result_cd="9022")
     if not isinstance(data, dict) or not isinstance(data.get("item"), list) or not data["item"]:
         raise InvalidField(
@@ -61,7 +61,7 @@ def check_total(items: tuple[CartItem, ...], amt: int) -> None:
 def parse_sellers(raw: str) -> tuple[list[Any], tuple[Seller, ...]]:
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidField("sellers", "sellers is not valid JSON")
     if isinstance(data, dict):
         data = [data]

@@ -61,7 +61,9 @@ def test_content_type_is_matched_case_insensitively_and_amt_may_be_a_number(clie
     assert resp.json()["amt"] == "15000"
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", "null", '"text"'])
+@pytest.mark.parametrize(
+    "raw", ["{not json", "[1, 2]", "", "null", '"text"', '{"a":' + "[" * 100_000 + "]" * 100_000 + "}"]
+)
 def test_malformed_json(client, existing, raw):
     assert_refused(post(client, REG, raw), "9003")
 
@@ -154,6 +156,10 @@ def test_cart_total_mismatch_and_bad_cart(client, existing):
     assert "15000" in data["resultMsg"] and "14999" in data["resultMsg"]
     assert_refused(post(client, REG, resign({**body, "cartData": "{broken"})), "9022")
     assert_refused(post(client, REG, resign({**body, "cartData": '{"count":"0","item":[]}'})), "9022")
+    nested = '{"item":' + "[" * 1900 + "]" * 1900 + "}"
+    assert_refused(post(client, REG, resign({**body, "cartData": nested})), "9022")
+    cart["item"][0]["goods_amt"] = "1²"  # a digit to str.isdigit, not to int()
+    assert_refused(post(client, REG, resign({**body, "cartData": json.dumps(cart)})), "9022")
 
 
 @pytest.mark.parametrize("minutes", [16, -16, 600])
