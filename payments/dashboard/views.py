@@ -39,6 +39,7 @@ from .access import PARTNERS, can, client_ip, forbidden, member_required
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
 OVERVIEW_CACHE_SECONDS = 60
+BROKEN_FILTER = "Some filters are not valid; correct them and export again."
 
 
 def _audit(request: HttpRequest, action: str, target: str, detail: dict | None = None) -> None:
@@ -78,8 +79,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filters(request: HttpRequest) -> tuple[TransactionFilterForm, sel.TxnFilters]:
-    form = TransactionFilterForm(request.GET or None)
+def _filters(data) -> tuple[TransactionFilterForm, sel.TxnFilters]:  # noqa: ANN001 - a QueryDict
+    form = TransactionFilterForm(data or None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         return form, sel.TxnFilters(
@@ -105,7 +106,7 @@ def _decorate(rows: list[Transaction]) -> None:
 
 @member_required()
 def transactions(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
+    form, filters = _filters(request.GET)
     page = sel.transaction_page(
         merchant=request.merchant, filters=filters, cursor=request.GET.get("cursor", "")
     )
@@ -130,10 +131,10 @@ def transactions(request: HttpRequest) -> HttpResponse:
 
 @member_required()
 def transactions_csv(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
+    form, filters = _filters(request.GET)
     if form.is_bound and not form.is_valid():
         # Never export more than was asked for: a broken filter is refused, not dropped.
-        return forbidden(request, "Some filters are not valid; correct them and export again.", status=400)
+        return forbidden(request, BROKEN_FILTER, status=400)
     _audit(
         request, "transactions.exported", "transactions", {"filters": filters.as_params(), "mode": "stream"}
     )
@@ -151,15 +152,15 @@ def transactions_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required()
 def transactions_export_job(request: HttpRequest) -> HttpResponse:
-    params = {
-        k: request.POST.get(k, "")
-        for k in ("status", "partner", "date_from", "date_to", "amount_min", "amount_max", "q")
-    }
+    form, filters = _filters(request.POST)
+    if form.is_bound and not form.is_valid():
+        # Like the streamed CSV: the job would otherwise drop the broken filter and export more.
+        return forbidden(request, BROKEN_FILTER, status=400)
     job = job_create(
         kind="export",
         merchant=request.merchant,
         user=request.user,
-        params={"filters": {k: v for k, v in params.items() if v}},
+        params={"filters": filters.as_params()},
     )
     _audit(request, "transactions.export_job", f"job:{job.pk}", {"filters": job.params["filters"]})
     return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")

@@ -484,3 +484,18 @@ def test_csv_with_a_broken_filter_is_refused(client, two_merchants):
     txn(two_merchants[0])
     answer = client.get("/dashboard/transactions/export.csv", {"date_from": "not-a-date"})
     assert answer.status_code == 400 and "not valid" in answer.content.decode()
+
+
+def test_export_job_with_a_broken_filter_is_refused_and_a_good_one_keeps_every_filter(client, two_merchants):
+    login(client, member(two_merchants[0]))
+    answer = client.post("/dashboard/transactions/export-job", {"status": "0", "amount_min": "abc"})
+    assert answer.status_code == 400 and "not valid" in answer.content.decode()
+    assert not Job.objects.filter(kind="export").exists()
+    answer = client.post(
+        "/dashboard/transactions/export-job", {"status": "0", "partner": "DANA", "q": " Budi "}
+    )
+    job = Job.objects.get(kind="export")
+    assert answer["Location"] == f"/dashboard/jobs/{job.pk}/"
+    assert job.params["filters"] == {"status": "0", "partner": "DANA", "q": "Budi"}
+    client.post("/dashboard/transactions/export-job")  # no filter at all: everything
+    assert Job.objects.filter(kind="export").latest("id").params["filters"] == {}
