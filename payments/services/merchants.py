@@ -197,6 +197,9 @@ def member_role_set(*, merchant: Merchant, member_id: int, role: str, user, remo
     if role not in MerchantMember.Role.values:
         raise ApplicationError("Unknown role")
     with transaction.atomic():
+        # One role change per merchant at a time: locking only the member's row let two owners
+        # demote each other at once, each still counting the other, leaving no owner.
+        Merchant.objects.select_for_update().get(pk=merchant.pk)
         member = MerchantMember.objects.select_for_update().filter(merchant=merchant, pk=member_id).first()
         if member is None:
             raise ApplicationError("Member not found")

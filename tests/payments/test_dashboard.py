@@ -379,6 +379,18 @@ def test_invitation_flow(client, two_merchants):
     assert client.get(f"/dashboard/invite/{token}/").status_code == 404  # used once
 
 
+def test_the_last_owner_cannot_be_demoted(client, two_merchants):
+    a, _ = two_merchants
+    first, second = member(a), member(a)
+    login(client, first)
+    client.post(f"/dashboard/team/members/{second.pk}/role", {"role": "developer"})
+    second.refresh_from_db()
+    assert second.role == "developer"
+    answer = client.post(f"/dashboard/team/members/{first.pk}/role", {"role": "viewer"}, follow=True)
+    first.refresh_from_db()
+    assert first.role == "owner" and "last owner" in answer.content.decode()
+
+
 def test_overview_numbers(client, two_merchants):
     a, b = two_merchants
     now = timezone.now()
