@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern
+from django.utils import timezone
 
 from .models import SandboxOrder
 
@@ -95,6 +98,56 @@ def json_response(
     for k, v in (headers or {}).items():
         resp[k] = v
     return resp
+
+
+def with_query(url: str, params: Mapping[str, Any]) -> str:
+    """`url` with `params` appended, whether or not it already has a query."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def whole_amount(value: object) -> int | None:
+    """A partner amount ("10000", "10000.00", 10000) as whole rupiah; None if it is not one.
+    Decimal only, and NaN/Infinity are refused here so no caller can trip over them."""
+    try:
+        dec = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not dec.is_finite() or dec != dec.to_integral_value():
+        return None
+    return int(dec)
+
+
+def items_total(items: list[Any]) -> int | None:
+    """Sum of `price * quantity` over cart lines as the pay-later partners check it; a `discount`
+    line reduces the total whatever its sign (the sign convention is not published). None when a
+    line is malformed or the sum is not whole rupiah."""
+    total = Decimal(0)
+    for it in items:
+        if not isinstance(it, dict) or not it.get("id"):
+            return None
+        try:
+            price = Decimal(str(it.get("price")))
+            value = price * int(it.get("quantity", 1))
+        except (InvalidOperation, ValueError, TypeError):
+            return None
+        if not price.is_finite():
+            return None
+        total += -abs(value) if str(it["id"]).lower() == "discount" else value
+    return int(total) if total == total.to_integral_value() else None
+
+
+def lapse(order: SandboxOrder, *, open_state: str, lapsed: str) -> str:
+    """The order's state, an open order the customer has not finished lapsing lazily to `lapsed`
+    once its expires_at has passed (no scheduler needed in the sandbox)."""
+    if (
+        order.state == open_state
+        and not order.data.get("finished")
+        and order.expires_at
+        and timezone.now() >= order.expires_at
+    ):
+        order.state = lapsed
+        order.save(update_fields=["state", "updated_at"])
+    return order.state
 
 
 Handler = Callable[..., Any]

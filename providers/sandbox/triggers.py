@@ -39,6 +39,12 @@ def trigger_for(amount: int) -> str:
     return TRIGGERS.get(f"{int(amount) % 1000:03d}", SUCCESS)
 
 
+def effective(amount: int, outcome: str = SUCCESS) -> str:
+    """What happens at the partner: an explicit /sandbox/simulate outcome wins; a plain success
+    follows the amount's trigger digits."""
+    return outcome if outcome != SUCCESS else trigger_for(amount)
+
+
 def notification_copies(amount: int) -> int:
     """How many times the partner sends its notification for a final state."""
     t = trigger_for(amount)

@@ -13,7 +13,6 @@ import json
 import secrets
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
@@ -22,8 +21,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from providers.sandbox import triggers
-from providers.sandbox.core import Simulator, gateway_url, json_response, register, send
-from providers.sandbox.kredivo.hosted import Checkout, Input, Step
+from providers.sandbox.checkout import Checkout, Input, Step
+from providers.sandbox.core import (
+    Simulator,
+    gateway_url,
+    json_response,
+    lapse,
+    register,
+    send,
+    whole_amount,
+    with_query,
+)
 from providers.sandbox.models import SandboxOrder
 
 SLUG = "akulaku"
@@ -79,15 +87,8 @@ def _fail(code: str, message: str, status: int = 200) -> JsonResponse:
 
 
 def _state(order: SandboxOrder) -> str:
-    if (
-        order.state == PENDING
-        and not order.data.get("finished")
-        and order.expires_at
-        and timezone.now() >= order.expires_at
-    ):
-        order.state = CANCELLED  # Akulaku has no "expired": an unpaid order lapses to cancelled
-        order.save(update_fields=["state", "updated_at"])
-    return order.state
+    # Akulaku has no "expired": an unpaid order lapses to cancelled.
+    return lapse(order, open_state=PENDING, lapsed=CANCELLED)
 
 
 def _callback(order: SandboxOrder) -> list[int]:
@@ -110,29 +111,28 @@ def _set(order: SandboxOrder, status: str, *, notify: bool = True) -> list[int]:
     return _callback(order) if notify else []
 
 
+# The status each outcome leads to at Akulaku; anything else is paid.
+OUTCOMES = {
+    triggers.DECLINE: FAILED,
+    triggers.EXPIRE: CANCELLED,
+    triggers.CANCEL: CANCELLED,
+    triggers.FRAUD: FAILED,  # Akulaku has no separate fraud status: its risk check refuses
+    triggers.PENDING: PENDING,
+}
+
+
 def _outcome(amount: int, outcome: str = triggers.SUCCESS) -> str:
-    if outcome != triggers.SUCCESS:
-        return {triggers.DECLINE: FAILED}.get(outcome, CANCELLED)
-    return {
-        triggers.DECLINE: FAILED,
-        triggers.EXPIRE: CANCELLED,
-        triggers.CANCEL: CANCELLED,
-        triggers.FRAUD: FAILED,  # Akulaku has no separate fraud status: its risk check refuses
-        triggers.PENDING: PENDING,
-    }.get(triggers.trigger_for(amount), SUCCESS)
+    return OUTCOMES.get(triggers.effective(amount, outcome), SUCCESS)
 
 
 def _back_url(order: SandboxOrder) -> str:
-    url = order.data["callbackPageUrl"]
-    query = urlencode(
-        {
-            "appId": APP_ID,
-            "refNo": order.merchant_ref,
-            "sign": sign(order.merchant_ref),
-            "status": order.state,
-        }
-    )
-    return f"{url}{'&' if '?' in url else '?'}{query}"
+    params = {
+        "appId": APP_ID,
+        "refNo": order.merchant_ref,
+        "sign": sign(order.merchant_ref),
+        "status": order.state,
+    }
+    return with_query(order.data["callbackPageUrl"], params)
 
 
 def _finish(order: SandboxOrder, outcome: str = triggers.SUCCESS) -> tuple[str, list[int]]:
@@ -171,12 +171,11 @@ def new_order(request: HttpRequest) -> JsonResponse:
     content = "".join(form.get(k, "") for k in SIGN_FIELDS if form.get(k))
     if not _signed(form.get("sign", ""), content):
         return _fail("openpay.0001", "invalid signature")
-    ref_no, total = form.get("refNo", ""), form.get("totalPrice", "")
-    if not ref_no or not total.isdigit() or not form.get("callbackPageUrl"):
+    ref_no, amount = form.get("refNo", ""), whole_amount(form.get("totalPrice", ""))
+    if not ref_no or amount is None or not form.get("callbackPageUrl"):
         return _fail(
             "SYSTEM.0002", "illegal parameter(s): refNo, totalPrice and callbackPageUrl are required"
         )
-    amount = int(total)
     if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
         return _fail("SYSTEM.0002", f"illegal parameter(s): totalPrice must be {MIN_AMOUNT}-{MAX_AMOUNT}")
     try:

@@ -13,7 +13,6 @@ import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,8 +22,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from providers.sandbox import triggers
-from providers.sandbox.core import Simulator, json_body, json_response, public_url, register, send
-from providers.sandbox.kredivo.hosted import Checkout, Input, Step
+from providers.sandbox.checkout import Checkout, Input, Step
+from providers.sandbox.core import (
+    Simulator,
+    items_total,
+    json_body,
+    json_response,
+    lapse,
+    public_url,
+    register,
+    send,
+    whole_amount,
+)
 from providers.sandbox.models import SandboxOrder
 
 SLUG = "indodana"
@@ -81,15 +90,7 @@ def _unauthorised() -> JsonResponse:
 
 
 def _state(order: SandboxOrder) -> str:
-    if (
-        order.state == INITIATED
-        and not order.data.get("finished")
-        and order.expires_at
-        and timezone.now() >= order.expires_at
-    ):
-        order.state = EXPIRED
-        order.save(update_fields=["state", "updated_at"])
-    return order.state
+    return lapse(order, open_state=INITIATED, lapsed=EXPIRED)
 
 
 def _money(amount: int) -> str:
@@ -134,19 +135,21 @@ def _settle(order: SandboxOrder, status: str) -> list[int]:
     return _notify(order)
 
 
+# The transactionStatus each outcome leads to at Indodana; anything else is paid.
+OUTCOMES = {
+    triggers.DECLINE: REJECTED,
+    triggers.EXPIRE: EXPIRED,
+    triggers.CANCEL: CANCELLED,
+    triggers.FRAUD: REJECTED,
+    triggers.PENDING: INITIATED,
+}
+
+
 def _outcome(order: SandboxOrder, outcome: str = triggers.SUCCESS) -> str:
-    if outcome != triggers.SUCCESS:
-        return {triggers.DECLINE: REJECTED, triggers.EXPIRE: EXPIRED}.get(outcome, CANCELLED)
-    trig = triggers.trigger_for(order.amount)
-    if trig == triggers.FRAUD:
+    what = triggers.effective(order.amount, outcome)
+    if what == triggers.FRAUD:
         order.data["fraud"] = True
-    return {
-        triggers.DECLINE: REJECTED,
-        triggers.EXPIRE: EXPIRED,
-        triggers.CANCEL: CANCELLED,
-        triggers.FRAUD: REJECTED,
-        triggers.PENDING: INITIATED,
-    }.get(trig, PAID)
+    return OUTCOMES.get(what, PAID)
 
 
 def _back_url(order: SandboxOrder) -> str:
@@ -180,19 +183,6 @@ def tenor_options(amount: int) -> list[tuple[str, str]]:
 # --- partner API -----------------------------------------------------------------------------
 
 
-def _items_total(items: list[Any]) -> int | None:
-    total = Decimal(0)
-    for it in items:
-        if not isinstance(it, dict) or not it.get("id"):
-            return None
-        try:
-            value = Decimal(str(it.get("price"))) * int(it.get("quantity", 1))
-        except (InvalidOperation, ValueError, TypeError):
-            return None
-        total += -abs(value) if str(it["id"]).lower() == "discount" else value
-    return int(total) if total == total.to_integral_value() else None
-
-
 @csrf_exempt
 @require_POST
 def checkout_url(request: HttpRequest) -> JsonResponse:
@@ -206,13 +196,10 @@ def checkout_url(request: HttpRequest) -> JsonResponse:
     problems = []
     if not ORDER_ID.match(order_id):
         problems.append("transactionDetails.merchantOrderId must be 1-32 allowed characters")
-    try:
-        amount = Decimal(str(details.get("amount")))
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if amount != amount.to_integral_value() or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+    amount = whole_amount(details.get("amount"))
+    if amount is None or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
         problems.append(f"transactionDetails.amount must be between {MIN_AMOUNT} and {MAX_AMOUNT}")
-    elif not isinstance(items, list) or _items_total(items) != int(amount):
+    elif not isinstance(items, list) or items_total(items) != amount:
         problems.append("transactionDetails.amount must equal the sum of the items")
     for field in ("approvedNotificationUrl", "backToStoreUrl"):
         if not str(body.get(field) or "").startswith(("http://", "https://")):
@@ -220,18 +207,13 @@ def checkout_url(request: HttpRequest) -> JsonResponse:
     payment_type = body.get("paymentType") or "30_days"
     if payment_type not in PAYMENT_TYPES:
         problems.append("paymentType is invalid")
-    if problems:
+    if problems or amount is None:
         return _error(422, "VALIDATION_ERROR", problems)
-    amount_int = int(amount)
-    if triggers.trigger_for(amount_int) == triggers.PARTNER_ERROR:
+    if triggers.trigger_for(amount) == triggers.PARTNER_ERROR:
         return _error(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
     existing = SandboxOrder.objects.filter(partner=SLUG, merchant_ref=order_id).order_by("-id").first()
     if existing is not None:
-        if (
-            existing.amount == amount_int
-            and _state(existing) == INITIATED
-            and not existing.data.get("finished")
-        ):
+        if existing.amount == amount and _state(existing) == INITIATED and not existing.data.get("finished"):
             return json_response(
                 {"status": "OK", "redirectUrl": _page_url(existing), "transactionId": existing.ref}
             )
@@ -241,12 +223,14 @@ def checkout_url(request: HttpRequest) -> JsonResponse:
         try:
             expiry = datetime.fromisoformat(str(body["expirationAt"]))
         except ValueError:
+            expiry = None
+        if expiry is None or expiry.tzinfo is None:  # a naive time cannot be compared later
             return _error(422, "VALIDATION_ERROR", ["expirationAt must be ISO-8601 with an offset"])
     order = SandboxOrder.objects.create(
         partner=SLUG,
         ref=str(uuid.uuid4()),
         merchant_ref=order_id,
-        amount=amount_int,
+        amount=amount,
         state=INITIATED,
         expires_at=expiry,
         data={
@@ -308,15 +292,12 @@ def order_cancellation(request: HttpRequest) -> JsonResponse:
     if _state(order) != PAID:
         return _error(409, "INVALID_STATUS", f"Order cannot be cancelled in status {order.state}")
     remaining = order.amount - sum(int(r["cancellationAmount"]) for r in done)
-    try:
-        amount = Decimal(str(body.get("cancellationAmount")))
-    except InvalidOperation:
-        amount = Decimal(0)
-    if amount <= 0 or amount != amount.to_integral_value() or amount > remaining:
+    amount = whole_amount(body.get("cancellationAmount"))
+    if amount is None or not 0 < amount <= remaining:
         return _error(422, "VALIDATION_ERROR", [f"cancellationAmount must be between 1 and {remaining}"])
-    record = {"refundId": refund_id, "cancellationAmount": int(amount)}
+    record = {"refundId": refund_id, "cancellationAmount": amount}
     done.append(record)
-    if int(amount) == remaining:
+    if amount == remaining:
         order.state = REFUNDED
     order.save(update_fields=["state", "data", "updated_at"])
     return json_response({"status": "OK", "merchantOrderId": order_id, **record})

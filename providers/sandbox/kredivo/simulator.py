@@ -10,7 +10,6 @@ import hmac
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,10 +20,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from providers.sandbox import triggers
-from providers.sandbox.core import Simulator, json_body, json_response, public_url, register, send
+from providers.sandbox.checkout import Checkout, Input, Step
+from providers.sandbox.core import (
+    Simulator,
+    items_total,
+    json_body,
+    json_response,
+    lapse,
+    public_url,
+    register,
+    send,
+    whole_amount,
+    with_query,
+)
 from providers.sandbox.models import SandboxOrder
-
-from .hosted import Checkout, Input, Step
 
 SLUG = "kredivo"
 # The server_key this sandbox issued to the gateway.
@@ -70,15 +79,7 @@ def _money(amount: int) -> str:
 
 def _state(order: SandboxOrder) -> str:
     """The transaction_status, with an unpaid checkout lapsing lazily at its expiration_time."""
-    if (
-        order.state == PENDING
-        and not order.data.get("finished")
-        and order.expires_at
-        and timezone.now() >= order.expires_at
-    ):
-        order.state = EXPIRE
-        order.save(update_fields=["state", "updated_at"])
-    return order.state
+    return lapse(order, open_state=PENDING, lapsed=EXPIRE)
 
 
 def _transaction(order: SandboxOrder, message: str = "") -> dict[str, Any]:
@@ -122,19 +123,18 @@ def _settle(order: SandboxOrder, status: str, fraud: str = "accept") -> list[int
     return _push(order)
 
 
+# (transaction_status, fraud_status) each outcome leads to at Kredivo; anything else settles.
+OUTCOMES = {
+    triggers.DECLINE: (DENY, "accept"),
+    triggers.EXPIRE: (EXPIRE, "accept"),
+    triggers.CANCEL: (CANCEL, "accept"),
+    triggers.FRAUD: (DENY, "deny"),
+    triggers.PENDING: (PENDING, "accept"),
+}
+
+
 def _outcome(amount: int, outcome: str = triggers.SUCCESS) -> tuple[str, str]:
-    """(transaction_status, fraud_status) the customer's action leads to at Kredivo."""
-    if outcome != triggers.SUCCESS:
-        return {triggers.DECLINE: (DENY, "accept"), triggers.EXPIRE: (EXPIRE, "accept")}.get(
-            outcome, (CANCEL, "accept")
-        )
-    return {
-        triggers.DECLINE: (DENY, "accept"),
-        triggers.EXPIRE: (EXPIRE, "accept"),
-        triggers.CANCEL: (CANCEL, "accept"),
-        triggers.FRAUD: (DENY, "deny"),
-        triggers.PENDING: (PENDING, "accept"),
-    }.get(triggers.trigger_for(amount), (SETTLEMENT, "accept"))
+    return OUTCOMES.get(triggers.effective(amount, outcome), (SETTLEMENT, "accept"))
 
 
 def _back_url(order: SandboxOrder) -> str:
@@ -142,8 +142,7 @@ def _back_url(order: SandboxOrder) -> str:
         url = order.data["user_cancel_uri"]
     else:
         url = order.data["back_to_store_uri"]
-    query = urlencode({"order_id": order.merchant_ref, "tr_status": order.state})
-    return f"{url}{'&' if '?' in url else '?'}{query}"
+    return with_query(url, {"order_id": order.merchant_ref, "tr_status": order.state})
 
 
 def _finish(order: SandboxOrder, outcome: str = triggers.SUCCESS) -> tuple[str, list[int]]:
@@ -159,20 +158,6 @@ def _finish(order: SandboxOrder, outcome: str = triggers.SUCCESS) -> tuple[str, 
 # --- partner API -----------------------------------------------------------------------------
 
 
-def _items_total(items: list[Any]) -> int | None:
-    total = 0
-    for it in items:
-        if not isinstance(it, dict) or not it.get("id"):
-            return None
-        try:
-            value = Decimal(str(it.get("price"))) * int(it.get("quantity", 1))
-        except (InvalidOperation, ValueError, TypeError):
-            return None
-        # Kredivo's sign convention for discounts is not published: accept either sign.
-        total += -abs(value) if str(it["id"]).lower() == "discount" else value
-    return int(total) if total == total.to_integral_value() else None
-
-
 @csrf_exempt
 @require_POST
 def checkout_url(request: HttpRequest) -> JsonResponse:
@@ -183,16 +168,14 @@ def checkout_url(request: HttpRequest) -> JsonResponse:
         return _error("Invalid merchant")
     details = body.get("transaction_details") if isinstance(body.get("transaction_details"), dict) else {}
     order_id, items = str(details.get("order_id") or ""), details.get("items")
-    try:
-        amount = Decimal(str(details.get("amount")))
-    except InvalidOperation:
+    amount_int = whole_amount(details.get("amount"))
+    if amount_int is None:
         return _error("Field transaction_details.amount is INVALID.", kind="validation")
     if not order_id or not isinstance(items, list) or not items:
         return _error("Field transaction_details is REQUIRED.", kind="validation")
-    if amount != amount.to_integral_value() or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+    if not MIN_AMOUNT <= amount_int <= MAX_AMOUNT:
         return _error(f"Amount must be between {MIN_AMOUNT} and {MAX_AMOUNT}.", kind="validation")
-    amount_int = int(amount)
-    if _items_total(items) != amount_int:
+    if items_total(items) != amount_int:
         return _error("Total price of items does not match transaction amount.", kind="validation")
     for field in ("push_uri", "back_to_store_uri"):
         if not str(body.get(field) or "").startswith(("http://", "https://")):
@@ -288,11 +271,8 @@ def cancel_transaction(request: HttpRequest) -> JsonResponse:
         return _error("Transaction cannot be cancelled in its status.", kind="validation")
     remaining = order.amount - sum(c["amount"] for c in done)
     raw_amount = body.get("cancellation_amount")
-    try:
-        amount = remaining if raw_amount in (None, "") else int(Decimal(str(raw_amount)))
-    except (InvalidOperation, ValueError):
-        return _error("Field cancellation_amount is INVALID.", kind="validation")
-    if amount <= 0:
+    amount = remaining if raw_amount in (None, "") else whole_amount(raw_amount)
+    if amount is None or amount <= 0:
         return _error("Field cancellation_amount is INVALID.", kind="validation")
     if amount > remaining:
         return _error("Cancellation amount is larger than the remaining amount.", code=2415)
