@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,7 +65,7 @@ def pushes_json(request: HttpRequest, phone: str) -> JsonResponse:
 @require_POST
 def approve(request: HttpRequest, phone: str, ref: str) -> HttpResponse:
     order = _push(phone, ref)
-    if request.POST.get("otp", "") != state.otp_for(phone):
+    if not hmac.compare_digest(request.POST.get("otp", "").encode(), state.otp_for(phone).encode()):
         return redirect(_home(phone) + "?error=otp")
     if order.state != state.PENDING or order.expires_at <= timezone.now():
         return redirect(_home(phone) + "?error=late")
