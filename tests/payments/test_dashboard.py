@@ -341,6 +341,12 @@ def test_reauth_is_throttled(client, two_merchants):
         client.post("/dashboard/developers/key/reveal", {"password": "nope"})
     locked = client.post("/dashboard/developers/key/reveal", {"password": PASSWORD})
     assert locked.status_code == 403 and "Too many wrong passwords" in locked.content.decode()
+    # The same session from another address is locked too, and the key never shows.
+    moved = client.post(
+        "/dashboard/developers/key/reveal", {"password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert moved.status_code == 403 and "Too many wrong passwords" in moved.content.decode()
+    assert two_merchants[0].merchant_key not in moved.content.decode()
 
 
 def test_notification_url_and_test_notification(client, two_merchants):
