@@ -1,8 +1,10 @@
-"""Benchmark: the dashboard's transaction list, filters, search and CSV over 1,000,000 rows.
+"""Benchmark: the dashboard's transaction list, filters, search and CSV, and the REST list, over
+1,000,000 rows.
 
 Run by `make bench` (never by `make test`). Rows are generated inside PostgreSQL with one
 INSERT ... SELECT over generate_series, then ANALYZE. Prints a timing table and asserts that the
-keyset pages stay fast (they walk txn_merchant_recent_idx and never count the table)."""
+keyset pages stay fast (they walk txn_merchant_recent_idx and never count the table) and that each
+REST list request runs the same fixed number of queries as on a small table."""
 
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from payments.models import Transaction
 from payments.selectors_dashboard import TxnFilters, overview, transaction_page, transactions_filtered
 from payments.services.exports import transaction_csv_stream
 from tests.factories import MerchantFactory
+from tests.rest.conftest import basic
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -147,6 +152,24 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
         for _, _line in zip(range(10_001), stream, strict=False):
             pass
 
+    # The REST list, through HTTP Basic auth, the view, cursor pagination and the serializer.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=basic(merchant.imid, merchant.merchant_key))
+    rest_next = api.get("/api/v1/transactions").json()["next"]
+    rest_cases = {
+        "REST first page": ("/api/v1/transactions", 2),
+        "REST next page (cursor)": (rest_next, 2),
+        "REST status+partner": ("/api/v1/transactions?status=8&mitraCd=KDVI", 2),
+        "REST amount range": ("/api/v1/transactions?amountMin=500000&amountMax=600000", 2),
+        "REST search tXid": (f"/api/v1/transactions?q={some[0]}", 3),
+    }
+    rest_queries: dict[str, int] = {}
+    for name, (url, _) in rest_cases.items():
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(url).status_code == 200, name
+        rest_queries[name] = len(ctx.captured_queries)
+        results[name] = timed(lambda u=url: api.get(u))
+
     results["CSV: first 10,000 lines (streamed)"] = timed(csv_first_10k, repeat=1)
     results["overview (30 days, 3 grouped queries)"] = timed(lambda: overview(merchant=merchant), repeat=1)
 
@@ -164,6 +187,7 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
             print(f"{name:<40} {secs * 1000:>8.1f}ms")
         print("plan for status=paid, first page:\n" + plan + "\n")
 
+    assert rest_queries == {name: queries for name, (_, queries) in rest_cases.items()}, rest_queries
     assert "txn_merchant_recent_idx" in plan, plan
     for name in (
         "first page",
@@ -179,6 +203,8 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
         "other merchant (empty)",
     ):
         assert results[name] < 0.1, (name, results[name])
+    for name in rest_cases:  # + auth, throttle counter and JSON of 50 rows
+        assert results[name] < 0.3, (name, results[name])
     # Phone, e-mail and name have no index of their own: a rare match walks the merchant's rows.
     for name in ("search phone", "search name (substring)"):
         assert results[name] < 3.0, (name, results[name])
