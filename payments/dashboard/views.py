@@ -280,12 +280,9 @@ def transaction_sync(request: HttpRequest, txid: str) -> HttpResponse:
 @require_POST
 @member_required("confirm_receipt")
 def transaction_confirm_receipt(request: HttpRequest, txid: str) -> HttpResponse:
+    from payments.services.receipts import transaction_confirm_receipt as confirm
+
     txn = _detail_or_404(request, txid)
-    try:
-        from payments.services.receipts import transaction_confirm_receipt as confirm  # written separately
-    except ImportError:
-        messages.error(request, "Receipt confirmation is not available yet.")
-        return _back(txid)
     try:
         confirm(txid=txn.txid, merchant=request.merchant)
     except (ApplicationError, PartnerError) as exc:

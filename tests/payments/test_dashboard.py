@@ -223,6 +223,7 @@ def test_isolation_pages_and_actions_by_guessed_ids(client, two_merchants):
         == 404
     )
     assert client.post(f"/dashboard/transactions/{theirs.txid}/sync").status_code == 404
+    assert client.post(f"/dashboard/transactions/{theirs.txid}/receipt").status_code == 404
     assert client.post(f"/dashboard/notifications/{note.pk}/resend").status_code == 404
     assert client.post(f"/dashboard/team/invitations/{inv.pk}/revoke").status_code == 302
     assert Invitation.objects.filter(pk=inv.pk).exists()
