@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from providers.base.adapter import PartnerAdapter
-from providers.base.errors import CancelNotAllowed, InvalidSignature, PartnerDeclined, PartnerUnavailable
+from providers.base.errors import CancelNotAllowed, InvalidSignature, PartnerDeclined
 from providers.base.http import HttpResponse
+from providers.base.money import whole_rupiah
 from providers.base.signing import equal
 from providers.base.types import (
     CallbackEvent,
@@ -59,12 +60,7 @@ class AkulakuAdapter(PartnerAdapter):
         return t.sign(self.app_id, self.cred("secret_key"), content)
 
     def _data(self, resp: HttpResponse) -> dict[str, Any]:
-        try:
-            body = resp.json()
-        except ValueError:
-            # A non-JSON answer is ambiguous (proxy page, truncated body): retry later.
-            raise PartnerUnavailable(f"Akulaku answered HTTP {resp.status} without JSON")
-        return t.envelope_data(body)
+        return t.envelope_data(resp.json_or_unavailable("Akulaku"))
 
     def _ref_call(self, path: str, txid: str) -> dict[str, Any]:
         """The calls whose only content is refNo: appId, refNo, sign(refNo)."""
@@ -106,7 +102,7 @@ class AkulakuAdapter(PartnerAdapter):
             status=t.map_status(raw),
             raw_status=raw,
             partner_ref=str(data.get("orderId") or partner_ref),
-            amount=int(total) if str(total or "").isdigit() else None,
+            amount=whole_rupiah(total, partner="Akulaku") if total not in (None, "") else None,
             raw=data,
         )
 

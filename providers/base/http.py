@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -29,9 +30,15 @@ class HttpResponse:
     body: bytes
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body.decode("utf-8"))
+
+    def json_or_unavailable(self, partner: str) -> Any:
+        """The JSON body. An answer that is not JSON (a proxy page, a truncated body) says nothing
+        about the outcome, so it is ambiguous and retried like a transport error."""
+        try:
+            return self.json()
+        except ValueError:  # includes UnicodeDecodeError
+            raise PartnerUnavailable(f"{partner} answered HTTP {self.status} without JSON") from None
 
     @property
     def text(self) -> str:

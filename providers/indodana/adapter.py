@@ -50,11 +50,7 @@ class IndodanaAdapter(PartnerAdapter):
 
     @staticmethod
     def _ok(resp: HttpResponse) -> dict[str, Any]:
-        try:
-            body = resp.json()
-        except ValueError:
-            raise PartnerUnavailable(f"Indodana answered HTTP {resp.status} without JSON")
-        return t.ok_body(resp.status, body)
+        return t.ok_body(resp.status, resp.json_or_unavailable("Indodana"))
 
     # --- payment --------------------------------------------------------------------------------
     def start_payment(self, req: PaymentRequest) -> Redirect:

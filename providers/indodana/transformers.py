@@ -6,8 +6,6 @@ confirms it with a status check (flows.md step 6)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from providers.base.errors import InvalidPayload, PartnerDeclined, PartnerUnavailable, UnknownStatus
 from providers.base.money import split_name, whole_rupiah
-from providers.base.signing import equal
+from providers.base.signing import equal, hmac_sha256_hex
 from providers.base.types import OrderInfo, PartnerStatus, Party
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -45,7 +43,7 @@ def map_status(raw: object) -> PartnerStatus:
 
 
 def signature(api_key: str, api_secret: str, nonce: str) -> str:
-    return hmac.new(api_secret.encode(), f"{api_key}:{nonce}".encode(), hashlib.sha256).hexdigest()
+    return hmac_sha256_hex(api_secret, f"{api_key}:{nonce}".encode())
 
 
 def bearer(api_key: str, api_secret: str, nonce: int | str) -> str:

@@ -53,11 +53,7 @@ class KredivoAdapter(PartnerAdapter):
 
     @staticmethod
     def _ok(resp: HttpResponse) -> dict[str, Any]:
-        try:
-            body = resp.json()
-        except ValueError:
-            raise PartnerUnavailable(f"Kredivo answered HTTP {resp.status} without JSON")
-        return t.ok_body(body)
+        return t.ok_body(resp.json_or_unavailable("Kredivo"))
 
     # --- payment ----------------------------------------------------------------------------
     def start_payment(self, req: PaymentRequest) -> Redirect:

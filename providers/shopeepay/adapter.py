@@ -65,10 +65,7 @@ class ShopeePayAdapter(PartnerAdapter):
         signature = t.header(resp.headers, t.SIGNATURE_HEADER)
         if signature and not t.signature_valid(self.cred("secret"), resp.body, signature):
             raise PartnerUnavailable("ShopeePay answer signature does not verify")
-        try:
-            data = resp.json()
-        except (ValueError, UnicodeDecodeError):
-            raise PartnerUnavailable(f"ShopeePay answered HTTP {resp.status} without JSON")
+        data = resp.json_or_unavailable("ShopeePay")
         if not isinstance(data, dict):
             raise PartnerUnavailable("ShopeePay answered a non-object")
         return data

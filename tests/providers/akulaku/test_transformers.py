@@ -147,6 +147,22 @@ def test_status():
     assert result.partner_ref == "261122193001123456"
 
 
+@pytest.mark.parametrize(
+    ("total", "amount"), [("1500000", 1_500_000), ("1500000.00", 1_500_000), (None, None)]
+)
+def test_status_amount_as_text_is_still_checked(total, amount):
+    data = {**fixture("akulaku", "status_paid.json")["data"], "totalPrice": total}
+    adapter, _ = adapter_with(AkulakuAdapter, (200, {"success": True, "data": data}))
+    assert adapter.fetch_status(txid=data["refNo"], partner_ref="", amount=1_500_000).amount == amount
+
+
+def test_status_with_a_fractional_amount_is_refused():
+    data = {**fixture("akulaku", "status_paid.json")["data"], "totalPrice": "1500000.50"}
+    adapter, _ = adapter_with(AkulakuAdapter, (200, {"success": True, "data": data}))
+    with pytest.raises(InvalidPayload):
+        adapter.fetch_status(txid=data["refNo"], partner_ref="", amount=1_500_000)
+
+
 def test_callback_verified():
     adapter, _ = adapter_with(AkulakuAdapter)
     form = fixture("akulaku", "callback.json")
