@@ -2,7 +2,16 @@
 
 from importlib import import_module
 
-PACKAGES: tuple[str, ...] = ("linkaja", "astrapay", "shopeepay", "dana", "ovo", "akulaku", "kredivo", "indodana")
+PACKAGES: tuple[str, ...] = (
+    "linkaja",
+    "astrapay",
+    "shopeepay",
+    "dana",
+    "ovo",
+    "akulaku",
+    "kredivo",
+    "indodana",
+)
 
 
 def load() -> None:
