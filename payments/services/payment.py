@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from payments.exceptions import NotAllowed, PartnerFailure
@@ -21,6 +23,8 @@ from .partner_io import payment_request
 from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.payment")
+START_CLAIM = timedelta(seconds=60)  # well past the partner client's timeouts
+START_WAIT_SECONDS = 20.0
 
 
 def action_to_dict(action: NextAction) -> dict:
@@ -32,8 +36,6 @@ def action_to_dict(action: NextAction) -> dict:
 
 
 def action_from_dict(data: dict) -> NextAction:
-    from datetime import datetime
-
     data = dict(data)
     kind = data.pop("type")
     if kind == "PushToApp":
@@ -58,9 +60,52 @@ def transaction_start_payment(
         raise NotAllowed("This payment has expired", result_cd="9031", http_status=410)
     if txn.partner_data.get("action"):
         return action_from_dict(txn.partner_data["action"])
+    claimed_at = _claim_start(txn.pk)
+    if claimed_at is None:
+        return _action_of_concurrent_start(txn.pk)
+    try:
+        action = _ask_partner(txn, account_token)
+    except Exception:  # released, so the customer can try again at once
+        Transaction.objects.filter(pk=txn.pk, payment_started_at=claimed_at).update(payment_started_at=None)
+        raise
+    _remember(txn, action)
+    if isinstance(action, PushToApp):
+        from payments.tasks import transaction_complete_push
+
+        transaction.on_commit(lambda: transaction_complete_push.delay(txn.pk))
+    return action
+
+
+def _claim_start(pk: int) -> datetime | None:
+    """One partner start per payment: a double-submitted form or a refresh during the partner
+    call must not open a second order (or send a second push). The claim is payment_started_at,
+    set before the call; a claim older than any partner call is taken over."""
+    now = timezone.now()
+    claimed = (
+        Transaction.objects.filter(pk=pk)
+        .filter(Q(payment_started_at__isnull=True) | Q(payment_started_at__lt=now - START_CLAIM))
+        .exclude(partner_data__has_key="action")
+        .update(payment_started_at=now)
+    )
+    return now if claimed else None
+
+
+def _action_of_concurrent_start(pk: int) -> NextAction:
+    """Another request is asking the partner right now: answer with what it gets."""
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while True:
+        data, started = Transaction.objects.values_list("partner_data", "payment_started_at").get(pk=pk)
+        if data.get("action"):
+            return action_from_dict(data["action"])
+        if started is None or time.monotonic() >= deadline:  # it failed, or is taking too long
+            raise PartnerFailure("This payment is being started in another window. Please try again shortly.")
+        time.sleep(0.2)
+
+
+def _ask_partner(txn: Transaction, account_token: str) -> NextAction:
     adapter = registry.get_adapter(txn.mitra_cd)
     try:
-        action = adapter.start_payment(payment_request(txn, account_token=account_token))
+        return adapter.start_payment(payment_request(txn, account_token=account_token))
     except PartnerUnavailable:
         raise PartnerFailure("The payment partner is not answering right now. Please try again shortly.")
     except PartnerDeclined as exc:
@@ -76,12 +121,6 @@ def transaction_start_payment(
         )
     except PartnerError as exc:
         raise PartnerFailure(f"The payment could not be started: {exc.message}")
-    _remember(txn, action)
-    if isinstance(action, PushToApp):
-        from payments.tasks import transaction_complete_push
-
-        transaction.on_commit(lambda: transaction_complete_push.delay(txn.pk))
-    return action
 
 
 @transaction.atomic
@@ -113,6 +152,13 @@ def transaction_complete_push(*, transaction_id: int) -> None:
 
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open:
+        return
+    _, first = TransactionEvent.objects.get_or_create(
+        transaction=txn,
+        idempotency_key="push-sent",
+        defaults={"kind": TransactionEvent.Kind.NOTE, "source": "partner", "payload": {"push": "sent"}},
+    )
+    if not first:  # a redelivered task (worker killed mid-push): never push twice, polling settles it
         return
     adapter = registry.get_adapter(txn.mitra_cd)
     try:
