@@ -49,11 +49,8 @@ class LinkAjaAdapter(PartnerAdapter):
 
     def _post(self, path: str, fields: Mapping[str, str]) -> tuple[HttpResponse, Any]:
         resp = self.http.post_form(self.url(path), fields, headers={"Accept": "application/json"})
-        try:
-            data = resp.json()
-        except ValueError:
-            raise InvalidPayload(f"LinkAja answered HTTP {resp.status} without JSON") from None
-        return resp, data
+        # Not JSON says nothing about the outcome: ambiguous, so the payment stays open (rule 6).
+        return resp, resp.json_or_unavailable("LinkAja")
 
     def _declined(self, resp: HttpResponse, data: Any, what: str) -> PartnerDeclined:
         code, msg = t.error_message(data, f"LinkAja refused the {what} (HTTP {resp.status})")

@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from providers.base.errors import CancelNotAllowed, InvalidPayload
+from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerUnavailable
 from providers.base.http import HttpClient
-from providers.base.types import CancelRequest, PartnerConfig
+from providers.base.types import CancelRequest, PartnerConfig, PaymentRequest
 from providers.linkaja.adapter import LinkAjaAdapter
+from tests.providers.kredivo.helpers import FakeHttp
+
+from .helpers import order
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -52,3 +55,10 @@ def test_class_attributes():
     assert (a.mitra_cd, a.slug, a.env_prefix) == ("LINK", "linkaja", "LINKAJA")
     assert (a.min_amount, a.max_amount, a.default_expiry_seconds) == (10_000, 5_000_000, 300)
     assert a.supports_partial_cancel is False and a.registers_at_partner is False
+
+
+def test_an_answer_without_json_is_ambiguous_not_a_decline():
+    config = PartnerConfig("LINK", "https://partner.test", dict(LinkAjaAdapter.default_credentials))
+    a = LinkAjaAdapter(config=config, http=FakeHttp((200, b"<html>maintenance</html>")))
+    with pytest.raises(PartnerUnavailable, match="without JSON"):
+        a.start_payment(PaymentRequest(order=order()))
