@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -27,6 +26,7 @@ from .wire import (
     amount,
     amount_str,
     form_or_query,
+    http_url,
     parse_json_body,
     parse_valid_until,
     text,
@@ -66,12 +66,6 @@ def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpRe
     return render(request, "hosted/link_error.html", {"error": exc}, status=exc.http_status)
 
 
-def _http_url(value: str, name: str, code: str) -> str:
-    if value and urlsplit(value).scheme not in ("http", "https"):
-        raise InvalidField(name, f"{name} must be an http(s) URL", result_cd=code)
-    return value
-
-
 def _check_astrapay(data: dict[str, Any], *, mitra_required: bool) -> None:
     pay_method = text(data, Field("payMethod", "N", 2, required=False, missing_cd="9012")) or "05"
     mitra = text(data, Field("mitraCd", "A", 4, required=mitra_required, missing_cd="9012")).upper() or "ASTR"
@@ -99,8 +93,8 @@ def link_enable(request: HttpRequest) -> HttpResponse:
             billing_name=text(data, BILLING_NM),
             billing_phone=phone,
             billing_email=text(data, BILLING_EMAIL),
-            db_process_url=_http_url(text(data, DB_PROCESS_URL), "dbProcessUrl", "9020"),
-            callback_url=_http_url(
+            db_process_url=http_url(text(data, DB_PROCESS_URL), "dbProcessUrl", "9020"),
+            callback_url=http_url(
                 text(data, Field("callBackUrl", "ANS", 255, required=False)), "callBackUrl", "9019"
             ),
             description=text(data, Field("description", "AN", 100, required=False)),
@@ -175,11 +169,11 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
             goods_name=goods,
             billing=billing,
             cart_raw=text(data, Field("cartData", "JSON", 4000, required=False)) or _default_cart(goods, amt),
-            db_process_url=_http_url(db_url, "dbProcessUrl", "9020"),
+            db_process_url=http_url(db_url, "dbProcessUrl", "9020"),
             user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
             fingerprint=fingerprint(data),
             description=text(data, Field("description", "AN", 100, required=False)),
-            callback_url=_http_url(callback_url, "callBackUrl", "9019"),
+            callback_url=http_url(callback_url, "callBackUrl", "9019"),
             pay_valid_until=parse_valid_until(
                 text(data, Field("payValidDt", "N", 8, required=False)),
                 text(data, Field("payValidTm", "N", 6, required=False)),

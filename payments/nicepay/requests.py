@@ -6,7 +6,7 @@ from typing import Any
 
 from payments.services.registration import RegistrationData, fingerprint
 
-from .wire import Field, amount, parse_valid_until, text
+from .wire import Field, amount, http_url, parse_valid_until, text
 
 REGISTRATION_FIELDS = [
     Field("iMid", "AN", 10, missing_cd="9011"),
@@ -92,11 +92,11 @@ def registration_data(
         goods_name=clean["goodsNm"],
         billing={v: clean[k] for k, v in BILLING.items()},
         cart_raw=clean["cartData"],
-        db_process_url=clean["dbProcessUrl"],
+        db_process_url=http_url(clean["dbProcessUrl"], "dbProcessUrl", "9020"),
         user_ip=clean["userIP"],
         fingerprint=fingerprint(body),
         description=clean["description"],
-        callback_url=clean["callBackUrl"],
+        callback_url=http_url(clean["callBackUrl"], "callBackUrl", "9019"),
         delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]},
         sellers_raw=clean["sellers"],
         instalment_type=clean["instmntType"],

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
-from payments.exceptions import ApplicationError, InvalidField, TransactionNotFound
+from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.selectors import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
@@ -23,7 +23,7 @@ from providers.base.types import Deeplink, PushToApp
 from . import requests as wire_requests
 from . import responses
 from .auth import merchant_for, require_token
-from .wire import Field, amount, amount_str, form_or_query, parse_json_body, text, timestamp
+from .wire import Field, amount, amount_str, form_or_query, http_url, parse_json_body, text, timestamp
 
 log = logging.getLogger("payments.nicepay")
 
@@ -130,11 +130,11 @@ def payment_view(request: HttpRequest) -> HttpResponse:
             ts, merchant.imid, txn.reference_no, txn.amount, merchant.merchant_key
         )
         require_token(merchant, expected, text(data, wire_requests.TOKEN), "payment")
-        callback_url = text(
-            data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url, missing_cd="9019")
+        callback_url = http_url(
+            text(data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url, missing_cd="9019")),
+            "callBackUrl",
+            "9019",
         )
-        if callback_url and urlsplit(callback_url).scheme not in ("http", "https"):
-            raise InvalidField("callBackUrl", "callBackUrl must be an http(s) URL", result_cd="9019")
         if not txn.status_enum.is_open:
             return HttpResponseRedirect(
                 with_params(callback_url or txn.callback_url, responses.callback_params(txn))

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -122,6 +123,19 @@ def timestamp(data: dict[str, Any], *, now: datetime | None = None) -> str:
         raise StaleTimestamp(
             f"timeStamp is more than {minutes} minutes away from the server time (Asia/Jakarta)"
         )
+    return value
+
+
+def http_url(value: str, name: str, code: str) -> str:
+    """A URL we will post to or send the browser to: http(s) only (no javascript:, file:, ...)."""
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidField(name, f"{name} must be an http(s) URL", result_cd=code)
     return value
 
 

@@ -114,6 +114,10 @@ def test_missing_field(client, existing, field, code):
         ("goodsNm", ["list"], "9003"),
         ("description", "d" * 101, "9003"),
         ("payValidDt", "2026-12-01", "9003"),
+        ("dbProcessUrl", "file:///etc/passwd", "9020"),
+        ("dbProcessUrl", "http://[::1/notify", "9020"),
+        ("callBackUrl", "javascript:alert(1)", "9019"),
+        ("callBackUrl", "https:no-host", "9019"),
     ],
 )
 def test_wrong_type_or_too_long(client, existing, field, value, code):
@@ -282,6 +286,9 @@ def test_payment_bad_input_gets_a_finished_page(client, existing):
     assert resp.status_code == 404 and b"could not find" in resp.content
     resp = client.get(PAY)
     assert resp.status_code == 400 and b"tXid is required" in resp.content
+    for bad in ("javascript:alert(1)", "http://[::1/back"):
+        resp = client.get(flows.payment_url(base, reg, callback_url=bad).replace(base, ""))
+        assert resp.status_code == 400 and b"callBackUrl must be an http(s) URL" in resp.content
 
 
 def test_wrong_http_method(client, existing):
