@@ -139,6 +139,19 @@ def _blocked_by_earlier(note: Notification) -> bool:
     ).exists()
 
 
+def _with_current_token(note: Notification) -> dict[str, str]:
+    """The payload with merchantToken from the merchant's key as it is now, like the signature
+    header: a retry or resend after a key rotation must verify with the new key."""
+    payload, key, imid = dict(note.payload), note.merchant.merchant_key, note.merchant.imid
+    if note.kind == "payment" and {"merchantToken", "tXid", "amt"} <= payload.keys():
+        payload["merchantToken"] = tokens.notification_token(imid, payload["tXid"], payload["amt"], key)
+    elif note.kind == "link" and {"merchantToken", "referenceNo", "billingPhone"} <= payload.keys():
+        payload["merchantToken"] = tokens.link_enable_token(
+            imid, payload["referenceNo"], payload["billingPhone"], key
+        )
+    return payload
+
+
 def notification_deliver(*, notification_id: int) -> Notification | None:
     """One delivery attempt, if the row is due and nobody else holds it. No DB transaction is
     open while we wait on the merchant."""
@@ -149,7 +162,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     if _blocked_by_earlier(note):
         Notification.objects.filter(pk=note.pk).update(lease_until=None)
         return note
-    body = urlencode(note.payload).encode()
+    body = urlencode(_with_current_token(note)).encode()
     stamp = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",

@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from payments import tokens
 from payments.models import Notification
 from payments.services import notifications
+from payments.services.transitions import transaction_apply_status
 from tests.payments.test_transitions import make_txn
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +191,18 @@ def test_resend_command_delivers_now_and_reports(merchant, receiver, capsys, sen
     assert len(receiver.for_txid(txn.txid)) == 1
     with pytest.raises(CommandError):
         call_command("notifications_resend", "999999")
+
+
+def test_a_retry_after_a_key_rotation_carries_a_token_of_the_new_key(merchant, sent, receiver):
+    receiver.reset()
+    txn = make_txn(merchant, db_process_url=receiver.url)
+    transaction_apply_status(transaction_id=txn.pk, to="0", source="cb", idempotency_key="paid")
+    note = Notification.objects.get(transaction=txn)
+    old_token = note.payload["merchantToken"]
+    merchant.set_merchant_key("rotated-key-" + "k" * 40)
+    merchant.save()
+    notifications.notification_deliver(notification_id=note.pk)
+    (req,) = receiver.for_txid(txn.txid)
+    expected = tokens.notification_token(merchant.imid, txn.txid, txn.amount, "rotated-key-" + "k" * 40)
+    assert req.form["merchantToken"] == expected != old_token
+    receiver.reset()
