@@ -129,6 +129,8 @@ CELERY_BEAT_SCHEDULE = {
 TIMESTAMP_WINDOW = timedelta(minutes=env.int("TIMESTAMP_WINDOW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
+# Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.
+NOTIFICATION_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATION_ALLOW_PRIVATE_URLS", default=SANDBOX)
 # Seconds after attempt 1, 2, ... ; then the notification is dead. (1 min ... 24 h)
 NOTIFICATION_RETRY_SCHEDULE = env.list(
     "NOTIFICATION_RETRY_SCHEDULE", cast=int, default=[60, 300, 900, 3600, 10800, 21600, 43200, 86400]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -10,7 +11,7 @@ from payments.exceptions import TransactionNotFound
 from payments.nicepay import responses
 from payments.nicepay.views import error_page, with_params
 from payments.selectors import transaction_get_public
-from payments.services.payment import action_from_dict
+from payments.services.payment import action_from_dict, transaction_push_ensure
 from payments.services.polling import transaction_sync
 from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
@@ -23,12 +24,20 @@ def _txn_or_error(request: HttpRequest, txid: str):
     return txn, None
 
 
+def _first_return_in_a_while(txid: str) -> bool:
+    """This page is public: ask the partner at most once every few seconds per payment."""
+    try:
+        return bool(cache.add(f"return-sync:{txid}", 1, timeout=5))
+    except Exception:  # noqa: BLE001 - without the cache, asking the partner is still correct
+        return True
+
+
 @csrf_exempt  # partners send the browser back by GET or by a form POST from their own domain
 def payment_return(request: HttpRequest, txid: str) -> HttpResponse:
     txn, err = _txn_or_error(request, txid)
     if err:
         return err
-    if txn.status_enum.is_open and txn.payment_started_at:
+    if txn.status_enum.is_open and txn.payment_started_at and _first_return_in_a_while(txid):
         try:  # don't make the customer wait for the partner's notification
             txn = transaction_sync(transaction_id=txn.pk, source="return")
         except PartnerError:
@@ -49,6 +58,8 @@ def payment_wait(request: HttpRequest, txid: str) -> HttpResponse:
     push = action_from_dict(action) if action else None
     if not isinstance(push, PushToApp):
         return HttpResponseRedirect(f"/pay/{txid}/return")
+    if txn.status_enum.is_open:
+        transaction_push_ensure(txn, push)
     return render(
         request,
         "hosted/wait.html",

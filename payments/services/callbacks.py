@@ -129,6 +129,14 @@ def partner_callback_receive(
             f"invalid payload: {exc.message}",
             (400, "application/json", '{"error":"invalid payload"}'),
         )
+    except Exception as exc:  # noqa: BLE001 - untrusted input (deep nesting, odd types): never a 500
+        log.warning("unparseable %s notification: %s", mitra_cd, type(exc).__name__)
+        return _finish(
+            cb,
+            "rejected",
+            f"unparseable: {type(exc).__name__}",
+            (400, "application/json", '{"error":"invalid payload"}'),
+        )
     if event.kind == "link":
         from .linking import link_apply_callback
 

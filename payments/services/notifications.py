@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
+import socket
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -160,8 +162,11 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return None
     note = Notification.objects.select_related("merchant").get(pk=notification_id)
     if _blocked_by_earlier(note):
-        Notification.objects.filter(pk=note.pk).update(lease_until=None)
+        # Parked until the earlier one is settled, which releases it (see _release_following).
+        Notification.objects.filter(pk=note.pk).update(lease_until=None, next_attempt_at=None)
         return note
+    if not destination_allowed(note.url):
+        return _record_attempt(note.pk, timezone.now(), 0, None, "", "destination not allowed", False)
     body = urlencode(_with_current_token(note)).encode()
     stamp = int(time.time())
     headers = {
@@ -215,20 +220,6 @@ def _record_attempt(
         note.state = Notification.State.DELIVERED
         note.delivered_at = now
         note.next_attempt_at = None
-        following = (
-            Notification.objects.filter(
-                transaction_id=note.transaction_id,
-                sequence__gt=note.sequence,
-                state=Notification.State.PENDING,
-            )
-            .order_by("sequence")
-            .values_list("pk", flat=True)
-            .first()
-            if note.transaction_id
-            else None
-        )
-        if following:
-            transaction.on_commit(lambda: _enqueue(following))
     else:
         schedule = retry_schedule()
         if note.attempts > len(schedule):
@@ -238,7 +229,45 @@ def _record_attempt(
             note.state = Notification.State.FAILED
             note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
     note.save()
+    if note.state in (Notification.State.DELIVERED, Notification.State.DEAD):
+        _release_following(note, now)
     return note
+
+
+def _release_following(note: Notification, now: datetime) -> None:
+    """The earlier one is settled: the next in sequence for this transaction is due now."""
+    if note.transaction_id is None:
+        return
+    following = (
+        Notification.objects.filter(
+            transaction_id=note.transaction_id,
+            sequence__gt=note.sequence,
+            state__in=[Notification.State.PENDING, Notification.State.FAILED],
+        )
+        .order_by("sequence")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following:
+        Notification.objects.filter(pk=following, next_attempt_at__isnull=True).update(next_attempt_at=now)
+        transaction.on_commit(lambda: _enqueue(following))
+
+
+def destination_allowed(url: str) -> bool:
+    """In production a merchant URL must not reach our own network (no SSRF through
+    dbProcessUrl or the test notification). The sandbox posts to loopback by design."""
+    if settings.NOTIFICATION_ALLOW_PRIVATE_URLS:
+        return True
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return True  # unresolvable: the attempt itself fails and is logged as such
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not addr.is_global:
+            return False
+    return True
 
 
 def notifications_due(*, limit: int = 500) -> list[int]:

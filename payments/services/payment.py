@@ -59,7 +59,9 @@ def transaction_start_payment(
         )
         raise NotAllowed("This payment has expired", result_cd="9031", http_status=410)
     if txn.partner_data.get("action"):
-        return action_from_dict(txn.partner_data["action"])
+        action = action_from_dict(txn.partner_data["action"])
+        transaction_push_ensure(txn, action)  # a refresh re-queues a push that never left (broker was down)
+        return action
     claimed_at = _claim_start(txn.pk)
     if claimed_at is None:
         return _action_of_concurrent_start(txn.pk)
@@ -69,11 +71,25 @@ def transaction_start_payment(
         Transaction.objects.filter(pk=txn.pk, payment_started_at=claimed_at).update(payment_started_at=None)
         raise
     _remember(txn, action)
-    if isinstance(action, PushToApp):
-        from payments.tasks import transaction_complete_push
-
-        transaction.on_commit(lambda: transaction_complete_push.delay(txn.pk))
+    transaction_push_ensure(txn, action)
     return action
+
+
+def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
+    """Queue the blocking push (OVO) unless it was sent; the task itself pushes at most once."""
+    if not isinstance(action, PushToApp) or action.expires_at <= timezone.now():
+        return
+    if TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key="push-sent").exists():
+        return
+    from payments.tasks import transaction_complete_push
+
+    def enqueue() -> None:
+        try:
+            transaction_complete_push.delay(txn.pk)
+        except Exception:  # noqa: BLE001 - broker down: the waiting page's next load queues it again
+            log.warning("could not queue the push for %s", txn.txid)
+
+    transaction.on_commit(enqueue)
 
 
 def _claim_start(pk: int) -> datetime | None:

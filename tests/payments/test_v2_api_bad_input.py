@@ -294,3 +294,13 @@ def test_payment_bad_input_gets_a_finished_page(client, existing):
 def test_wrong_http_method(client, existing):
     resp = client.get(REG)
     assert resp.status_code == 405 and resp.json()["resultCd"] == "9003"
+
+
+def test_partner_notification_that_cannot_be_parsed_is_a_400_never_a_500(client, existing):
+    from payments.models import PartnerCallback
+
+    deep = "[" * 5000 + "]" * 5000
+    for mitra in ("ESHP", "DANA", "KDVI", "IDNA", "AKLP", "ASTR", "OVOE", "LINK"):
+        resp = client.post(f"/partners/{mitra}/notify", deep, content_type="application/json")
+        assert resp.status_code in (400, 401), (mitra, resp.status_code)
+    assert PartnerCallback.objects.filter(outcome="rejected").count() == 8
