@@ -29,6 +29,8 @@ from payments import selectors_dashboard as sel
 from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.models import Job, Transaction
 from payments.services.audit import audit_record
+from payments.services.cancellation import cancel_types_allowed
+from payments.services.cancellation import transaction_cancel as transaction_cancel_service
 from payments.services.exports import exports_dir, transaction_csv_stream
 from payments.services.jobs import job_create
 from payments.status import Status
@@ -179,9 +181,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
     _decorate([txn])
     member = request.member
     status = txn.status_enum
-    cancellable = status == Status.PAID or (
-        status.is_open and not txn.payment_started_at and not txn.partner_ref
-    )
+    cancellable = bool(cancel_types_allowed(txn))
     form = CancelForm(
         initial={"cancel_type": "2", "amount": txn.remaining_amount, "idempotency_key": uuid.uuid4().hex}
     )
@@ -193,7 +193,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
             "txn": txn,
             "partner_names": PARTNERS,
             "cancel_form": form,
-            "can_cancel": can(member, "cancel") and cancellable and txn.remaining_amount > 0,
+            "can_cancel": can(member, "cancel") and cancellable,
             "can_sync": can(member, "sync") and (status.is_open or status == Status.PAID),
             "can_resend": can(member, "resend"),
             "can_receipt": can(member, "confirm_receipt")
@@ -211,8 +211,6 @@ def _back(txid: str) -> HttpResponseRedirect:
 @require_POST
 @member_required("cancel")
 def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
-    from payments.services.cancellation import transaction_cancel as cancel_service
-
     txn = _detail_or_404(request, txid)
     form = CancelForm(request.POST)
     if not form.is_valid():
@@ -224,7 +222,7 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
     d = form.cleaned_data
     amount = txn.amount if d["cancel_type"] == "1" else d["amount"]
     try:
-        row = cancel_service(
+        row = transaction_cancel_service(
             merchant=request.merchant,
             txid=txn.txid,
             cancel_type=d["cancel_type"],

@@ -36,6 +36,20 @@ def _request(txn: Transaction, amount: int, cancel_id: str, reason: str) -> Canc
     )
 
 
+def _unpaid_untouched(txn: Transaction) -> bool:
+    """Never reached a partner: the merchant may void it here, in full."""
+    return txn.status_enum.is_open and not txn.payment_started_at and not txn.partner_ref
+
+
+def cancel_types_allowed(txn: Transaction) -> tuple[str, ...]:
+    """Which cancelType values could be accepted now (before the partner's own rules)."""
+    if txn.remaining_amount <= 0:
+        return ()
+    if txn.status_enum == Status.PAID:
+        return (FULL, PARTIAL) if not txn.cancelled_amount else (PARTIAL,)
+    return (FULL,) if _unpaid_untouched(txn) else ()
+
+
 def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
     if cancel_type not in (FULL, PARTIAL):
         raise InvalidField("cancelType", "cancelType must be 1 (full) or 2 (partial)", result_cd="9301")
@@ -72,7 +86,7 @@ def _open(
             "Another cancel of this transaction is in progress", result_cd="9315", http_status=409
         )
     status = txn.status_enum
-    unpaid_untouched = status.is_open and not txn.payment_started_at and not txn.partner_ref
+    unpaid_untouched = _unpaid_untouched(txn)
     if status != Status.PAID and not unpaid_untouched:
         raise CancelRefused(f"This transaction cannot be cancelled: it is {status.word}")
     if unpaid_untouched and cancel_type == PARTIAL:  # nothing was paid, so nothing to refund in part
