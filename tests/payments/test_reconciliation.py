@@ -134,3 +134,7 @@ def test_admin_pages_list_and_show_runs(day_setup, admin_client):
     assert day_setup["paid_failed"].txid in detail and "flagged" in detail
     queued = admin_client.post("/admin/payments/reconciliation/run/", {"date": DAY.isoformat()})
     assert queued.status_code == 302 and Job.objects.filter(kind="reconcile").count() == 2
+    from payments.models import AuditLog
+
+    entry = AuditLog.objects.get(action="reconciliation.run")
+    assert entry.actor_kind == "staff" and entry.detail == {"day": DAY.isoformat()}
