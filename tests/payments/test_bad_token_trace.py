@@ -12,8 +12,9 @@ from tests.support import flows
 def test_bad_token_leaves_only_a_log_line_and_a_counter(client, demo_merchant, caplog):
     key = f"bad-token:IONPAYTEST:{timezone.now():%Y%m%d}"
     cache.delete(key)
-    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url="http://127.0.0.1:9/n",
-                                   merchantToken="ab" * 32)
+    body = flows.registration_body(
+        mitra_cd="ESHP", amount=15000, db_process_url="http://127.0.0.1:9/n", merchantToken="ab" * 32
+    )
     resp = client.post("/nicepay/direct/v2/registration", json.dumps(body), content_type="application/json")
     assert resp.json()["resultCd"] == "9010"
     assert cache.get(key) == 1
