@@ -3,6 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh test || exit 1
+echo "ruff: lint and format check"
+.venv/bin/ruff check . && .venv/bin/ruff format --check . >/dev/null || { echo "ruff found problems (make fmt)"; exit 1; }
 export TEST_PG_PORT=${TEST_PG_PORT:-54329} TEST_REDIS_PORT=${TEST_REDIS_PORT:-63799}
 # Stop afterwards only what this run started (a developer's own services stay up).
 state=$(scripts/services.sh status)
