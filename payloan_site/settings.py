@@ -76,7 +76,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+
+def _neighbour_db(url: str) -> str:
+    """The same Redis, the next database: clearing the cache must never drop queued tasks."""
+    base, _, db = url.rpartition("/")
+    if not db.isdigit():
+        return url
+    return f"{base}/{int(db) + 1 if int(db) < 15 else int(db) - 1}"
+
+
+# Cache and rate-limit counters; by default beside the broker in its own database.
+CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=_neighbour_db(REDIS_URL))
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "Asia/Jakarta"

@@ -7,6 +7,7 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -17,6 +18,27 @@ from payments.selectors import merchant_get
 
 # Compared against when the iMid is unknown, so a miss costs the same as a wrong key.
 _DUMMY_KEY = "x" * 88
+
+
+# Guessing keys: at most this many failed sign-ins per address per window, then 429.
+FAILED_AUTH_LIMIT = 20
+FAILED_AUTH_WINDOW = 300
+
+
+def _failures(ip: str) -> int:
+    try:
+        return int(cache.get(f"api-auth-fail:{ip}", 0))
+    except Exception:  # noqa: BLE001 - without the cache the key check still protects
+        return 0
+
+
+def _count_failure(ip: str) -> None:
+    key = f"api-auth-fail:{ip}"
+    try:
+        cache.add(key, 0, timeout=FAILED_AUTH_WINDOW)
+        cache.incr(key)
+    except Exception:  # noqa: BLE001
+        return
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,11 @@ class MerchantBasicAuthentication(authentication.BaseAuthentication):
             decoded = base64.b64decode(header[1], validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise exceptions.AuthenticationFailed("Invalid Basic header.")
+        ip = request.META.get("REMOTE_ADDR", "")
+        if _failures(ip) >= FAILED_AUTH_LIMIT:
+            raise exceptions.Throttled(
+                detail="Too many failed sign-ins from this address; wait a few minutes."
+            )
         imid, sep, key = decoded.partition(":")
         if not sep or "\x00" in imid or len(imid) > 10:
             raise exceptions.AuthenticationFailed("Invalid iMid or merchantKey.")
@@ -51,6 +78,7 @@ class MerchantBasicAuthentication(authentication.BaseAuthentication):
         expected = merchant.merchant_key if merchant else _DUMMY_KEY
         matches = hmac.compare_digest(expected.encode(), key.encode())
         if merchant is None or not matches:
+            _count_failure(ip)
             if merchant is not None:
                 count_bad_token(merchant.imid, "api")  # the same daily counter as the V2 API's bad tokens
             raise exceptions.AuthenticationFailed("Invalid iMid or merchantKey.")

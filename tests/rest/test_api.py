@@ -407,3 +407,21 @@ def test_wrong_key_is_counted_with_the_v2_bad_token_counter(shop):
     for _ in range(2):
         APIClient().get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, "wrong"))
     assert cache.get(f"bad-token:{merchant.imid}:{timezone.now():%Y%m%d}") == 2
+
+
+def test_guessing_keys_is_throttled_per_address(shop):
+    from payments.rest.authentication import FAILED_AUTH_LIMIT
+
+    merchant, key = shop
+    client = APIClient(REMOTE_ADDR="203.0.113.9")
+    for _ in range(FAILED_AUTH_LIMIT):
+        assert (
+            client.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, "x" * 88)).status_code
+            == 401
+        )
+    # From now on even the right key gets 429 from this address: a guess can no longer be confirmed.
+    assert_error(
+        client.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, key)), 429, "throttled"
+    )
+    other = APIClient(REMOTE_ADDR="203.0.113.10")
+    assert other.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, key)).status_code == 200
