@@ -15,14 +15,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def bind(page, stack, receiver, **kw) -> dict:  # noqa: ANN001
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     query = lf.link_enable_query(db_process_url=receiver.url, **kw)
     page.goto(f"{stack.base_url}/nicepay/api/linkEnable.do?{urlencode(query)}")
     page.wait_for_url(re.compile(r"/sandbox/astrapay/payment-channel/account-binding/BND"))
@@ -73,7 +66,6 @@ def test_link_without_callback_shows_result_page(stack, demo_merchant, receiver,
 
 
 def test_cancel_binding_back_to_merchant(stack, demo_merchant, receiver, page) -> None:
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     query = lf.link_enable_query(db_process_url=receiver.url, callback_url=f"{stack.base_url}/sandbox/")
     page.goto(f"{stack.base_url}/nicepay/api/linkEnable.do?{urlencode(query)}")
     page.wait_for_url(re.compile(r"/account-binding/BND"))

@@ -16,11 +16,6 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _quiet_favicon(page):  # noqa: ANN001, ANN202
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-
-
 def registered(stack, receiver, mitra_cd: str = "ESHP", amount: int = 21_000) -> dict:  # noqa: ANN001
     reg = flows.register(stack.base_url, mitra_cd=mitra_cd, amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg

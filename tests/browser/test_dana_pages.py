@@ -12,14 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def open_cashier(page, stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     reg = flows.register(stack.base_url, mitra_cd="DANA", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def _quiet_favicon(page):  # noqa: ANN001, ANN202
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+def _accept_confirms(page):  # noqa: ANN001, ANN202
     page.on("dialog", lambda d: d.accept())  # the confirm() before destructive forms
 
 

@@ -12,15 +12,8 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API keeps an event loop in this thread; the test's ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def open_checkout(page, stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
     reg = flows.register(stack.base_url, mitra_cd="IDNA", amount=amount, db_process_url=receiver.url)
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))  # no icon declared
     callback = f"{stack.base_url}/sandbox/"
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
     page.wait_for_url(re.compile(r"/sandbox/indodana/chermes/checkout/[0-9a-f-]+$"))

@@ -12,15 +12,8 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API keeps an event loop in this thread; the test's ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[dict, str]:  # noqa: ANN001
     reg = flows.register(stack.base_url, mitra_cd="KDVI", amount=amount, db_process_url=receiver.url)
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))  # no icon declared
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
     page.wait_for_url(re.compile(r"/sandbox/kredivo/kredivo/v2/signin\?tk="))

@@ -12,16 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def open_checkout(page, stack, receiver, amount: int = 45_000) -> dict:  # noqa: ANN001
-    # The merchant's callBackUrl is the sandbox index, a page without an icon: answer its implicit
-    # favicon request so that only assets the pages declare can fail the test.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     reg = flows.register(stack.base_url, mitra_cd="LINK", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=f"{stack.base_url}/sandbox/"))

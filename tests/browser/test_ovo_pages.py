@@ -15,14 +15,7 @@ pytestmark = pytest.mark.browser
 PHONE = "081234567890"
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[dict, str]:  # noqa: ANN001
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     reg = flows.register(
         stack.base_url, mitra_cd="OVOE", amount=amount, db_process_url=receiver.url, phone=phone
     )
@@ -43,7 +36,6 @@ def test_approve_in_the_ovo_app_then_paid(stack, demo_merchant, receiver, page) 
     problems: list[str] = []
     phone.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     phone.on("pageerror", lambda e: problems.append(str(e)))
-    phone.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     phone.goto(f"{stack.base_url}/sandbox/ovo/ovo-sim/{PHONE}")
     assert phone.locator(".testcreds").get_by_text("7890 (last 4 digits of the phone)").is_visible()
     push = phone.locator(".push").filter(has_text=reg["tXid"])

@@ -12,23 +12,8 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN202
-    """Playwright's sync API keeps an event loop running in this thread, so Django would refuse the
-    test's own ORM calls (fixtures, flush). They stay synchronous and single-threaded here."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def allow_implicit_favicon(page) -> None:  # noqa: ANN001
-    """The sandbox and demo-store base templates declare no icon, so Chromium asks for /favicon.ico
-    (a 404 logged as a console error). Only that implicit request is answered here; every asset a
-    page does declare still fails the test if it does not load."""
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-
-
 def checkout(page, stack, outcome: str = "") -> None:  # noqa: ANN001
     """The demo store: pick ShopeePay, pay; the gateway sends the browser to ShopeePay."""
-    allow_implicit_favicon(page)
     page.goto(f"{stack.base_url}/sandbox/shop/")
     page.select_option("#method", "ESHP")
     page.select_option("#outcome", outcome)
@@ -75,7 +60,6 @@ def test_expired_order_page_links_back(stack, demo_merchant, page) -> None:
 def test_merchant_payment_url_to_callback(stack, demo_merchant, receiver, page) -> None:
     """A merchant integration of its own: the V2 payment URL straight into ShopeePay and back."""
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=45_000, db_process_url=receiver.url)
-    allow_implicit_favicon(page)
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
     page.wait_for_url(re.compile(r"/sandbox/shopeepay/universal-link/wallet/pay\?"))
