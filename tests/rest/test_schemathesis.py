@@ -8,6 +8,8 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 
 from payloan_site.wsgi import application
 from tests.rest.conftest import basic, make_merchant, make_notification, make_txn
@@ -39,6 +41,7 @@ def auth_header(in_process_db) -> str:
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
+    derandomize=True,  # the same examples on every CI run: a failure reproduces
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
@@ -47,8 +50,11 @@ def auth_header(in_process_db) -> str:
     ],
 )
 def test_api_conforms_to_its_schema(case, auth_header):
+    # A case made negative through its headers (say, the Authorization header left out) must keep
+    # them as generated; replacing its credentials would turn it into a valid request.
+    headers_mode = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    negative_headers = headers_mode is not None and headers_mode.mode == GenerationMode.NEGATIVE
+    headers = None if negative_headers else {"Authorization": auth_header}
     # positive_data_acceptance is left out: some valid-looking input is refused by rules a schema
     # cannot express (an opaque cursor we did not issue, a replay window whose `until` <= `since`).
-    case.call_and_validate(
-        headers={"Authorization": auth_header}, excluded_checks=[schemathesis.checks.positive_data_acceptance]
-    )
+    case.call_and_validate(headers=headers, excluded_checks=[schemathesis.checks.positive_data_acceptance])
