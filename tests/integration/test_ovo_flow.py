@@ -77,7 +77,9 @@ def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     [note] = notifications(receiver, reg, 1)
     assert note.form["status"] == "0" and note.form["amt"] == "25000" and note.form["mitraCd"] == "OVOE"
     txn = Transaction.objects.get(txid=reg["tXid"])
-    assert txn.events.filter(to_status="0").values_list("source", flat=True)[0] == "partner"
+    # The push's own answer settles it, unless the poller asked OVO a moment earlier: one change either way.
+    [source] = txn.events.filter(to_status="0").values_list("source", flat=True)
+    assert source in ("partner", "poll")
     assert txn.partner_callbacks.count() == 0  # OVO never notifies
 
     feed = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/status", timeout=10).json()
