@@ -106,12 +106,15 @@ def identifier_match(merchant: Merchant, term: str) -> Q | None:
 
 
 def _search(merchant: Merchant, term: str) -> Q:
-    """Phone, e-mail and name have no index of their own: they are checked while walking the
-    merchant's recent-first index, only when the term is not an identifier."""
+    """An identifier first, then an exact phone or e-mail (each has a per-merchant index); only a
+    term that is none of these walks the merchant's rows for a name substring."""
     identifier = identifier_match(merchant, term)
     if identifier is not None:
         return identifier
-    return Q(billing_phone=term) | Q(billing_email__iexact=term) | Q(billing_name__icontains=term)
+    contact = Q(billing_phone=term) | Q(billing_email=term)
+    if Transaction.objects.filter(contact, merchant=merchant).exists():
+        return contact
+    return Q(billing_email__iexact=term) | Q(billing_name__icontains=term)
 
 
 def encode_cursor(created_at: datetime, pk: int) -> str:

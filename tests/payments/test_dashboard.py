@@ -138,8 +138,10 @@ def test_bad_cursor_is_ignored(client, two_merchants):
         ({"status": "0"}, 4),
         ({"partner": "DANA", "amount_min": "1"}, 4),
         ({"date_from": "2020-01-01", "status": "9"}, 4),
-        ({"q": "Customer"}, 5),  # + the identifier lookup
-        ({"q": "ORD00000001", "status": "9"}, 5),
+        # A search adds at most two cheap lookups (identifier, then exact phone/e-mail) whatever it matches.
+        ({"q": "Customer"}, 6),
+        ({"q": "081234567890"}, 6),
+        ({"q": "ORD00000001", "status": "9"}, 6),
     ],
 )
 def test_list_runs_a_fixed_number_of_queries(
@@ -518,3 +520,19 @@ def test_export_job_with_a_broken_filter_is_refused_and_a_good_one_keeps_every_f
     assert job.params["filters"] == {"status": "0", "partner": "DANA", "q": "Budi"}
     client.post("/dashboard/transactions/export-job")  # no filter at all: everything
     assert Job.objects.filter(kind="export").latest("id").params["filters"] == {}
+
+
+def test_search_by_identifier_phone_or_email_finds_just_that_row(
+    client, two_merchants, django_assert_num_queries
+):
+    a, b = two_merchants
+    login(client, member(a))
+    rows = [txn(a) for _ in range(5)]
+    theirs = txn(b)
+    target = rows[2]
+    for term, queries in ((target.txid, 5), (target.billing_phone, 6), (target.billing_email, 6)):
+        with django_assert_num_queries(queries):
+            page = client.get("/dashboard/transactions/", {"q": term})
+        assert [t.txid for t in page.context["page"].rows] == [target.txid], term
+    # Another merchant's phone finds nothing here.
+    assert client.get("/dashboard/transactions/", {"q": theirs.billing_phone}).context["page"].rows == []
