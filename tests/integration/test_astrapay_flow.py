@@ -15,6 +15,8 @@ from payments.models import AccountLink, PartnerCallback, Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.providers.astrapay import linking_flows as lf
 from tests.support import flows
+from tests.support.flows import notified as notifications
+from tests.support.flows import simulated as simulate
 
 pytestmark = pytest.mark.integration
 
@@ -64,22 +66,6 @@ def pay(stack, receiver, mandate: str, amount: int) -> tuple[dict, str]:  # noqa
         },
     }
     return reg, resp.headers["Location"]
-
-
-def simulate(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
-    resp = flows.simulate(stack.base_url, reg["tXid"], outcome)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
-def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
-    got = receiver.wait_for(reg["tXid"], count, timeout=20)
-    time.sleep(quiet)
-    got = receiver.for_txid(reg["tXid"])
-    assert len(got) == count, [n.form.get("status") for n in got]
-    for note in got:
-        assert flows.verify_notification(note.form), note.form
-    return got
 
 
 def callbacks(reg: dict) -> list[str]:

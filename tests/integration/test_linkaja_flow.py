@@ -14,6 +14,8 @@ import requests
 from payments.models import PartnerCallback, Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
+from tests.support.flows import notified as notifications
+from tests.support.flows import simulated as simulate
 
 pytestmark = pytest.mark.integration
 
@@ -30,27 +32,11 @@ def pay(stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
     return reg, page_url
 
 
-def simulate(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
-    resp = flows.simulate(stack.base_url, reg["tXid"], outcome)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
 def come_back(result: dict) -> dict[str, str]:
     """The browser follows LinkAja's redirect to the gateway, which sends it on to callBackUrl."""
     back = requests.get(result["redirect_url"], allow_redirects=False, timeout=30)
     assert back.status_code == 302 and back.headers["Location"].startswith(CALLBACK), back.text[:300]
     return {k: v[0] for k, v in parse_qs(urlsplit(back.headers["Location"]).query).items()}
-
-
-def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
-    got = receiver.wait_for(reg["tXid"], count, timeout=20)
-    time.sleep(quiet)
-    got = receiver.for_txid(reg["tXid"])
-    assert len(got) == count, [n.form.get("status") for n in got]
-    for note in got:
-        assert flows.verify_notification(note.form), note.form
-    return got
 
 
 def test_paid_end_to_end(stack, demo_merchant, receiver) -> None:

@@ -13,6 +13,7 @@ import requests
 from payments.models import Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
+from tests.support.flows import notified as notifications
 
 pytestmark = pytest.mark.integration
 
@@ -42,19 +43,7 @@ def wait_for_push(reg: dict, timeout: float = 15) -> SandboxOrder:
 
 def simulate(stack, reg: dict, outcome: str) -> dict:  # noqa: ANN001
     wait_for_push(reg)
-    resp = flows.simulate(stack.base_url, reg["tXid"], outcome)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
-def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
-    receiver.wait_for(reg["tXid"], count, timeout=20)
-    time.sleep(quiet)
-    got = receiver.for_txid(reg["tXid"])
-    assert len(got) == count, [n.form.get("status") for n in got]
-    for note in got:
-        assert flows.verify_notification(note.form), note.form
-    return got
+    return flows.simulated(stack, reg, outcome)
 
 
 def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:

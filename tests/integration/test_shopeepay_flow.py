@@ -12,6 +12,8 @@ import requests
 from payments.models import Notification, PartnerCallback, Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
+from tests.support.flows import notified as notifications
+from tests.support.flows import simulated as simulate
 
 pytestmark = pytest.mark.integration
 
@@ -27,23 +29,6 @@ def pay(stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
     page_url = hop.headers["Location"]
     assert "/sandbox/shopeepay/universal-link/wallet/pay?" in page_url
     return reg, page_url
-
-
-def simulate(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
-    resp = flows.simulate(stack.base_url, reg["tXid"], outcome)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
-def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
-    """Waits for `count` merchant notifications, then checks that no extra one follows."""
-    got = receiver.wait_for(reg["tXid"], count, timeout=20)
-    time.sleep(quiet)
-    got = receiver.for_txid(reg["tXid"])
-    assert len(got) == count, [n.form.get("status") for n in got]
-    for note in got:
-        assert flows.verify_notification(note.form), note.form
-    return got
 
 
 def callbacks(reg: dict) -> list[str]:

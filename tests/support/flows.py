@@ -193,3 +193,21 @@ def wait_for_status(base_url: str, reg: dict, expected: str, timeout: float = 30
 def verify_notification(form: dict[str, str], *, key: str = KEY, imid: str = IMID) -> bool:
     """The merchant's check of the notification's merchantToken (nicepay-v2.md §6)."""
     return form.get("merchantToken") == sha(imid, form.get("tXid", ""), form.get("amt", ""), key)
+
+
+def simulated(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
+    """`simulate`, for a test that expects the partner to accept the outcome."""
+    resp = simulate(stack.base_url, reg["tXid"], outcome)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def notified(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
+    """Waits for `count` merchant notifications, checks no extra one follows and each verifies."""
+    receiver.wait_for(reg["tXid"], count, timeout=20)
+    time.sleep(quiet)
+    got = receiver.for_txid(reg["tXid"])
+    assert len(got) == count, [n.form.get("status") for n in got]
+    for note in got:
+        assert verify_notification(note.form), note.form
+    return got
