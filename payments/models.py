@@ -18,6 +18,10 @@ class Merchant(models.Model):
     default_notification_url = models.URLField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Key rotation with an overlap: the replaced key keeps working until previous_key_valid_until.
+    previous_key_encrypted = models.TextField(blank=True, editable=False)
+    previous_key_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    require_two_factor = models.BooleanField(default=False)  # set by an owner for the whole team
 
     def __str__(self) -> str:
         return f"{self.imid} {self.name}"
@@ -25,6 +29,10 @@ class Merchant(models.Model):
     @property
     def merchant_key(self) -> str:
         return key_store.decrypt(self.merchant_key_encrypted)
+
+    @property
+    def previous_merchant_key(self) -> str:
+        return key_store.decrypt(self.previous_key_encrypted) if self.previous_key_encrypted else ""
 
     def set_merchant_key(self, plain: str) -> None:
         self.merchant_key_encrypted = key_store.encrypt(plain)
@@ -52,7 +60,7 @@ class Transaction(models.Model):
     amount = models.PositiveBigIntegerField()
     cancelled_amount = models.PositiveBigIntegerField(default=0)
     vat = models.PositiveBigIntegerField(default=0)
-    fee = models.PositiveBigIntegerField(default=0)
+    fee = models.PositiveBigIntegerField(default=0)  # our MDR, whole rupiah, computed when paid
     notax_amount = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=1, choices=STATUS_CHOICES, default=Status.INIT)
     goods_name = models.CharField(max_length=100)
@@ -112,6 +120,12 @@ class Transaction(models.Model):
             # Dashboard and API search by the customer's phone or e-mail, per merchant.
             models.Index(fields=["merchant", "billing_phone"], name="txn_merchant_phone_idx"),
             models.Index(fields=["merchant", "billing_email"], name="txn_merchant_email_idx"),
+            # Balance and settlement report: a merchant's payments by the day they were paid.
+            models.Index(
+                fields=["merchant", "paid_at"],
+                name="txn_merchant_paid_idx",
+                condition=Q(paid_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +193,11 @@ class Cancellation(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=200)
+    # Who asked: a dashboard member, or the merchant's server (api) when requested_by is empty.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=30, blank=True)
     partner_ref = models.CharField(max_length=100, blank=True)
     result_code = models.CharField(max_length=4, blank=True)
     result_message = models.CharField(max_length=255, blank=True)
@@ -252,12 +271,18 @@ class Notification(models.Model):
 
 
 class NotificationAttempt(models.Model):
+    """One POST to the merchant, as sent and as answered (the webhook log)."""
+
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
+    response_excerpt = models.CharField(max_length=2000, blank=True)  # the first bytes of the answer
     error = models.CharField(max_length=255, blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    request_headers = models.JSONField(default=dict, blank=True)  # secrets masked before storing
+    request_fields = models.JSONField(default=dict, blank=True)  # the form fields as posted
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # the retry this attempt scheduled
 
     class Meta:
         ordering = ["id"]
@@ -356,3 +381,39 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+
+
+class PartnerFee(models.Model):
+    """MDR (merchant discount rate) and settlement delay. A row without a merchant is the partner's
+    default; a merchant's own row replaces it for that merchant. Fee = fixed + amount x percent_bp /
+    10,000, rounded half up to the whole rupiah (payments/services/fees.py)."""
+
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_fees"
+    )
+    mitra_cd = models.CharField("partner (mitraCd)", max_length=4)
+    percent_bp = models.PositiveIntegerField(
+        "percent (basis points)", default=0, help_text="Hundredths of a percent: 150 = 1.50 %."
+    )
+    fixed = models.PositiveBigIntegerField("fixed (Rp)", default=0, help_text="Whole rupiah per payment.")
+    settlement_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Working days from payment to settlement (1 = T+1). Empty: the partner default's.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "mitra_cd"], name="fee_merchant_partner_uniq"),
+            models.UniqueConstraint(
+                fields=["mitra_cd"], condition=Q(merchant__isnull=True), name="fee_partner_default_uniq"
+            ),
+            models.CheckConstraint(condition=Q(percent_bp__lte=10_000), name="fee_percent_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.merchant.imid if self.merchant_id else "default"
+        return (
+            f"{self.mitra_cd} {who}: {self.percent_bp // 100}.{self.percent_bp % 100:02d}% + Rp {self.fixed}"
+        )

@@ -222,13 +222,26 @@ def notification_last_attempt(*, merchant: Merchant, notification_id: int) -> No
     )
 
 
-def overview(*, merchant: Merchant, now: datetime | None = None, days: int = 30) -> dict[str, Any]:
-    """Volume (paid amount), count and success rate for today and the last `days` days, by partner
-    and by day. Three grouped queries over the merchant's index range."""
+def overview(
+    *,
+    merchant: Merchant,
+    now: datetime | None = None,
+    days: int = 30,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict[str, Any]:
+    """Volume (paid amount), count and success rate for the period and its last day, by partner
+    and by day. The period is [date_from, date_to] (whole days, inclusive) when both are given,
+    else the last `days` days up to today. Three grouped queries over the merchant's index range."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    start = _day_start(today - timedelta(days=days - 1))
-    base = Transaction.objects.filter(merchant=merchant, created_at__gte=start)
+    if date_from is None or date_to is None:
+        date_to = timezone.localdate(now)
+        date_from = date_to - timedelta(days=days - 1)
+    today, days = date_to, (date_to - date_from).days + 1
+    start = _day_start(date_from)
+    base = Transaction.objects.filter(
+        merchant=merchant, created_at__gte=start, created_at__lt=_day_start(date_to + timedelta(days=1))
+    )
     paid = Q(status__in=[Status.PAID, Status.VOID, Status.REFUND]) & Q(paid_at__isnull=False)
 
     def figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +276,15 @@ def overview(*, merchant: Merchant, now: datetime | None = None, days: int = 30)
             "volume": sum(d["volume"] for d in by_day),
         }
     )
-    return {"today": by_day[-1], "month": month, "by_day": by_day, "by_partner": by_partner, "days": days}
+    return {
+        "today": by_day[-1],
+        "month": month,
+        "by_day": by_day,
+        "by_partner": by_partner,
+        "days": days,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
 
 
 def members_list(*, merchant: Merchant) -> list[MerchantMember]:

@@ -1,9 +1,14 @@
-"""Server-rendered SVG chart geometry (no script, no CDN): the template draws what this computes."""
+"""Server-rendered SVG chart geometry (no script, no CDN): the template draws what this computes.
+
+Each chart has both axes, value gridlines with labels on the y axis, labels under the bars and a
+title per axis. Integer geometry only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+LEFT, TOP, BOTTOM, RIGHT = 64, 12, 40, 8  # margins: y labels left, x labels and the x title below
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,12 @@ class BarChart:
     max_value: int
     baseline: int
     ticks: list[tuple[int, str]]  # (x, label) under the axis
+    y_ticks: list[tuple[int, str]]  # (y, label) beside the axis, with a gridline
+    left: int = LEFT
+    right: int = 0  # x of the plot's right edge
+    x_title: str = ""
+    y_title: str = ""
+    empty: bool = False
 
 
 def _nice_max(value: int) -> int:
@@ -37,41 +48,66 @@ def _nice_max(value: int) -> int:
     return 10 * magnitude
 
 
+def compact(value: int, *, money: bool = False) -> str:
+    """Short axis label: 2.5M, 750k, 40 (integer arithmetic)."""
+    prefix = "Rp " if money else ""
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            whole, tenth = value // size, (value % size) * 10 // size
+            return f"{prefix}{whole}{f'.{tenth}' if tenth and whole < 10 else ''}{suffix}"
+    return f"{prefix}{value}"
+
+
 def bar_chart(
-    points: list[tuple[str, int, str]], *, width: int = 640, height: int = 180, tick_every: int = 1
+    points: list[tuple[str, int, str]],
+    *,
+    width: int = 640,
+    height: int = 200,
+    tick_every: int = 1,
+    x_title: str = "",
+    y_title: str = "",
+    money: bool = False,
 ) -> BarChart:
-    """points: (label, value, tooltip). Integer geometry only."""
-    top, bottom = 10, 24
-    plot = height - top - bottom
+    """points: (label, value, tooltip)."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     n = max(1, len(points))
-    slot = width // n
+    slot = max(1, plot_w // n)
     gap = max(1, slot // 5)
     peak = _nice_max(max((v for _, v, _ in points), default=0))
+    baseline = TOP + plot_h
     bars, ticks = [], []
     for i, (label, value, title) in enumerate(points):
-        h = (plot * value) // peak if value else 0
+        h = (plot_h * value) // peak if value else 0
         if value and h < 2:
             h = 2  # a non-zero value stays visible
-        x = i * slot + gap // 2
+        x = LEFT + i * slot + gap // 2
         bars.append(
             Bar(
-                x=x,
-                y=top + plot - h,
-                width=max(1, slot - gap),
-                height=h,
-                label=label,
-                value=value,
-                title=title,
+                x=x, y=baseline - h, width=max(1, slot - gap), height=h, label=label, value=value, title=title
             )
         )
         if i % tick_every == 0:
             # keep the labels inside the drawing (they are centred on their bar)
-            ticks.append((min(max(x + (slot - gap) // 2, 24), width - 24), label))
-    return BarChart(width=width, height=height, bars=bars, max_value=peak, baseline=top + plot, ticks=ticks)
+            ticks.append((min(max(x + (slot - gap) // 2, LEFT + 20), width - 24), label))
+    y_ticks = [(baseline - (plot_h * k) // 4, compact(peak * k // 4, money=money)) for k in range(5)]
+    return BarChart(
+        width=width,
+        height=height,
+        bars=bars,
+        max_value=peak,
+        baseline=baseline,
+        ticks=ticks,
+        y_ticks=y_ticks,
+        right=width - RIGHT,
+        x_title=x_title,
+        y_title=y_title,
+        empty=not any(v for _, v, _ in points),
+    )
 
 
 def rupiah(value: int) -> str:
-    return "Rp " + f"{value:,}".replace(",", ".")
+    sign = "−" if value < 0 else ""
+    return sign + "Rp " + f"{abs(value):,}".replace(",", ".")
 
 
 def daily_charts(by_day: list[dict[str, Any]]) -> dict[str, BarChart]:
@@ -87,7 +123,10 @@ def daily_charts(by_day: list[dict[str, Any]]) -> dict[str, BarChart]:
         )
         for d in by_day
     ]
-    return {"volume": bar_chart(volume, tick_every=every), "count": bar_chart(count, tick_every=every)}
+    return {
+        "volume": bar_chart(volume, tick_every=every, x_title="Day", y_title="Paid (Rp)", money=True),
+        "count": bar_chart(count, tick_every=every, x_title="Day", y_title="Payments"),
+    }
 
 
 def partner_chart(by_partner: list[dict[str, Any]], names: dict[str, str]) -> BarChart:
@@ -100,4 +139,4 @@ def partner_chart(by_partner: list[dict[str, Any]], names: dict[str, str]) -> Ba
         )
         for p in by_partner
     ]
-    return bar_chart(points, width=640, height=180)
+    return bar_chart(points, x_title="Partner", y_title="Paid (Rp)", money=True)

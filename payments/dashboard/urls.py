@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_auth, views_settings
+from . import views, views_auth, views_money, views_settings
 
 app_name = "dashboard"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("transactions/<str:txid>/cancel", views.transaction_cancel, name="transaction-cancel"),
     path("transactions/<str:txid>/sync", views.transaction_sync, name="transaction-sync"),
     path("transactions/<str:txid>/receipt", views.transaction_confirm_receipt, name="transaction-receipt"),
+    path("balance/", views_money.balance, name="balance"),
+    path("settlements/", views_money.settlements, name="settlements"),
+    path("settlements/export.csv", views_money.settlements_csv, name="settlements-csv"),
+    path("settlements/export.xlsx", views_money.settlements_xlsx, name="settlements-xlsx"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/replay", views.notifications_replay, name="notifications-replay"),
     path("notifications/<int:notification_id>/resend", views.notification_resend, name="notification-resend"),

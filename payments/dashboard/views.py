@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from payments import selectors_dashboard as sel
 from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.models import Job, Transaction
+from payments.selectors_money import transactions_totals
 from payments.services.audit import audit_record
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
@@ -39,6 +40,7 @@ from providers.base.errors import PartnerError
 from . import charts
 from .access import PARTNERS, can, client_ip, forbidden, member_required
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
+from .periods import PeriodForm
 
 OVERVIEW_CACHE_SECONDS = 60
 BROKEN_FILTER = "Some filters are not valid; correct them and export again."
@@ -58,11 +60,13 @@ def _audit(request: HttpRequest, action: str, target: str, detail: dict | None =
 
 @member_required()
 def overview(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET, default="30d")
+    period = form.chosen()
     # A million rows take about a second to group; one merchant's figures are shared for a minute.
-    key = f"dash-overview:{request.merchant.pk}:{request.merchant.imid}"
+    key = f"dash-overview:{request.merchant.pk}:{request.merchant.imid}:{period.date_from}:{period.date_to}"
     stats = cache.get(key)
     if stats is None:
-        stats = sel.overview(merchant=request.merchant)
+        stats = sel.overview(merchant=request.merchant, date_from=period.date_from, date_to=period.date_to)
         cache.set(key, stats, timeout=OVERVIEW_CACHE_SECONDS)
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
@@ -73,10 +77,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         "dashboard/overview.html",
         {
             "nav": "overview",
+            "form": form,
+            "period": period,
             "stats": stats,
             "daily": charts.daily_charts(stats["by_day"]),
             "partners_chart": charts.partner_chart(stats["by_partner"], PARTNERS),
             "partner_names": PARTNERS,
+            "query": urlencode(period.as_params()),
+            "today": timezone.localdate(),
         },
     )
 
@@ -115,6 +123,17 @@ def transactions(request: HttpRequest) -> HttpResponse:
     _decorate(page.rows)
     params = filters.as_params()
     query = urlencode(params)
+    totals = None
+    if params and not request.GET.get("cursor") and not (form.is_bound and form.errors):
+        # Once per result set, above its first page: one aggregate (see transactions_totals).
+        found = transactions_totals(merchant=request.merchant, filters=filters)
+        totals = {
+            "count": found.count,
+            "capped": found.capped,
+            "amount": charts.rupiah(found.amount),
+            "paid": charts.rupiah(found.paid_amount),
+            "refunded": charts.rupiah(found.refunded),
+        }
     return render(
         request,
         "dashboard/transactions.html",
@@ -127,6 +146,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
             "first_page": not request.GET.get("cursor"),
             "partner_names": PARTNERS,
             "export_params": params,
+            "totals": totals,
         },
     )
 

@@ -173,8 +173,7 @@ def transaction_register(
         mitra_cd=data.mitra_cd,
         currency=data.currency,
         amount=data.amount,
-        vat=data.vat,
-        fee=data.fee,
+        vat=data.vat,  # (the request's CC-only `fee` is not kept: Transaction.fee is our MDR)
         notax_amount=data.notax_amount,
         goods_name=data.goods_name,
         description=data.description,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from payments.models import Transaction, TransactionEvent
 from payments.status import Status, can_transition
 
+from .fees import transaction_fee
 from .notifications import notification_create
 
 log = logging.getLogger("payments.transitions")
@@ -67,7 +68,8 @@ def transaction_apply_status(
     now = timezone.now()
     if to == Status.PAID:
         txn.paid_at = now
-        fields.append("paid_at")
+        txn.fee = transaction_fee(merchant_id=txn.merchant_id, mitra_cd=txn.mitra_cd, amount=txn.amount)
+        fields += ["paid_at", "fee"]
     if not to.is_open:
         txn.next_poll_at = None
         fields.append("next_poll_at")

@@ -1,5 +1,29 @@
 // Dashboard: confirmations before destructive forms, copy buttons, and job progress.
 (function () {
+  document.documentElement.classList.add("js");
+
+  // Narrow screens: the navigation folds behind a "Menu" button.
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("dash-nav");
+  if (toggle && nav) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // Period pickers: the two dates only matter for a custom period.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-period-form]"), function (form) {
+    var select = form.querySelector("select[name=period]");
+    function sync() { form.classList.toggle("custom", select.value === "custom"); }
+    select.addEventListener("change", sync);
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=date]"), function (input) {
+      input.addEventListener("change", function () { select.value = "custom"; sync(); });
+    });
+    sync();
+  });
+
   document.addEventListener("submit", function (ev) {
     var msg = ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) ev.preventDefault();
