@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payments.exceptions import TransactionNotFound
 from payments.models import (
@@ -66,9 +67,12 @@ class Page:
 def member_for_user(*, user) -> MerchantMember | None:  # noqa: ANN001
     if not getattr(user, "is_authenticated", False):
         return None
+    # has_two_factor rides along in the same query (every dashboard page asks it).
+    confirmed = TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)
     return (
         MerchantMember.objects.select_related("merchant", "user")
         .filter(user_id=user.pk, merchant__is_active=True)
+        .annotate(has_two_factor=Exists(confirmed))
         .first()
     )
 

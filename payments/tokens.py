@@ -45,3 +45,12 @@ def matches(expected: str, given: object) -> bool:
     if not isinstance(given, str):
         return False
     return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
+
+
+def matches_any(candidates: list[str], given: object) -> bool:
+    """True when `given` equals any candidate. Every candidate is compared, in constant time each,
+    so the answer time does not tell which one (or whether an earlier one) matched."""
+    found = False
+    for expected in candidates:
+        found |= matches(expected, given)
+    return found

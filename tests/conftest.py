@@ -73,6 +73,9 @@ def _stack_session(django_db_setup, django_db_blocker, receiver):
         "NOTIFICATION_RETRY_SCHEDULE": "1,2,2,3,3,3,3,3",
         "NOTIFICATION_TIMEOUT": "3",
         "SANDBOX_OVO_PUSH_TIMEOUT": os.environ.get("SANDBOX_OVO_PUSH_TIMEOUT", "20"),
+        # E-mails the server sends (password reset, invitations) land here as files.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(logs / "mail"),
     }
     stack = Stack(env=env, base_url=base_url, logs=logs)
     from payloan_site.celery import app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import password_validation
 
 from payments.models import MerchantMember
 from payments.status import CHOICES as STATUS_CHOICES
@@ -72,9 +73,17 @@ class ReplayForm(forms.Form):
         return data
 
 
+LEAST_FIRST = [
+    (MerchantMember.Role.VIEWER, "Viewer (read only)"),
+    (MerchantMember.Role.DEVELOPER, "Developer"),
+    (MerchantMember.Role.OWNER, "Owner"),
+]
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail")
-    role = forms.ChoiceField(label="Role", choices=MerchantMember.Role.choices)
+    # The least role unless the owner chooses more.
+    role = forms.ChoiceField(label="Role", choices=LEAST_FIRST, initial=MerchantMember.Role.VIEWER)
 
 
 class RoleForm(forms.Form):
@@ -98,7 +107,45 @@ class AcceptForm(forms.Form):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password2"):
             raise forms.ValidationError("The passwords do not match.")
+        if data.get("password"):
+            password_validation.validate_password(data["password"])
         return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+
+class ResetRequestForm(forms.Form):
+    email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class OverlapForm(forms.Form):
+    overlap_hours = forms.TypedChoiceField(
+        label="Old key keeps working for",
+        coerce=int,
+        choices=[
+            (0, "no time: stop it now"),
+            (1, "1 hour"),
+            (24, "24 hours"),
+            (72, "3 days"),
+            (168, "7 days"),
+        ],
+        initial=24,
+        required=False,
+        empty_value=None,  # not chosen: settings.KEY_ROTATION_OVERLAP_HOURS
+    )
 
 
 class TestPaymentForm(forms.Form):

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import views, views_auth, views_money, views_settings
+from . import views, views_account, views_auth, views_money, views_settings
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.overview, name="home"),
     path("login/", views_auth.login_view, name="login"),
+    path("login/code/", views_auth.login_code, name="login-code"),
     path("logout/", views_auth.logout_view, name="logout"),
+    path("reset/", views_auth.reset_request, name="reset"),
+    path("reset/<uidb64>/<token>/", views_auth.ResetConfirmView.as_view(), name="reset-confirm"),
+    path("account/", views_account.account, name="account"),
+    path("account/password", views_account.password_change, name="account-password"),
+    path("account/two-factor/", views_account.two_factor_setup, name="two-factor"),
+    path("account/two-factor/off", views_account.two_factor_off, name="two-factor-off"),
     path("invite/<str:token>/", views_auth.accept_invitation, name="accept"),
     path("transactions/", views.transactions, name="transactions"),
     path("transactions/export.csv", views.transactions_csv, name="transactions-csv"),
@@ -28,12 +35,15 @@ urlpatterns = [
     path("developers/", views_settings.developers, name="developers"),
     path("developers/key/reveal", views_settings.key_reveal, name="key-reveal"),
     path("developers/key/rotate", views_settings.key_rotate, name="key-rotate"),
+    path("developers/key/retire-previous", views_settings.key_retire_previous, name="key-retire-previous"),
     path("developers/notification-url", views_settings.notification_url, name="notification-url"),
     path("developers/test-notification", views_settings.test_notification, name="test-notification"),
     path("team/", views_settings.team, name="team"),
     path("team/invite", views_settings.team_invite, name="team-invite"),
     path("team/invitations/<int:invitation_id>/revoke", views_settings.team_revoke, name="team-revoke"),
     path("team/members/<int:member_id>/role", views_settings.team_role, name="team-role"),
+    path("team/members/<int:member_id>/remove", views_settings.team_remove, name="team-remove"),
+    path("team/two-factor", views_settings.team_two_factor, name="team-two-factor"),
     path("sandbox/", views_settings.sandbox, name="sandbox"),
     path("sandbox/payment", views_settings.sandbox_payment, name="sandbox-payment"),
 ]

@@ -1,8 +1,13 @@
-"""Login (throttled per IP + username), logout, and accepting a team invitation."""
+"""Sign-in (password, then the authenticator's code when the member has one), logout, forgotten
+password by e-mail, and accepting a team invitation. Every attempt counts against an atomic
+throttle before it is checked (ratelimit.hit)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+import time
+
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,17 +15,21 @@ from django.views.decorators.http import require_POST
 
 from payments.exceptions import ApplicationError
 from payments.selectors_dashboard import member_for_user
+from payments.services.accounts import password_changed, password_reset_send, two_factor_check
 from payments.services.audit import audit_record
 from payments.services.merchants import invitation_accept, invitation_for_token
 
 from . import ratelimit
-from .access import client_ip
-from .forms import AcceptForm, LoginForm
+from .access import TWO_FACTOR_OK, client_ip
+from .forms import AcceptForm, CodeForm, LoginForm, ResetRequestForm
 
 LOCKED_MESSAGE = (
     f"Too many failed sign-in attempts. For your security, signing in is paused for "
     f"{ratelimit.WINDOW_SECONDS // 60} minutes. Try again later or ask an owner to help."
 )
+PENDING = "dash-2fa-pending"  # session: who passed the password step, waiting for the code
+PENDING_SECONDS = 300
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next(request: HttpRequest) -> str:
@@ -32,6 +41,22 @@ def _next(request: HttpRequest) -> str:
     return target
 
 
+def _signed_in(request: HttpRequest, user, member, *, two_factor: bool, target: str = "") -> HttpResponse:  # noqa: ANN001
+    login(request, user, backend=BACKEND)
+    if two_factor:
+        request.session[TWO_FACTOR_OK] = user.pk
+    audit_record(
+        actor_kind="merchant",
+        action="dashboard.login",
+        merchant=member.merchant,
+        user=user,
+        target=f"user:{user.pk}",
+        detail={"two_factor": two_factor},
+        remote_addr=client_ip(request),
+    )
+    return HttpResponseRedirect(target or _next(request))
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and member_for_user(user=request.user):
         return HttpResponseRedirect("/dashboard/")
@@ -39,7 +64,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         ip, username = client_ip(request), form.cleaned_data["username"]
-        if ratelimit.is_locked("login", ip, username):
+        if not ratelimit.hit("login", ip, username):
             error, status = LOCKED_MESSAGE, 429
         else:
             user = authenticate(
@@ -47,31 +72,93 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             member = member_for_user(user=user) if user else None
             if member is None:
-                ratelimit.record_failure("login", ip, username)
                 error, status = "The e-mail or password is not correct.", 401
                 if ratelimit.is_locked("login", ip, username):
                     error, status = LOCKED_MESSAGE, 429
+            elif member.has_two_factor:
+                ratelimit.reset("login", ip, username)
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": user.pk,
+                    "next": _next(request),
+                    "until": int(time.time()) + PENDING_SECONDS,
+                }
+                return HttpResponseRedirect("/dashboard/login/code/")
             else:
                 ratelimit.reset("login", ip, username)
-                login(request, user)
-                audit_record(
-                    actor_kind="merchant",
-                    action="dashboard.login",
-                    merchant=member.merchant,
-                    user=user,
-                    target=f"user:{user.pk}",
-                    remote_addr=ip,
-                )
-                return HttpResponseRedirect(_next(request))
+                return _signed_in(request, user, member, two_factor=False)
     return render(
         request, "dashboard/login.html", {"form": form, "error": error, "next": _next(request)}, status=status
     )
+
+
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Step two: the 6-digit code from the member's authenticator app."""
+    pending = request.session.get(PENDING)
+    if not pending or pending.get("until", 0) < time.time():
+        request.session.pop(PENDING, None)
+        return HttpResponseRedirect("/dashboard/login/?expired=1")
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    member = member_for_user(user=user) if user else None
+    if member is None:
+        request.session.pop(PENDING, None)
+        return HttpResponseRedirect("/dashboard/login/")
+    form = CodeForm(request.POST or None)
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        # Per account, from any address: whoever holds the password chooses the IP.
+        if not ratelimit.hit("otp", "any", str(user.pk)):
+            error, status = "Too many wrong codes. Wait 15 minutes, then sign in again.", 429
+        elif two_factor_check(user=user, code=form.cleaned_data["code"]):
+            ratelimit.reset("otp", "any", str(user.pk))
+            request.session.pop(PENDING, None)
+            return _signed_in(request, user, member, two_factor=True, target=pending.get("next") or "")
+        else:
+            error, status = "That code is not right. Enter the code your app shows now.", 401
+    return render(request, "dashboard/login_code.html", {"form": form, "error": error}, status=status)
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return HttpResponseRedirect("/dashboard/login/?out=1")
+
+
+def reset_request(request: HttpRequest) -> HttpResponse:
+    """Forgotten password: always the same answer, whether or not the address is a member's."""
+    form = ResetRequestForm(request.POST or None)
+    sent, error, status = False, "", 200
+    if request.method == "POST" and form.is_valid():
+        email, ip = form.cleaned_data["email"], client_ip(request)
+        if not ratelimit.hit("reset-ip", ip, "") or not ratelimit.hit("reset", "any", email):
+            error, status = "Too many reset requests. Try again in an hour.", 429
+        else:
+            password_reset_send(
+                email=email, base_url=request.build_absolute_uri("/").rstrip("/"), remote_addr=ip
+            )
+            sent = True
+    return render(
+        request, "dashboard/reset_request.html", {"form": form, "sent": sent, "error": error}, status=status
+    )
+
+
+class ResetConfirmView(PasswordResetConfirmView):
+    """Django's own token check (once, expires, void after a login or password change); the new
+    password goes through AUTH_PASSWORD_VALIDATORS. Other sessions of the user end with it."""
+
+    template_name = "dashboard/reset_confirm.html"
+    success_url = "/dashboard/login/?reset=1"
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        member = member_for_user(user=form.user)
+        password_changed(
+            user=form.user,
+            merchant=member.merchant if member else None,
+            how="reset",
+            remote_addr=client_ip(self.request),
+        )
+        return response
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -97,6 +184,6 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.message
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             return HttpResponseRedirect("/dashboard/")
     return render(request, "dashboard/accept.html", {"form": form, "invitation": inv, "error": error})

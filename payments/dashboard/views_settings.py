@@ -6,16 +6,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from payments import secrets as key_store
 from payments import selectors_dashboard as sel
 from payments.exceptions import ApplicationError
+from payments.services import accounts
 from payments.services import merchants as merchant_service
 
 from . import ratelimit
 from .access import PARTNERS, can, client_ip, member_required
-from .forms import InviteForm, NotificationUrlForm, PasswordConfirmForm, RoleForm, TestPaymentForm
+from .forms import (
+    InviteForm,
+    NotificationUrlForm,
+    OverlapForm,
+    PasswordConfirmForm,
+    RoleForm,
+    TestPaymentForm,
+)
 
 
 def _developers(
@@ -36,6 +45,12 @@ def _developers(
             "nav": "developers",
             "merchant": merchant,
             "masked_key": key_store.mask(merchant.merchant_key),
+            "previous_until": merchant.previous_key_valid_until
+            if merchant.previous_key_encrypted
+            and merchant.previous_key_valid_until
+            and merchant.previous_key_valid_until > timezone.now()
+            else None,
+            "overlap_form": OverlapForm(),
             "revealed_key": revealed,
             "rotated": rotated,
             "key_error": key_error,
@@ -62,13 +77,12 @@ def _password_ok(request: HttpRequest) -> tuple[bool, str]:
     """Re-entered password, throttled per account from any address: whoever holds a stolen
     session chooses the IP, so an IP in the key would give five more guesses per address."""
     ip, who = "any", request.user.get_username()
-    if ratelimit.is_locked("reauth", ip, who):
+    if not ratelimit.hit("reauth", ip, who):
         return False, "Too many wrong passwords. Try again in 15 minutes."
     form = PasswordConfirmForm(request.POST)
     if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
         ratelimit.reset("reauth", ip, who)
         return True, ""
-    ratelimit.record_failure("reauth", ip, who)
     return False, "The password is not correct."
 
 
@@ -92,12 +106,38 @@ def key_rotate(request: HttpRequest) -> HttpResponse:
     ok, error = _password_ok(request)
     if not ok:
         return _developers(request, key_error=error, status=403)
-    key = merchant_service.merchant_key_rotate(
-        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-    )
+    overlap = OverlapForm(request.POST)
+    if not overlap.is_valid():
+        return _developers(request, key_error="Choose how long the old key keeps working.", status=400)
+    try:
+        key = merchant_service.merchant_key_rotate(
+            merchant=request.merchant,
+            user=request.user,
+            remote_addr=client_ip(request),
+            overlap_hours=overlap.cleaned_data["overlap_hours"],
+        )
+    except ApplicationError as exc:
+        return _developers(request, key_error=exc.message, status=400)
     response = _developers(request, revealed=key, rotated=True)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@member_required("rotate_key")
+def key_retire_previous(request: HttpRequest) -> HttpResponse:
+    ok, error = _password_ok(request)
+    if not ok:
+        return _developers(request, key_error=error, status=403)
+    try:
+        merchant_service.merchant_previous_key_retire(
+            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The old key no longer works. Only the current key is accepted.")
+    return HttpResponseRedirect("/dashboard/developers/")
 
 
 @require_POST
@@ -143,7 +183,8 @@ def team(request: HttpRequest) -> HttpResponse:
             "can_manage": can(request.member, "team"),
             "invite_form": InviteForm(),
             "roles": RoleForm.base_fields["role"].choices,
-            "invite_link": request.session.pop("invite_link", ""),
+            "require_two_factor": request.merchant.require_two_factor,
+            "me_two_factor": request.member.has_two_factor,
         },
     )
 
@@ -166,9 +207,41 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/team/")
-    # No mail server in this product yet: the owner passes the link on. Shown once.
-    request.session["invite_link"] = request.build_absolute_uri(f"/dashboard/invite/{token}/")
-    messages.success(request, f"Invitation created for {inv.email} ({inv.role}).")
+    # The link goes only to the invitee's mailbox (it is the key to the new account).
+    accounts.invitation_send(invitation=inv, link=request.build_absolute_uri(f"/dashboard/invite/{token}/"))
+    messages.success(request, f"Invitation e-mailed to {inv.email} ({inv.role}). It works for 7 days.")
+    return HttpResponseRedirect("/dashboard/team/")
+
+
+@require_POST
+@member_required("team")
+def team_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    try:
+        accounts.member_remove(
+            merchant=request.merchant, member_id=member_id, user=request.user, remote_addr=client_ip(request)
+        )
+        messages.success(request, "Member removed. Their sessions have ended.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect("/dashboard/team/")
+
+
+@require_POST
+@member_required("team")
+def team_two_factor(request: HttpRequest) -> HttpResponse:
+    required = request.POST.get("required") == "1"
+    try:
+        accounts.merchant_two_factor_require(
+            merchant=request.merchant, required=required, user=request.user, remote_addr=client_ip(request)
+        )
+        messages.success(
+            request,
+            "Two-factor sign-in is now required for every member."
+            if required
+            else "Two-factor sign-in is now each member's choice.",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return HttpResponseRedirect("/dashboard/team/")
 
 

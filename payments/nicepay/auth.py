@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -11,6 +12,7 @@ from payments import tokens
 from payments.exceptions import InvalidToken, UnknownMerchant
 from payments.models import Merchant
 from payments.selectors import merchant_get
+from payments.selectors_keys import merchant_keys_accepted
 
 log = logging.getLogger("payments.auth")
 
@@ -32,7 +34,10 @@ def count_bad_token(imid: str, endpoint: str) -> None:
     log.warning("bad merchantToken for iMid %s on %s", imid, endpoint)
 
 
-def require_token(merchant: Merchant, expected: str, given: str, endpoint: str) -> None:
-    if not tokens.matches(expected, given):
+def require_token(merchant: Merchant, token_for: Callable[[str], str], given: str, endpoint: str) -> None:
+    """`token_for(key)` computes the expected merchantToken with a key: it is checked against every
+    key accepted now (the previous one too during a rotation's overlap), in constant time."""
+    candidates = [token_for(key) for key in merchant_keys_accepted(merchant=merchant)]
+    if not tokens.matches_any(candidates, given):
         count_bad_token(merchant.imid, endpoint)
         raise InvalidToken()

@@ -85,8 +85,12 @@ def link_enable(request: HttpRequest) -> HttpResponse:
         ref = text(data, wire_requests.REFERENCE_NO)
         phone = text(data, BILLING_PHONE)
         timestamp(data)
-        expected = tokens.link_enable_token(merchant.imid, ref, phone, merchant.merchant_key)
-        require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkEnable")
+        require_token(
+            merchant,
+            lambda key: tokens.link_enable_token(merchant.imid, ref, phone, key),
+            text(data, wire_requests.TOKEN),
+            "linkEnable",
+        )
         _check_astrapay(data, mitra_required=True)
         enable = linking.LinkEnableData(
             reference_no=ref,
@@ -143,8 +147,12 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
         ref = text(data, wire_requests.REFERENCE_NO)
         amt = amount(data)
         timestamp(data)
-        expected = tokens.link_initiate_token(merchant.imid, ref, amount_str(data), merchant.merchant_key)
-        require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkInitiate")
+        require_token(
+            merchant,
+            lambda key: tokens.link_initiate_token(merchant.imid, ref, amount_str(data), key),
+            text(data, wire_requests.TOKEN),
+            "linkInitiate",
+        )
         _check_astrapay(data, mitra_required=False)
         mandate_id = text(data, MANDATE_ID)
         link = account_link_get(mandate_id=mandate_id, merchant=merchant)

@@ -22,7 +22,11 @@ def confirm_akulaku(body: dict[str, Any], **_: str) -> dict:
     txid = text(body, TXID)
     ts = timestamp(body)
     # Note the order, unlike the other V2 tokens: timeStamp + tXid + iMid + merchantKey.
-    expected = tokens.akulaku_confirm_token(ts, txid, merchant.imid, merchant.merchant_key)
-    require_token(merchant, expected, text(body, TOKEN), "confirmAkulaku")
+    require_token(
+        merchant,
+        lambda key: tokens.akulaku_confirm_token(ts, txid, merchant.imid, key),
+        text(body, TOKEN),
+        "confirmAkulaku",
+    )
     txn = receipts.transaction_confirm_receipt(txid=txid, merchant=merchant)
     return receipts.receipt_answer(txn)

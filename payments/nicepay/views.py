@@ -54,8 +54,12 @@ def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
     amount(body)
     ref = text(body, wire_requests.REFERENCE_NO)
     ts = timestamp(body)
-    expected = tokens.registration_token(ts, merchant.imid, ref, amount_str(body), merchant.merchant_key)
-    require_token(merchant, expected, text(body, wire_requests.TOKEN), "registration")
+    require_token(
+        merchant,
+        lambda key: tokens.registration_token(ts, merchant.imid, ref, amount_str(body), key),
+        text(body, wire_requests.TOKEN),
+        "registration",
+    )
     _, data = wire_requests.registration_data(body, remote_addr=remote_addr)
     txn = registration_service.transaction_register(merchant=merchant, data=data)
     return responses.registration(txn)
@@ -68,8 +72,12 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     ref = text(body, wire_requests.REFERENCE_NO)
     amt = amount(body)
     ts = timestamp(body)
-    expected = tokens.inquiry_token(ts, merchant.imid, ref, amount_str(body), merchant.merchant_key)
-    require_token(merchant, expected, text(body, wire_requests.TOKEN), "inquiry")
+    require_token(
+        merchant,
+        lambda key: tokens.inquiry_token(ts, merchant.imid, ref, amount_str(body), key),
+        text(body, wire_requests.TOKEN),
+        "inquiry",
+    )
     try:
         txn = transaction_get(merchant=merchant, txid=txid)
     except TransactionNotFound:
@@ -86,8 +94,12 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
     cancel_type = text(body, wire_requests.CANCEL_TYPE)
     amt = amount(body, missing_cd="9312", invalid_cd="9312")
     ts = timestamp(body)
-    expected = tokens.cancel_token(ts, merchant.imid, txid, amount_str(body), merchant.merchant_key)
-    require_token(merchant, expected, text(body, wire_requests.TOKEN), "cancel")
+    require_token(
+        merchant,
+        lambda key: tokens.cancel_token(ts, merchant.imid, txid, amount_str(body), key),
+        text(body, wire_requests.TOKEN),
+        "cancel",
+    )
     text(body, wire_requests.PAY_METHOD)
     reason = text(body, wire_requests.CANCEL_MSG)
     row = cancel_service.transaction_cancel(
@@ -126,10 +138,12 @@ def payment_view(request: HttpRequest) -> HttpResponse:
             )
         ts = timestamp(data)
         merchant = txn.merchant
-        expected = tokens.payment_token(
-            ts, merchant.imid, txn.reference_no, txn.amount, merchant.merchant_key
+        require_token(
+            merchant,
+            lambda key: tokens.payment_token(ts, merchant.imid, txn.reference_no, txn.amount, key),
+            text(data, wire_requests.TOKEN),
+            "payment",
         )
-        require_token(merchant, expected, text(data, wire_requests.TOKEN), "payment")
         callback_url = http_url(
             text(data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url, missing_cd="9019")),
             "callBackUrl",

@@ -15,6 +15,7 @@ from rest_framework import authentication, exceptions
 from payments.models import Merchant
 from payments.nicepay.auth import count_bad_token
 from payments.selectors import merchant_get
+from payments.selectors_keys import merchant_keys_accepted
 
 # Compared against when the iMid is unknown, so a miss costs the same as a wrong key.
 _DUMMY_KEY = "x" * 88
@@ -75,8 +76,11 @@ class MerchantBasicAuthentication(authentication.BaseAuthentication):
         if not sep or "\x00" in imid or len(imid) > 10:
             raise exceptions.AuthenticationFailed("Invalid iMid or merchantKey.")
         merchant = merchant_get(imid=imid) if imid else None
-        expected = merchant.merchant_key if merchant else _DUMMY_KEY
-        matches = hmac.compare_digest(expected.encode(), key.encode())
+        # The previous key too during a rotation's overlap; every candidate compared, in constant time.
+        accepted = merchant_keys_accepted(merchant=merchant) if merchant else [_DUMMY_KEY]
+        matches = False
+        for expected in accepted:
+            matches |= hmac.compare_digest(expected.encode(), key.encode())
         if merchant is None or not matches:
             _count_failure(ip)
             if merchant is not None:

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,23 +21,66 @@ from payments.services.audit import audit_record
 INVITATION_DAYS = 7
 
 
+MAX_OVERLAP_HOURS = 7 * 24
+
+
 @transaction.atomic
-def merchant_key_rotate(*, merchant: Merchant, user, remote_addr: str = "") -> str:  # noqa: ANN001
-    """A new merchantKey; the old one stops working at once. Returns the new key (shown once)."""
+def merchant_key_rotate(
+    *,
+    merchant: Merchant,
+    user,  # noqa: ANN001
+    remote_addr: str = "",
+    overlap_hours: int | None = None,
+) -> str:
+    """A new merchantKey. The replaced key keeps working for `overlap_hours` (default
+    settings.KEY_ROTATION_OVERLAP_HOURS, 0 = stops at once, at most a week), so the merchant can
+    deploy the new key without refused requests. A key replaced earlier and still in its overlap
+    stops at once (only one previous key is ever accepted).
+
+    Returns: the new key (shown once). Raises ApplicationError for an overlap out of range."""
+    hours = settings.KEY_ROTATION_OVERLAP_HOURS if overlap_hours is None else overlap_hours
+    if not 0 <= hours <= MAX_OVERLAP_HOURS:
+        raise ApplicationError(f"The overlap must be between 0 and {MAX_OVERLAP_HOURS} hours.")
     locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
     plain = key_store.generate_merchant_key()
+    previous = locked.merchant_key_encrypted
     locked.set_merchant_key(plain)
-    locked.save(update_fields=["merchant_key_encrypted"])
-    merchant.merchant_key_encrypted = locked.merchant_key_encrypted
+    locked.previous_key_encrypted = previous if hours else ""
+    locked.previous_key_valid_until = timezone.now() + timedelta(hours=hours) if hours else None
+    locked.save(
+        update_fields=["merchant_key_encrypted", "previous_key_encrypted", "previous_key_valid_until"]
+    )
+    for name in ("merchant_key_encrypted", "previous_key_encrypted", "previous_key_valid_until"):
+        setattr(merchant, name, getattr(locked, name))
     audit_record(
         actor_kind="merchant",
         action="merchant.key_rotated",
         merchant=merchant,
         user=user,
         target=f"merchant:{merchant.imid}",
+        detail={"overlap_hours": hours},
         remote_addr=remote_addr,
     )
     return plain
+
+
+@transaction.atomic
+def merchant_previous_key_retire(*, merchant: Merchant, user, remote_addr: str = "") -> None:  # noqa: ANN001
+    """Ends a rotation's overlap now: only the current key works from here on."""
+    locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if not locked.previous_key_encrypted:
+        raise ApplicationError("No previous key is in use.")
+    locked.previous_key_encrypted, locked.previous_key_valid_until = "", None
+    locked.save(update_fields=["previous_key_encrypted", "previous_key_valid_until"])
+    merchant.previous_key_encrypted, merchant.previous_key_valid_until = "", None
+    audit_record(
+        actor_kind="merchant",
+        action="merchant.previous_key_retired",
+        merchant=merchant,
+        user=user,
+        target=f"merchant:{merchant.imid}",
+        remote_addr=remote_addr,
+    )
 
 
 def merchant_key_revealed(*, merchant: Merchant, user, remote_addr: str = "") -> str:  # noqa: ANN001
@@ -117,7 +161,12 @@ def invitation_create(
     if role not in MerchantMember.Role.values:
         raise ApplicationError("Unknown role")
     users = get_user_model()
-    if users.objects.filter(username__iexact=email).exists():
+    # A member removed earlier (inactive, no membership) can be invited again.
+    if (
+        users.objects.filter(username__iexact=email)
+        .exclude(is_active=False, membership__isnull=True)
+        .exists()
+    ):
         raise ApplicationError("A user with this e-mail already exists.")
     token = secrets.token_urlsafe(32)
     inv = Invitation.objects.create(
@@ -157,11 +206,20 @@ def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # n
     if inv.accepted_at:
         raise ApplicationError("This invitation is invalid, used or expired.")
     users = get_user_model()
-    try:
-        with transaction.atomic():
-            user = users.objects.create_user(inv.email, inv.email, password)
-    except IntegrityError:
-        raise ApplicationError("A user with this e-mail already exists.")
+    returning = users.objects.filter(
+        username__iexact=inv.email, is_active=False, membership__isnull=True
+    ).first()
+    if returning is not None:  # removed earlier, invited again: the same account, a new password
+        returning.is_active = True
+        returning.set_password(password)
+        returning.save(update_fields=["is_active", "password"])
+        user = returning
+    else:
+        try:
+            with transaction.atomic():
+                user = users.objects.create_user(inv.email, inv.email, password)
+        except IntegrityError:
+            raise ApplicationError("A user with this e-mail already exists.")
     MerchantMember.objects.create(user=user, merchant=inv.merchant, role=inv.role)
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])

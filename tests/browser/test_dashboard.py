@@ -14,7 +14,7 @@ from django.utils import timezone
 from payments.models import Notification, Transaction
 from tests.factories import MerchantFactory
 from tests.payments.test_dashboard_support import PASSWORD, member, txn
-from tests.support import flows
+from tests.support import flows, mailbox
 
 pytestmark = pytest.mark.browser
 
@@ -180,13 +180,24 @@ def test_reveal_and_rotate_the_key(stack, receiver, page) -> None:
     go(page, page.get_by_role("button", name="Show key"))
     assert page.locator("#merchant-key").inner_text() == old_key
 
+    # The default: the old key keeps working for 24 hours, shown on the page.
+    assert page.get_by_label("Old key keeps working for").input_value() == "24"
     page.get_by_label("Re-enter your password to rotate the key").fill(PASSWORD)
     go(page, page.get_by_role("button", name="Rotate key"))
     new_key = page.locator("#merchant-key").inner_text()
     assert new_key != old_key and len(new_key) == 88
-    assert "The old key no longer works" in page.get_by_role("status").first.inner_text()
+    assert "The old key keeps working until" in page.get_by_role("status").first.inner_text()
 
     kw = {"mitra_cd": "ESHP", "amount": 12_000, "db_process_url": receiver.url, "imid": merchant.imid}
+    assert flows.register(stack.base_url, key=old_key, **kw)["resultCd"] == "0000"
+    assert flows.register(stack.base_url, key=new_key, **kw)["resultCd"] == "0000"
+    page.goto(f"{stack.base_url}/dashboard/developers/")
+    assert "Still accepted until" in page.locator("#previous-key").inner_text()
+
+    # The owner ends the overlap: from now on only the new key works.
+    page.get_by_label("Re-enter your password to stop the old key now").fill(PASSWORD)
+    go(page, page.get_by_role("button", name="Stop the old key now"))
+    assert "The old key no longer works" in page.get_by_role("status").first.inner_text()
     refused = flows.register(stack.base_url, key=old_key, **kw)
     assert refused["resultCd"] == "9010", refused
     accepted = flows.register(stack.base_url, key=new_key, **kw)
@@ -228,9 +239,12 @@ def test_invite_a_developer_who_then_signs_in(stack, page) -> None:
     sign_in(page, stack.base_url, owner.user.username)
     page.goto(f"{stack.base_url}/dashboard/team/")
     page.get_by_label("E-mail").fill("new.dev@team.test")
+    assert page.get_by_label("Role", exact=True).input_value() == "viewer"  # the least role by default
     page.get_by_label("Role", exact=True).select_option("developer")
     go(page, page.get_by_role("button", name="Invite"))
-    link = page.locator("#invite-link").inner_text()
+    assert "Invitation e-mailed to new.dev@team.test" in page.get_by_role("status").first.inner_text()
+    link = mailbox.wait_for_link(stack, "new.dev@team.test", r"http://\S+/dashboard/invite/\S+/")
+    assert link not in page.content()
     go(page, page.get_by_role("button", name="Sign out"))
     page.goto(link)
     assert page.get_by_role("heading", level=1).inner_text() == "Join Team Shop"

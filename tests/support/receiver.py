@@ -26,6 +26,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     status: int = 200
     delay: float = 0.0
+    reply: bytes = b""  # the answer's body; empty: "OK" or "error" by status
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -36,7 +37,7 @@ class Receiver:
     def reset(self) -> None:
         with self.lock:
             self.received.clear()
-        self.status, self.delay = 200, 0.0
+        self.status, self.delay, self.reply = 200, 0.0, b""
 
     def for_txid(self, txid: str) -> list[Received]:
         with self.lock:
@@ -78,7 +79,7 @@ def start_receiver() -> Receiver:
                             time.time(),
                         )
                     )
-            payload = b"OK" if status < 300 else b"error"
+            payload = rec.reply or (b"OK" if status < 300 else b"error")
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(payload)))

@@ -1,0 +1,130 @@
+"""The member's own account: change password, two-factor sign-in (set up with a QR code, turn off)."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from payments.exceptions import ApplicationError
+from payments.services import accounts
+
+from . import ratelimit
+from .access import TWO_FACTOR_OK, client_ip, member_required
+from .forms import CodeForm, PasswordConfirmForm
+
+
+def _account(request: HttpRequest, *, password_form: PasswordChangeForm | None = None, status: int = 200):
+    return render(
+        request,
+        "dashboard/account.html",
+        {
+            "nav": "account",
+            "password_form": password_form or PasswordChangeForm(request.user),
+            "confirm_form": PasswordConfirmForm(),
+            "two_factor_on": request.member.has_two_factor,
+        },
+        status=status,
+    )
+
+
+@member_required(two_factor_setup=True)
+def account(request: HttpRequest) -> HttpResponse:
+    return _account(request)
+
+
+@require_POST
+@member_required(two_factor_setup=True)
+def password_change(request: HttpRequest) -> HttpResponse:
+    who = request.user.get_username()
+    if not ratelimit.hit("reauth", "any", who):
+        messages.error(request, "Too many wrong passwords. Try again in 15 minutes.")
+        return HttpResponseRedirect("/dashboard/account/")
+    form = PasswordChangeForm(request.user, request.POST)
+    if not form.is_valid():
+        return _account(request, password_form=form, status=400)
+    ratelimit.reset("reauth", "any", who)
+    user = form.save()
+    update_session_auth_hash(request, user)  # this session stays; every other one ends
+    accounts.password_changed(
+        user=user, merchant=request.merchant, how="changed", remote_addr=client_ip(request)
+    )
+    messages.success(request, "Password changed. Other sessions of your account were signed out.")
+    return HttpResponseRedirect("/dashboard/account/")
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(
+        scale=4, dark="#16181d", title="QR code for your authenticator app"
+    )
+
+
+@member_required(two_factor_setup=True)
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    if request.member.has_two_factor:
+        return HttpResponseRedirect("/dashboard/account/")
+    form = CodeForm(request.POST or None)
+    error, status = "", 200
+    device = accounts.two_factor_pending(user=request.user)
+    if request.method == "POST" and form.is_valid() and device is not None:
+        if not ratelimit.hit("otp", "any", str(request.user.pk)):
+            error, status = "Too many wrong codes. Wait 15 minutes and start again.", 429
+        else:
+            try:
+                accounts.two_factor_confirm(
+                    user=request.user,
+                    merchant=request.merchant,
+                    code=form.cleaned_data["code"],
+                    remote_addr=client_ip(request),
+                )
+            except ApplicationError as exc:
+                error, status = exc.message, 400
+            else:
+                ratelimit.reset("otp", "any", str(request.user.pk))
+                request.session[TWO_FACTOR_OK] = request.user.pk
+                messages.success(
+                    request, "Two-factor sign-in is on. You will be asked for a code at each sign-in."
+                )
+                return HttpResponseRedirect("/dashboard/account/")
+    if device is None or request.method == "GET":
+        device = accounts.two_factor_start(user=request.user)  # a fresh secret for every set-up page
+    return render(
+        request,
+        "dashboard/two_factor_setup.html",
+        {
+            "nav": "account",
+            "form": form,
+            "error": error,
+            "qr": _qr_svg(device.config_url),
+            "secret": accounts.totp_secret(device),
+            "required": request.merchant.require_two_factor,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@member_required(two_factor_setup=True)
+def two_factor_off(request: HttpRequest) -> HttpResponse:
+    who = request.user.get_username()
+    form = PasswordConfirmForm(request.POST)
+    if not ratelimit.hit("reauth", "any", who) or not (
+        form.is_valid() and request.user.check_password(form.cleaned_data["password"])
+    ):
+        messages.error(request, "The password is not correct.")
+        return HttpResponseRedirect("/dashboard/account/")
+    ratelimit.reset("reauth", "any", who)
+    try:
+        accounts.two_factor_disable(
+            user=request.user, merchant=request.merchant, remote_addr=client_ip(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session.pop(TWO_FACTOR_OK, None)
+        messages.success(request, "Two-factor sign-in is off.")
+    return HttpResponseRedirect("/dashboard/account/")

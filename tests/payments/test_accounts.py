@@ -1,0 +1,211 @@
+"""Account security with Django's test client: two-factor sign-in and its team requirement, the
+atomic throttles, forgotten and changed passwords, removing a member, invitations by e-mail."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from payments.dashboard import ratelimit
+from payments.models import AuditLog, Invitation, MerchantMember
+from payments.services.accounts import two_factor_start
+from tests.factories import MerchantFactory
+from tests.payments.test_dashboard_support import PASSWORD, member
+from tests.support.totp import secret_of, totp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def with_authenticator(m: MerchantMember) -> str:
+    device = two_factor_start(user=m.user)
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    return secret_of(device)
+
+
+def sign_in(client: Client, m: MerchantMember, password: str = PASSWORD):
+    return client.post("/dashboard/login/", {"username": m.user.username, "password": password})
+
+
+def test_two_factor_sign_in_asks_for_the_code_and_each_code_works_once(client):
+    m = member(MerchantFactory())
+    secret = with_authenticator(m)
+    answer = sign_in(client, m)
+    assert answer.status_code == 302 and answer["Location"] == "/dashboard/login/code/"
+    assert client.get("/dashboard/").status_code == 302  # not signed in yet
+    wrong = client.post(
+        "/dashboard/login/code/", {"code": "000000" if totp(secret) != "000000" else "111111"}
+    )
+    assert wrong.status_code == 401 and b"not right" in wrong.content
+    code = totp(secret)
+    ok = client.post("/dashboard/login/code/", {"code": code})
+    assert ok.status_code == 302 and ok["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+    assert AuditLog.objects.get(action="dashboard.login").detail == {"two_factor": True}
+    # The same code cannot open a second session.
+    other = Client()
+    sign_in(other, m)
+    assert other.post("/dashboard/login/code/", {"code": code}).status_code == 401
+
+
+def test_code_step_is_throttled_per_account(client):
+    m = member(MerchantFactory())
+    secret = with_authenticator(m)
+    sign_in(client, m)
+    for _ in range(ratelimit.MAX_FAILURES):
+        client.post("/dashboard/login/code/", {"code": "12345"})  # malformed: still an attempt
+    locked = client.post("/dashboard/login/code/", {"code": totp(secret)})
+    assert locked.status_code == 429 and client.get("/dashboard/").status_code == 302
+
+
+def test_throttle_is_one_atomic_increment():
+    """Twenty racing attempts for one account: exactly the limit gets through."""
+    allowed = []
+    barrier = threading.Barrier(20)
+
+    def attempt():
+        barrier.wait()
+        allowed.append(ratelimit.hit("login", "10.0.0.1", "race@x.test"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert allowed.count(True) == ratelimit.MAX_FAILURES
+
+
+def test_a_session_opened_elsewhere_must_still_pass_the_code(client):
+    m = member(MerchantFactory())
+    with_authenticator(m)
+    client.force_login(m.user)  # e.g. the admin's sign-in form
+    answer = client.get("/dashboard/transactions/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/dashboard/login/?next=")
+
+
+def test_team_requirement_sends_members_to_set_up_and_then_lets_them_in(client):
+    merchant = MerchantFactory()
+    owner, viewer = member(merchant), member(merchant, "viewer")
+    client.force_login(owner.user)
+    refused = client.post("/dashboard/team/two-factor", {"required": "1"}, follow=True)
+    assert b"your own account first" in refused.content
+    with_authenticator(owner)
+    session = client.session
+    session["dash-2fa-ok"] = owner.user.pk
+    session.save()
+    client.post("/dashboard/team/two-factor", {"required": "1"})
+    merchant.refresh_from_db()
+    assert merchant.require_two_factor
+
+    other = Client()
+    other.force_login(viewer.user)
+    assert other.get("/dashboard/balance/")["Location"] == "/dashboard/account/two-factor/"
+    setup = other.get("/dashboard/account/two-factor/")
+    assert setup.status_code == 200 and b"<svg" in setup.content
+    secret = setup.context["secret"]
+    assert other.post("/dashboard/account/two-factor/", {"code": "999999"}).status_code in (400, 200)
+    done = other.post("/dashboard/account/two-factor/", {"code": totp(secret)})
+    assert done.status_code == 302
+    assert TOTPDevice.objects.filter(user=viewer.user, confirmed=True).count() == 1
+    assert other.get("/dashboard/balance/").status_code == 200
+    # Required by the team: it cannot be turned off.
+    other.post("/dashboard/account/two-factor/off", {"password": PASSWORD})
+    assert TOTPDevice.objects.filter(user=viewer.user).exists()
+
+
+def test_password_reset_by_e_mail_link_works_once(client):
+    m = member(MerchantFactory(), email="finance@shop.test")
+    unknown = client.post("/dashboard/reset/", {"email": "nobody@shop.test"})
+    known = client.post("/dashboard/reset/", {"email": "FINANCE@shop.test"})
+    assert (
+        unknown.content.count(b"If this e-mail belongs")
+        == known.content.count(b"If this e-mail belongs")
+        == 1
+    )
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["finance@shop.test"]
+    link = re.search(r"http://testserver(/dashboard/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and form.context["validlink"]
+    url = form.redirect_chain[-1][0]
+    too_short = client.post(url, {"new_password1": "short", "new_password2": "short"})
+    assert too_short.status_code == 200 and b"too short" in too_short.content
+    done = client.post(url, {"new_password1": "a-new-long-secret", "new_password2": "a-new-long-secret"})
+    assert done.status_code == 302 and done["Location"] == "/dashboard/login/?reset=1"
+    assert sign_in(Client(), m, "a-new-long-secret").status_code == 302
+    assert sign_in(Client(), m, PASSWORD).status_code == 401
+    assert not client.get(link, follow=True).context["validlink"]  # used
+    assert AuditLog.objects.filter(action="account.password_reset", merchant=m.merchant).count() == 1
+
+
+def test_password_reset_requests_are_throttled(client):
+    member(MerchantFactory(), email="busy@shop.test")
+    codes = [client.post("/dashboard/reset/", {"email": "busy@shop.test"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429] and len(mail.outbox) == 3
+
+
+def test_change_password_ends_other_sessions(client):
+    m = member(MerchantFactory())
+    elsewhere = Client()
+    elsewhere.force_login(m.user)
+    client.force_login(m.user)
+    wrong = client.post(
+        "/dashboard/account/password",
+        {"old_password": "nope", "new_password1": "another-long-one", "new_password2": "another-long-one"},
+    )
+    assert wrong.status_code == 400
+    ok = client.post(
+        "/dashboard/account/password",
+        {"old_password": PASSWORD, "new_password1": "another-long-one", "new_password2": "another-long-one"},
+    )
+    assert ok.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+    assert elsewhere.get("/dashboard/").status_code == 302
+
+
+def test_owner_removes_a_member_whose_session_ends(client):
+    merchant = MerchantFactory()
+    owner, dev = member(merchant), member(merchant, "developer")
+    dev_client = Client()
+    dev_client.force_login(dev.user)
+    assert dev_client.post(f"/dashboard/team/members/{owner.pk}/remove").status_code == 403
+    client.force_login(owner.user)
+    self_removal = client.post(f"/dashboard/team/members/{owner.pk}/remove", follow=True)
+    assert b"cannot remove yourself" in self_removal.content
+    client.post(f"/dashboard/team/members/{dev.pk}/remove")
+    assert not MerchantMember.objects.filter(pk=dev.pk).exists()
+    dev.user.refresh_from_db()
+    assert not dev.user.is_active
+    assert dev_client.get("/dashboard/").status_code in (302, 403)
+    assert AuditLog.objects.filter(action="team.member_removed", merchant=merchant).count() == 1
+    # Another merchant's member is unknown here.
+    stranger = member(MerchantFactory())
+    client.post(f"/dashboard/team/members/{stranger.pk}/remove")
+    assert MerchantMember.objects.filter(pk=stranger.pk).exists()
+
+
+def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
+    merchant = MerchantFactory(name="Mail Shop")
+    client.force_login(member(merchant).user)
+    page = client.get("/dashboard/team/").content.decode()
+    assert re.search(r'<option value="viewer"[^>]*selected', page)
+    answer = client.post("/dashboard/team/invite", {"email": "new@shop.test", "role": "viewer"}, follow=True)
+    inv = Invitation.objects.get(email="new@shop.test")
+    assert inv.role == "viewer"
+    [message] = mail.outbox
+    assert message.to == ["new@shop.test"] and "Mail Shop" in message.subject
+    link = re.search(r"(http://testserver/dashboard/invite/\S+/)", message.body).group(1)
+    assert link not in answer.content.decode()
+    accept = Client().get(link.replace("http://testserver", ""))
+    assert accept.status_code == 200 and b"Join Mail Shop" in accept.content
