@@ -274,6 +274,10 @@ class NotificationAttempt(models.Model):
     """One POST to the merchant, as sent and as answered (the webhook log)."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
+    # The notification's merchant, copied so a merchant's log pages on its own index.
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="notification_attempts"
+    )
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -286,6 +290,9 @@ class NotificationAttempt(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["merchant", "-started_at", "-id"], name="attempt_merchant_recent_idx")
+        ]
 
 
 class AccountLink(models.Model):

@@ -28,3 +28,16 @@ def generate_merchant_key() -> str:
 
 def mask(plain: str) -> str:
     return f"{plain[:4]}…{plain[-2:]}" if len(plain) > 8 else "…"
+
+
+SECRET_NAMES = ("authorization", "cookie", "password", "secret", "merchantkey", "api-key", "apikey")
+
+
+def mask_secrets(values: dict[str, str]) -> dict[str, str]:
+    """A copy in which every value whose name looks secret (Authorization, cookies, keys,
+    passwords) is masked. merchantToken and our signature are hashes a merchant recomputes to
+    debug verification, not secrets: they stay."""
+    return {
+        name: mask(str(value)) if any(word in name.lower() for word in SECRET_NAMES) else value
+        for name, value in values.items()
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_account, views_auth, views_money, views_settings
+from . import views, views_account, views_auth, views_money, views_settings, views_webhooks
 
 app_name = "dashboard"
 urlpatterns = [
@@ -26,7 +26,8 @@ urlpatterns = [
     path("settlements/", views_money.settlements, name="settlements"),
     path("settlements/export.csv", views_money.settlements_csv, name="settlements-csv"),
     path("settlements/export.xlsx", views_money.settlements_xlsx, name="settlements-xlsx"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/", views_webhooks.webhook_log, name="notifications"),
+    path("notifications/test", views_webhooks.webhook_test, name="notifications-test"),
     path("notifications/replay", views.notifications_replay, name="notifications-replay"),
     path("notifications/<int:notification_id>/resend", views.notification_resend, name="notification-resend"),
     path("jobs/<int:job_id>/", views.job_page, name="job"),

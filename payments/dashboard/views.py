@@ -6,7 +6,6 @@ through services, each followed by an audit record."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
@@ -332,31 +331,6 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
     if note.transaction and nxt != "notifications":
         return _back(note.transaction.txid)
     return HttpResponseRedirect("/dashboard/notifications/")
-
-
-@member_required()
-def notifications(request: HttpRequest) -> HttpResponse:
-    page = sel.notification_problem_page(merchant=request.merchant, cursor=request.GET.get("cursor", ""))
-    now = timezone.localtime()
-    form = ReplayForm(
-        initial={
-            "since": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-            "until": now.strftime("%Y-%m-%dT%H:%M"),
-        }
-    )
-    return render(
-        request,
-        "dashboard/notifications.html",
-        {
-            "nav": "notifications",
-            "page": page,
-            "replay_form": form,
-            "can_resend": can(request.member, "resend"),
-            "can_replay": can(request.member, "replay"),
-            "jobs": sel.jobs_recent(merchant=request.merchant, kind="replay"),
-            "first_page": not request.GET.get("cursor"),
-        },
-    )
 
 
 @require_POST

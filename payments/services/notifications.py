@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import socket
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
@@ -24,11 +25,12 @@ from django.utils import timezone
 from payments import tokens
 from payments.models import Merchant, Notification, NotificationAttempt, Transaction, TransactionEvent
 from payments.nicepay.wire import jakarta_parts
+from payments.secrets import mask_secrets
 
 from . import queue
 
 log = logging.getLogger("payments.notifications")
-EXCERPT_BYTES = 200
+EXCERPT_BYTES = 1000  # of the merchant's answer, kept in the webhook log
 
 
 def retry_schedule() -> list[int]:
@@ -165,9 +167,11 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         # Parked until the earlier one is settled, which releases it (see _release_following).
         Notification.objects.filter(pk=note.pk).update(lease_until=None, next_attempt_at=None)
         return note
+    fields = _with_current_token(note)
     if not destination_allowed(note.url):
-        return _record_attempt(note.pk, timezone.now(), 0, None, "", "destination not allowed", False)
-    body = urlencode(_with_current_token(note)).encode()
+        sent = Sent(note.url, {}, fields)
+        return _record_attempt(note.pk, timezone.now(), 0, None, "", "destination not allowed", False, sent)
+    body = urlencode(fields).encode()
     stamp = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -175,6 +179,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         "X-Payloan-Signature": signature_header(note.merchant.merchant_key, stamp, body),
         "X-Payloan-Sequence": str(note.sequence),
     }
+    sent = Sent(note.url, headers, fields)
     started, t0 = timezone.now(), time.monotonic()
     status_code, excerpt, error = None, "", ""
     timeout = settings.NOTIFICATION_TIMEOUT
@@ -197,22 +202,30 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         error = type(exc).__name__
     duration = int((time.monotonic() - t0) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    return _record_attempt(note.pk, started, duration, status_code, excerpt, error, ok)
+    return _record_attempt(note.pk, started, duration, status_code, excerpt, error, ok, sent)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one attempt posted, for the webhook log (secrets masked when stored)."""
+
+    url: str
+    headers: dict[str, str]
+    fields: dict[str, str]
 
 
 @transaction.atomic
 def _record_attempt(
-    pk: int, started: datetime, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
+    pk: int,
+    started: datetime,
+    duration: int,
+    status_code: int | None,
+    excerpt: str,
+    error: str,
+    ok: bool,
+    sent: Sent | None = None,
 ) -> Notification:
     note = Notification.objects.select_for_update().get(pk=pk)
-    NotificationAttempt.objects.create(
-        notification=note,
-        started_at=started,
-        duration_ms=duration,
-        http_status=status_code,
-        response_excerpt=excerpt,
-        error=error,
-    )
     note.attempts += 1
     note.lease_until = None
     now = timezone.now()
@@ -229,6 +242,19 @@ def _record_attempt(
             note.state = Notification.State.FAILED
             note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
     note.save()
+    NotificationAttempt.objects.create(
+        notification=note,
+        merchant_id=note.merchant_id,
+        started_at=started,
+        duration_ms=duration,
+        http_status=status_code,
+        response_excerpt=excerpt[:2000],
+        error=error,
+        url=sent.url if sent else note.url,
+        request_headers=mask_secrets(sent.headers) if sent else {},
+        request_fields=mask_secrets(sent.fields) if sent else {},
+        next_attempt_at=note.next_attempt_at,
+    )
     if note.state in (Notification.State.DELIVERED, Notification.State.DEAD):
         _release_following(note, now)
     return note

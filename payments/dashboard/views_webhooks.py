@@ -1,0 +1,115 @@
+"""The webhook log: every delivery attempt with what was sent and answered, filters, the replay of
+a time window, and "Send test notification" with its answer shown at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from payments import selectors_dashboard as sel
+from payments import selectors_webhooks as hooks
+from payments.exceptions import ApplicationError
+from payments.models import NotificationAttempt
+from payments.services import merchants as merchant_service
+
+from .access import can, client_ip, member_required
+from .forms import ReplayForm
+
+
+class AttemptFilterForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Result",
+        required=False,
+        choices=[("", "Any result"), (hooks.SUCCEEDED, "Succeeded (2xx)"), (hooks.FAILED, "Failed")],
+    )
+    txid = forms.CharField(label="tXid", required=False, max_length=30)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> hooks.AttemptFilters:
+        if not (self.is_bound and self.is_valid()):
+            return hooks.AttemptFilters()
+        d = self.cleaned_data
+        return hooks.AttemptFilters(
+            outcome=d["outcome"], txid=d["txid"].strip(), date_from=d["date_from"], date_to=d["date_to"]
+        )
+
+
+def describe(attempt: NotificationAttempt) -> dict:
+    """What the template shows for one attempt."""
+    ok = attempt.http_status is not None and 200 <= attempt.http_status < 300
+    note = attempt.notification
+    signature = attempt.request_headers.get("X-Payloan-Signature", "")
+    return {
+        "a": attempt,
+        "note": note,
+        "ok": ok,
+        "result": f"HTTP {attempt.http_status}" if attempt.http_status else (attempt.error or "no answer"),
+        "signature": signature,
+        "headers": sorted(attempt.request_headers.items()),
+        "fields": sorted(attempt.request_fields.items()),
+        "status_word": note.payload.get("status", ""),
+    }
+
+
+def _page(request: HttpRequest, *, test_attempt: NotificationAttempt | None = None) -> HttpResponse:
+    form = AttemptFilterForm(request.GET or None)
+    filters = form.filters()
+    page = hooks.attempt_page(
+        merchant=request.merchant, filters=filters, cursor=request.GET.get("cursor", "")
+    )
+    now = timezone.localtime()
+    replay = ReplayForm(
+        initial={
+            "since": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "until": now.strftime("%Y-%m-%dT%H:%M"),
+        }
+    )
+    params = filters.as_params()
+    return render(
+        request,
+        "dashboard/notifications.html",
+        {
+            "nav": "notifications",
+            "form": form,
+            "page": page,
+            "rows": [describe(a) for a in page.rows],
+            "filter_query": urlencode(params),
+            "filtered": bool(params),
+            "first_page": not request.GET.get("cursor"),
+            "replay_form": replay,
+            "can_resend": can(request.member, "resend"),
+            "can_replay": can(request.member, "replay"),
+            "can_test": can(request.member, "test_notification"),
+            "test": describe(test_attempt) if test_attempt else None,
+            "jobs": sel.jobs_recent(merchant=request.merchant, kind="replay"),
+            "failing": sel.notification_problem_page(merchant=request.merchant, size=20).rows,
+            "default_url": request.merchant.default_notification_url,
+        },
+    )
+
+
+@member_required()
+def webhook_log(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@member_required("test_notification")
+def webhook_test(request: HttpRequest) -> HttpResponse:
+    try:
+        note = merchant_service.merchant_test_notification(
+            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/dashboard/notifications/")
+    attempt = hooks.attempt_latest(merchant=request.merchant, notification_id=note.pk)
+    return _page(request, test_attempt=attempt)

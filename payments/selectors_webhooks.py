@@ -1,0 +1,85 @@
+"""The webhook log: every delivery attempt of a merchant's notifications, newest first.
+
+Pages by keyset on (started_at, id) along attempt_merchant_recent_idx; never a COUNT(*)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from payments.models import Merchant, NotificationAttempt
+from payments.selectors_dashboard import PAGE_SIZE, Page, encode_cursor
+
+SUCCEEDED, FAILED = "succeeded", "failed"
+
+
+@dataclass(frozen=True)
+class AttemptFilters:
+    outcome: str = ""  # succeeded (2xx) | failed (anything else) | "" both
+    txid: str = ""
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive, Asia/Jakarta
+
+    def as_params(self) -> dict[str, str]:
+        out = {
+            "outcome": self.outcome,
+            "txid": self.txid,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _ok() -> Q:
+    return Q(http_status__gte=200, http_status__lt=300)
+
+
+def attempts_filtered(*, merchant: Merchant, filters: AttemptFilters) -> QuerySet[NotificationAttempt]:
+    """The merchant's attempts matching the filters, newest first (with their notification and
+    transaction)."""
+    qs = NotificationAttempt.objects.filter(merchant=merchant)
+    if filters.outcome == SUCCEEDED:
+        qs = qs.filter(_ok())
+    elif filters.outcome == FAILED:
+        qs = qs.exclude(_ok())
+    if filters.txid:
+        qs = qs.filter(notification__transaction__txid=filters.txid)
+    if filters.date_from:
+        qs = qs.filter(started_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(started_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    return qs.select_related("notification", "notification__transaction").order_by("-started_at", "-id")
+
+
+def attempt_page(
+    *, merchant: Merchant, filters: AttemptFilters, cursor: str = "", size: int = PAGE_SIZE
+) -> Page:
+    """One page of the log (one query). `cursor` is the previous page's next_cursor."""
+    from payments.selectors_dashboard import decode_cursor
+
+    qs = attempts_filtered(merchant=merchant, filters=filters)
+    decoded = decode_cursor(cursor) if cursor else None
+    if decoded is not None:
+        when, pk = decoded
+        qs = qs.filter(started_at__lte=when).exclude(started_at=when, id__gte=pk)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows=rows, next_cursor=encode_cursor(rows[-1].started_at, rows[-1].pk) if more else "")
+
+
+def attempt_latest(*, merchant: Merchant, notification_id: int) -> NotificationAttempt | None:
+    """The newest attempt of one of the merchant's notifications."""
+    return (
+        NotificationAttempt.objects.filter(merchant=merchant, notification_id=notification_id)
+        .select_related("notification")
+        .order_by("-id")
+        .first()
+    )

@@ -1,0 +1,120 @@
+"""The webhook log: each attempt keeps what was sent (headers, fields, signature) and answered (status,
+body, latency) and the retry it scheduled; the page filters and is scoped to the merchant."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from payments.models import Notification, NotificationAttempt
+from payments.secrets import mask_secrets
+from payments.services.notifications import notification_deliver, notification_resend
+from tests.factories import MerchantFactory
+from tests.payments.test_dashboard_support import member, txn
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    cache.clear()
+    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
+    yield
+    cache.clear()
+
+
+def outbox_row(merchant, url: str, t=None) -> Notification:  # noqa: ANN001
+    return Notification.objects.create(
+        merchant=merchant,
+        transaction=t,
+        sequence=1,
+        url=url,
+        payload={"tXid": t.txid if t else "TEST", "status": "0", "amt": "10000"},
+        next_attempt_at=timezone.now(),
+    )
+
+
+def test_each_attempt_records_request_answer_and_next_retry(receiver, settings):
+    settings.NOTIFICATION_RETRY_SCHEDULE = [60, 300]
+    m = MerchantFactory()
+    t = txn(m, status="0")
+    note = outbox_row(m, receiver.url, t)
+    receiver.status, receiver.reply = 503, b'{"error": "database is down"}'
+    notification_deliver(notification_id=note.pk)
+    receiver.status, receiver.reply = 200, b"accepted, thanks"
+    notification_resend(notification_id=note.pk)
+    notification_deliver(notification_id=note.pk)
+    failed, delivered = NotificationAttempt.objects.filter(notification=note).order_by("id")
+    assert failed.merchant_id == m.pk and failed.url == receiver.url
+    assert failed.http_status == 503 and failed.response_excerpt == '{"error": "database is down"}'
+    assert failed.next_attempt_at is not None and failed.next_attempt_at > failed.started_at
+    assert failed.request_headers["X-Payloan-Signature"].startswith("t=")
+    assert failed.request_headers["X-Payloan-Sequence"] == "1"
+    assert failed.request_fields["tXid"] == t.txid and failed.request_fields["amt"] == "10000"
+    assert delivered.http_status == 200 and delivered.response_excerpt == "accepted, thanks"
+    assert delivered.next_attempt_at is None and delivered.duration_ms >= 0
+
+
+def test_unreachable_destination_is_an_attempt_with_its_error(settings):
+    m = MerchantFactory()
+    note = outbox_row(m, "http://127.0.0.1:9/nobody-listens")
+    notification_deliver(notification_id=note.pk)
+    [attempt] = NotificationAttempt.objects.filter(notification=note)
+    assert attempt.http_status is None and attempt.error and attempt.next_attempt_at is not None
+
+
+def test_secrets_are_masked_and_hashes_kept():
+    masked = mask_secrets(
+        {"Authorization": "Basic c2VjcmV0OnNlY3JldA==", "merchantToken": "ab12", "X-Api-Key": "k-123456789"}
+    )
+    assert masked["merchantToken"] == "ab12"
+    assert "c2VjcmV0" not in masked["Authorization"] and "123456789" not in masked["X-Api-Key"]
+
+
+def test_log_page_shows_both_answers_filters_and_scope(client, receiver):
+    m, other = MerchantFactory(), MerchantFactory()
+    t, u = txn(m, status="0"), txn(m, status="0")
+    note = outbox_row(m, receiver.url, t)
+    receiver.status, receiver.reply = 500, b"boom: handler crashed"
+    notification_deliver(notification_id=note.pk)
+    receiver.status, receiver.reply = 200, b"stored order"
+    notification_resend(notification_id=note.pk)
+    notification_deliver(notification_id=note.pk)
+    notification_deliver(notification_id=outbox_row(m, receiver.url, u).pk)
+    theirs = outbox_row(other, receiver.url, txn(other, status="0"))
+    receiver.reply = b"their secret answer"
+    notification_deliver(notification_id=theirs.pk)
+
+    client.force_login(member(m, "viewer").user)
+    body = client.get("/dashboard/notifications/").content.decode()
+    assert "boom: handler crashed" in body and "stored order" in body and "their secret answer" not in body
+    assert body.count('class="attempt"') == 3
+    failed_only = client.get("/dashboard/notifications/", {"outcome": "failed"}).content.decode()
+    assert failed_only.count('class="attempt"') == 1 and "boom: handler crashed" in failed_only
+    one_txn = client.get("/dashboard/notifications/", {"txid": u.txid}).content.decode()
+    assert one_txn.count('class="attempt"') == 1 and u.txid in one_txn
+    today = timezone.localdate().isoformat()
+    assert (
+        client.get("/dashboard/notifications/", {"date_to": "2020-01-01"})
+        .content.decode()
+        .count('class="attempt"')
+        == 0
+    )
+    assert (
+        client.get("/dashboard/notifications/", {"date_from": today})
+        .content.decode()
+        .count('class="attempt"')
+        == 3
+    )
+
+
+def test_send_test_notification_shows_the_answer_at_once(client, receiver):
+    m = MerchantFactory(default_notification_url=receiver.url)
+    receiver.reply = b"demo store says hi"
+    client.force_login(member(m, "developer").user)
+    page = client.post("/dashboard/notifications/test").content.decode()
+    assert "Delivered: your server answered HTTP 200" in page and "demo store says hi" in page
+    viewer = member(m, "viewer")
+    client.force_login(viewer.user)
+    assert client.post("/dashboard/notifications/test").status_code == 403
