@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("payments.hosted.urls")),
     path("dashboard/", include("payments.dashboard.urls")),
     path("api/", include("payments.rest.urls")),
+    path("docs/", include("payments.devdocs.urls")),
 ]
 if settings.SANDBOX:
     urlpatterns.append(path("sandbox/", include("providers.sandbox.urls")))

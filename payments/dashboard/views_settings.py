@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from payments import secrets as key_store
 from payments import selectors_dashboard as sel
+from payments.devdocs.sandbox import sandbox_reference
 from payments.exceptions import ApplicationError
 from payments.services import accounts
 from payments.services import merchants as merchant_service
@@ -281,28 +282,9 @@ def team_role(request: HttpRequest, member_id: int) -> HttpResponse:
     return HttpResponseRedirect("/dashboard/team/")
 
 
-def _sandbox_info() -> tuple[list[tuple[str, str, str]], list[tuple[str, dict[str, str]]]]:
-    """Outcome triggers and each simulated partner's test credentials (only when SANDBOX is on)."""
-    if not settings.SANDBOX:
-        return [], []
-    from providers.sandbox import core, simulators, triggers
-
-    simulators.load()
-    rows = [
-        (digits, outcome, triggers.DESCRIPTIONS.get(outcome, ""))
-        for digits, outcome in triggers.TRIGGERS.items()
-    ]
-    creds = [
-        (sim.name, dict(sim.test_credentials))
-        for sim in sorted(core.SIMULATORS.values(), key=lambda s: s.name)
-        if sim.test_credentials
-    ]
-    return rows, creds
-
-
 @member_required()
 def sandbox(request: HttpRequest) -> HttpResponse:
-    triggers, creds = _sandbox_info()
+    triggers, creds = sandbox_reference()
     return render(
         request,
         "dashboard/sandbox.html",

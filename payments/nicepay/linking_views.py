@@ -4,6 +4,7 @@ customer's return from AstraPay's binding page. Thin: parse, authenticate, call 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,6 +23,7 @@ from . import requests as wire_requests
 from .auth import merchant_for, require_token
 from .views import with_params
 from .wire import (
+    TIME_STAMP,
     Field,
     amount,
     amount_str,
@@ -38,6 +40,16 @@ BILLING_PHONE = Field("billingPhone", "N", 15, missing_cd="9017")
 BILLING_EMAIL = Field("billingEmail", "ANS", 40, missing_cd="9018")
 DB_PROCESS_URL = Field("dbProcessUrl", "ANS", 255, missing_cd="9020")
 MANDATE_ID = Field("mandateID", "AN", 40, missing_cd="9003")
+PAY_METHOD = Field("payMethod", "N", 2, required=False, missing_cd="9012")
+MITRA_CD = Field("mitraCd", "A", 4, missing_cd="9012")
+CALLBACK_URL = Field("callBackUrl", "ANS", 255, missing_cd="9019")
+DESCRIPTION = Field("description", "AN", 100, required=False)
+USER_IP = Field("userIP", "ANS", 15, required=False)
+GOODS_NM = Field("goodsNm", "AN", 100, missing_cd="9015")
+CURRENCY = Field("currency", "A", 3, required=False)
+CART_DATA = Field("cartData", "JSON", 4000, required=False)
+PAY_VALID_DT = Field("payValidDt", "N", 8, required=False)
+PAY_VALID_TM = Field("payValidTm", "N", 6, required=False)
 OPTIONAL_BILLING = {
     "billingAddr": ("billing_address", 100),
     "billingCity": ("billing_city", 50),
@@ -45,6 +57,49 @@ OPTIONAL_BILLING = {
     "billingPostCd": ("billing_post_code", 10),
     "billingCountry": ("billing_country", 10),
 }
+BILLING_OPTIONAL = {
+    wire: Field(wire, "ANS", size, required=False) for wire, (_, size) in OPTIONAL_BILLING.items()
+}
+# What each endpoint checks (printed on /docs/; a test compares them). linkEnable needs mitraCd
+# and no callBackUrl; linkInitiate the other way round, and its dbProcessUrl defaults to the link's.
+LINK_ENABLE_FIELDS = [
+    wire_requests.IMID,
+    wire_requests.REFERENCE_NO,
+    BILLING_PHONE,
+    TIME_STAMP,
+    wire_requests.TOKEN,
+    PAY_METHOD,
+    MITRA_CD,
+    BILLING_NM,
+    BILLING_EMAIL,
+    DB_PROCESS_URL,
+    replace(CALLBACK_URL, required=False),
+    DESCRIPTION,
+    USER_IP,
+]
+LINK_INITIATE_FIELDS = [
+    wire_requests.IMID,
+    wire_requests.REFERENCE_NO,
+    wire_requests.AMT,
+    TIME_STAMP,
+    wire_requests.TOKEN,
+    PAY_METHOD,
+    replace(MITRA_CD, required=False),
+    MANDATE_ID,
+    GOODS_NM,
+    BILLING_NM,
+    BILLING_PHONE,
+    BILLING_EMAIL,
+    *BILLING_OPTIONAL.values(),
+    replace(DB_PROCESS_URL, required=False),
+    CALLBACK_URL,
+    CURRENCY,
+    CART_DATA,
+    USER_IP,
+    DESCRIPTION,
+    PAY_VALID_DT,
+    PAY_VALID_TM,
+]
 
 
 def _fields(request: HttpRequest) -> dict[str, Any]:
@@ -67,8 +122,8 @@ def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpRe
 
 
 def _check_astrapay(data: dict[str, Any], *, mitra_required: bool) -> None:
-    pay_method = text(data, Field("payMethod", "N", 2, required=False, missing_cd="9012")) or "05"
-    mitra = text(data, Field("mitraCd", "A", 4, required=mitra_required, missing_cd="9012")).upper() or "ASTR"
+    pay_method = text(data, PAY_METHOD) or "05"
+    mitra = text(data, replace(MITRA_CD, required=mitra_required)).upper() or "ASTR"
     if pay_method != "05" or mitra != "ASTR":
         raise InvalidField(
             "mitraCd", "Account linking is offered for payMethod 05, mitraCd ASTR only", result_cd="9012"
@@ -98,11 +153,9 @@ def link_enable(request: HttpRequest) -> HttpResponse:
             billing_phone=phone,
             billing_email=text(data, BILLING_EMAIL),
             db_process_url=http_url(text(data, DB_PROCESS_URL), "dbProcessUrl", "9020"),
-            callback_url=http_url(
-                text(data, Field("callBackUrl", "ANS", 255, required=False)), "callBackUrl", "9019"
-            ),
-            description=text(data, Field("description", "AN", 100, required=False)),
-            user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
+            callback_url=http_url(text(data, replace(CALLBACK_URL, required=False)), "callBackUrl", "9019"),
+            description=text(data, DESCRIPTION),
+            user_ip=text(data, USER_IP),
         )
         link, redirect_url = linking.account_link_start(merchant=merchant, data=enable)
     except ApplicationError as exc:
@@ -156,35 +209,33 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
         _check_astrapay(data, mitra_required=False)
         mandate_id = text(data, MANDATE_ID)
         link = account_link_get(mandate_id=mandate_id, merchant=merchant)
-        goods = text(data, Field("goodsNm", "AN", 100, missing_cd="9015"))
+        goods = text(data, GOODS_NM)
         billing = {
             "billing_name": text(data, BILLING_NM),
             "billing_phone": text(data, BILLING_PHONE),
             "billing_email": text(data, BILLING_EMAIL),
         }
-        for wire_name, (field_name, size) in OPTIONAL_BILLING.items():
-            billing[field_name] = text(data, Field(wire_name, "ANS", size, required=False))
-        db_url = text(data, Field("dbProcessUrl", "ANS", 255, required=False)) or (
-            link.db_process_url if link else ""
-        )
-        callback_url = text(data, Field("callBackUrl", "ANS", 255, missing_cd="9019"))
+        for wire_name, (field_name, _) in OPTIONAL_BILLING.items():
+            billing[field_name] = text(data, BILLING_OPTIONAL[wire_name])
+        db_url = text(data, replace(DB_PROCESS_URL, required=False)) or (link.db_process_url if link else "")
+        callback_url = text(data, CALLBACK_URL)
         reg = RegistrationData(
             pay_method="05",
             mitra_cd="ASTR",
-            currency=(text(data, Field("currency", "A", 3, required=False)) or "IDR").upper(),
+            currency=(text(data, CURRENCY) or "IDR").upper(),
             amount=amt,
             reference_no=ref,
             goods_name=goods,
             billing=billing,
-            cart_raw=text(data, Field("cartData", "JSON", 4000, required=False)) or _default_cart(goods, amt),
+            cart_raw=text(data, CART_DATA) or _default_cart(goods, amt),
             db_process_url=http_url(db_url, "dbProcessUrl", "9020"),
-            user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
+            user_ip=text(data, USER_IP),
             fingerprint=fingerprint(data),
-            description=text(data, Field("description", "AN", 100, required=False)),
+            description=text(data, DESCRIPTION),
             callback_url=http_url(callback_url, "callBackUrl", "9019"),
             pay_valid_until=parse_valid_until(
-                text(data, Field("payValidDt", "N", 8, required=False)),
-                text(data, Field("payValidTm", "N", 6, required=False)),
+                text(data, PAY_VALID_DT),
+                text(data, PAY_VALID_TM),
             ),
         )
         txn, action = linking.link_payment_initiate(

@@ -9,11 +9,12 @@ from payments.services import receipts
 
 from .auth import merchant_for, require_token
 from .views import nicepay_json
-from .wire import Field, text, timestamp
+from .wire import TIME_STAMP, Field, text, timestamp
 
 IMID = Field("iMid", "AN", 10, missing_cd="9011")
 TXID = Field("tXid", "AN", 30, missing_cd="8004")
 TOKEN = Field("merchantToken", "ANS", 255, missing_cd="9010")
+FIELDS = [IMID, TXID, TIME_STAMP, TOKEN]  # what confirm_akulaku checks (printed on /docs/)
 
 
 @nicepay_json

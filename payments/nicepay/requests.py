@@ -6,7 +6,7 @@ from typing import Any
 
 from payments.services.registration import RegistrationData, fingerprint
 
-from .wire import Field, amount, http_url, parse_valid_until, text
+from .wire import TIME_STAMP, Field, amount, http_url, parse_valid_until, text
 
 REGISTRATION_FIELDS = [
     Field("iMid", "AN", 10, missing_cd="9011"),
@@ -82,7 +82,7 @@ def registration_data(
         # NICEPAY's own Payloan builders never send userIP: fall back to the caller's address.
         body = {**body, "userIP": remote_addr[:15]}
     clean = {f.name: text(body, f) for f in REGISTRATION_FIELDS}
-    extra = {n: amount(body, n, required=False, invalid_cd="9003") for n in ("vat", "fee", "notaxAmt")}
+    extra = {f.name: amount(body, f.name, required=False, invalid_cd="9003") for f in OPTIONAL_AMOUNTS}
     data = RegistrationData(
         pay_method=clean["payMethod"],
         mitra_cd=clean["mitraCd"].upper(),
@@ -117,3 +117,20 @@ CALLBACK_URL = Field("callBackUrl", "ANS", 255, missing_cd="9019")
 CANCEL_TYPE = Field("cancelType", "N", 2, missing_cd="9301")
 PAY_METHOD = Field("payMethod", "N", 2, required=False)
 CANCEL_MSG = Field("cancelMsg", "ANS", 255, required=False)
+
+# Amounts are read by wire.amount(): digits only, at most 12, no leading zero; amt above 0.
+AMT = Field("amt", "N", 12, missing_cd="9007")
+OPTIONAL_AMOUNTS = [Field(name, "N", 12, required=False) for name in ("vat", "fee", "notaxAmt")]
+INQUIRY_TXID = Field("tXid", "AN", 30, missing_cd="8004")
+CANCEL_AMT = Field("amt", "N", 12, missing_cd="9312")
+# The payment step's callBackUrl may be left out when it was given at registration.
+PAYMENT_CALLBACK_URL = Field("callBackUrl", "ANS", 255, missing_cd="9019")
+
+# Every field each endpoint checks, in the order it checks them: the validator reads these lists'
+# Field objects and /docs/ prints them (a test compares the two).
+ENDPOINT_FIELDS: dict[str, list[Field]] = {
+    "registration": [TIME_STAMP, AMT, *REGISTRATION_FIELDS, *OPTIONAL_AMOUNTS],
+    "payment": [TXID, TIME_STAMP, TOKEN, PAYMENT_CALLBACK_URL],
+    "inquiry": [IMID, INQUIRY_TXID, REFERENCE_NO, AMT, TIME_STAMP, TOKEN],
+    "cancel": [IMID, TXID, CANCEL_TYPE, CANCEL_AMT, TIME_STAMP, TOKEN, PAY_METHOD, CANCEL_MSG],
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -23,7 +24,7 @@ from providers.base.types import Deeplink, PushToApp
 from . import requests as wire_requests
 from . import responses
 from .auth import merchant_for, require_token
-from .wire import Field, amount, amount_str, form_or_query, http_url, parse_json_body, text, timestamp
+from .wire import amount, amount_str, form_or_query, http_url, parse_json_body, text, timestamp
 
 log = logging.getLogger("payments.nicepay")
 
@@ -68,7 +69,7 @@ def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
 @nicepay_json
 def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
-    txid = text(body, Field("tXid", "AN", 30, missing_cd="8004"))
+    txid = text(body, wire_requests.INQUIRY_TXID)
     ref = text(body, wire_requests.REFERENCE_NO)
     amt = amount(body)
     ts = timestamp(body)
@@ -145,7 +146,7 @@ def payment_view(request: HttpRequest) -> HttpResponse:
             "payment",
         )
         callback_url = http_url(
-            text(data, Field("callBackUrl", "ANS", 255, required=not txn.callback_url, missing_cd="9019")),
+            text(data, replace(wire_requests.PAYMENT_CALLBACK_URL, required=not txn.callback_url)),
             "callBackUrl",
             "9019",
         )

@@ -30,6 +30,9 @@ class Field:
     missing_cd: str = "9003"
 
 
+TIME_STAMP = Field("timeStamp", "N", 14, missing_cd="9031")
+
+
 class BadBody(ApplicationError):
     result_cd = "9003"
     default_message = "Invalid request: the body must be a JSON object"
@@ -109,7 +112,7 @@ def amount_str(data: dict[str, Any], name: str = "amt") -> str:
 
 
 def timestamp(data: dict[str, Any], *, now: datetime | None = None) -> str:
-    value = text(data, Field("timeStamp", "N", 14, missing_cd="9031"))
+    value = text(data, TIME_STAMP)
     if len(value) != 14:
         raise StaleTimestamp("timeStamp must be YYYYMMDDHHMMSS (14 digits, Asia/Jakarta)")
     try:
