@@ -266,6 +266,12 @@ class TransactionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
         return [f.name for f in Transaction._meta.fields]
 
+    def get_list_display(self, request):  # noqa: ANN001, ANN201
+        # The review queue shows why each payment waits.
+        if request.GET.get("needs_review__exact") == "1":
+            return (*self.list_display[:-2], "review_reason", "updated_at")
+        return self.list_display
+
     def has_add_permission(self, request):  # noqa: ANN001
         return False
 

@@ -17,8 +17,16 @@ from django.views.decorators.http import require_http_methods
 from payments.models import Job
 from payments.services.audit import audit_record
 
-_LIST = """{% extends "admin/base_site.html" %}
-{% block content %}<div id="content-main">
+RUNNING = (Job.State.QUEUED, Job.State.RUNNING)  # the pages refresh themselves while a run is one of these
+
+_REFRESH = """{% block extrahead %}{{ block.super }}{% if running %}
+<meta http-equiv="refresh" content="5">{% endif %}{% endblock %}"""
+_LIST = (
+    """{% extends "admin/base_site.html" %}"""
+    + _REFRESH
+    + """
+{% block content %}{% if running %}
+<p id="recon-running">A run is in progress: this page refreshes itself.</p>{% endif %}<div id="content-main">
 <form method="post" action="{{ run_url }}" style="margin-bottom:1.5em">{% csrf_token %}
   <label for="recon-date">Reconcile date</label>
   <input id="recon-date" type="date" name="date" value="{{ yesterday }}" required>
@@ -35,8 +43,12 @@ _LIST = """{% extends "admin/base_site.html" %}
   <td>{{ job.result.unreachable_count|default:"-" }}</td><td>{{ job.finished_at|default:"" }}</td>
 </tr>{% empty %}<tr><td colspan="8">No reconciliation has run yet.</td></tr>{% endfor %}
 </tbody></table></div>{% endblock %}"""
+)
 
-_DETAIL = """{% extends "admin/base_site.html" %}
+_DETAIL = (
+    """{% extends "admin/base_site.html" %}"""
+    + _REFRESH
+    + """
 {% block content %}<div id="content-main">
 <p><a href="{% url 'admin:payments_reconciliation' %}">All reconciliation runs</a></p>
 <p>Date {{ job.params.date }} &middot; {{ job.state }} &middot; {{ job.progress }}/{{ job.total }} checked
@@ -54,6 +66,7 @@ _DETAIL = """{% extends "admin/base_site.html" %}
 <table><tbody>{% for row in job.result.unreachable %}<tr><td>{{ row.txid }}</td><td>{{ row.mitra_cd }}</td>
 <td>{{ row.error }}</td></tr>{% empty %}<tr><td>None.</td></tr>{% endfor %}</tbody></table>
 </div>{% endblock %}"""
+)
 
 
 def _render(request: HttpRequest, source: str, context: dict) -> HttpResponse:
@@ -64,7 +77,7 @@ def _render(request: HttpRequest, source: str, context: dict) -> HttpResponse:
 def reconciliation_list(request: HttpRequest) -> HttpResponse:
     from payments.services.reconciliation import default_day
 
-    jobs = Job.objects.filter(kind="reconcile").order_by("-id")[:60]
+    jobs = list(Job.objects.filter(kind="reconcile").order_by("-id")[:60])
     return _render(
         request,
         _LIST,
@@ -73,13 +86,16 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "yesterday": default_day().isoformat(),
             "run_url": reverse("admin:payments_reconciliation_run"),
+            "running": any(job.state in RUNNING for job in jobs),
         },
     )
 
 
 def reconciliation_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id, kind="reconcile")
-    return _render(request, _DETAIL, {"title": f"Reconciliation #{job.pk}", "job": job})
+    return _render(
+        request, _DETAIL, {"title": f"Reconciliation #{job.pk}", "job": job, "running": job.state in RUNNING}
+    )
 
 
 @require_http_methods(["POST"])

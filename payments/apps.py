@@ -6,4 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import admin_reconciliation  # noqa: F401 - mounts the reconciliation admin pages
+        from payments import admin_ops, admin_reconciliation  # noqa: F401 - mount their admin pages

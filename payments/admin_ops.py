@@ -1,0 +1,84 @@
+"""The back office's own face: the product's name on every admin page, "View site" to the product,
+the ops overview page, and the MDR fee schedule. Every ops tool is linked from the admin index
+(templates/admin/index.html)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from payments import selectors_ops as ops
+from payments.models import PartnerFee
+from payments.services.audit import audit_record
+
+admin.site.site_header = "Payloan back office"
+admin.site.site_title = "Payloan ops"
+admin.site.index_title = "Operations"
+admin.site.site_url = "/docs/"  # the product's public face; merchants' pages need a membership
+
+
+@admin.register(PartnerFee)
+class PartnerFeeAdmin(admin.ModelAdmin):
+    """MDR per partner (a row without merchant is the partner's default) and settlement days.
+    A change applies to payments paid from then on; each save is in the audit log."""
+
+    list_display = ("mitra_cd", "merchant", "percent_bp", "fixed", "settlement_days", "updated_at")
+    list_filter = ("mitra_cd",)
+    search_fields = ("merchant__imid", "merchant__name", "mitra_cd")
+    raw_id_fields = ("merchant",)
+    list_select_related = ("merchant",)
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False  # set it to 0 instead: the change stays in the audit log
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor_kind="staff",
+            action="fee.updated" if change else "fee.created",
+            merchant=obj.merchant,
+            user=request.user,
+            target=f"fee:{obj.mitra_cd}:{obj.merchant.imid if obj.merchant_id else 'default'}",
+            detail={
+                "percent_bp": obj.percent_bp,
+                "fixed": obj.fixed,
+                "settlement_days": obj.settlement_days,
+                "fields": sorted(form.changed_data),
+            },
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+        )
+
+
+def ops_overview(request: HttpRequest) -> HttpResponse:
+    reviews_count, reviews = ops.reviews_open()
+    context = {
+        **admin.site.each_context(request),
+        "title": "Ops overview",
+        "partners": ops.partners_last_hour(),
+        "failing": ops.notifications_failing_by_merchant(),
+        "reviews_count": reviews_count,
+        "reviews": reviews,
+        "stuck": ops.cancels_stuck(),
+        "stuck_minutes": ops.STUCK_CANCEL_MINUTES,
+        "queues": ops.queue_depths(),
+        "recon": ops.reconciliation_last(),
+    }
+    return TemplateResponse(request, "admin/ops_overview.html", context)
+
+
+def register(site: admin.AdminSite = admin.site) -> None:
+    """Prepend the ops pages to the admin's URLs (before the app catch-all). Idempotent."""
+    if getattr(site, "_ops_registered", False):
+        return
+    original = site.get_urls
+
+    def get_urls() -> list:
+        return [path("ops/", site.admin_view(ops_overview), name="ops_overview")] + original()
+
+    site.get_urls = get_urls
+    site._ops_registered = True
+
+
+register()
