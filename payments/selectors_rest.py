@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from payments.exceptions import ApplicationError
+from payments.exceptions import NotificationNotFound
 from payments.models import Merchant, Notification, PartnerCallback, Transaction
 from payments.selectors import transaction_get
 from payments.selectors_dashboard import identifier_match
@@ -33,12 +33,6 @@ LIST_FIELDS = (
     "expires_at",
     "paid_at",
 )
-
-
-class NotificationNotFound(ApplicationError):
-    result_cd = "9501"
-    http_status = 404
-    default_message = "Notification not found"
 
 
 def transaction_list(

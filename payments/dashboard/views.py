@@ -31,13 +31,13 @@ from payments.models import Job, Transaction
 from payments.services.audit import audit_record
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
-from payments.services.exports import exports_dir, transaction_csv_stream
 from payments.services.jobs import job_create
 from payments.status import Status
 from providers.base.errors import PartnerError
 
 from . import charts
 from .access import PARTNERS, can, client_ip, forbidden, member_required
+from .exports import exports_dir, transaction_csv_stream
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
 OVERVIEW_CACHE_SECONDS = 60

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from payments.dashboard.exports import transaction_csv_stream
 from payments.models import Transaction
 from payments.selectors_dashboard import TxnFilters, overview, transaction_page, transactions_filtered
-from payments.services.exports import transaction_csv_stream
 from tests.factories import MerchantFactory
 from tests.rest.conftest import basic
 

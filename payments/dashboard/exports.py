@@ -1,5 +1,6 @@
-"""Transaction CSV: rows streamed for any filter, and the same as a background Job writing a file
-under var/exports/ (for exports too large to wait for in one request)."""
+"""The dashboard's transaction CSV: rows streamed for any filter, and the same as a background Job
+writing a file under var/exports/ (for exports too large to wait for in one request). The columns
+use the names merchants know from NICEPAY and the REST API."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from payments.models import Job
 from payments.selectors_dashboard import TxnFilters, transactions_filtered
 from payments.services.jobs import job_handler, job_progress
+from payments.status import Status
 
 COLUMNS = (
     "tXid",
@@ -104,8 +106,6 @@ def _row(values: tuple) -> list[str]:
         phone,
         email,
     ) = values
-    from payments.status import Status
-
     return [
         txid,
         _safe(ref),
