@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from payments import tokens
 from payments.models import Merchant
-from payments.selectors import merchant_get
+from payments.selectors.merchants import merchant_get
 
 from .errors import InvalidToken, UnknownMerchant
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from payments import tokens
 from payments.exceptions import ApplicationError, LinkNotFound
 from payments.models import AccountLink
-from payments.selectors_links import account_link_get
+from payments.selectors.links import account_link_get
 from payments.services import linking
 from payments.services.registration import RegistrationData
 

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
-from payments.selectors import transaction_get, transaction_get_public
+from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
 from payments.services import registration as registration_service

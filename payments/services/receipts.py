@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
-from payments.selectors import transaction_get
+from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
