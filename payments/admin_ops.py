@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from payments import selectors_ops as ops
 from payments.models import PartnerFee
+from payments.selectors import ops
 from payments.services.audit import audit_record
 
 admin.site.site_header = "Payloan back office"

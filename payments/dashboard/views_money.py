@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from payments import selectors_money as money
+from payments.selectors import settlements as money
 from payments.services.audit import audit_record
 from payments.services.fees import fee_terms_by_partner
-from payments.services.settlement_reports import settlement_csv, settlement_xlsx
 
 from . import charts
 from .access import PARTNERS, client_ip, forbidden, member_required
 from .periods import Period, PeriodForm
+from .settlement_files import settlement_csv, settlement_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from payments import selectors_dashboard as sel
-from payments import selectors_webhooks as hooks
 from payments.exceptions import ApplicationError
 from payments.models import NotificationAttempt
+from payments.selectors import jobs as job_reads
+from payments.selectors import notifications as hooks
 from payments.services import merchants as merchant_service
 
 from .access import can, client_ip, member_required
@@ -89,8 +89,8 @@ def _page(request: HttpRequest, *, test_attempt: NotificationAttempt | None = No
             "can_replay": can(request.member, "replay"),
             "can_test": can(request.member, "test_notification"),
             "test": describe(test_attempt) if test_attempt else None,
-            "jobs": sel.jobs_recent(merchant=request.merchant, kind="replay"),
-            "failing": sel.notification_problem_page(merchant=request.merchant, size=20).rows,
+            "jobs": job_reads.jobs_recent(merchant=request.merchant, kind="replay"),
+            "failing": hooks.notification_problem_page(merchant=request.merchant, size=20).rows,
             "default_url": request.merchant.default_notification_url,
         },
     )

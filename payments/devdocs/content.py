@@ -404,9 +404,11 @@ MEANINGS = {
     "9501": "Transaction not found",
     "9502": "Transaction not allowed",
     "9752": "The e-wallet payment failed",
+    "9999": "Request failed (the message says why)",
 }
 
 
 def result_codes() -> list[tuple[str, str]]:
-    """(code, meaning) for every code in MEANINGS, sorted."""
+    """(code, meaning) for every code the V2 door can answer, sorted (a test checks that each
+    code in payments/nicepay is here)."""
     return sorted(MEANINGS.items())

@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from payments import tokens
-from payments.exceptions import InvalidToken, UnknownMerchant
 from payments.models import Merchant
-from payments.selectors import merchant_get
-from payments.selectors_keys import merchant_keys_accepted
+from payments.selectors.merchants import merchant_get, merchant_keys_accepted
+
+from .errors import InvalidToken, UnknownMerchant
 
 log = logging.getLogger("payments.auth")
 

@@ -7,6 +7,7 @@ from typing import Any
 from payments import tokens
 from payments.services import receipts
 
+from . import responses
 from .auth import merchant_for, require_token
 from .views import nicepay_json
 from .wire import TIME_STAMP, Field, text, timestamp
@@ -30,4 +31,4 @@ def confirm_akulaku(body: dict[str, Any], **_: str) -> dict:
         "confirmAkulaku",
     )
     txn = receipts.transaction_confirm_receipt(txid=txid, merchant=merchant)
-    return receipts.receipt_answer(txn)
+    return responses.receipt(txn)

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from payments.exceptions import ApplicationError
+from payments import exceptions as err
 from payments.models import Invitation, Merchant, MerchantMember
 from payments.services.audit import audit_record
 
@@ -84,9 +84,9 @@ def two_factor_device(*, user) -> TOTPDevice | None:  # noqa: ANN001
 
 def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001
     """An unconfirmed authenticator with a fresh secret (an earlier unconfirmed one is replaced).
-    Raises ApplicationError when one is already confirmed."""
+    Raises TwoFactorAlreadyOn when one is already confirmed."""
     if two_factor_device(user=user) is not None:
-        raise ApplicationError("Two-factor sign-in is already on.")
+        raise err.TwoFactorAlreadyOn()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
@@ -113,12 +113,13 @@ def _verify(device_id: int, code: str) -> bool:
 
 
 def two_factor_confirm(*, user, merchant: Merchant, code: str, remote_addr: str = "") -> TOTPDevice:  # noqa: ANN001
-    """Turns two-factor sign-in on once the app shows the right code. Raises ApplicationError."""
+    """Turns two-factor sign-in on once the app shows the right code. Raises TwoFactorNotStarted,
+    TwoFactorCodeWrong."""
     device = two_factor_pending(user=user)
     if device is None:
-        raise ApplicationError("Start the set-up again: no authenticator is waiting for a code.")
+        raise err.TwoFactorNotStarted()
     if not _verify(device.pk, code):
-        raise ApplicationError("That code is not right. Check the time on your phone and try the next code.")
+        raise err.TwoFactorCodeWrong()
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     _audit(
         "account.two_factor_on",
@@ -138,9 +139,9 @@ def two_factor_check(*, user, code: str) -> bool:  # noqa: ANN001
 
 
 def two_factor_disable(*, user, merchant: Merchant, remote_addr: str = "") -> None:  # noqa: ANN001
-    """Turns two-factor sign-in off. Raises ApplicationError when the team requires it."""
+    """Turns two-factor sign-in off. Raises TwoFactorRequiredByTeam."""
     if merchant.require_two_factor:
-        raise ApplicationError("Your team requires two-factor sign-in; it cannot be turned off.")
+        raise err.TwoFactorRequiredByTeam()
     TOTPDevice.objects.filter(user=user).delete()
     _audit(
         "account.two_factor_off",
@@ -153,10 +154,10 @@ def two_factor_disable(*, user, merchant: Merchant, remote_addr: str = "") -> No
 
 def merchant_two_factor_require(*, merchant: Merchant, required: bool, user, remote_addr: str = "") -> None:  # noqa: ANN001
     """An owner requires (or stops requiring) two-factor sign-in for every member. Members without
-    an authenticator are asked to set one up on their next page. Raises ApplicationError when the
-    owner turning it on has none yet (they would lock themselves out of this setting)."""
+    an authenticator are asked to set one up on their next page. Raises TwoFactorOwnerFirst when the
+    owner turning it on has none yet."""
     if required and two_factor_device(user=user) is None:
-        raise ApplicationError("Turn on two-factor sign-in for your own account first (Account page).")
+        raise err.TwoFactorOwnerFirst()
     Merchant.objects.filter(pk=merchant.pk).update(require_two_factor=required)
     merchant.require_two_factor = required
     _audit(
@@ -172,17 +173,17 @@ def merchant_two_factor_require(*, merchant: Merchant, required: bool, user, rem
 def member_remove(*, merchant: Merchant, member_id: int, user, remote_addr: str = "") -> None:  # noqa: ANN001
     """Removes a member from the merchant: their sessions stop working at once (no membership)
     and, unless staff, their account is deactivated. Money rows they created stay.
-    Raises ApplicationError for yourself, the last owner or an unknown member."""
+    Raises CannotRemoveSelf, LastOwnerRemoval or MemberNotFound (also another merchant's member)."""
     with transaction.atomic():
         Merchant.objects.select_for_update().get(pk=merchant.pk)  # one team change at a time
         member = MerchantMember.objects.filter(merchant=merchant, pk=member_id).select_related("user").first()
         if member is None:
-            raise ApplicationError("Member not found")
+            raise err.MemberNotFound()
         if member.user_id == getattr(user, "pk", None):
-            raise ApplicationError("You cannot remove yourself; ask another owner.")
+            raise err.CannotRemoveSelf()
         owners = MerchantMember.objects.filter(merchant=merchant, role=MerchantMember.Role.OWNER).count()
         if member.role == MerchantMember.Role.OWNER and owners <= 1:
-            raise ApplicationError("The last owner cannot be removed.")
+            raise err.LastOwnerRemoval()
         removed = member.user
         member.delete()
         if not removed.is_staff:

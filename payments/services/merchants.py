@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from payments import exceptions as err
 from payments import secrets as key_store
-from payments.exceptions import ApplicationError
 from payments.models import Invitation, Merchant, MerchantMember, Notification
 from payments.services.audit import audit_record
+from payments.services.notifications import notification_deliver, notification_format
 
 INVITATION_DAYS = 7
 
@@ -37,10 +38,10 @@ def merchant_key_rotate(
     deploy the new key without refused requests. A key replaced earlier and still in its overlap
     stops at once (only one previous key is ever accepted).
 
-    Returns: the new key (shown once). Raises ApplicationError for an overlap out of range."""
+    Returns: the new key (shown once). Raises KeyOverlapOutOfRange."""
     hours = settings.KEY_ROTATION_OVERLAP_HOURS if overlap_hours is None else overlap_hours
     if not 0 <= hours <= MAX_OVERLAP_HOURS:
-        raise ApplicationError(f"The overlap must be between 0 and {MAX_OVERLAP_HOURS} hours.")
+        raise err.KeyOverlapOutOfRange(maximum=MAX_OVERLAP_HOURS)
     locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
     plain = key_store.generate_merchant_key()
     previous = locked.merchant_key_encrypted
@@ -66,10 +67,10 @@ def merchant_key_rotate(
 
 @transaction.atomic
 def merchant_previous_key_retire(*, merchant: Merchant, user, remote_addr: str = "") -> None:  # noqa: ANN001
-    """Ends a rotation's overlap now: only the current key works from here on."""
+    """Ends a rotation's overlap now: only the current key works from here on. Raises NoPreviousKey."""
     locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
     if not locked.previous_key_encrypted:
-        raise ApplicationError("No previous key is in use.")
+        raise err.NoPreviousKey()
     locked.previous_key_encrypted, locked.previous_key_valid_until = "", None
     locked.save(update_fields=["previous_key_encrypted", "previous_key_valid_until"])
     merchant.previous_key_encrypted, merchant.previous_key_valid_until = "", None
@@ -114,18 +115,10 @@ def merchant_notification_url_set(*, merchant: Merchant, url: str, user, remote_
 
 def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "") -> Notification:  # noqa: ANN001
     """Sends a test notification to the default URL now and returns the row with its attempt."""
-    from payments.services.notifications import notification_deliver
-
     url = merchant.default_notification_url
     if not url:
-        raise ApplicationError("Set a default notification URL first.")
-    payload = {
-        "tXid": "TEST",
-        "iMid": merchant.imid,
-        "status": "test",
-        "resultMsg": "Test notification",
-        "sentAt": timezone.now().isoformat(),
-    }
+        raise err.NotificationUrlMissing()
+    payload = notification_format().test(merchant)
     # An outbox row like any other (so a failure is retried on the published schedule), but not
     # handed to Celery: we deliver it right here so the page can show the merchant's answer.
     note = Notification.objects.create(
@@ -159,7 +152,7 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Returns the invitation and its plain token (only its hash is stored)."""
     if role not in MerchantMember.Role.values:
-        raise ApplicationError("Unknown role")
+        raise err.UnknownRole()
     users = get_user_model()
     # A member removed earlier (inactive, no membership) can be invited again.
     if (
@@ -167,7 +160,7 @@ def invitation_create(
         .exclude(is_active=False, membership__isnull=True)
         .exists()
     ):
-        raise ApplicationError("A user with this e-mail already exists.")
+        raise err.UserExists()
     token = secrets.token_urlsafe(32)
     inv = Invitation.objects.create(
         merchant=merchant,
@@ -201,10 +194,10 @@ def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # n
     """Creates the user and the membership; the token works once."""
     inv = invitation_for_token(token=token)
     if inv is None:
-        raise ApplicationError("This invitation is invalid, used or expired.")
+        raise err.InvitationInvalid()
     inv = Invitation.objects.select_for_update().get(pk=inv.pk)
     if inv.accepted_at:
-        raise ApplicationError("This invitation is invalid, used or expired.")
+        raise err.InvitationInvalid()
     users = get_user_model()
     returning = users.objects.filter(
         username__iexact=inv.email, is_active=False, membership__isnull=True
@@ -219,7 +212,7 @@ def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # n
             with transaction.atomic():
                 user = users.objects.create_user(inv.email, inv.email, password)
         except IntegrityError:
-            raise ApplicationError("A user with this e-mail already exists.")
+            raise err.UserExists()
     MerchantMember.objects.create(user=user, merchant=inv.merchant, role=inv.role)
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
@@ -240,7 +233,7 @@ def invitation_revoke(*, merchant: Merchant, invitation_id: int, user, remote_ad
         merchant=merchant, pk=invitation_id, accepted_at__isnull=True
     ).delete()
     if not deleted:
-        raise ApplicationError("Invitation not found")
+        raise err.InvitationNotFound()
     audit_record(
         actor_kind="merchant",
         action="team.invitation_revoked",
@@ -253,17 +246,17 @@ def invitation_revoke(*, merchant: Merchant, invitation_id: int, user, remote_ad
 
 def member_role_set(*, merchant: Merchant, member_id: int, role: str, user, remote_addr: str = "") -> None:  # noqa: ANN001
     if role not in MerchantMember.Role.values:
-        raise ApplicationError("Unknown role")
+        raise err.UnknownRole()
     with transaction.atomic():
         # One role change per merchant at a time: locking only the member's row let two owners
         # demote each other at once, each still counting the other, leaving no owner.
         Merchant.objects.select_for_update().get(pk=merchant.pk)
         member = MerchantMember.objects.select_for_update().filter(merchant=merchant, pk=member_id).first()
         if member is None:
-            raise ApplicationError("Member not found")
+            raise err.MemberNotFound()
         owners = MerchantMember.objects.filter(merchant=merchant, role=MerchantMember.Role.OWNER)
         if member.role == MerchantMember.Role.OWNER and role != member.role and owners.count() <= 1:
-            raise ApplicationError("The last owner cannot be demoted.")
+            raise err.LastOwner()
         old, member.role = member.role, role
         member.save(update_fields=["role"])
     audit_record(

@@ -104,6 +104,27 @@ def test_worked_token_example_is_the_published_vector(client):
     assert example["published"] in body and "/api/docs/" in body
 
 
+def test_every_result_code_the_door_answers_is_documented(client):
+    """Every resultCd literal in the V2 door (its error table, field tables and views) is on the page."""
+    import re
+
+    from payments.devdocs.content import MEANINGS
+
+    codes = set()
+    for path in (ROOT / "payments/nicepay").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.fullmatch(r"\d{4}", node.value)
+            ):
+                codes.add(node.value)
+    assert codes and codes <= set(MEANINGS), sorted(codes - set(MEANINGS))
+    body = client.get("/docs/").content.decode()
+    for code in codes:
+        assert f'data-code="{code}"' in body, code
+
+
 # --- each documented row is enforced by its endpoint ------------------------------------------------
 IMID = "IONPAYTEST"
 TXID = "IONPAYTEST05202611301015001234"

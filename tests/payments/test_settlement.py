@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import AuditLog, Cancellation, PartnerFee
-from payments.selectors_dashboard import TxnFilters
-from payments.selectors_money import balance, settlement_date, settlement_rows, transactions_totals
+from payments.selectors.settlements import balance, settlement_date, settlement_rows, transactions_totals
+from payments.selectors.transactions import TransactionFilters
 from tests.factories import MerchantFactory
 from tests.payments.test_dashboard_support import member, txn
 
@@ -98,7 +98,7 @@ def test_list_totals_follow_the_filter_and_the_merchant():
     paid(m, today, 10_000, 0, mitra_cd="DANA")
     txn(m, status="9", amount=7_000, mitra_cd="ESHP")
     paid(other, today, 500_000, 0, mitra_cd="ESHP")
-    totals = transactions_totals(merchant=m, filters=TxnFilters(mitra_cd="ESHP"))
+    totals = transactions_totals(merchant=m, filters=TransactionFilters(mitra_cd="ESHP"))
     assert (totals.count, totals.amount, totals.paid_amount, totals.refunded, totals.capped) == (
         2,
         47_000,
@@ -109,11 +109,11 @@ def test_list_totals_follow_the_filter_and_the_merchant():
 
 
 def test_list_totals_stop_at_the_cap(monkeypatch):
-    monkeypatch.setattr("payments.selectors_money.TOTALS_CAP", 2)
+    monkeypatch.setattr("payments.selectors.settlements.TOTALS_CAP", 2)
     m = MerchantFactory()
     for amount in (1_000, 2_000, 3_000):
         txn(m, status="9", amount=amount)
-    totals = transactions_totals(merchant=m, filters=TxnFilters(status="9"))
+    totals = transactions_totals(merchant=m, filters=TransactionFilters(status="9"))
     assert totals.capped and totals.count == 2 and totals.amount == 5_000  # the newest two
 
 

@@ -11,7 +11,7 @@ Definitions (shown to merchants on the Balance page and in /docs/):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
@@ -21,9 +21,7 @@ from django.utils import timezone
 from payments.models import Cancellation, Merchant, Transaction
 from payments.services.fees import fee_terms_by_partner
 
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+from .transactions import TransactionFilters, day_start, transactions_search
 
 
 def holidays() -> frozenset[date]:
@@ -125,7 +123,7 @@ def settlement_rows(
     Args: the member's merchant; whole days; `today` decides what is available (default: now).
     Returns: SettlementRow list, money in whole rupiah."""
     today = today or timezone.localdate()
-    start, end = _day_start(date_from), _day_start(date_to + timedelta(days=1))
+    start, end = day_start(date_from), day_start(date_to + timedelta(days=1))
     paid = (
         Transaction.objects.filter(merchant=merchant, paid_at__gte=start, paid_at__lt=end)
         .annotate(day=TruncDate("paid_at"))
@@ -186,15 +184,13 @@ class ListTotals:
     capped: bool  # more than TOTALS_CAP matched: the figures cover the newest TOTALS_CAP
 
 
-def transactions_totals(*, merchant: Merchant, filters) -> ListTotals:  # noqa: ANN001 - TxnFilters
+def transactions_totals(*, merchant: Merchant, filters: TransactionFilters) -> ListTotals:
     """Count and sums of the filtered transaction list, over at most TOTALS_CAP rows, newest
     first (one query walking the list's own index; never a COUNT(*) over the whole table).
 
-    Args: the member's merchant; the list's filters (selectors_dashboard.TxnFilters).
+    Args: the member's merchant; the list's filters.
     Returns: ListTotals, money in whole rupiah."""
-    from payments.selectors_dashboard import transactions_filtered
-
-    qs = transactions_filtered(merchant=merchant, filters=filters)
+    qs = transactions_search(merchant=merchant, filters=filters)
     figures = qs[:TOTALS_CAP].aggregate(
         n=Count("id"),
         total=Sum("amount"),

@@ -17,7 +17,7 @@ def attempts_merchant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_search_indexes'),
+        ('payments', '0004_neutral_cart_and_cancel_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

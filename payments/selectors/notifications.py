@@ -1,18 +1,59 @@
-"""The webhook log: every delivery attempt of a merchant's notifications, newest first.
-
-Pages by keyset on (started_at, id) along attempt_merchant_recent_idx; never a COUNT(*)."""
+"""Merchant notifications (the outbox) and their delivery attempts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from payments.models import Merchant, NotificationAttempt
-from payments.selectors_dashboard import PAGE_SIZE, Page, encode_cursor
+from payments.exceptions import NotificationNotFound
+from payments.models import Merchant, Notification, NotificationAttempt
 
+from .pages import PAGE_SIZE, Page, decode_cursor, encode_cursor, page_of
+from .transactions import day_start
+
+
+def notification_get(*, merchant: Merchant, notification_id: int) -> Notification:
+    """The merchant's notification with its transaction and attempts (oldest first).
+    Raises NotificationNotFound (also for another merchant's id)."""
+    note = (
+        Notification.objects.filter(merchant=merchant, pk=notification_id)
+        .select_related("transaction")
+        .prefetch_related("attempt_log")
+        .first()
+    )
+    if note is None:
+        raise NotificationNotFound()
+    return note
+
+
+def notifications_list(
+    *, merchant: Merchant, state: str | None = None, txid: str | None = None
+) -> QuerySet[Notification]:
+    """The merchant's notifications, narrowed to one state and/or one transaction's tXid."""
+    qs = Notification.objects.filter(merchant=merchant).select_related("transaction")
+    if state:
+        qs = qs.filter(state=state)
+    if txid:
+        qs = qs.filter(transaction__txid=txid)
+    return qs
+
+
+def notification_problem_page(*, merchant: Merchant, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """Failed (retrying) and dead notifications, newest first, one page after `cursor`."""
+    qs = (
+        Notification.objects.filter(
+            merchant=merchant, state__in=[Notification.State.FAILED, Notification.State.DEAD]
+        )
+        .select_related("transaction")
+        .order_by("-created_at", "-id")
+    )
+    return page_of(qs, cursor=cursor, size=size)
+
+
+# --- the webhook log: every delivery attempt, newest first (keyset on started_at, id along
+# attempt_merchant_recent_idx; never a COUNT(*)) ---------------------------------------------------
 SUCCEEDED, FAILED = "succeeded", "failed"
 
 
@@ -33,10 +74,6 @@ class AttemptFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _ok() -> Q:
     return Q(http_status__gte=200, http_status__lt=300)
 
@@ -52,9 +89,9 @@ def attempts_filtered(*, merchant: Merchant, filters: AttemptFilters) -> QuerySe
     if filters.txid:
         qs = qs.filter(notification__transaction__txid=filters.txid)
     if filters.date_from:
-        qs = qs.filter(started_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(started_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(started_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(started_at__lt=day_start(filters.date_to + timedelta(days=1)))
     return qs.select_related("notification", "notification__transaction").order_by("-started_at", "-id")
 
 
@@ -62,8 +99,6 @@ def attempt_page(
     *, merchant: Merchant, filters: AttemptFilters, cursor: str = "", size: int = PAGE_SIZE
 ) -> Page:
     """One page of the log (one query). `cursor` is the previous page's next_cursor."""
-    from payments.selectors_dashboard import decode_cursor
-
     qs = attempts_filtered(merchant=merchant, filters=filters)
     decoded = decode_cursor(cursor) if cursor else None
     if decoded is not None:

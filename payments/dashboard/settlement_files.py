@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from payments.selectors_money import Balance
+from payments.selectors.settlements import Balance
 
 HEADER = [
     "Date",
