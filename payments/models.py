@@ -181,6 +181,10 @@ class Cancellation(models.Model):
         FAILED = "failed"
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
+    # The transaction's merchant, copied so the merchant's refunds list pages on its own index.
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="cancellations"
+    )
     cancel_txid = models.CharField(max_length=30, unique=True)
     cancel_type = models.CharField(max_length=1)  # 1 full, 2 partial
     amount = models.PositiveBigIntegerField()
@@ -204,6 +208,7 @@ class Cancellation(models.Model):
                 fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"
             ),
         ]
+        indexes = [models.Index(fields=["merchant", "-created_at", "-id"], name="cancel_merchant_recent_idx")]
 
 
 class PartnerCallback(models.Model):

@@ -62,6 +62,9 @@ def exports_dir() -> Path:
     return path
 
 
+REFUND_FILTERS = {"partial": "Partially refunded", "full": "Fully cancelled", "any": "Any refund"}
+
+
 def filter_params(filters: TransactionFilters) -> dict[str, str]:
     """The dashboard's filters as its query parameters (for links, the CSV and export jobs)."""
     out = {
@@ -72,6 +75,7 @@ def filter_params(filters: TransactionFilters) -> dict[str, str]:
         "amount_min": "" if filters.amount_min is None else str(filters.amount_min),
         "amount_max": "" if filters.amount_max is None else str(filters.amount_max),
         "q": filters.q,
+        "refunds": filters.refunded,
     }
     return {k: v for k, v in out.items() if v}
 
@@ -97,6 +101,7 @@ def filters_from_params(params: dict[str, Any]) -> TransactionFilters:
         amount_min=whole(params.get("amount_min")),
         amount_max=whole(params.get("amount_max")),
         q=str(params.get("q") or ""),
+        refunded=str(params.get("refunds") or "") if params.get("refunds") in REFUND_FILTERS else "",
     )
 
 

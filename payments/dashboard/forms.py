@@ -9,6 +9,7 @@ from payments.models import MerchantMember
 from payments.status import CHOICES as STATUS_CHOICES
 
 from .access import PARTNERS
+from .exports import REFUND_FILTERS
 
 
 class LoginForm(forms.Form):
@@ -41,6 +42,11 @@ class TransactionFilterForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     amount_min = forms.IntegerField(label="Min amount", required=False, min_value=0)
     amount_max = forms.IntegerField(label="Max amount", required=False, min_value=0)
+    refunds = forms.ChoiceField(
+        label="Refunds",
+        required=False,
+        choices=[("", "With or without"), *REFUND_FILTERS.items()],
+    )
 
 
 class CancelForm(forms.Form):

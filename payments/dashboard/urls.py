@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_account, views_auth, views_money, views_settings, views_webhooks
+from . import views, views_account, views_auth, views_money, views_refunds, views_settings, views_webhooks
 
 app_name = "dashboard"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("transactions/<str:txid>/cancel", views.transaction_cancel, name="transaction-cancel"),
     path("transactions/<str:txid>/sync", views.transaction_sync, name="transaction-sync"),
     path("transactions/<str:txid>/receipt", views.transaction_confirm_receipt, name="transaction-receipt"),
+    path("refunds/", views_refunds.refunds, name="refunds"),
+    path("refunds/export.csv", views_refunds.refunds_csv, name="refunds-csv"),
     path("balance/", views_money.balance, name="balance"),
     path("settlements/", views_money.settlements, name="settlements"),
     path("settlements/export.csv", views_money.settlements_csv, name="settlements-csv"),

@@ -32,14 +32,16 @@ from payments.selectors import transactions as transaction_reads
 from payments.selectors.settlements import transactions_totals
 from payments.selectors.transactions import TransactionFilters
 from payments.services.audit import audit_record
+from payments.services.cancel_options import cancel_options
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
 from payments.services.jobs import job_create
 from payments.status import Status
 from providers.base.errors import PartnerError
 
-from . import charts
+from . import charts, words
 from .access import PARTNERS, can, client_ip, forbidden, member_required
+from .errors import error_message
 from .exports import exports_dir, filter_params, transaction_csv_stream
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 from .periods import PeriodForm
@@ -105,6 +107,7 @@ def _filters(data) -> tuple[TransactionFilterForm, TransactionFilters]:  # noqa:
             amount_min=d["amount_min"],
             amount_max=d["amount_max"],
             q=d["q"].strip(),
+            refunded=d["refunds"],
         )
     return form, TransactionFilters()
 
@@ -116,6 +119,7 @@ def _decorate(rows: list[Transaction]) -> None:
         t.amount_rp = charts.rupiah(t.amount)
         t.cancelled_rp = charts.rupiah(t.cancelled_amount)
         t.remaining_rp = charts.rupiah(t.remaining_amount)
+        t.status_label = words.status_label(t.status)
 
 
 @member_required()
@@ -206,11 +210,15 @@ def _detail_or_404(request: HttpRequest, txid: str) -> Transaction:
 def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
     txn = _detail_or_404(request, txid)
     _decorate([txn])
+    txn.fee_rp = charts.rupiah(txn.fee)
     member = request.member
     status = txn.status_enum
-    cancellable = bool(cancel_types_allowed(txn))
+    options = cancel_options(txn=txn)
+    full, partial = options
+    # Full first: the default is the full cancel whenever the partner allows it today.
+    default = "1" if full.allowed else "2"
     form = CancelForm(
-        initial={"cancel_type": "2", "amount": txn.remaining_amount, "idempotency_key": uuid.uuid4().hex}
+        initial={"cancel_type": default, "amount": txn.remaining_amount, "idempotency_key": uuid.uuid4().hex}
     )
     return render(
         request,
@@ -219,14 +227,27 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
             "nav": "transactions",
             "txn": txn,
             "partner_names": PARTNERS,
+            "status_label": words.status_label(txn.status),
+            "timeline": words.timeline(txn, txn.partner_name),
+            "review": words.review_help(txn, txn.partner_name),
             "cancel_form": form,
-            "can_cancel": can(member, "cancel") and cancellable,
+            "cancel_options": [(o, charts.rupiah(o.amount)) for o in options],
+            "cancel_default": default,
+            "cancel_rule": words.cancel_rule(options, txn.partner_name),
+            "can_cancel": can(member, "cancel") and any(o.allowed for o in options),
+            "cancel_blocked": can(member, "cancel")
+            and not any(o.allowed for o in options)
+            and bool(cancel_types_allowed(txn)),
             "can_sync": can(member, "sync") and (status.is_open or status == Status.PAID),
             "can_resend": can(member, "resend"),
             "can_receipt": can(member, "confirm_receipt")
             and txn.mitra_cd == "AKLP"
             and status == Status.PAID
             and not txn.receipt_confirmed_at,
+            "cancel_rows": [
+                {"c": c, "amount": charts.rupiah(c.amount), "who": words.requested_by(c)}
+                for c in txn.cancellations.all()
+            ],
         },
     )
 
@@ -257,6 +278,7 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
             reason=d["reason"] or "Cancelled from the dashboard",
             idempotency_key=f"dash:{d['idempotency_key']}",
             source="dashboard",
+            requested_by=request.user,
         )
     except ApplicationError as exc:
         _audit(
@@ -265,7 +287,7 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
             f"transaction:{txid}",
             {"type": d["cancel_type"], "amount": amount, "reason": exc.message[:200]},
         )
-        messages.error(request, exc.message)
+        messages.error(request, error_message(exc))
         return _back(txid)
     _audit(
         request,

@@ -54,6 +54,7 @@ class TransactionFilters:
     amount_min: int | None = None
     amount_max: int | None = None
     q: str = ""
+    refunded: str = ""  # "partial": paid, part of it refunded; "full": voided or refunded; "any": either
 
 
 def day_start(day: date) -> datetime:
@@ -84,6 +85,12 @@ def transactions_search(*, merchant: Merchant, filters: TransactionFilters) -> Q
         qs = qs.filter(amount__gte=filters.amount_min)
     if filters.amount_max is not None:
         qs = qs.filter(amount__lte=filters.amount_max)
+    if filters.refunded == "partial":
+        qs = qs.filter(status=Status.PAID, cancelled_amount__gt=0)
+    elif filters.refunded == "full":
+        qs = qs.filter(status__in=[Status.VOID, Status.REFUND])
+    elif filters.refunded == "any":
+        qs = qs.filter(cancelled_amount__gt=0)
     term = filters.q.strip()
     if term:
         qs = qs.filter(_search(merchant, term))
@@ -134,7 +141,9 @@ def transaction_detail(*, merchant: Merchant, txid: str) -> Transaction:
         .select_related("merchant")
         .prefetch_related(
             "events",
-            Prefetch("cancellations", queryset=Cancellation.objects.order_by("id")),
+            Prefetch(
+                "cancellations", queryset=Cancellation.objects.select_related("requested_by").order_by("id")
+            ),
             Prefetch("partner_callbacks", queryset=PartnerCallback.objects.order_by("id")),
             Prefetch(
                 "notifications",

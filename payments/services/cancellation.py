@@ -65,7 +65,13 @@ def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
 
 @transaction.atomic
 def _open(
-    txn_id: int, cancel_type: str, amount: int, reason: str, key: str, source: str
+    txn_id: int,
+    cancel_type: str,
+    amount: int,
+    reason: str,
+    key: str,
+    source: str,
+    requested_by=None,  # noqa: ANN001
 ) -> tuple[Cancellation, bool, bool]:
     """Lock, check, write the pending cancellation. Returns (row, created, paid): whether the
     partner must be asked is decided here, under the lock, never from an earlier read."""
@@ -94,6 +100,9 @@ def _open(
         with transaction.atomic():
             row = Cancellation.objects.create(
                 transaction=txn,
+                merchant_id=txn.merchant_id,
+                requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+                source=source[:30],
                 cancel_txid=new_txid(txn.merchant.imid, txn.pay_method),
                 cancel_type=cancel_type,
                 amount=amount,
@@ -130,7 +139,12 @@ def _close(
         kind=TransactionEvent.Kind.CANCEL,
         source=source,
         idempotency_key=f"cancel:{row.cancel_txid}",
-        payload={"amount": row.amount, "type": row.cancel_type, "kind": result.kind if result else "void"},
+        payload={
+            "amount": row.amount,
+            "type": row.cancel_type,
+            "kind": result.kind if result else "void",
+            "cancel_txid": row.cancel_txid,
+        },
     )
     if txn.remaining_amount == 0:
         to = Status.VOID if (result is None or result.kind == "void") else Status.REFUND
@@ -149,11 +163,12 @@ def transaction_cancel(
     reason: str,
     idempotency_key: str,
     source: str = "merchant",
+    requested_by=None,  # noqa: ANN001 - the dashboard member who asked; None for the merchant's server
 ) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
         raise err.CancelTargetNotFound(partial=cancel_type != FULL)
-    row, created, paid = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
+    row, created, paid = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source, requested_by)
     if not created:
         if row.state == Cancellation.State.FAILED:
             raise err.CancelFailedEarlier(

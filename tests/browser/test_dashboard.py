@@ -132,7 +132,7 @@ def test_partial_cancel_and_resend_notification(stack, demo_merchant, receiver, 
     owner = member(demo_merchant)
     sign_in(page, stack.base_url, owner.user.username)
     page.goto(f"{stack.base_url}/dashboard/transactions/{reg['tXid']}/")
-    assert page.locator("#txn-status").inner_text() == "paid"
+    assert page.locator("#txn-status").inner_text() == "Paid"
     assert page.locator("#timeline li").count() >= 2
 
     # Resend the payment notification: the merchant's server gets it a second time.
@@ -148,8 +148,9 @@ def test_partial_cancel_and_resend_notification(stack, demo_merchant, receiver, 
     assert page.locator(".attempts li").count() == 2
 
     # Partial cancel of 15,000 of 40,000 at ShopeePay.
-    page.get_by_label("Cancel", exact=True).select_option("2")
-    page.get_by_label("Amount (Rp)").fill("15000")
+    assert page.get_by_role("radio", name="Full cancel of Rp 40.000").is_checked()  # the default
+    page.get_by_role("radio", name="Partial cancel, up to Rp 40.000").check()
+    page.get_by_label("Amount to cancel (Rp)").fill("15000")
     page.get_by_label("Reason").fill("one item out of stock")
     go(page, page.get_by_role("button", name="Cancel payment"))
     assert page.get_by_role("status").inner_text() == "Partial cancel of Rp 15.000 succeeded."
@@ -159,9 +160,12 @@ def test_partial_cancel_and_resend_notification(stack, demo_merchant, receiver, 
     assert flows.inquiry(stack.base_url, reg)["status"] == "0"
 
     # More than what is left is refused with the gateway's own message.
-    page.get_by_label("Amount (Rp)").fill("30000")
+    page.get_by_label("Amount to cancel (Rp)").fill("30000")
     go(page, page.get_by_role("button", name="Cancel payment"))
-    assert "larger than the cancellable amount 25000" in page.locator(".flash-error").inner_text()
+    assert (
+        page.locator(".flash-error").inner_text()
+        == "Rp 30.000 is more than what is left to cancel: Rp 25.000."
+    )
 
 
 def test_reveal_and_rotate_the_key(stack, receiver, page) -> None:

@@ -1,0 +1,144 @@
+"""The Refunds list: every full and partial cancel of the merchant's payments, filtered, exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from payments.models import Cancellation
+from payments.selectors.cancellations import CancellationFilters, cancellation_page, cancellations_search
+from payments.services.audit import audit_record
+
+from . import charts, words
+from .access import PARTNERS, client_ip, forbidden, member_required
+from .exports import _safe
+
+EXPORT_LIMIT = 50_000
+
+
+class RefundFilterForm(forms.Form):
+    q = forms.CharField(label="tXid or order", required=False, max_length=40)
+    state = forms.ChoiceField(
+        label="At the partner",
+        required=False,
+        choices=[("", "Any result"), *Cancellation.State.choices],
+    )
+    kind = forms.ChoiceField(
+        label="Type",
+        required=False,
+        choices=[("", "Full or partial"), ("full", "Full"), ("partial", "Partial")],
+    )
+    partner = forms.ChoiceField(
+        label="Partner",
+        required=False,
+        choices=[("", "Any partner"), *sorted(PARTNERS.items(), key=lambda p: p[1])],
+    )
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> CancellationFilters:
+        if not (self.is_bound and self.is_valid()):
+            return CancellationFilters()
+        d = self.cleaned_data
+        return CancellationFilters(
+            state=d["state"],
+            kind=d["kind"],
+            mitra_cd=d["partner"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            q=d["q"].strip(),
+        )
+
+
+def _params(form: RefundFilterForm) -> dict[str, str]:
+    if not (form.is_bound and form.is_valid()):
+        return {}
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in form.cleaned_data.items() if v
+    }
+
+
+def _row(c: Cancellation) -> dict:
+    return {
+        "c": c,
+        "txn": c.transaction,
+        "partner": PARTNERS.get(c.transaction.mitra_cd, c.transaction.mitra_cd),
+        "amount": charts.rupiah(c.amount),
+        "remaining": charts.rupiah(c.transaction.remaining_amount),
+        "who": words.requested_by(c),
+    }
+
+
+@member_required()
+def refunds(request: HttpRequest) -> HttpResponse:
+    form = RefundFilterForm(request.GET or None)
+    page = cancellation_page(
+        merchant=request.merchant, filters=form.filters(), cursor=request.GET.get("cursor", "")
+    )
+    params = _params(form)
+    return render(
+        request,
+        "dashboard/refunds.html",
+        {
+            "nav": "refunds",
+            "form": form,
+            "page": page,
+            "rows": [_row(c) for c in page.rows],
+            "filter_query": urlencode(params),
+            "filtered": bool(params),
+            "first_page": not request.GET.get("cursor"),
+        },
+    )
+
+
+@member_required()
+def refunds_csv(request: HttpRequest) -> HttpResponse:
+    form = RefundFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return forbidden(request, "Some filters are not valid; correct them and export again.", status=400)
+    rows = cancellations_search(merchant=request.merchant, filters=form.filters())[:EXPORT_LIMIT]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["createdAt", "finishedAt", "tXid", "referenceNo", "mitraCd", "cancelTxid", "type", "amount",
+         "reason", "requestedBy", "state", "partnerRef", "resultMessage", "remainingAmount"]
+    )  # fmt: skip
+    for c in rows:
+        t = c.transaction
+        writer.writerow(
+            [
+                timezone.localtime(c.created_at).isoformat(),
+                timezone.localtime(c.finished_at).isoformat() if c.finished_at else "",
+                t.txid,
+                _safe(t.reference_no),
+                t.mitra_cd,
+                c.cancel_txid,
+                "full" if c.cancel_type == "1" else "partial",
+                c.amount,
+                _safe(c.reason),
+                _safe(words.requested_by(c)),
+                c.state,
+                _safe(c.partner_ref),
+                _safe(c.result_message),
+                t.remaining_amount,
+            ]
+        )
+    audit_record(
+        actor_kind="merchant",
+        action="refunds.exported",
+        merchant=request.merchant,
+        user=request.user,
+        target="refunds",
+        detail={"filters": _params(form)},
+        remote_addr=client_ip(request),
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="refunds-{request.merchant.imid}-{stamp}.csv"'
+    return response

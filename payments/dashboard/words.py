@@ -1,0 +1,174 @@
+"""Plain words for the dashboard: statuses, the timeline and why a payment waits for review, with
+NICEPAY's status code kept beside them (small) for people who integrate against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from payments.models import Cancellation, Transaction, TransactionEvent
+from payments.status import Status
+
+from .charts import rupiah
+
+LABELS = {
+    Status.PAID: "Paid",
+    Status.VOID: "Voided",
+    Status.REFUND: "Refunded",
+    Status.UNPAID: "Waiting for payment",
+    Status.PROCESSING: "With the shopper",
+    Status.EXPIRED: "Expired",
+    Status.FAILED: "Failed",
+    Status.INIT: "Created",
+}
+SOURCES = {
+    "partner_callback": "the partner's notification",
+    "poll": "our check with the partner",
+    "sync": "a sync with the partner",
+    "reconcile": "the daily reconciliation",
+    "expiry": "its deadline",
+    "expiry-check": "a last check before its deadline",
+    "partner": "the partner's answer",
+    "merchant": "your server",
+    "dashboard": "the dashboard",
+    "ops": "Payloan operations",
+}
+
+
+def status_label(status: str) -> str:
+    return LABELS.get(Status(status), status)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    text: str
+    code: str  # NICEPAY status code it moved to, or ""
+    kind: str
+
+
+def requested_by(row: Cancellation | None) -> str:
+    """Who asked for a cancel: the member's e-mail, or the merchant's server."""
+    if row is None:
+        return ""
+    if row.requested_by_id:
+        return row.requested_by.email or row.requested_by.get_username()
+    return (
+        "your server (API)" if row.source in ("merchant", "api", "") else SOURCES.get(row.source, row.source)
+    )
+
+
+def cancel_text(row: Cancellation | None, amount: int, kind: str) -> str:
+    """ "Refunded Rp 10.000 by demo@payloan.test: damaged item" """
+    verb = "Voided" if kind == "void" else "Refunded"
+    text = f"{verb} {rupiah(amount)}"
+    who = requested_by(row)
+    if who:
+        text += f" by {who}"
+    if row is not None and row.reason:
+        text += f": {row.reason}"
+    return text
+
+
+def _status_text(event: TransactionEvent, partner: str) -> str:
+    to = Status(event.to_status)
+    text = {
+        Status.PAID: f"Paid via {partner}",
+        Status.FAILED: f"Failed at {partner}",
+        Status.EXPIRED: "Expired: not paid before its deadline",
+        Status.PROCESSING: f"The shopper is paying at {partner}",
+        Status.UNPAID: f"Waiting for the shopper at {partner}",
+        Status.VOID: "Voided in full",
+        Status.REFUND: "Refunded in full",
+        Status.INIT: "Created",
+    }[to]
+    if event.kind == TransactionEvent.Kind.STATUS_CORRECTED:
+        text += f" (found by {SOURCES.get(event.source, event.source)})"
+    elif event.source in SOURCES and to not in (Status.VOID, Status.REFUND):
+        text += f", from {SOURCES[event.source]}"
+    return text
+
+
+def timeline(txn: Transaction, partner: str) -> list[Entry]:
+    """Each event of the transaction in words, oldest first (uses the prefetched events and
+    cancellations)."""
+    cancels = {c.cancel_txid: c for c in txn.cancellations.all()}
+    out = []
+    for e in txn.events.all():
+        code = e.to_status or ""
+        if e.kind == TransactionEvent.Kind.REGISTERED:
+            text = "Created by your server (registration)"
+        elif e.kind == TransactionEvent.Kind.PAYMENT_STARTED:
+            text = f"Shopper sent to {partner}"
+        elif e.kind in (TransactionEvent.Kind.STATUS_CHANGED, TransactionEvent.Kind.STATUS_CORRECTED):
+            text = _status_text(e, partner)
+        elif e.kind == TransactionEvent.Kind.CANCEL:
+            row = cancels.get(e.payload.get("cancel_txid") or e.idempotency_key.removeprefix("cancel:"))
+            text = cancel_text(row, int(e.payload.get("amount") or 0), e.payload.get("kind", ""))
+            code = ""
+        elif e.kind == TransactionEvent.Kind.REJECTED:
+            origin = SOURCES.get(e.source, e.source)
+            text = f"{origin[:1].upper()}{origin[1:]} disagreed with our record: flagged for review"
+            code = ""
+        elif e.kind == TransactionEvent.Kind.RECEIPT:
+            text = f"Receipt of the goods confirmed with {partner}"
+        elif e.kind == TransactionEvent.Kind.REVIEW_RESOLVED:
+            note = e.payload.get("note", "")
+            text = "Review closed by Payloan operations" + (f": {note}" if note else "")
+        else:
+            text = str(
+                e.payload.get("push") and f"Push sent to the shopper's {partner} app" or e.get_kind_display()
+            )
+        out.append(Entry(at=e.created_at, text=text, code=code, kind=e.kind))
+    return out
+
+
+@dataclass(frozen=True)
+class ReviewHelp:
+    why: str
+    what_to_do: str
+
+
+def review_help(txn: Transaction, partner: str) -> ReviewHelp | None:
+    """Why a payment waits for review and what the merchant can do, from its latest rejected event."""
+    if not txn.needs_review:
+        return None
+    rejected = [e for e in txn.events.all() if e.kind == TransactionEvent.Kind.REJECTED]
+    last = rejected[-1] if rejected else None
+    ours = status_label(txn.status).lower()
+    if last is not None and "partner_amount" in last.payload:
+        why = (
+            f"{partner} reports {rupiah(int(last.payload['partner_amount']))} for this payment, not "
+            f"{rupiah(txn.amount)}. We do not apply an amount that differs from yours; our operations team "
+            f"is checking it with {partner}."
+        )
+    elif last is not None and last.payload.get("partner_status"):
+        why = (
+            f"We hold this payment as {ours}, but {partner} still reports it as "
+            f"{last.payload['partner_status'].lower()}; we are checking with {partner}."
+        )
+    elif last is not None and last.to_status:
+        why = (
+            f"{partner} reported it {status_label(last.to_status).lower()} after it was already {ours} "
+            f"(for example paid after its deadline). We never change a final status silently; our "
+            "operations team is checking it."
+        )
+    else:
+        why = f"Our records and {partner}'s disagree ({txn.review_reason}); we are checking."
+    what = (
+        "You don't need to do anything: we correct the status or contact you, and the notice goes away. "
+        "Until then, don't ship goods that are not paid for. 'Sync with partner' asks the partner again now."
+    )
+    return ReviewHelp(why=why, what_to_do=what)
+
+
+def cancel_rule(options: list, partner: str) -> str:  # noqa: ANN001 - CancelOption list
+    """What can be cancelled today, in one or two sentences."""
+    allowed = [o for o in options if o.allowed]
+    if not allowed:
+        return ""
+    kinds = " or ".join("in full" if o.cancel_type == "1" else "in part" for o in allowed)
+    refused = [o.why_not for o in options if not o.allowed and o.why_not]
+    return f"Today you can cancel this {partner} payment {kinds}." + (
+        " " + " ".join(refused) if refused else ""
+    )
