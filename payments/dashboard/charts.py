@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-LEFT, TOP, BOTTOM, RIGHT = 64, 12, 40, 8  # margins: y labels left, x labels and the x title below
+LEFT, TOP, BOTTOM, RIGHT = 78, 12, 40, 8  # margins: y labels left, x labels and the x title below
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def _totals(report: money.Balance) -> dict[str, str]:
 @member_required()
 def balance(request: HttpRequest) -> HttpResponse:
     form, period, report = _period(request)
-    codes = sorted(PARTNERS)
+    codes = sorted(PARTNERS, key=PARTNERS.get)
     terms = fee_terms_by_partner(merchant_id=request.merchant.pk, mitra_codes=codes)
     return render(
         request,
