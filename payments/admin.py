@@ -159,7 +159,7 @@ class MerchantAdmin(admin.ModelAdmin):
                 {
                     "mitra_cd": mitra_cd,
                     "slug": cls.slug,
-                    "kind": cls.kind,
+                    "kind": registry.partner(mitra_cd).kind,
                     "env_prefix": cls.env_prefix,
                     "base_url": config.base_url,
                     "credentials": creds,

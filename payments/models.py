@@ -267,7 +267,7 @@ class AccountLink(models.Model):
         FAILED = "failed"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="account_links")
-    mitra_cd = models.CharField(max_length=4, default="ASTR")
+    mitra_cd = models.CharField(max_length=4)
     reference_no = models.CharField(max_length=40)
     mandate_id = models.CharField(max_length=40, unique=True)
     billing_name = models.CharField(max_length=100)

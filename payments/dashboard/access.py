@@ -36,17 +36,6 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
-PARTNERS: dict[str, str] = {
-    "OVOE": "OVO",
-    "ESHP": "ShopeePay",
-    "DANA": "DANA",
-    "LINK": "LinkAja",
-    "ASTR": "AstraPay",
-    "AKLP": "Akulaku",
-    "KDVI": "Kredivo",
-    "IDNA": "Indodana",
-}
-
 
 def can(member: MerchantMember | None, capability: str) -> bool:
     return member is not None and capability in CAPABILITIES.get(member.role, frozenset())

@@ -36,10 +36,11 @@ from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
 from payments.services.jobs import job_create
 from payments.status import Status
+from providers import registry
 from providers.base.errors import PartnerError
 
 from . import charts
-from .access import PARTNERS, can, client_ip, forbidden, member_required
+from .access import can, client_ip, forbidden, member_required
 from .exports import exports_dir, filter_params, transaction_csv_stream
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
@@ -69,8 +70,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         cache.set(key, stats, timeout=OVERVIEW_CACHE_SECONDS)
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
+    names = registry.display_names()
     for p in stats["by_partner"]:
-        p["name"] = PARTNERS.get(p["mitra_cd"], p["mitra_cd"])
+        p["name"] = names.get(p["mitra_cd"], p["mitra_cd"])
     return render(
         request,
         "dashboard/overview.html",
@@ -78,8 +80,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "nav": "overview",
             "stats": stats,
             "daily": charts.daily_charts(stats["by_day"]),
-            "partners_chart": charts.partner_chart(stats["by_partner"], PARTNERS),
-            "partner_names": PARTNERS,
+            "partners_chart": charts.partner_chart(stats["by_partner"], names),
+            "partner_names": names,
         },
     )
 
@@ -102,8 +104,9 @@ def _filters(data) -> tuple[TransactionFilterForm, TransactionFilters]:  # noqa:
 
 def _decorate(rows: list[Transaction]) -> None:
     """Display values the templates need (no custom template tags)."""
+    names = registry.display_names()
     for t in rows:
-        t.partner_name = PARTNERS.get(t.mitra_cd, t.mitra_cd)
+        t.partner_name = names.get(t.mitra_cd, t.mitra_cd)
         t.amount_rp = charts.rupiah(t.amount)
         t.cancelled_rp = charts.rupiah(t.cancelled_amount)
         t.remaining_rp = charts.rupiah(t.remaining_amount)
@@ -128,7 +131,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
             "filter_query": query,
             "filtered": bool(params),
             "first_page": not request.GET.get("cursor"),
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
             "export_params": params,
         },
     )
@@ -197,13 +200,13 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
             "cancel_form": form,
             "can_cancel": can(member, "cancel") and cancellable,
             "can_sync": can(member, "sync") and (status.is_open or status == Status.PAID),
             "can_resend": can(member, "resend"),
             "can_receipt": can(member, "confirm_receipt")
-            and txn.mitra_cd == "AKLP"
+            and getattr(registry.find(txn.mitra_cd), "receipt_confirmation", False)
             and status == Status.PAID
             and not txn.receipt_confirmed_at,
         },
@@ -293,7 +296,7 @@ def transaction_confirm_receipt(request: HttpRequest, txid: str) -> HttpResponse
         messages.error(request, exc.message)
         return _back(txid)
     _audit(request, "transaction.receipt_confirmed", f"transaction:{txid}")
-    messages.success(request, "Receipt confirmed with Akulaku.")
+    messages.success(request, f"Receipt confirmed with {registry.partner(txn.mitra_cd).name}.")
     return _back(txid)
 
 

@@ -12,9 +12,10 @@ from payments import secrets as key_store
 from payments.exceptions import ApplicationError
 from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import merchants as merchant_service
+from providers import registry
 
 from . import ratelimit
-from .access import PARTNERS, can, client_ip, member_required
+from .access import can, client_ip, member_required
 from .forms import InviteForm, NotificationUrlForm, PasswordConfirmForm, RoleForm, TestPaymentForm
 
 
@@ -241,7 +242,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
             "form": TestPaymentForm(),
             "can_pay": can(request.member, "test_payment"),
             "created": request.session.pop("test_payment", None),
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
         },
     )
 
