@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import Merchant, Transaction, TransactionEvent
+from payments.models import AuditLog, Merchant, Transaction, TransactionEvent
 from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
+
+from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.receipts")
 
@@ -30,13 +32,14 @@ def _check(txn: Transaction) -> registry.Partner:
     return partner
 
 
-def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction:
+def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor | None = None) -> Transaction:
     """Tell the partner the merchant's customer received the goods, once.
 
     Returns the transaction with receipt_confirmed_at set (the stored one when already confirmed:
     the partner is not asked twice). Raises TransactionNotFound, ReceiptNotOffered (a partner
     without receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptDeclined (the partner
-    refused), PartnerFailure (unreachable or failed: retry)."""
+    refused), PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is
+    audited (once, when the partner is told)."""
     txn = transaction_get(merchant=merchant, txid=txid)
     if txn.receipt_confirmed_at:
         return txn  # the stored answer: the partner is not asked twice
@@ -68,4 +71,11 @@ def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction
             },
         )
     log.info("receipt confirmed for %s", locked.txid)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.TRANSACTION_RECEIPT_CONFIRMED,
+            merchant=merchant,
+            target=f"transaction:{locked.txid}",
+        )
     return locked
