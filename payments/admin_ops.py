@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from payments.models import PartnerFee
+from payments.admin import staff
+from payments.models import AuditLog, PartnerFee
 from payments.selectors import ops
 from payments.services.audit import audit_record
 
@@ -36,10 +37,9 @@ class PartnerFeeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # noqa: ANN001
         super().save_model(request, obj, form, change)
         audit_record(
-            actor_kind="staff",
-            action="fee.updated" if change else "fee.created",
+            actor=staff(request),
+            action=AuditLog.Action.FEE_UPDATED if change else AuditLog.Action.FEE_CREATED,
             merchant=obj.merchant,
-            user=request.user,
             target=f"fee:{obj.mitra_cd}:{obj.merchant.imid if obj.merchant_id else 'default'}",
             detail={
                 "percent_bp": obj.percent_bp,
@@ -47,7 +47,6 @@ class PartnerFeeAdmin(admin.ModelAdmin):
                 "settlement_days": obj.settlement_days,
                 "fields": sorted(form.changed_data),
             },
-            remote_addr=request.META.get("REMOTE_ADDR", ""),
         )
 
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from payments.models import AuditLog, Merchant
 from payments.selectors.settlements import Balance
+from payments.services.audit import Actor, audit_record
 
 HEADER = [
     "Date",
@@ -102,3 +104,19 @@ def settlement_xlsx(*, report: Balance, names: Mapping[str, str], merchant_label
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def settlement_export(
+    *, merchant: Merchant, report: Balance, kind: str, names: Mapping[str, str], actor: Actor
+) -> bytes:
+    """The report as a file of `kind` ("csv" or "xlsx"), audited."""
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.SETTLEMENT_EXPORTED,
+        merchant=merchant,
+        target="settlement",
+        detail={"format": kind, "from": report.date_from.isoformat(), "to": report.date_to.isoformat()},
+    )
+    if kind == "csv":
+        return settlement_csv(report=report, names=names).encode()
+    return settlement_xlsx(report=report, names=names, merchant_label=f"{merchant.name} ({merchant.imid})")

@@ -14,7 +14,7 @@ from payments.exceptions import ApplicationError
 from payments.services import accounts
 
 from . import ratelimit
-from .access import TWO_FACTOR_OK, client_ip, member_required
+from .access import TWO_FACTOR_OK, actor, member_required
 from .forms import CodeForm, PasswordConfirmForm
 
 
@@ -50,9 +50,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     ratelimit.reset("reauth", "any", who)
     user = form.save()
     update_session_auth_hash(request, user)  # this session stays; every other one ends
-    accounts.password_changed(
-        user=user, merchant=request.merchant, how="changed", remote_addr=client_ip(request)
-    )
+    accounts.password_changed(merchant=request.merchant, reset=False, actor=actor(request))
     messages.success(request, "Password changed. Other sessions of your account were signed out.")
     return HttpResponseRedirect("/dashboard/account/")
 
@@ -76,10 +74,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 accounts.two_factor_confirm(
-                    user=request.user,
-                    merchant=request.merchant,
-                    code=form.cleaned_data["code"],
-                    remote_addr=client_ip(request),
+                    merchant=request.merchant, code=form.cleaned_data["code"], actor=actor(request)
                 )
             except ApplicationError as exc:
                 error, status = exc.message, 400
@@ -119,9 +114,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/dashboard/account/")
     ratelimit.reset("reauth", "any", who)
     try:
-        accounts.two_factor_disable(
-            user=request.user, merchant=request.merchant, remote_addr=client_ip(request)
-        )
+        accounts.two_factor_disable(merchant=request.merchant, actor=actor(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -5,6 +5,7 @@ throttle before it is checked (ratelimit.hit)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.views import PasswordResetConfirmView
@@ -16,11 +17,10 @@ from django.views.decorators.http import require_POST
 from payments.exceptions import ApplicationError
 from payments.selectors.merchants import member_for_user
 from payments.services.accounts import password_changed, password_reset_send, two_factor_check
-from payments.services.audit import audit_record
-from payments.services.merchants import invitation_accept, invitation_for_token
+from payments.services.merchants import invitation_accept, invitation_for_token, member_signed_in
 
 from . import ratelimit
-from .access import TWO_FACTOR_OK, client_ip
+from .access import TWO_FACTOR_OK, actor, client_ip
 from .forms import AcceptForm, CodeForm, LoginForm, ResetRequestForm
 
 LOCKED_MESSAGE = (
@@ -45,15 +45,7 @@ def _signed_in(request: HttpRequest, user, member, *, two_factor: bool, target: 
     login(request, user, backend=BACKEND)
     if two_factor:
         request.session[TWO_FACTOR_OK] = user.pk
-    audit_record(
-        actor_kind="merchant",
-        action="dashboard.login",
-        merchant=member.merchant,
-        user=user,
-        target=f"user:{user.pk}",
-        detail={"two_factor": two_factor},
-        remote_addr=client_ip(request),
-    )
+    member_signed_in(member=member, actor=actor(request), two_factor=two_factor)
     return HttpResponseRedirect(target or _next(request))
 
 
@@ -134,7 +126,7 @@ def reset_request(request: HttpRequest) -> HttpResponse:
             error, status = "Too many reset requests. Try again in an hour.", 429
         else:
             password_reset_send(
-                email=email, base_url=request.build_absolute_uri("/").rstrip("/"), remote_addr=ip
+                email=email, base_url=request.build_absolute_uri("/").rstrip("/"), actor=actor(request)
             )
             sent = True
     return render(
@@ -152,12 +144,8 @@ class ResetConfirmView(PasswordResetConfirmView):
     def form_valid(self, form):  # noqa: ANN001, ANN201
         response = super().form_valid(form)
         member = member_for_user(user=form.user)
-        password_changed(
-            user=form.user,
-            merchant=member.merchant if member else None,
-            how="reset",
-            remote_addr=client_ip(self.request),
-        )
+        who = replace(actor(self.request), user=form.user)
+        password_changed(merchant=member.merchant if member else None, reset=True, actor=who)
         return response
 
 
@@ -179,7 +167,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
-                token=token, password=form.cleaned_data["password"], remote_addr=client_ip(request)
+                token=token, password=form.cleaned_data["password"], actor=actor(request)
             )
         except ApplicationError as exc:
             error = exc.message

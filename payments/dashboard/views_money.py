@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from payments.selectors import settlements as money
-from payments.services.audit import audit_record
 from payments.services.fees import fee_terms_by_partner
+from providers import registry
 
 from . import charts
-from .access import PARTNERS, client_ip, forbidden, member_required
+from .access import actor, forbidden, member_required
 from .periods import Period, PeriodForm
-from .settlement_files import settlement_csv, settlement_xlsx
+from .settlement_files import settlement_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,10 +27,11 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period, money.Balance]:
 
 
 def _rows_for_display(report: money.Balance) -> list[dict]:
+    names = registry.display_names()
     return [
         {
             "day": r.day,
-            "partner": PARTNERS.get(r.mitra_cd, r.mitra_cd),
+            "partner": names.get(r.mitra_cd, r.mitra_cd),
             "mitra_cd": r.mitra_cd,
             "payments": r.payments,
             "gross": charts.rupiah(r.gross),
@@ -55,7 +56,8 @@ def _totals(report: money.Balance) -> dict[str, str]:
 @member_required()
 def balance(request: HttpRequest) -> HttpResponse:
     form, period, report = _period(request)
-    codes = sorted(PARTNERS, key=PARTNERS.get)
+    names = registry.display_names()
+    codes = sorted(names, key=names.get)
     terms = fee_terms_by_partner(merchant_id=request.merchant.pk, mitra_codes=codes)
     return render(
         request,
@@ -67,7 +69,7 @@ def balance(request: HttpRequest) -> HttpResponse:
             "report": report,
             "totals": _totals(report),
             "upcoming": [(day, charts.rupiah(net)) for day, net in report.upcoming()],
-            "terms": [(PARTNERS[c], c, terms[c], charts.rupiah(terms[c].fixed)) for c in codes],
+            "terms": [(names[c], c, terms[c], charts.rupiah(terms[c].fixed)) for c in codes],
             "query": urlencode(period.as_params()),
             "today": timezone.localdate(),
         },
@@ -98,23 +100,11 @@ def _download(request: HttpRequest, kind: str) -> HttpResponse:
         # Never a file for another period than the one asked for.
         return forbidden(request, "The period is not valid; correct it and download again.", status=400)
     merchant = request.merchant
-    audit_record(
-        actor_kind="merchant",
-        action="settlement.exported",
-        merchant=merchant,
-        user=request.user,
-        target="settlement",
-        detail={"format": kind, "from": period.date_from.isoformat(), "to": period.date_to.isoformat()},
-        remote_addr=client_ip(request),
-    )
     name = f"settlement-{merchant.imid}-{period.date_from:%Y%m%d}-{period.date_to:%Y%m%d}.{kind}"
-    if kind == "csv":
-        response = HttpResponse(settlement_csv(report=report, names=PARTNERS), content_type="text/csv")
-    else:
-        body = settlement_xlsx(
-            report=report, names=PARTNERS, merchant_label=f"{merchant.name} ({merchant.imid})"
-        )
-        response = HttpResponse(body, content_type=XLSX)
+    body = settlement_export(
+        merchant=merchant, report=report, kind=kind, names=registry.display_names(), actor=actor(request)
+    )
+    response = HttpResponse(body, content_type="text/csv" if kind == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

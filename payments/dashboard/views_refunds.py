@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,14 +9,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from payments.models import Cancellation
-from payments.selectors.cancellations import CancellationFilters, cancellation_page, cancellations_search
-from payments.services.audit import audit_record
+from payments.selectors.cancellations import CancellationFilters, cancellation_page
+from providers import registry
 
 from . import charts, words
-from .access import PARTNERS, client_ip, forbidden, member_required
-from .exports import _safe
-
-EXPORT_LIMIT = 50_000
+from .access import actor, forbidden, member_required
+from .forms import partner_choices
+from .refund_files import refunds_export
 
 
 class RefundFilterForm(forms.Form):
@@ -37,7 +33,7 @@ class RefundFilterForm(forms.Form):
     partner = forms.ChoiceField(
         label="Partner",
         required=False,
-        choices=[("", "Any partner"), *sorted(PARTNERS.items(), key=lambda p: p[1])],
+        choices=lambda: [("", "Any partner"), *partner_choices()],
     )
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -68,7 +64,7 @@ def _row(c: Cancellation) -> dict:
     return {
         "c": c,
         "txn": c.transaction,
-        "partner": PARTNERS.get(c.transaction.mitra_cd, c.transaction.mitra_cd),
+        "partner": registry.display_names().get(c.transaction.mitra_cd, c.transaction.mitra_cd),
         "amount": charts.rupiah(c.amount),
         "remaining": charts.rupiah(c.transaction.remaining_amount),
         "who": words.requested_by(c),
@@ -102,43 +98,10 @@ def refunds_csv(request: HttpRequest) -> HttpResponse:
     form = RefundFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return forbidden(request, "Some filters are not valid; correct them and export again.", status=400)
-    rows = cancellations_search(merchant=request.merchant, filters=form.filters())[:EXPORT_LIMIT]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["createdAt", "finishedAt", "tXid", "referenceNo", "mitraCd", "cancelTxid", "type", "amount",
-         "reason", "requestedBy", "state", "partnerRef", "resultMessage", "remainingAmount"]
-    )  # fmt: skip
-    for c in rows:
-        t = c.transaction
-        writer.writerow(
-            [
-                timezone.localtime(c.created_at).isoformat(),
-                timezone.localtime(c.finished_at).isoformat() if c.finished_at else "",
-                t.txid,
-                _safe(t.reference_no),
-                t.mitra_cd,
-                c.cancel_txid,
-                "full" if c.cancel_type == "1" else "partial",
-                c.amount,
-                _safe(c.reason),
-                _safe(words.requested_by(c)),
-                c.state,
-                _safe(c.partner_ref),
-                _safe(c.result_message),
-                t.remaining_amount,
-            ]
-        )
-    audit_record(
-        actor_kind="merchant",
-        action="refunds.exported",
-        merchant=request.merchant,
-        user=request.user,
-        target="refunds",
-        detail={"filters": _params(form)},
-        remote_addr=client_ip(request),
+    body = refunds_export(
+        merchant=request.merchant, filters=form.filters(), params=_params(form), actor=actor(request)
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="refunds-{request.merchant.imid}-{stamp}.csv"'
     return response

@@ -15,9 +15,10 @@ from payments.exceptions import ApplicationError
 from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import accounts
 from payments.services import merchants as merchant_service
+from providers import registry
 
 from . import ratelimit
-from .access import PARTNERS, can, client_ip, member_required
+from .access import actor, can, member_required
 from .forms import (
     InviteForm,
     NotificationUrlForm,
@@ -93,9 +94,7 @@ def key_reveal(request: HttpRequest) -> HttpResponse:
     ok, error = _password_ok(request)
     if not ok:
         return _developers(request, key_error=error, status=403)
-    key = merchant_service.merchant_key_revealed(
-        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-    )
+    key = merchant_service.merchant_key_revealed(merchant=request.merchant, actor=actor(request))
     response = _developers(request, revealed=key)
     response["Cache-Control"] = "no-store"
     return response
@@ -113,8 +112,7 @@ def key_rotate(request: HttpRequest) -> HttpResponse:
     try:
         key = merchant_service.merchant_key_rotate(
             merchant=request.merchant,
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
             overlap_hours=overlap.cleaned_data["overlap_hours"],
         )
     except ApplicationError as exc:
@@ -131,9 +129,7 @@ def key_retire_previous(request: HttpRequest) -> HttpResponse:
     if not ok:
         return _developers(request, key_error=error, status=403)
     try:
-        merchant_service.merchant_previous_key_retire(
-            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-        )
+        merchant_service.merchant_previous_key_retire(merchant=request.merchant, actor=actor(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -150,8 +146,7 @@ def notification_url(request: HttpRequest) -> HttpResponse:
     merchant_service.merchant_notification_url_set(
         merchant=request.merchant,
         url=form.cleaned_data["url"],
-        user=request.user,
-        remote_addr=client_ip(request),
+        actor=actor(request),
     )
     messages.success(request, "Default notification URL saved.")
     return HttpResponseRedirect("/dashboard/developers/")
@@ -161,9 +156,7 @@ def notification_url(request: HttpRequest) -> HttpResponse:
 @member_required("test_notification")
 def test_notification(request: HttpRequest) -> HttpResponse:
     try:
-        note = merchant_service.merchant_test_notification(
-            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-        )
+        note = merchant_service.merchant_test_notification(merchant=request.merchant, actor=actor(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/developers/")
@@ -202,8 +195,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
             merchant=request.merchant,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -218,9 +210,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
 @member_required("team")
 def team_remove(request: HttpRequest, member_id: int) -> HttpResponse:
     try:
-        accounts.member_remove(
-            merchant=request.merchant, member_id=member_id, user=request.user, remote_addr=client_ip(request)
-        )
+        accounts.member_remove(merchant=request.merchant, member_id=member_id, actor=actor(request))
         messages.success(request, "Member removed. Their sessions have ended.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -233,7 +223,7 @@ def team_two_factor(request: HttpRequest) -> HttpResponse:
     required = request.POST.get("required") == "1"
     try:
         accounts.merchant_two_factor_require(
-            merchant=request.merchant, required=required, user=request.user, remote_addr=client_ip(request)
+            merchant=request.merchant, required=required, actor=actor(request)
         )
         messages.success(
             request,
@@ -253,8 +243,7 @@ def team_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
         merchant_service.invitation_revoke(
             merchant=request.merchant,
             invitation_id=invitation_id,
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
         messages.success(request, "Invitation revoked.")
     except ApplicationError as exc:
@@ -273,8 +262,7 @@ def team_role(request: HttpRequest, member_id: int) -> HttpResponse:
             merchant=request.merchant,
             member_id=member_id,
             role=form.cleaned_data["role"],
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
         messages.success(request, "Role updated.")
     except ApplicationError as exc:
@@ -296,7 +284,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
             "form": TestPaymentForm(),
             "can_pay": can(request.member, "test_payment"),
             "created": request.session.pop("test_payment", None),
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
         },
     )
 

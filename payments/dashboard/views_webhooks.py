@@ -19,7 +19,7 @@ from payments.selectors import jobs as job_reads
 from payments.selectors import notifications as hooks
 from payments.services import merchants as merchant_service
 
-from .access import can, client_ip, member_required
+from .access import actor, can, member_required
 from .forms import ReplayForm
 
 
@@ -105,9 +105,7 @@ def webhook_log(request: HttpRequest) -> HttpResponse:
 @member_required("test_notification")
 def webhook_test(request: HttpRequest) -> HttpResponse:
     try:
-        note = merchant_service.merchant_test_notification(
-            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-        )
+        note = merchant_service.merchant_test_notification(merchant=request.merchant, actor=actor(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/notifications/")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from payments.models import Cancellation, Transaction, TransactionEvent
 from payments.status import Status
+from providers import registry
 
 from .charts import rupiah
 
@@ -172,3 +173,20 @@ def cancel_rule(options: list, partner: str) -> str:  # noqa: ANN001 - CancelOpt
     return f"Today you can cancel this {partner} payment {kinds}." + (
         " " + " ".join(refused) if refused else ""
     )
+
+
+def cancel_terms(mitra_cd: str) -> str:
+    """The partner's cancel rule from the catalogue, written out: "OVO: full only, on the day of
+    payment (until 23:59 Jakarta time)"."""
+    partner = registry.find(mitra_cd)
+    if partner is None:
+        return ""
+    rules = partner.cancel
+    amount = "in full or in part" if rules.partial else "full only"
+    if rules.same_day:
+        when = "on the day of payment (until 23:59 Jakarta time)"
+    elif rules.window is not None:
+        when = f"within {rules.window_text} of payment"
+    else:
+        when = "at any time after payment"
+    return f"{partner.name}: {amount}, {when}."

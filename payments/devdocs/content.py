@@ -14,6 +14,7 @@ from payments import tokens
 from payments.nicepay import linking_views, receipt_views
 from payments.nicepay import requests as v2
 from payments.nicepay.wire import Field
+from providers import registry
 
 KINDS = {
     "N": "digits",
@@ -35,7 +36,6 @@ NOTES = {
     "amt": "whole rupiah, digits only, no decimals, no leading zero",
     "referenceNo": "your order id, unique per merchant",
     "merchantToken": "SHA-256 hex, see Tokens",
-    "mitraCd": "OVOE, ESHP, DANA, LINK (05); AKLP, KDVI, IDNA (06); ASTR through linkInitiate",
     "cartData": 'JSON in a string: {"count": n, "item": [...]}; item amounts must add up to amt',
     "sellers": "JSON in a string; Akulaku only",
     "dbProcessUrl": "where we post the notification (public http(s) URL)",
@@ -53,6 +53,15 @@ NOTES = {
     "fee": "CC field; accepted, not used for 05/06",
     "notaxAmt": "CC field; accepted, not used for 05/06",
 }
+
+
+def mitra_note() -> str:
+    """The partner codes per payMethod, from the catalogue."""
+    groups = [
+        f"{', '.join(p.mitra_cd for p in registry.partners_for(pay_method=pm))} ({pm})" for pm in ("05", "06")
+    ]
+    linked = ", ".join(p.mitra_cd for p in registry.linking_partners())
+    return "; ".join(groups) + (f"; {linked} through linkInitiate" if linked else "")
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,9 @@ class Endpoint:
 
     @property
     def rows(self) -> list[Row]:
+        notes = {**NOTES, "mitraCd": mitra_note()}
         return [
-            Row(f.name, f.kind, f.size, f.required, f.missing_cd, NOTES.get(f.name, "")) for f in self.fields
+            Row(f.name, f.kind, f.size, f.required, f.missing_cd, notes.get(f.name, "")) for f in self.fields
         ]
 
 
@@ -185,7 +195,7 @@ def registration_sample() -> dict[str, str]:
         "billingCountry": "Indonesia",
         "cartData": _cart("45000"),
         "dbProcessUrl": "https://shop.example/payloan/notify",
-        "mitraCd": "DANA",
+        "mitraCd": registry.partners_for(pay_method="05", amount=45_000)[0].mitra_cd,
         "userIP": "203.0.113.7",
     }
 

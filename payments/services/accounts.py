@@ -1,11 +1,11 @@
 """Dashboard accounts: password reset by e-mail, two-factor sign-in (TOTP, django-otp), the team's
-two-factor requirement, removing a member and inviting by e-mail. Every change is audit-logged;
-no secret (password, TOTP key, reset token) ever goes into the audit detail or a log."""
+two-factor requirement, removing a member and inviting by e-mail. Every change is audited from
+the `actor`; no secret (password, TOTP key, reset token) ever goes into the audit detail or a log."""
 
 from __future__ import annotations
 
-import logging
 from base64 import b32encode
+from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -17,26 +17,18 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payments import exceptions as err
-from payments.models import Invitation, Merchant, MerchantMember
-from payments.services.audit import audit_record
+from payments.models import AuditLog, Invitation, Merchant, MerchantMember
+from payments.services.audit import Actor, audit_record
 
-log = logging.getLogger("payments.accounts")
+Action = AuditLog.Action
 
 
-def _audit(action: str, *, merchant: Merchant | None, user, target: str, remote_addr: str, **detail) -> None:  # noqa: ANN001
-    audit_record(
-        actor_kind="merchant",
-        action=action,
-        merchant=merchant,
-        user=user,
-        target=target,
-        detail=detail,
-        remote_addr=remote_addr,
-    )
+def _audit(actor: Actor, action: str, *, merchant: Merchant | None, target: str, **detail: object) -> None:
+    audit_record(actor=actor, action=action, merchant=merchant, target=target, detail=detail)
 
 
 # --- password reset ------------------------------------------------------------------------------
-def password_reset_send(*, email: str, base_url: str, remote_addr: str = "") -> int:
+def password_reset_send(*, email: str, base_url: str, actor: Actor) -> int:
     """E-mails a reset link to the dashboard member with this address, if there is one. The link
     (Django's token: valid PASSWORD_RESET_TIMEOUT seconds, once, void after any password or login
     change) opens /dashboard/reset/<uid>/<token>/.
@@ -56,33 +48,27 @@ def password_reset_send(*, email: str, base_url: str, remote_addr: str = "") -> 
     body = render_to_string("email/password_reset.txt", {"user": user, "link": link})
     send_mail("Reset your Payloan password", body, None, [user.email])
     _audit(
-        "account.password_reset_sent",
+        replace(actor, user=user),
+        Action.ACCOUNT_PASSWORD_RESET_SENT,
         merchant=user.membership.merchant,
-        user=user,
         target=f"user:{user.pk}",
-        remote_addr=remote_addr,
     )
     return 1
 
 
-def password_changed(*, user, merchant: Merchant | None, how: str, remote_addr: str = "") -> None:  # noqa: ANN001
-    """Records a password change (`how`: "changed" by the member, "reset" through the e-mail)."""
-    _audit(
-        f"account.password_{how}",
-        merchant=merchant,
-        user=user,
-        target=f"user:{user.pk}",
-        remote_addr=remote_addr,
-    )
+def password_changed(*, merchant: Merchant | None, reset: bool, actor: Actor) -> None:
+    """Records that `actor.user` changed its password (`reset`: through the e-mailed link)."""
+    action = Action.ACCOUNT_PASSWORD_RESET if reset else Action.ACCOUNT_PASSWORD_CHANGED
+    _audit(actor, action, merchant=merchant, target=f"user:{actor.user.pk}")
 
 
 # --- two-factor (TOTP) ---------------------------------------------------------------------------
-def two_factor_device(*, user) -> TOTPDevice | None:  # noqa: ANN001
+def two_factor_device(*, user) -> TOTPDevice | None:  # noqa: ANN001 - a User
     """The user's confirmed authenticator, if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001
+def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001 - a User
     """An unconfirmed authenticator with a fresh secret (an earlier unconfirmed one is replaced).
     Raises TwoFactorAlreadyOn when one is already confirmed."""
     if two_factor_device(user=user) is not None:
@@ -91,7 +77,8 @@ def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def two_factor_pending(*, user) -> TOTPDevice | None:  # noqa: ANN001
+def two_factor_pending(*, user) -> TOTPDevice | None:  # noqa: ANN001 - a User
+    """The authenticator being set up (not confirmed yet), if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
 
 
@@ -103,7 +90,7 @@ def totp_secret(device: TOTPDevice) -> str:
 
 def _verify(device_id: int, code: str) -> bool:
     """One check of a code under the device's row lock, so the same code cannot pass twice
-    (django-otp keeps the last accepted time step and throttles failures)."""
+    (django-otp keeps the last accepted time step)."""
     code = "".join(code.split())
     if not code.isdigit() or len(code) != 6:
         return False
@@ -112,65 +99,49 @@ def _verify(device_id: int, code: str) -> bool:
         return device.verify_token(code)
 
 
-def two_factor_confirm(*, user, merchant: Merchant, code: str, remote_addr: str = "") -> TOTPDevice:  # noqa: ANN001
-    """Turns two-factor sign-in on once the app shows the right code. Raises TwoFactorNotStarted,
-    TwoFactorCodeWrong."""
+def two_factor_confirm(*, merchant: Merchant, code: str, actor: Actor) -> TOTPDevice:
+    """Turns two-factor sign-in on for `actor.user` once the app shows the right code.
+    Raises TwoFactorNotStarted, TwoFactorCodeWrong."""
+    user = actor.user
     device = two_factor_pending(user=user)
     if device is None:
         raise err.TwoFactorNotStarted()
     if not _verify(device.pk, code):
         raise err.TwoFactorCodeWrong()
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-    _audit(
-        "account.two_factor_on",
-        merchant=merchant,
-        user=user,
-        target=f"user:{user.pk}",
-        remote_addr=remote_addr,
-    )
+    _audit(actor, Action.ACCOUNT_TWO_FACTOR_ON, merchant=merchant, target=f"user:{user.pk}")
     device.confirmed = True
     return device
 
 
-def two_factor_check(*, user, code: str) -> bool:  # noqa: ANN001
+def two_factor_check(*, user, code: str) -> bool:  # noqa: ANN001 - a User
     """Sign-in step two: whether `code` is the user's current code (each code works once)."""
     device = two_factor_device(user=user)
     return device is not None and _verify(device.pk, code)
 
 
-def two_factor_disable(*, user, merchant: Merchant, remote_addr: str = "") -> None:  # noqa: ANN001
-    """Turns two-factor sign-in off. Raises TwoFactorRequiredByTeam."""
+def two_factor_disable(*, merchant: Merchant, actor: Actor) -> None:
+    """Turns two-factor sign-in off for `actor.user`. Raises TwoFactorRequiredByTeam."""
     if merchant.require_two_factor:
         raise err.TwoFactorRequiredByTeam()
-    TOTPDevice.objects.filter(user=user).delete()
-    _audit(
-        "account.two_factor_off",
-        merchant=merchant,
-        user=user,
-        target=f"user:{user.pk}",
-        remote_addr=remote_addr,
-    )
+    TOTPDevice.objects.filter(user=actor.user).delete()
+    _audit(actor, Action.ACCOUNT_TWO_FACTOR_OFF, merchant=merchant, target=f"user:{actor.user.pk}")
 
 
-def merchant_two_factor_require(*, merchant: Merchant, required: bool, user, remote_addr: str = "") -> None:  # noqa: ANN001
+def merchant_two_factor_require(*, merchant: Merchant, required: bool, actor: Actor) -> None:
     """An owner requires (or stops requiring) two-factor sign-in for every member. Members without
-    an authenticator are asked to set one up on their next page. Raises TwoFactorOwnerFirst when the
-    owner turning it on has none yet."""
-    if required and two_factor_device(user=user) is None:
+    an authenticator are asked to set one up on their next page. Raises TwoFactorOwnerFirst when
+    the owner turning it on has none yet."""
+    if required and two_factor_device(user=actor.user) is None:
         raise err.TwoFactorOwnerFirst()
     Merchant.objects.filter(pk=merchant.pk).update(require_two_factor=required)
     merchant.require_two_factor = required
-    _audit(
-        "team.two_factor_required" if required else "team.two_factor_optional",
-        merchant=merchant,
-        user=user,
-        target=f"merchant:{merchant.imid}",
-        remote_addr=remote_addr,
-    )
+    action = Action.TEAM_TWO_FACTOR_REQUIRED if required else Action.TEAM_TWO_FACTOR_OPTIONAL
+    _audit(actor, action, merchant=merchant, target=f"merchant:{merchant.imid}")
 
 
 # --- team ----------------------------------------------------------------------------------------
-def member_remove(*, merchant: Merchant, member_id: int, user, remote_addr: str = "") -> None:  # noqa: ANN001
+def member_remove(*, merchant: Merchant, member_id: int, actor: Actor) -> None:
     """Removes a member from the merchant: their sessions stop working at once (no membership)
     and, unless staff, their account is deactivated. Money rows they created stay.
     Raises CannotRemoveSelf, LastOwnerRemoval or MemberNotFound (also another merchant's member)."""
@@ -179,7 +150,7 @@ def member_remove(*, merchant: Merchant, member_id: int, user, remote_addr: str 
         member = MerchantMember.objects.filter(merchant=merchant, pk=member_id).select_related("user").first()
         if member is None:
             raise err.MemberNotFound()
-        if member.user_id == getattr(user, "pk", None):
+        if member.user_id == getattr(actor.user, "pk", None):
             raise err.CannotRemoveSelf()
         owners = MerchantMember.objects.filter(merchant=merchant, role=MerchantMember.Role.OWNER).count()
         if member.role == MerchantMember.Role.OWNER and owners <= 1:
@@ -191,11 +162,10 @@ def member_remove(*, merchant: Merchant, member_id: int, user, remote_addr: str 
             removed.save(update_fields=["is_active"])
         TOTPDevice.objects.filter(user=removed).delete()
     _audit(
-        "team.member_removed",
+        actor,
+        Action.TEAM_MEMBER_REMOVED,
         merchant=merchant,
-        user=user,
         target=f"member:{member_id}",
-        remote_addr=remote_addr,
         email=removed.email or removed.get_username(),
         role=member.role,
     )

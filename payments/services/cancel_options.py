@@ -66,11 +66,7 @@ def cancel_options(*, txn: Transaction, now: datetime | None = None) -> list[Can
             options.append(CancelOption(cancel_type, False, amount, _why_not_by_state(txn, cancel_type)))
             continue
         why = timing
-        if (
-            paid
-            and cancel_type == PARTIAL
-            and not registry.adapter_class(txn.mitra_cd).supports_partial_cancel
-        ):
+        if paid and cancel_type == PARTIAL and not registry.partner(txn.mitra_cd).cancel.partial:
             # The partner's own words for "no partial cancel": ask it one rupiah short of the whole.
             why = _refusal(txn, max(1, amount - 1), now) or "This partner takes no partial cancel."
         options.append(CancelOption(cancel_type, not why, amount, why))

@@ -9,8 +9,8 @@ import pytest
 
 from tests.browser.test_dashboard import go, sign_in
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member
 from tests.support import mailbox
+from tests.support.dashboard import member
 from tests.support.totp import totp
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from django.utils import timezone
 from payments.models import Cancellation, Job, Notification, NotificationAttempt
 from tests.browser.test_dashboard import sign_in
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

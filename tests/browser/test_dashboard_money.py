@@ -19,8 +19,8 @@ from django.utils import timezone
 from payments.models import Cancellation, NotificationAttempt, PartnerFee, Transaction
 from tests.browser.test_dashboard import go, paid_shopeepay, sign_in
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
 from tests.support import flows
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.browser
 

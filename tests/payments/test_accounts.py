@@ -16,7 +16,7 @@ from payments.dashboard import ratelimit
 from payments.models import AuditLog, Invitation, MerchantMember
 from payments.services.accounts import two_factor_start
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member
+from tests.support.dashboard import PASSWORD, member
 from tests.support.totp import secret_of, totp
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_two_factor_sign_in_asks_for_the_code_and_each_code_works_once(client):
     ok = client.post("/dashboard/login/code/", {"code": code})
     assert ok.status_code == 302 and ok["Location"] == "/dashboard/"
     assert client.get("/dashboard/").status_code == 200
-    assert AuditLog.objects.get(action="dashboard.login").detail == {"two_factor": True}
+    assert AuditLog.objects.get(action="member.signed_in").detail == {"two_factor": True}
     # The same code cannot open a second session.
     other = Client()
     sign_in(other, m)

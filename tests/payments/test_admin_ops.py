@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from payments.models import AuditLog, Cancellation, Job, Notification, PartnerFee
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.django_db
 

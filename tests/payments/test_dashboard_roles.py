@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from payments.models import Cancellation, Notification, NotificationAttempt
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member, txn
+from tests.support.dashboard import PASSWORD, member, txn
 
 pytestmark = pytest.mark.django_db
 MARKER = "OTHER-MERCHANT-MARKER"

@@ -9,7 +9,7 @@ from payments.services.fees import fee_amount, fee_terms_by_partner, transaction
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import txn
+from tests.support.dashboard import txn
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import AuditLog, Merchant
+from payments.services.audit import SYSTEM
 from payments.services.merchants import merchant_key_rotate
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member
 from tests.support import flows
+from tests.support.dashboard import PASSWORD, member
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_old_key_works_during_the_overlap_then_stops(client):
 def test_the_overlap_ends_by_itself_and_zero_means_at_once(client):
     merchant = MerchantFactory()
     old = merchant.merchant_key
-    merchant_key_rotate(merchant=merchant, user=None, overlap_hours=1)
+    merchant_key_rotate(merchant=merchant, actor=SYSTEM, overlap_hours=1)
     Merchant.objects.filter(pk=merchant.pk).update(
         previous_key_valid_until=timezone.now() - timedelta(seconds=1)
     )
@@ -73,7 +74,7 @@ def test_the_overlap_ends_by_itself_and_zero_means_at_once(client):
     assert register(client, merchant, old) == "9010"
 
     second = merchant.merchant_key
-    merchant_key_rotate(merchant=merchant, user=None, overlap_hours=0)
+    merchant_key_rotate(merchant=merchant, actor=SYSTEM, overlap_hours=0)
     merchant.refresh_from_db()
     assert register(client, merchant, second) == "9010" and not merchant.previous_key_encrypted
 
@@ -81,9 +82,9 @@ def test_the_overlap_ends_by_itself_and_zero_means_at_once(client):
 def test_a_second_rotation_drops_the_first_old_key(client):
     merchant = MerchantFactory()
     first = merchant.merchant_key
-    merchant_key_rotate(merchant=merchant, user=None)
+    merchant_key_rotate(merchant=merchant, actor=SYSTEM)
     second = merchant.merchant_key
-    merchant_key_rotate(merchant=merchant, user=None)
+    merchant_key_rotate(merchant=merchant, actor=SYSTEM)
     merchant.refresh_from_db()
     assert register(client, merchant, first) == "9010"
     assert register(client, merchant, second) == "0000"

@@ -15,7 +15,7 @@ from payments.services.jobs import job_run
 from payments.status import Status
 from providers.base.errors import PartnerUnavailable
 from providers.base.types import PartnerStatus, StatusResult
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 10)
@@ -136,5 +136,5 @@ def test_admin_pages_list_and_show_runs(day_setup, admin_client):
     assert queued.status_code == 302 and Job.objects.filter(kind="reconcile").count() == 2
     from payments.models import AuditLog
 
-    entry = AuditLog.objects.get(action="reconciliation.run")
+    entry = AuditLog.objects.get(action="reconciliation.started")
     assert entry.actor_kind == "staff" and entry.detail == {"day": DAY.isoformat()}

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import Cancellation, TransactionEvent
-from payments.services.cancel_options import cancel_options
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.django_db
 
@@ -107,23 +105,6 @@ def test_partly_refunded_payments_have_a_badge_the_remaining_amount_and_a_filter
     assert plain.txid not in client.get("/dashboard/transactions/", {"refunds": "any"}).content.decode()
 
 
-def test_cancel_choices_follow_the_partner_rules_of_today():
-    m = MerchantFactory()
-    now = timezone.now()
-    ovo_today = txn(m, status="0", mitra_cd="OVOE", amount=50_000, paid_at=now)
-    full, partial = cancel_options(txn=ovo_today, now=now)
-    assert full.allowed and not partial.allowed and "OVO allows only a full void" in partial.why_not
-    ovo_old = txn(m, status="0", mitra_cd="OVOE", amount=50_000, paid_at=now - timedelta(days=2))
-    full, partial = cancel_options(txn=ovo_old, now=now)
-    assert not full.allowed and "day of payment" in full.why_not
-    shopee = txn(m, status="0", mitra_cd="ESHP", amount=40_000, paid_at=now)
-    assert [o.allowed for o in cancel_options(txn=shopee, now=now)] == [True, True]
-    refund(shopee, 15_000)
-    full, partial = cancel_options(txn=shopee, now=now)
-    assert not full.allowed and "cancel the rest as a partial" in full.why_not
-    assert partial.allowed and partial.amount == 25_000
-
-
 def test_cancel_form_defaults_to_full_and_shows_why_not(client):
     m = MerchantFactory()
     client.force_login(member(m).user)
@@ -134,6 +115,7 @@ def test_cancel_form_defaults_to_full_and_shows_why_not(client):
     assert 'value="1" checked' in body and "Full cancel of Rp 50.000" in body
     assert "Not possible: OVO allows only a full void" in body
     assert "Today you can cancel this OVO payment in full." in page.context["cancel_rule"]
+    assert "OVO: full only, on the day of payment" in body
 
 
 def test_cancel_errors_show_amounts_in_rupiah(client):

@@ -16,7 +16,7 @@ from payments.models import AuditLog, Cancellation, PartnerFee
 from payments.selectors.settlements import balance, settlement_date, settlement_rows, transactions_totals
 from payments.selectors.transactions import TransactionFilters
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.django_db
 

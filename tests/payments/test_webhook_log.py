@@ -11,7 +11,7 @@ from payments.models import Notification, NotificationAttempt
 from payments.secrets import mask_secrets
 from payments.services.notifications import notification_deliver, notification_resend
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import member, txn
+from tests.support.dashboard import member, txn
 
 pytestmark = pytest.mark.django_db
 
