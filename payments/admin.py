@@ -134,10 +134,15 @@ class MerchantAdmin(admin.ModelAdmin):
 
     def partners_view(self, request: HttpRequest) -> HttpResponse:
         """Partner configuration as the gateway runs it: base URL and masked credentials."""
+        from payments.dashboard.charts import rupiah
+        from payments.dashboard.words import cancel_terms
+        from payments.services.fees import fee_terms_by_partner
         from providers import registry
 
+        codes = list(registry.known_mitra_codes())
+        fees = fee_terms_by_partner(merchant_id=None, mitra_codes=codes)
         rows = []
-        for mitra_cd in registry.known_mitra_codes():
+        for mitra_cd in codes:
             try:
                 cls = registry.adapter_class(mitra_cd)
                 config = registry.build_config(cls)
@@ -150,6 +155,12 @@ class MerchantAdmin(admin.ModelAdmin):
                     "mitra_cd": mitra_cd,
                     "slug": cls.slug,
                     "kind": registry.partner(mitra_cd).kind,
+                    "name": registry.partner(mitra_cd).name,
+                    "limits": f"{rupiah(registry.partner(mitra_cd).min_amount)} – "
+                    f"{rupiah(registry.partner(mitra_cd).max_amount)}",
+                    "cancel": cancel_terms(mitra_cd),
+                    "fee": f"{fees[mitra_cd].percent_text} + {rupiah(fees[mitra_cd].fixed)}, "
+                    f"T+{fees[mitra_cd].settlement_days}",
                     "env_prefix": cls.env_prefix,
                     "base_url": config.base_url,
                     "credentials": creds,
@@ -160,11 +171,15 @@ class MerchantAdmin(admin.ModelAdmin):
 
 _PARTNERS = """<p>As the gateway runs them now. Each value can be overridden by the environment
 (<code>&lt;PREFIX&gt;_BASE_URL</code>, <code>&lt;PREFIX&gt;_&lt;NAME&gt;</code>). Secrets are masked.</p>
-<table><thead><tr><th>mitraCd</th><th>package</th><th>kind</th><th>env prefix</th><th>base URL</th>
+<p>Default MDR and settlement days are edited under
+<a href="{% url 'admin:payments_partnerfee_changelist' %}">Fees (MDR)</a>.</p>
+<table><thead><tr><th>mitraCd</th><th>package</th><th>kind</th><th>amounts</th><th>cancel rule</th>
+<th>default MDR</th><th>env prefix</th><th>base URL</th>
 <th>credentials</th></tr></thead><tbody>{% for r in rows %}<tr>
 <td><strong>{{ r.mitra_cd }}</strong></td>
-{% if r.error %}<td colspan="5">unavailable ({{ r.error }})</td>{% else %}
-<td>{{ r.slug }}</td><td>{{ r.kind }}</td><td><code>{{ r.env_prefix }}</code></td>
+{% if r.error %}<td colspan="8">unavailable ({{ r.error }})</td>{% else %}
+<td>{{ r.name }} ({{ r.slug }})</td><td>{{ r.kind }}</td><td>{{ r.limits }}</td><td>{{ r.cancel }}</td>
+<td>{{ r.fee }}</td><td><code>{{ r.env_prefix }}</code></td>
 <td><code>{{ r.base_url }}</code></td>
 <td>{% for name, value in r.credentials %}<div><code>{{ name }}</code> {{ value }}</div>{% endfor %}</td>
 {% endif %}</tr>{% endfor %}</tbody></table>"""

@@ -115,3 +115,10 @@ def test_ops_pages_are_staff_only(client):
     for url in ("/admin/ops/", "/admin/payments/partnerfee/"):
         answer = client.get(url)
         assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
+
+
+def test_partner_configuration_shows_the_catalogue_and_the_fees(ops):
+    PartnerFee.objects.create(mitra_cd="OVOE", percent_bp=150, fixed=500, settlement_days=2)
+    page = ops.get("/admin/payments/merchant/partners/").content.decode()
+    assert "OVO: full only, on the day of payment" in page
+    assert "1.50 % + Rp 500, T+2" in page and "Rp 10.000.000" in page
