@@ -17,6 +17,13 @@ def partner_choices() -> list[tuple[str, str]]:
     return sorted(registry.display_names().items(), key=lambda p: p[1])
 
 
+def partner_filter() -> forms.ChoiceField:
+    """An optional "Partner" filter over the catalogue."""
+    return forms.ChoiceField(
+        label="Partner", required=False, choices=lambda: [("", "Any partner"), *partner_choices()]
+    )
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label="E-mail",
@@ -38,11 +45,7 @@ class TransactionFilterForm(forms.Form):
         ),
     )
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
-    partner = forms.ChoiceField(
-        label="Partner",
-        required=False,
-        choices=lambda: [("", "Any partner"), *partner_choices()],
-    )
+    partner = partner_filter()
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     amount_min = forms.IntegerField(label="Min amount", required=False, min_value=0)

@@ -14,7 +14,7 @@ from providers import registry
 
 from . import charts, words
 from .access import actor, forbidden, member_required
-from .forms import partner_choices
+from .forms import partner_filter
 from .refund_files import refunds_export
 
 
@@ -30,11 +30,7 @@ class RefundFilterForm(forms.Form):
         required=False,
         choices=[("", "Full or partial"), ("full", "Full"), ("partial", "Partial")],
     )
-    partner = forms.ChoiceField(
-        label="Partner",
-        required=False,
-        choices=lambda: [("", "Any partner"), *partner_choices()],
-    )
+    partner = partner_filter()
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -34,7 +34,6 @@ def _developers(
     *,
     revealed: str = "",
     rotated: bool = False,
-    test_note=None,  # noqa: ANN001
     key_error: str = "",
     url_form: NotificationUrlForm | None = None,
     status: int = 200,
@@ -58,8 +57,6 @@ def _developers(
             "key_error": key_error,
             "password_form": PasswordConfirmForm(),
             "url_form": url_form or NotificationUrlForm(initial={"url": merchant.default_notification_url}),
-            "test_note": test_note,
-            "test_attempt": test_note.attempt_log.order_by("-id").first() if test_note else None,
             "can_reveal": can(request.member, "reveal_key"),
             "can_rotate": can(request.member, "rotate_key"),
             "can_edit_url": can(request.member, "notification_url"),
@@ -150,17 +147,6 @@ def notification_url(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, "Default notification URL saved.")
     return HttpResponseRedirect("/dashboard/developers/")
-
-
-@require_POST
-@member_required("test_notification")
-def test_notification(request: HttpRequest) -> HttpResponse:
-    try:
-        note = merchant_service.merchant_test_notification(merchant=request.merchant, actor=actor(request))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect("/dashboard/developers/")
-    return _developers(request, test_note=note)
 
 
 @member_required()

@@ -8,7 +8,6 @@ import threading
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,14 +18,7 @@ from tests.factories import MerchantFactory
 from tests.support.dashboard import PASSWORD, member
 from tests.support.totp import secret_of, totp
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 
 
 def with_authenticator(m: MerchantMember) -> str:

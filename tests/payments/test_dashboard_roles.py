@@ -4,7 +4,6 @@ shows the member's own merchant (another merchant's rows carry a marker that mus
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from payments.models import Cancellation, Notification, NotificationAttempt
 from tests.factories import MerchantFactory
 from tests.support.dashboard import PASSWORD, member, txn
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 MARKER = "OTHER-MERCHANT-MARKER"
 PAGES = [
     "/dashboard/balance/",
@@ -34,13 +33,6 @@ ACTIONS = {  # path -> roles allowed
     "/dashboard/team/two-factor": {"owner"},
     "/dashboard/developers/key/retire-previous": {"owner"},
 }
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import AuditLog, Merchant
@@ -17,14 +16,7 @@ from tests.factories import MerchantFactory
 from tests.support import flows
 from tests.support.dashboard import PASSWORD, member
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 
 
 def register(client, merchant: Merchant, key: str) -> str:

@@ -8,21 +8,13 @@ import csv
 import io
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import Cancellation, TransactionEvent
 from tests.factories import MerchantFactory
 from tests.support.dashboard import member, txn
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 
 
 def refund(

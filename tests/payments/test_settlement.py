@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 
 import openpyxl
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import AuditLog, Cancellation, PartnerFee
@@ -18,14 +17,7 @@ from payments.selectors.transactions import TransactionFilters
 from tests.factories import MerchantFactory
 from tests.support.dashboard import member, txn
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 
 
 def at(day: date, hour: int = 10) -> datetime:

@@ -4,7 +4,6 @@ body, latency) and the retry it scheduled; the page filters and is scoped to the
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import Notification, NotificationAttempt
@@ -17,11 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    cache.clear()
+def _quiet(monkeypatch, clean_cache):
     monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
-    yield
-    cache.clear()
 
 
 def outbox_row(merchant, url: str, t=None) -> Notification:  # noqa: ANN001
