@@ -57,7 +57,7 @@ OVERRIDES = {
 }
 
 
-def _expr(field) -> str:  # noqa: ANN001
+def _expr(field) -> str:
     if field.column in OVERRIDES:
         return OVERRIDES[field.column].format(partners=_array(PARTNERS), statuses=_array(STATUSES))
     kind = field.get_internal_type()
@@ -94,7 +94,7 @@ def load(merchant_id: int, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def timed(fn, repeat: int = 3) -> float:  # noqa: ANN001
+def timed(fn, repeat: int = 3) -> float:
     runs = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -103,7 +103,7 @@ def timed(fn, repeat: int = 3) -> float:  # noqa: ANN001
     return min(runs)
 
 
-def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
+def test_list_and_filters_at_a_million_rows(capsys) -> None:
     if connection.vendor != "postgresql":
         pytest.fail("the benchmark needs PostgreSQL (DATABASE_URL)")
     merchant = MerchantFactory(imid="BENCHMER01")
