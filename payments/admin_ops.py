@@ -5,6 +5,7 @@ the ops overview page, and the MDR fee schedule. Every ops tool is linked from t
 from __future__ import annotations
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -31,10 +32,10 @@ class PartnerFeeAdmin(admin.ModelAdmin):
     raw_id_fields = ("merchant",)
     list_select_related = ("merchant",)
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: PartnerFee | None = None) -> bool:
         return False  # set it to 0 instead: the change stays in the audit log
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: PartnerFee, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
             actor=staff(request),

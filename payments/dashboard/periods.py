@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -62,7 +64,7 @@ class PeriodForm(forms.Form):
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data=None, *, default: str = "30d", **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, data: Mapping[str, str] | None = None, *, default: str = "30d", **kwargs: Any) -> None:
         if data is not None:
             data = {
                 "period": data.get("period", ""),
@@ -74,7 +76,7 @@ class PeriodForm(forms.Form):
         super().__init__(data, initial={"period": default}, **kwargs)
         self.default = default
 
-    def clean(self):  # noqa: ANN201
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         preset = data.get("period") or ("custom" if data.get("date_from") or data.get("date_to") else "")
         data["period"] = preset or self.default

@@ -18,7 +18,9 @@ from .access import TWO_FACTOR_OK, actor, member_required
 from .forms import CodeForm, PasswordConfirmForm
 
 
-def _account(request: HttpRequest, *, password_form: PasswordChangeForm | None = None, status: int = 200):
+def _account(
+    request: HttpRequest, *, password_form: PasswordChangeForm | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "dashboard/account.html",

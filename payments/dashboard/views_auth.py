@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 
 from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from payments.exceptions import ApplicationError
+from payments.models import MerchantMember
 from payments.selectors.merchants import member_for_user
 from payments.services.accounts import password_changed, password_reset_send, two_factor_check
 from payments.services.merchants import invitation_accept, invitation_for_token, member_signed_in
@@ -41,7 +44,14 @@ def _next(request: HttpRequest) -> str:
     return target
 
 
-def _signed_in(request: HttpRequest, user, member, *, two_factor: bool, target: str = "") -> HttpResponse:  # noqa: ANN001
+def _signed_in(
+    request: HttpRequest,
+    user: AbstractBaseUser,
+    member: MerchantMember,
+    *,
+    two_factor: bool,
+    target: str = "",
+) -> HttpResponse:
     login(request, user, backend=BACKEND)
     if two_factor:
         request.session[TWO_FACTOR_OK] = user.pk
@@ -141,7 +151,7 @@ class ResetConfirmView(PasswordResetConfirmView):
     template_name = "dashboard/reset_confirm.html"
     success_url = "/dashboard/login/?reset=1"
 
-    def form_valid(self, form):  # noqa: ANN001, ANN201
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         member = member_for_user(user=form.user)
         who = replace(actor(self.request), user=form.user)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from payments.models import Cancellation, Transaction, TransactionEvent
+from payments.services.cancel_options import CancelOption
 from payments.status import Status
 from providers import registry
 
@@ -163,7 +164,7 @@ def review_help(txn: Transaction, partner: str) -> ReviewHelp | None:
     return ReviewHelp(why=why, what_to_do=what)
 
 
-def cancel_rule(options: list, partner: str) -> str:  # noqa: ANN001 - CancelOption list
+def cancel_rule(options: list[CancelOption], partner: str) -> str:
     """What can be cancelled today, in one or two sentences."""
     allowed = [o for o in options if o.allowed]
     if not allowed:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payments.models import Invitation, Merchant, MerchantMember
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 def merchant_get(*, imid: str) -> Merchant | None:
@@ -27,7 +31,7 @@ def merchant_keys_accepted(*, merchant: Merchant, now: datetime | None = None) -
     return keys
 
 
-def member_for_user(*, user) -> MerchantMember | None:  # noqa: ANN001 - a User or AnonymousUser
+def member_for_user(*, user: AbstractBaseUser | AnonymousUser | None) -> MerchantMember | None:
     """The user's membership (with its merchant), or None when not logged in, not a member, or
     the merchant is suspended. `has_two_factor` (a confirmed authenticator) rides along in the
     same query: every dashboard page asks it."""

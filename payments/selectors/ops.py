@@ -95,7 +95,8 @@ def queue_names() -> list[str]:
 
 
 def queue_depths() -> list[tuple[str, int | None]]:
-    """Messages waiting in each queue of the Redis broker (None when the broker cannot be read)."""
+    """Messages waiting in each queue of the Redis broker, by queue name (see queue_names); the
+    count is None when the broker cannot be read (2 s timeout). Never raises."""
     import redis
 
     try:
@@ -106,4 +107,5 @@ def queue_depths() -> list[tuple[str, int | None]]:
 
 
 def reconciliation_last() -> Job | None:
+    """The newest reconciliation run (any state), or None before the first."""
     return Job.objects.filter(kind="reconcile").order_by("-id").first()

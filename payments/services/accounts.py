@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from base64 import b32encode
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from payments import exceptions as err
 from payments.models import AuditLog, Invitation, Merchant, MerchantMember
 from payments.services.audit import Actor, audit_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 Action = AuditLog.Action
 
@@ -63,12 +67,12 @@ def password_changed(*, merchant: Merchant | None, reset: bool, actor: Actor) ->
 
 
 # --- two-factor (TOTP) ---------------------------------------------------------------------------
-def two_factor_device(*, user) -> TOTPDevice | None:  # noqa: ANN001 - a User
+def two_factor_device(*, user: AbstractBaseUser) -> TOTPDevice | None:
     """The user's confirmed authenticator, if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001 - a User
+def two_factor_start(*, user: AbstractBaseUser) -> TOTPDevice:
     """An unconfirmed authenticator with a fresh secret (an earlier unconfirmed one is replaced).
     Raises TwoFactorAlreadyOn when one is already confirmed."""
     if two_factor_device(user=user) is not None:
@@ -77,7 +81,7 @@ def two_factor_start(*, user) -> TOTPDevice:  # noqa: ANN001 - a User
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def two_factor_pending(*, user) -> TOTPDevice | None:  # noqa: ANN001 - a User
+def two_factor_pending(*, user: AbstractBaseUser) -> TOTPDevice | None:
     """The authenticator being set up (not confirmed yet), if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
 
@@ -114,7 +118,7 @@ def two_factor_confirm(*, merchant: Merchant, code: str, actor: Actor) -> TOTPDe
     return device
 
 
-def two_factor_check(*, user, code: str) -> bool:  # noqa: ANN001 - a User
+def two_factor_check(*, user: AbstractBaseUser, code: str) -> bool:
     """Sign-in step two: whether `code` is the user's current code (each code works once)."""
     device = two_factor_device(user=user)
     return device is not None and _verify(device.pk, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from .audit import Actor, audit_record
 from .partner_io import order_info
 from .registration import new_txid
 from .transitions import transaction_apply_status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 log = logging.getLogger("payments.cancellation")
 FULL, PARTIAL = "1", "2"
@@ -43,7 +47,8 @@ def _unpaid_untouched(txn: Transaction) -> bool:
 
 
 def cancel_types_allowed(txn: Transaction) -> tuple[str, ...]:
-    """Which cancelType values could be accepted now (before the partner's own rules)."""
+    """Which cancel types ("1" full, "2" partial) could be accepted now, before the partner's own
+    rules: a paid payment with money left, or a payment that never reached a partner (full only)."""
     if txn.remaining_amount <= 0:
         return ()
     if txn.status_enum == Status.PAID:
@@ -72,7 +77,7 @@ def _open(
     reason: str,
     key: str,
     source: str,
-    requested_by=None,  # noqa: ANN001
+    requested_by: AbstractBaseUser | None = None,
 ) -> tuple[Cancellation, bool, bool]:
     """Lock, check, write the pending cancellation. Returns (row, created, paid): whether the
     partner must be asked is decided here, under the lock, never from an earlier read."""
@@ -204,7 +209,7 @@ def _cancel(
     reason: str,
     key: str,
     source: str,
-    requested_by=None,  # noqa: ANN001 - a member; None for the merchant's server
+    requested_by: AbstractBaseUser | None = None,  # a member; None for the merchant's server
 ) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
