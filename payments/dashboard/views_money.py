@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,13 +17,19 @@ from .access import actor, forbidden, member_required
 from .periods import Period, PeriodForm
 from .settlement_files import settlement_export
 
+CACHE_SECONDS = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, Period, money.Balance]:
     form = PeriodForm(request.GET, default="this_month")
     period = form.chosen()
-    report = money.balance(merchant=request.merchant, date_from=period.date_from, date_to=period.date_to)
+    # A busy month is hundreds of thousands of payments: one merchant's figures are shared for a minute.
+    key = f"dash-balance:{request.merchant.pk}:{period.date_from}:{period.date_to}:{timezone.localdate()}"
+    report = cache.get(key)
+    if report is None:
+        report = money.balance(merchant=request.merchant, date_from=period.date_from, date_to=period.date_to)
+        cache.set(key, report, timeout=CACHE_SECONDS)
     return form, period, report
 
 

@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='transaction',
-            index=models.Index(condition=models.Q(('paid_at__isnull', False)), fields=['merchant', 'paid_at'], name='txn_merchant_paid_idx'),
+            index=models.Index(condition=models.Q(('paid_at__isnull', False)), fields=['merchant', 'paid_at'], include=('mitra_cd', 'amount', 'fee'), name='txn_merchant_paid_idx'),
         ),
         migrations.AddField(
             model_name='partnerfee',
