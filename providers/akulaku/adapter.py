@@ -51,6 +51,9 @@ class AkulakuAdapter(PartnerAdapter):
     registers_at_partner: ClassVar[bool] = True
     supports_partial_cancel: ClassVar[bool] = True
     refund_window: ClassVar[timedelta] = timedelta(days=365)
+    # The server callback is three form fields, ~0.2 KB (providers.md §3.4).
+    max_notification_bytes: ClassVar[int] = 2 * 1024
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset({"sign"})
 
     @property
     def app_id(self) -> str:

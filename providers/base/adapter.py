@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from .errors import CancelNotAllowed, NotSupported
 from .http import HttpClient
+from .redaction import redact_body, redact_headers
 from .types import (
     CallbackEvent,
     CancelRequest,
@@ -39,6 +41,13 @@ class PartnerAdapter(abc.ABC):
     allowed_tenors: ClassVar[tuple[str, ...]] = ()  # instmntMon values; () = not a payloan
     registers_at_partner: ClassVar[bool] = False  # Akulaku creates its order at registration
     supports_partial_cancel: ClassVar[bool] = True
+    # Largest server notification body accepted, in bytes: a few times the partner's largest real
+    # payload. 0 = the partner sends none (the gateway refuses every post for it unread).
+    max_notification_bytes: ClassVar[int] = 0
+    # Notification headers and body fields that are secrets or replayable credentials: stored and
+    # shown only as "[redacted]" (Authorization, Proxy-Authorization and Cookie always are).
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset()
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
         self.config = config
@@ -49,6 +58,18 @@ class PartnerAdapter(abc.ABC):
 
     def url(self, path: str) -> str:
         return f"{self.config.base_url}{path}"
+
+    def now(self) -> datetime:
+        """The clock a notification's timestamp is checked against."""
+        return datetime.now(UTC)
+
+    @classmethod
+    def redact_notification(cls, *, headers: Mapping[str, str], body: str) -> tuple[dict[str, str], str]:
+        """The notification as it may be stored and shown: secrets replaced. Pure."""
+        return (
+            redact_headers(headers, cls.secret_notification_headers),
+            redact_body(body, cls.secret_notification_fields),
+        )
 
     # --- payment lifecycle ---------------------------------------------------------------
     def register(self, order: OrderInfo) -> RegisterResult:

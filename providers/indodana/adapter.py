@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from providers.base import freshness
 from providers.base.adapter import PartnerAdapter
 from providers.base.errors import CancelNotAllowed, InvalidPayload, InvalidSignature, PartnerUnavailable
 from providers.base.http import HttpResponse
@@ -43,6 +44,8 @@ class IndodanaAdapter(PartnerAdapter):
     registers_at_partner: ClassVar[bool] = False
     supports_partial_cancel: ClassVar[bool] = True
     refund_window: ClassVar[timedelta] = timedelta(days=30)
+    # A notification is ~0.3 KB of JSON (providers.md §2.4).
+    max_notification_bytes: ClassVar[int] = 4 * 1024
 
     def _auth(self) -> dict[str, str]:
         token = t.bearer(self.cred("api_key"), self.cred("api_secret"), int(time.time()))
@@ -86,6 +89,13 @@ class IndodanaAdapter(PartnerAdapter):
         auth = t.header(headers, "Authorization")
         if not t.verify_bearer(auth, self.cred("api_key"), self.cred("api_secret")):
             raise InvalidSignature("Indodana notification Authorization does not verify")
+        # The signature covers only apiKey:nonce (not the body), and the nonce is Unix seconds:
+        # an old one is refused, and the gateway accepts each nonce once (replay_key).
+        nonce = t.bearer_nonce(auth)
+        sent_at = freshness.unix_time(nonce)
+        freshness.require_fresh(
+            sent_at, now=self.now(), window=self.config.notification_window, partner="Indodana"
+        )
         data = t.parse_notification(body)
         raw = str(data["transactionStatus"])
         value = data.get("amount")
@@ -99,6 +109,7 @@ class IndodanaAdapter(PartnerAdapter):
             needs_confirmation=True,  # the body is unsigned: check_status decides
             raw=data,
             reply=(200, "application/json", '{"status":"OK","message":"OK"}'),
+            replay_key=f"nonce:{nonce}",
         )
 
     def confirm_callback(self, event: CallbackEvent) -> StatusResult:

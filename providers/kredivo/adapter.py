@@ -46,6 +46,9 @@ class KredivoAdapter(PartnerAdapter):
     registers_at_partner: ClassVar[bool] = False
     supports_partial_cancel: ClassVar[bool] = True
     refund_window: ClassVar[timedelta] = timedelta(days=14)
+    # A push is ~0.7 KB (providers.md §1.4); the shipping address is free text.
+    max_notification_bytes: ClassVar[int] = 8 * 1024
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset(t.SECRET_FIELDS)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body, separators=(",", ":")).encode()
