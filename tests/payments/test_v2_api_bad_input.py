@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from payments.models import Transaction
 from payments.services.registration import new_txid
+from providers import registry
 from tests.factories import MerchantFactory
 from tests.support import flows
 
@@ -298,7 +299,6 @@ def test_wrong_http_method(client, existing):
 
 def test_partner_notification_that_cannot_be_parsed_is_a_400_never_a_500(client, existing):
     from payments.models import PartnerCallback, UnverifiedCallback
-    from providers import registry
 
     receiving = 0
     for mitra in registry.known_mitra_codes():

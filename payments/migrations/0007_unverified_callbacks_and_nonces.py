@@ -38,7 +38,7 @@ def redact_and_separate(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0004_neutral_cart_and_cancel_codes'),
+        ('payments', '0006_one_audit_vocabulary'),
     ]
 
     operations = [
