@@ -9,7 +9,7 @@ from django.test import Client
 
 from payments.models import PartnerCallback, UnverifiedCallback
 from providers.sandbox.models import SandboxOrder
-from tests.providers.kredivo.e2e import notifications, pay, simulate
+from tests.support.paylater_flows import notifications, pay, simulate
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ import requests
 from payments.dashboard import ratelimit
 from payments.rest.authentication import PER_IMID
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member
-from tests.rest.conftest import basic
+from tests.support.dashboard import PASSWORD, member
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from payments.models import Notification
 from tests.integration.test_reliability import wait_until
 from tests.integration.test_reliability_redis import own_stack  # noqa: F401 - the fixture
-from tests.payments.test_dashboard_support import PASSWORD, member
-from tests.rest.conftest import basic
 from tests.support import flows
+from tests.support.dashboard import PASSWORD, member
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from payloan_site.proxy import TrustedProxyMiddleware, client_address
 from payments.rest.authentication import PER_ADDRESS
-from tests.rest.conftest import basic, make_merchant
+from tests.support.rest import basic, make_merchant
 
 PROXIES = ["10.0.0.0/8", "2001:db8:ffff::/48"]
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from payments import outbound
 from payments.models import Notification
 from payments.services import notifications
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 PUBLIC_STAND_IN = ipaddress.ip_address("127.0.0.2")  # plays a merchant's public address

@@ -20,9 +20,9 @@ from providers.base import signing
 from providers.indodana import transformers as idna
 from providers.indodana.adapter import IndodanaAdapter
 from providers.sandbox.dana import snap as dana_side
-from tests.payments.test_transitions import make_txn
 from tests.providers.dana.helpers import fixture as dana_fixture
-from tests.providers.kredivo.helpers import fixture as partner_fixture
+from tests.support.data import make_txn
+from tests.support.paylater_orders import fixture as partner_fixture
 
 pytestmark = pytest.mark.django_db
 CODES = registry.known_mitra_codes()

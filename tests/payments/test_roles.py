@@ -17,8 +17,8 @@ from django.utils import timezone
 from payments import clock
 from payments.models import Invitation, Job, MerchantMember, Notification
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member, txn
-from tests.rest.conftest import basic
+from tests.support.dashboard import PASSWORD, member, txn
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.django_db
 ROLES = ("viewer", "developer", "owner")

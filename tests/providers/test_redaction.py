@@ -8,7 +8,7 @@ import pytest
 
 from providers import registry
 from providers.base.redaction import REDACTED, redact_body, redact_headers
-from tests.providers.kredivo.helpers import fixture
+from tests.support.paylater_orders import fixture
 
 
 def test_json_fields_at_any_depth_and_any_value_type():
