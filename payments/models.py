@@ -227,7 +227,8 @@ class UnverifiedCallback(models.Model):
 
 
 class PartnerNonce(models.Model):
-    """A notification nonce already accepted (Indodana): the unique constraint refuses a replay.
+    """A notification nonce already accepted (Indodana's, with the body's digest): the unique
+    constraint refuses a replay.
     Purged by beat once older than twice PARTNER_NOTIFICATION_WINDOW (a stale nonce is refused
     by its time anyway)."""
 

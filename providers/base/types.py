@@ -155,8 +155,8 @@ class CallbackEvent:
     `idempotency_key` is stable for the same partner event, so a repeated delivery is a no-op.
     `needs_confirmation` means the push itself must not be trusted (Kredivo, Indodana): the
     gateway calls `confirm_callback` and applies only that answer.
-    `replay_key`, when set, must be seen only once (Indodana's nonce): the gateway records it and
-    refuses a second notification that carries it.
+    `replay_key`, when set, must be seen only once (Indodana's nonce with the body): the gateway
+    records it and refuses a second notification that carries it.
     """
 
     txid: str

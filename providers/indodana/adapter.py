@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -80,8 +81,10 @@ class IndodanaAdapter(PartnerAdapter):
         auth = t.header(headers, "Authorization")
         if not t.verify_bearer(auth, self.cred("api_key"), self.cred("api_secret")):
             raise InvalidSignature("Indodana notification Authorization does not verify")
-        # The signature covers only apiKey:nonce (not the body), and the nonce is Unix seconds:
-        # an old one is refused, and the gateway accepts each nonce once (replay_key).
+        # The signature covers only apiKey:nonce (not the body), and the nonce is Unix seconds: an
+        # old one is refused, and the gateway accepts each (nonce, body) once (replay_key). Not the
+        # nonce alone: Indodana's own SDK stamps time(), so two genuine notifications sent in one
+        # second share it. A copy with another body is only a hint: check_status decides.
         nonce = t.bearer_nonce(auth)
         sent_at = freshness.unix_time(nonce)
         freshness.require_fresh(
@@ -100,7 +103,7 @@ class IndodanaAdapter(PartnerAdapter):
             needs_confirmation=True,  # the body is unsigned: check_status decides
             raw=data,
             reply=(200, "application/json", '{"status":"OK","message":"OK"}'),
-            replay_key=f"nonce:{nonce}",
+            replay_key=f"nonce:{nonce}:{hashlib.sha256(body).hexdigest()}",
         )
 
     def confirm_callback(self, event: CallbackEvent) -> StatusResult:

@@ -189,11 +189,18 @@ def test_an_indodana_nonce_is_accepted_once_and_an_old_one_never(client, merchan
     assert replay.status_code == 401
     old_body, old_headers = indodana_notification(txn.txid, 1585504035)  # 2020
     assert post(client, "IDNA", old_body, **old_headers).status_code == 401
+    # Another order's notification sent in the same second: same nonce, another body. Genuine
+    # (Indodana stamps whole seconds), so not a replay: it goes on to Indodana's confirmation.
+    other = make_txn(merchant, mitra_cd="IDNA", pay_method="06", amount=1_500_000)
+    other_body, same_second = indodana_notification(other.txid, now)
+    assert same_second == headers
+    assert post(client, "IDNA", other_body, **same_second).status_code == 503
     reasons = list(UnverifiedCallback.objects.order_by("pk").values_list("reason", flat=True))
     assert reasons[0].startswith("confirmation failed")
     assert reasons[1] == "replayed: nonce already used"
     assert "outside the 900 s window" in reasons[2]
-    assert PartnerNonce.objects.filter(mitra_cd="IDNA").count() == 1
+    assert reasons[3].startswith("confirmation failed")
+    assert PartnerNonce.objects.filter(mitra_cd="IDNA").count() == 2
     for row in UnverifiedCallback.objects.all():  # the replayable header is never kept
         assert row.headers["Authorization"] == "[redacted]"
         assert headers["HTTP_AUTHORIZATION"].split(":")[-1] not in json.dumps(row.headers)

@@ -5,6 +5,7 @@ same status again) are listed so a new partner cannot be forgotten. Pure: no I/O
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -173,7 +174,12 @@ def test_indodana_nonce_time_and_replay_key():
     adapter = Pinned.make(IndodanaAdapter)
     nonce = int(NOW.timestamp()) - 60
     event = adapter.parse_callback(headers=idna_headers(nonce), body=BODY, path="/partners/IDNA/notify")
-    assert event.replay_key == f"nonce:{nonce}" and event.needs_confirmation
+    assert (
+        event.replay_key == f"nonce:{nonce}:{hashlib.sha256(BODY).hexdigest()}" and event.needs_confirmation
+    )
+    other = BODY.replace(b"PAID", b"EXPIRED")  # another notification sent in the same second
+    again = adapter.parse_callback(headers=idna_headers(nonce), body=other, path="/partners/IDNA/notify")
+    assert again.replay_key != event.replay_key
     for stale in (1585504035, int(NOW.timestamp()) - WINDOW - 1, int(NOW.timestamp()) + WINDOW + 1):
         with pytest.raises(StaleNotification):
             adapter.parse_callback(headers=idna_headers(stale), body=BODY, path="/partners/IDNA/notify")
