@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -27,57 +27,32 @@ def _degraded(op: str, exc: Exception) -> None:
         log.warning("cache unavailable (%s on %s): serving without it", type(exc).__name__, op)
 
 
+def _soft(op: str, fallback: Callable[..., Any]) -> Callable[..., Any]:
+    """RedisCache's `op`, answering `fallback(*args, **kwargs)` when Redis cannot be reached."""
+    method = getattr(RedisCache, op)
+
+    def soft(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as exc:
+            _degraded(op, exc)
+            return fallback(*args, **kwargs)
+
+    soft.__name__ = soft.__qualname__ = op
+    soft.__doc__ = method.__doc__
+    return soft
+
+
+def _get_default(key: str, default: Any = None, *_: Any, **__: Any) -> Any:
+    return default
+
+
 class FailSoftRedisCache(RedisCache):
-    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except RedisError as exc:
-            _degraded("get", exc)
-            return default
-
-    def get_many(self, keys: Any, version: int | None = None) -> dict[str, Any]:
-        try:
-            return super().get_many(keys, version)
-        except RedisError as exc:
-            _degraded("get_many", exc)
-            return {}
-
-    def has_key(self, key: str, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except RedisError as exc:
-            _degraded("has_key", exc)
-            return False
-
-    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as exc:
-            _degraded("set", exc)
-
-    def set_many(self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list:
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as exc:
-            _degraded("set_many", exc)
-            return list(data)
-
-    def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as exc:
-            _degraded("touch", exc)
-            return False
-
-    def delete(self, key: str, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except RedisError as exc:
-            _degraded("delete", exc)
-            return False
-
-    def delete_many(self, keys: Any, version: int | None = None) -> None:
-        try:
-            super().delete_many(keys, version)
-        except RedisError as exc:
-            _degraded("delete_many", exc)
+    get = _soft("get", _get_default)  # a miss
+    get_many = _soft("get_many", lambda *a, **k: {})
+    has_key = _soft("has_key", lambda *a, **k: False)
+    set = _soft("set", lambda *a, **k: None)  # skipped
+    set_many = _soft("set_many", lambda data, *a, **k: list(data))  # the keys not set
+    touch = _soft("touch", lambda *a, **k: False)
+    delete = _soft("delete", lambda *a, **k: False)
+    delete_many = _soft("delete_many", lambda *a, **k: None)

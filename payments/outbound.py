@@ -111,7 +111,9 @@ class _PinnedAdapter(HTTPAdapter):
         self.ip, self.host = ip, host
         super().__init__(max_retries=0)
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # noqa: ANN001, ANN201
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         host_params = {**host_params, "host": str(self.ip)}
         if host_params["scheme"] == "https":

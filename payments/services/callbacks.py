@@ -36,12 +36,19 @@ def _reply(status: int, error: str) -> Reply:
 def partner_callback_receive(
     *, mitra_cd: str, headers: Mapping[str, str], body: bytes, path: str, remote_addr: str
 ) -> Reply:
-    """Verify, record and apply one partner notification.
+    """A partner's server notification: verified by the partner's adapter, recorded, and applied
+    through the settle path. Partners that must confirm a push (Kredivo, Indodana) are asked,
+    outside any DB transaction, and only their answer is applied.
 
     Args: `mitra_cd` a partner code of the catalogue, `body` within that partner's
     max_notification_bytes (the front door checks both before reading), `remote_addr` the
-    client's address (behind trusted proxies). Returns (HTTP status, content type, body) for the
-    partner. Raises nothing: every refusal is an answer."""
+    client's address (behind trusted proxies).
+    Returns (HTTP status, content type, body) to answer the partner: its own acknowledgement when
+    applied or a duplicate; 404 unknown partner or transaction, 401 bad or stale signature,
+    replayed nonce or disowned push, 400 unparseable, 503 when the confirmation failed (the
+    partner retries). Verified notifications are stored as PartnerCallback with their outcome;
+    the others as UnverifiedCallback (redacted, bounded). Raises nothing: every refusal is an
+    answer."""
     if mitra_cd not in registry.known_mitra_codes():
         return _reply(404, "unknown partner")  # nothing is stored for a partner we do not have
     adapter = registry.get_adapter(mitra_cd)
