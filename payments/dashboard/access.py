@@ -44,7 +44,8 @@ def can(member: MerchantMember | None, capability: str) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, configure it to set REMOTE_ADDR; forwarded headers are not trusted here.
+    # The client's own address: behind TRUSTED_PROXIES the first middleware has set it from
+    # X-Forwarded-For (payloan_site/proxy.py); from anyone else that header is ignored.
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 
