@@ -1,12 +1,12 @@
 """Throttles in the shared cache (Redis) for sign-in, one-time codes, password resets and re-entered
-passwords. Each attempt is one atomic increment whose result decides (Redis INCR): two requests
-racing each other can never both take the last allowed attempt."""
+passwords. Each attempt is one atomic increment whose result decides (payments/throttle.py): two
+requests racing each other can never both take the last allowed attempt. Without Redis nothing can
+be counted, and these throttles fail closed (Unavailable): a password form is never open to
+unlimited guessing."""
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
+from payments import throttle
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -14,15 +14,19 @@ WINDOW_SECONDS = 15 * 60
 LIMITS: dict[str, tuple[int, int]] = {
     "login": (MAX_FAILURES, WINDOW_SECONDS),
     "reauth": (MAX_FAILURES, WINDOW_SECONDS),
-    "otp": (MAX_FAILURES, WINDOW_SECONDS),
+    "otp": (MAX_FAILURES, WINDOW_SECONDS),  # sign-in codes, per account
     "reset": (3, 60 * 60),  # reset e-mails per address per hour
     "reset-ip": (20, 60 * 60),  # reset requests per client address per hour
 }
+Unavailable = throttle.ThrottleUnavailable
+UNAVAILABLE_MESSAGE = (
+    "Signing in is paused for a moment: our protection against password guessing is unavailable. "
+    "Nothing is wrong with your account. Please try again in a minute."
+)
 
 
 def _key(scope: str, ip: str, username: str) -> str:
-    digest = hashlib.sha256(f"{ip}|{username.strip().lower()}".encode()).hexdigest()[:32]
-    return f"dash-{scope}-fail:{digest}"
+    return f"dash-{scope}-fail:{throttle.digest(ip, username.strip().lower())}"
 
 
 def _limit(scope: str) -> tuple[int, int]:
@@ -31,22 +35,23 @@ def _limit(scope: str) -> tuple[int, int]:
 
 def hit(scope: str, ip: str, username: str) -> bool:
     """Counts one attempt and says whether it is allowed (the count is still within the limit).
-    The window starts with the first attempt."""
+    The window starts with the first attempt. Raises Unavailable when Redis cannot count."""
     limit, window = _limit(scope)
-    key = _key(scope, ip, username)
-    cache.add(key, 0, timeout=window)
+    return throttle.take(_key(scope, ip, username), window=window) <= limit
+
+
+def attempt(scope: str, ip: str, username: str) -> bool | None:
+    """hit(), with None instead of Unavailable: the caller refuses (fails closed) either way."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the first attempt of a new window
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+        return hit(scope, ip, username)
+    except Unavailable:
+        return None
 
 
 def is_locked(scope: str, ip: str, username: str) -> bool:
     """Read-only: whether the next attempt would be refused (for messages, never for deciding)."""
-    return (cache.get(_key(scope, ip, username)) or 0) >= _limit(scope)[0]
+    return throttle.peek(_key(scope, ip, username)) >= _limit(scope)[0]
 
 
 def reset(scope: str, ip: str, username: str) -> None:
-    cache.delete(_key(scope, ip, username))
+    throttle.clear(_key(scope, ip, username))

@@ -17,6 +17,9 @@ from . import ratelimit
 from .access import TWO_FACTOR_OK, actor, member_required
 from .forms import CodeForm, PasswordConfirmForm
 
+TOO_MANY = "Too many wrong passwords. Try again in 15 minutes."
+UNAVAILABLE = "This check is briefly unavailable (nothing is wrong with your account). Try again in a minute."
+
 
 def _account(
     request: HttpRequest, *, password_form: PasswordChangeForm | None = None, status: int = 200
@@ -43,8 +46,9 @@ def account(request: HttpRequest) -> HttpResponse:
 @member_required(two_factor_setup=True)
 def password_change(request: HttpRequest) -> HttpResponse:
     who = request.user.get_username()
-    if not ratelimit.hit("reauth", "any", who):
-        messages.error(request, "Too many wrong passwords. Try again in 15 minutes.")
+    allowed = ratelimit.attempt("reauth", "any", who)
+    if not allowed:
+        messages.error(request, TOO_MANY if allowed is False else UNAVAILABLE)
         return HttpResponseRedirect("/dashboard/account/")
     form = PasswordChangeForm(request.user, request.POST)
     if not form.is_valid():
@@ -71,8 +75,16 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     device = accounts.two_factor_pending(user=request.user)
     if request.method == "POST" and form.is_valid() and device is not None:
-        if not ratelimit.hit("otp", "any", str(request.user.pk)):
-            error, status = "Too many wrong codes. Wait 15 minutes and start again.", 429
+        allowed = ratelimit.attempt("otp", "any", str(request.user.pk))
+        if not allowed:
+            error, status = (
+                ("Too many wrong codes. Wait 15 minutes and start again.", 429)
+                if allowed is False
+                else (
+                    UNAVAILABLE,
+                    503,
+                )
+            )
         else:
             try:
                 accounts.two_factor_confirm(
@@ -109,9 +121,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_off(request: HttpRequest) -> HttpResponse:
     who = request.user.get_username()
     form = PasswordConfirmForm(request.POST)
-    if not ratelimit.hit("reauth", "any", who) or not (
-        form.is_valid() and request.user.check_password(form.cleaned_data["password"])
-    ):
+    allowed = ratelimit.attempt("reauth", "any", who)
+    if not allowed:
+        messages.error(request, TOO_MANY if allowed is False else UNAVAILABLE)
+        return HttpResponseRedirect("/dashboard/account/")
+    if not (form.is_valid() and request.user.check_password(form.cleaned_data["password"])):
         messages.error(request, "The password is not correct.")
         return HttpResponseRedirect("/dashboard/account/")
     ratelimit.reset("reauth", "any", who)

@@ -66,7 +66,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         ip, username = client_ip(request), form.cleaned_data["username"]
-        if not ratelimit.hit("login", ip, username):
+        try:
+            allowed: bool | None = ratelimit.hit("login", ip, username)
+        except ratelimit.Unavailable:  # fail closed: no counting, no password check
+            allowed = None
+        if allowed is None:
+            error, status = ratelimit.UNAVAILABLE_MESSAGE, 503
+        elif not allowed:
             error, status = LOCKED_MESSAGE, 429
         else:
             user = authenticate(
@@ -109,7 +115,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         # Per account, from any address: whoever holds the password chooses the IP.
-        if not ratelimit.hit("otp", "any", str(user.pk)):
+        allowed = ratelimit.attempt("otp", "any", str(user.pk))
+        if allowed is None:  # fail closed: no counting, no code check
+            error, status = ratelimit.UNAVAILABLE_MESSAGE, 503
+        elif not allowed:
             error, status = "Too many wrong codes. Wait 15 minutes, then sign in again.", 429
         elif two_factor_check(user=user, code=form.cleaned_data["code"]):
             ratelimit.reset("otp", "any", str(user.pk))
@@ -132,7 +141,11 @@ def reset_request(request: HttpRequest) -> HttpResponse:
     sent, error, status = False, "", 200
     if request.method == "POST" and form.is_valid():
         email, ip = form.cleaned_data["email"], client_ip(request)
-        if not ratelimit.hit("reset-ip", ip, "") or not ratelimit.hit("reset", "any", email):
+        by_ip = ratelimit.attempt("reset-ip", ip, "")
+        allowed = by_ip and ratelimit.attempt("reset", "any", email)
+        if allowed is None:
+            error, status = "Password reset is briefly unavailable. Try again in a minute.", 503
+        elif not allowed:
             error, status = "Too many reset requests. Try again in an hour.", 429
         else:
             password_reset_send(

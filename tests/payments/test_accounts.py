@@ -201,3 +201,18 @@ def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
     assert link not in answer.content.decode()
     accept = Client().get(link.replace("http://testserver", ""))
     assert accept.status_code == 200 and b"Join Mail Shop" in accept.content
+
+
+def test_code_and_reset_throttles_fail_closed_without_redis(client, monkeypatch):
+    m = member(MerchantFactory(), email="closed@shop.test")
+    secret = with_authenticator(m)
+    sign_in(client, m)  # the password step, while Redis still counts
+
+    def down(key: str, *, window: int) -> int:
+        raise ratelimit.Unavailable("no Redis")
+
+    monkeypatch.setattr("payments.throttle.take", down)
+    refused = client.post("/dashboard/login/code/", {"code": totp(secret)})
+    assert refused.status_code == 503 and client.get("/dashboard/").status_code == 302
+    reset = client.post("/dashboard/reset/", {"email": "closed@shop.test"})
+    assert reset.status_code == 503 and len(mail.outbox) == 0

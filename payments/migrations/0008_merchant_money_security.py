@@ -23,7 +23,7 @@ def copy_merchant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_one_audit_vocabulary'),
+        ('payments', '0007_unverified_callbacks_and_nonces'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
