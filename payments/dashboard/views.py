@@ -193,6 +193,8 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
     txn = _detail_or_404(request, txid)
     _decorate([txn])
     txn.fee_rp = charts.rupiah(txn.fee)
+    for note in txn.notifications.all():
+        note.status_label = words.status_label(str(note.payload.get("status", "")))
     member = request.member
     status = txn.status_enum
     options = cancel_options(txn=txn)

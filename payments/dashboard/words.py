@@ -38,7 +38,11 @@ SOURCES = {
 
 
 def status_label(status: str) -> str:
-    return LABELS.get(Status(status), status)
+    """The status in words ("Paid"); an unknown code is shown as it is."""
+    try:
+        return LABELS[Status(status)]
+    except ValueError:
+        return status
 
 
 @dataclass(frozen=True)

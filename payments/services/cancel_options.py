@@ -42,7 +42,8 @@ def _refusal(txn: Transaction, amount: int, now: datetime) -> str:
     try:
         registry.get_adapter(txn.mitra_cd).check_cancel(_request(txn, amount, "check", ""), now=now)
     except CancelNotAllowed as exc:
-        return exc.message[:1].upper() + exc.message[1:]
+        text = exc.message[:1].upper() + exc.message[1:]
+        return text if text.endswith((".", ":")) else text + "."
     return ""
 
 
