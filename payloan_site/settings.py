@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # shopper pages: switch, Accept-Language, default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -60,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ]
         },
     }
@@ -90,7 +92,14 @@ def _neighbour_db(url: str) -> str:
 CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=_neighbour_db(REDIS_URL))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}}
 
-LANGUAGE_CODE = "en-us"
+# Shopper pages speak Bahasa Indonesia and English (payments/locale); an Indonesian browser gets
+# Indonesian. Requests without Accept-Language (API clients, tests) get English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "payments" / "locale"]
+LANGUAGE_COOKIE_NAME = "payloan_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
@@ -149,6 +158,12 @@ NOTIFICATION_RETRY_SCHEDULE = env.list(
 )
 # Status polling of payments still open at a partner: seconds after start, then every last value.
 POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 300, 900])
+# Hosted checkout (redirect API, payment links): how long a checkout stays open without
+# payValidDt/paymentExpDt, and how many wrong or missing customer-page tokens one client address
+# may send per window before its requests are refused (guessing tXids gains nothing).
+CHECKOUT_EXPIRY_SECONDS = env.int("CHECKOUT_EXPIRY_SECONDS", default=3600)
+CUSTOMER_PAGE_MISS_LIMIT = env.int("CUSTOMER_PAGE_MISS_LIMIT", default=20)
+CUSTOMER_PAGE_MISS_WINDOW = env.int("CUSTOMER_PAGE_MISS_WINDOW_SECONDS", default=600)
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)

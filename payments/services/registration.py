@@ -15,9 +15,10 @@ from django.utils import timezone
 from payments.exceptions import ApplicationError, DuplicateReference, InvalidField, PartnerFailure
 from payments.models import Merchant, Transaction, TransactionEvent
 from payments.nicepay.wire import JAKARTA
+from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
-from providers.base.types import PartnerKind
+from providers.base.types import PartnerKind, RegisterResult
 
 from .cart import check_sellers, check_total, parse_cart, parse_sellers
 from .partner_io import order_info
@@ -145,13 +146,91 @@ def _check_rules(data: RegistrationData, adapter) -> tuple:  # noqa: ANN001
     return items, sellers_json
 
 
+def holds_reference(txn: Transaction) -> bool:
+    """Open or paid: the referenceNo is taken. Failed, expired and voided-before-payment attempts
+    free it (the database's partial unique constraint says the same)."""
+    if txn.status in (Status.FAILED, Status.EXPIRED):
+        return False
+    return not (txn.status == Status.VOID and txn.paid_at is None)
+
+
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
-    txn = Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
-    if txn is None:
-        return None
-    if txn.request_fingerprint == data.fingerprint:
-        return txn  # an identical replay gets the same answer
-    raise DuplicateReference(f"referenceNo {data.reference_no} has already been used")
+    same = list(Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).order_by("id"))
+    for txn in same:
+        if txn.request_fingerprint == data.fingerprint:
+            return txn  # an identical replay gets the same answer
+    held = next((txn for txn in same if holds_reference(txn)), None)
+    if held is not None:
+        raise DuplicateReference(
+            f"referenceNo {data.reference_no} has already been used "
+            f"(tXid {held.txid} is {held.status_enum.word})"
+        )
+    return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
+
+
+def _partner_register(adapter, txn: Transaction) -> RegisterResult:  # noqa: ANN001
+    try:
+        return adapter.register(order_info(txn))
+    except PartnerUnavailable:
+        raise PartnerFailure(
+            "Registration failed: the partner did not answer, please retry", result_cd="9001"
+        )
+    except PartnerDeclined as exc:
+        raise ApplicationError(
+            f"Registration failed: partner refused the order ({exc.message})",
+            result_cd="9001",
+            http_status=422,
+        )
+    except PartnerError as exc:
+        raise PartnerFailure(f"Registration failed: {exc.message}", result_cd="9001")
+
+
+def register_at_partner(txn: Transaction) -> None:
+    """For partners that create their order at registration (Akulaku), when a hosted checkout
+    attempt gets its method: call the partner (outside any DB transaction) and keep its order.
+    Raises PartnerFailure / ApplicationError (9001) as registration does."""
+    adapter = registry.get_adapter(txn.mitra_cd)
+    if not adapter.registers_at_partner or txn.partner_ref:
+        return
+    result = _partner_register(adapter, txn)
+    txn.partner_ref = result.partner_ref
+    txn.partner_data = {**txn.partner_data, "order": dict(result.data)}
+    Transaction.objects.filter(pk=txn.pk, partner_ref="").update(
+        partner_ref=txn.partner_ref, partner_data=txn.partner_data
+    )
+
+
+def registration_data_of(txn: Transaction) -> RegistrationData:
+    """A stored transaction as registration input, to check it against a partner's rules."""
+    return RegistrationData(
+        pay_method=txn.pay_method,
+        mitra_cd=txn.mitra_cd,
+        currency=txn.currency,
+        amount=txn.amount,
+        reference_no=txn.reference_no,
+        goods_name=txn.goods_name,
+        billing={},
+        cart_raw=json.dumps(txn.cart_data),
+        db_process_url=txn.db_process_url,
+        user_ip=txn.user_ip,
+        fingerprint=txn.request_fingerprint,
+        delivery={name: getattr(txn, name) for name in DELIVERY_FIELDS if getattr(txn, name)},
+        sellers_raw=json.dumps(txn.sellers) if txn.sellers else "",
+        instalment_type=txn.instalment_type,
+        instalment_months=txn.instalment_months,
+    )
+
+
+def check_partner_rules(data: RegistrationData, adapter) -> None:  # noqa: ANN001
+    """The partner's registration rules (amount limits, cart total, tenor, delivery, sellers).
+    Raises InvalidField with NICEPAY's code."""
+    _check_rules(data, adapter)
+
+
+def existing_registration(merchant: Merchant, data: RegistrationData) -> Transaction | None:
+    """The transaction an identical earlier request made; raises DuplicateReference when the
+    referenceNo is taken by a different request."""
+    return _existing(merchant, data)
 
 
 def transaction_register(
@@ -192,20 +271,7 @@ def transaction_register(
     )
     if adapter.registers_at_partner:
         # Akulaku creates its order now; outside any DB transaction. Nothing is stored on failure.
-        try:
-            result = adapter.register(order_info(txn))
-        except PartnerUnavailable:
-            raise PartnerFailure(
-                "Registration failed: the partner did not answer, please retry", result_cd="9001"
-            )
-        except PartnerDeclined as exc:
-            raise ApplicationError(
-                f"Registration failed: partner refused the order ({exc.message})",
-                result_cd="9001",
-                http_status=422,
-            )
-        except PartnerError as exc:
-            raise PartnerFailure(f"Registration failed: {exc.message}", result_cd="9001")
+        result = _partner_register(adapter, txn)
         txn.partner_ref = result.partner_ref
         txn.partner_data = {"order": dict(result.data)}
     try:

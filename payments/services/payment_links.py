@@ -1,0 +1,133 @@
+"""Payment links: the merchant asks for an amount with a link (and its QR code); each payment
+through it is a hosted checkout, so a normal transaction (list, REST, notifications) that names
+the link. Single-use links take one referenceNo, so one open or paid payment at a time."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from payments.exceptions import DuplicateReference, InvalidField, NotAllowed
+from payments.models import Merchant, PaymentLink, Transaction
+from payments.selectors_checkout import checkout_methods, payment_link_state
+from payments.status import Status
+
+from .checkout import CheckoutClosed, checkout_abandon_attempt, checkout_register
+
+__all__ = ["CheckoutClosed", "Payer", "payment_link_create", "payment_link_pay", "payment_link_set_active"]
+from .registration import RegistrationData
+
+CODE_BYTES = 16  # 128 random bits in the URL
+
+
+@dataclass(frozen=True)
+class Payer:
+    name: str
+    email: str
+    phone: str
+    address: str = ""
+
+
+def link_reference(link: PaymentLink) -> str:
+    """referenceNo of a payment through the link: fixed for a single-use link, so the database
+    allows one open or paid payment; unique per payment for a multi-use link."""
+    base = f"LINK{link.pk}"
+    return base if not link.multi_use else f"{base}-{secrets.token_hex(5).upper()}"
+
+
+def payment_link_create(
+    *,
+    merchant: Merchant,
+    amount: int,
+    description: str,
+    expires_at: datetime | None,
+    multi_use: bool,
+    user: AbstractBaseUser | None = None,
+) -> PaymentLink:
+    """A new link. amount in whole rupiah. Raises InvalidField (no enabled partner takes the
+    amount, expiry in the past) and NotAllowed (no notification URL to tell the merchant of its
+    payments)."""
+    if amount <= 0:
+        raise InvalidField("amount", "The amount must be at least Rp 1")
+    if not checkout_methods(merchant=merchant, amount=amount, pay_method="00"):
+        raise InvalidField("amount", "No payment method you offer accepts this amount")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidField("expires_at", "The expiry must be in the future")
+    if not merchant.default_notification_url:
+        raise NotAllowed("Set your notification URL (Developers page) first: it receives the link's payments")
+    return PaymentLink.objects.create(
+        merchant=merchant,
+        code=secrets.token_urlsafe(CODE_BYTES),
+        amount=amount,
+        description=description[:100],
+        expires_at=expires_at,
+        multi_use=multi_use,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def payment_link_set_active(*, link: PaymentLink, active: bool) -> PaymentLink:
+    PaymentLink.objects.filter(pk=link.pk).update(is_active=active)
+    link.is_active = active
+    return link
+
+
+def _paid_count(link: PaymentLink) -> int:
+    return Transaction.objects.filter(checkout__link=link, paid_at__isnull=False).count()
+
+
+def payment_link_state_of(link: PaymentLink) -> str:
+    """active | expired | used | disabled."""
+    return payment_link_state(link=link, paid_count=_paid_count(link))
+
+
+def payment_link_pay(*, link: PaymentLink, payer: Payer, user_ip: str = "") -> Transaction:
+    """A shopper opens the link: a hosted checkout for its amount. Returns the first attempt.
+    Raises CheckoutClosed (link expired, used or disabled) and DuplicateReference (a single-use
+    link someone is paying right now)."""
+    state = payment_link_state_of(link)
+    if state != "active":
+        raise CheckoutClosed(f"This payment link is {state}", http_status=410)
+    until = timezone.now() + timedelta(seconds=settings.CHECKOUT_EXPIRY_SECONDS)
+    if link.expires_at:
+        until = min(until, link.expires_at)
+    data = RegistrationData(
+        pay_method="00",
+        mitra_cd="",
+        currency="IDR",
+        amount=link.amount,
+        reference_no=link_reference(link),
+        goods_name=link.description[:100],
+        billing={"billing_name": payer.name, "billing_phone": payer.phone, "billing_email": payer.email},
+        cart_raw="",
+        db_process_url=link.merchant.default_notification_url,
+        user_ip=user_ip[:15],
+        fingerprint=f"link:{link.pk}:{uuid.uuid4().hex}",
+        description=link.description[:100],
+        pay_valid_until=until,
+    )
+    if not link.multi_use:
+        _free_unstarted(link, data.reference_no)
+    return checkout_register(merchant=link.merchant, data=data, link=link)
+
+
+def _free_unstarted(link: PaymentLink, reference_no: str) -> None:
+    """A single-use link opened before, but no method chosen: the newest opener takes over."""
+    with transaction.atomic():
+        held = (
+            Transaction.objects.select_for_update()
+            .filter(merchant=link.merchant, reference_no=reference_no, status__in=[Status.INIT])
+            .first()
+        )
+        if held is None:
+            return
+        if held.payment_started_at or held.partner_data.get("action"):
+            raise DuplicateReference("This payment link is being paid right now")
+    checkout_abandon_attempt(txn=held)
