@@ -20,9 +20,9 @@ def shopeepay(page: Page, amount: int) -> None:
 
 def dana(page: Page, amount: int) -> None:
     page.wait_for_url(re.compile(r"/sandbox/dana/m/portal/cashier/checkout\?bizNo="))
-    page.get_by_label("Phone number").fill("083811223355")
-    page.get_by_label("DANA PIN").fill("181818")
-    page.get_by_role("button", name=re.compile(r"^Pay Rp")).click()
+    page.locator("#phone").fill("083811223355")
+    page.locator("#pin").fill("181818")
+    page.locator("#pay").click()
 
 
 def linkaja(page: Page, amount: int) -> None:
@@ -45,8 +45,8 @@ def astrapay(page: Page, amount: int) -> None:
     page.get_by_role("button", name=re.compile(r"^Pay Rp")).click()
 
 
-def ovo(page: Page, amount: int) -> None:
-    """The hosted page asks the number; the approval happens in the "OVO app" (a second tab)."""
+def ovo(page: Page, amount: int, *, approve: bool = True) -> None:
+    """The hosted page asks the number; the shopper answers in the "OVO app" (a second tab)."""
     page.locator("input[name=phone]").fill(OVO_PHONE)
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r"/wait$"))
@@ -55,9 +55,12 @@ def ovo(page: Page, amount: int) -> None:
     app.goto(f"{page.url.split('/pay/')[0]}/sandbox/ovo/ovo-sim/{OVO_PHONE}")
     push = app.locator(".push").filter(has_text=txid)
     push.wait_for(timeout=20000)
-    push.get_by_label("OTP / PIN").fill(OVO_PHONE[-4:])
-    push.get_by_role("button", name="Approve payment").click()
-    app.get_by_role("status").wait_for()
+    if approve:
+        push.locator("input[name=otp]").fill(OVO_PHONE[-4:])
+        push.locator("button.approve").click()
+    else:
+        push.locator("button.decline").click()
+    app.wait_for_load_state()
     app.close()
 
 
