@@ -11,6 +11,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from payments import customer_access
 from payments import secrets as key_store
 from payments.models import AccountLink, Notification, PartnerCallback, Transaction
 from tests.providers.astrapay import linking_flows as lf
@@ -65,7 +66,9 @@ def test_link_pay_revoke_then_refused(sandbox_server, demo_merchant):
     assert txn.partner_ref.startswith("INV/PAC/ONP/") and txn.partner_data["mandate_id"] == link.mandate_id
 
     done = lf.pay_at_astrapay(pay.headers["Location"])
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/pay/{txn.txid}/return")
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        customer_access.page_path(txn.txid, "return")
+    )
     txn.refresh_from_db()
     assert txn.status == "0"  # paid, through AstraPay's signed notify
 
