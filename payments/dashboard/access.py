@@ -17,7 +17,7 @@ Role = MerchantMember.Role
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(),
     Role.DEVELOPER: frozenset(
-        {"resend", "sync", "replay", "test_notification", "reveal_key", "test_payment"}
+        {"resend", "sync", "replay", "test_notification", "reveal_key", "test_payment", "payment_links"}
     ),
     Role.OWNER: frozenset(
         {
@@ -32,6 +32,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "notification_url",
             "team",
             "test_payment",
+            "payment_links",
+            "checkout_settings",
         }
     ),
 }

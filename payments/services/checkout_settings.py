@@ -1,0 +1,66 @@
+"""The merchant's hosted checkout settings: name and logo shoppers see, default language,
+methods offered, and whether NICEPAY's tXid-only payment link is accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from payments.exceptions import InvalidField
+from payments.models import CheckoutSettings, Merchant
+from payments.selectors_checkout import methods_all
+
+LOGO_MAX_BYTES = 200 * 1024
+# Raster formats only, recognised by their first bytes: an SVG (script) or HTML is never served.
+LOGO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+@dataclass(frozen=True)
+class CheckoutSettingsData:
+    display_name: str
+    default_language: str  # "", "id" or "en"
+    enabled_methods: tuple[str, ...]  # mitraCd values
+    accept_txid_only_links: bool
+    logo: bytes | None = None  # a new logo, or None to keep the current one
+    remove_logo: bool = False
+
+
+def logo_content_type(data: bytes) -> str:
+    """The image type of an uploaded logo. Raises InvalidField: not PNG/JPEG/WebP, or too large."""
+    if len(data) > LOGO_MAX_BYTES:
+        raise InvalidField("logo", f"The logo must be at most {LOGO_MAX_BYTES // 1024} KB")
+    for magic, content_type in LOGO_SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise InvalidField("logo", "The logo must be a PNG, JPEG or WebP image")
+
+
+def checkout_settings_update(*, merchant: Merchant, data: CheckoutSettingsData) -> CheckoutSettings:
+    """Saves the settings. Raises InvalidField (bad logo, unknown language, no method left)."""
+    known = {m.mitra_cd for m in methods_all()}
+    enabled = set(data.enabled_methods) & known
+    if not enabled:
+        raise InvalidField("methods", "Offer at least one payment method")
+    if data.default_language not in {c for c, _ in CheckoutSettings.Language.choices}:
+        raise InvalidField("default_language", "Unknown language")
+    content_type = logo_content_type(data.logo) if data.logo else ""
+    with transaction.atomic():
+        found, _ = CheckoutSettings.objects.select_for_update().get_or_create(merchant=merchant)
+        found.display_name = data.display_name.strip()[:60]
+        found.default_language = data.default_language
+        found.disabled_methods = sorted(known - enabled)
+        found.accept_txid_only_links = data.accept_txid_only_links
+        if data.logo:
+            found.logo, found.logo_content_type = data.logo, content_type
+            found.logo_version += 1
+        elif data.remove_logo:
+            found.logo, found.logo_content_type = None, ""
+            found.logo_version += 1
+        found.save()
+    return found
