@@ -147,6 +147,13 @@ class Transaction(models.Model):
     def remaining_amount(self) -> int:
         return self.amount - self.cancelled_amount
 
+    @property
+    def payment_link_id(self) -> int | None:
+        """The payment link this payment came through (lists annotate it as link_ref)."""
+        if "link_ref" in self.__dict__:
+            return self.__dict__["link_ref"]
+        return self.checkout.link_id if self.checkout_id else None
+
 
 class TransactionEvent(models.Model):
     """Append-only timeline. (transaction, idempotency_key) is unique: a repeat is a no-op."""

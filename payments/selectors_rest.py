@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from payments.exceptions import ApplicationError
 from payments.models import Merchant, Notification, PartnerCallback, Transaction
@@ -73,7 +73,7 @@ def transaction_list(
             or Q(billing_name__icontains=q) | Q(billing_email__icontains=q) | Q(billing_phone__contains=q)
         )
     # The list never shows cart, sellers or delivery data: leave those columns in the table.
-    return qs.only(*LIST_FIELDS)
+    return qs.only(*LIST_FIELDS).annotate(link_ref=F("checkout__link_id"))
 
 
 def transaction_detail_get(*, merchant: Merchant, txid: str) -> Transaction:

@@ -45,7 +45,7 @@ def _enqueue(notification_id: int) -> None:
 def notification_payload(txn: Transaction, sequence: int) -> dict[str, str]:
     """NICEPAY's notification fields (§6), plus our sequence number."""
     dt, tm = jakarta_parts(txn.paid_at or txn.updated_at or timezone.now())
-    return {
+    payload = {
         "tXid": txn.txid,
         "merchantToken": tokens.notification_token(
             txn.merchant.imid, txn.txid, txn.amount, txn.merchant.merchant_key
@@ -66,6 +66,9 @@ def notification_payload(txn: Transaction, sequence: int) -> dict[str, str]:
         "cancelAmt": str(txn.cancelled_amount),
         "sequence": str(sequence),
     }
+    if txn.payment_link_id is not None:  # paid through a payment link: which one
+        payload["paymentLinkId"] = str(txn.payment_link_id)
+    return payload
 
 
 def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notification:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
 from payments.models import PaymentLink, Transaction
 from tests.payments.test_dashboard_support import PASSWORD, member
@@ -75,9 +76,15 @@ def test_multi_use_link_paid_twice_both_listed(stack, demo_merchant, receiver, p
     assert page.get_by_test_id("paid-count").first.inner_text() == "2"
 
     link = PaymentLink.objects.get(merchant=demo_merchant)
+    listed = requests.get(
+        f"{stack.base_url}/api/v1/transactions", auth=(flows.IMID, flows.KEY), timeout=30
+    ).json()["results"]
     for txid in (first, second):
         txn = Transaction.objects.get(txid=txid)
         assert txn.checkout.link == link and txn.status == "0" and txn.amount == 75_000
+        [row] = [r for r in listed if r["tXid"] == txid]  # a normal transaction of the REST API
+        assert (row["paymentLinkId"], row["status"], row["amount"]) == (link.pk, "0", 75_000)
         [note] = receiver.wait_for(txid, 1, timeout=20)
         assert flows.verify_notification(note.form) and note.form["status"] == "0"
         assert note.form["referenceNo"].startswith(f"LINK{link.pk}-")
+        assert note.form["paymentLinkId"] == str(link.pk)
