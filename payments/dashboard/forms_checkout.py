@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from payments.models import CheckoutSettings
-from payments.selectors_checkout import methods_all
+from payments.selectors.checkout import methods_all
+
+from .access import PARTNERS
 
 
 class PaymentLinkForm(forms.Form):
@@ -42,4 +44,6 @@ class CheckoutSettingsForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["methods"].choices = [(m.mitra_cd, m.name) for m in methods_all()]
+        self.fields["methods"].choices = [
+            (m.mitra_cd, PARTNERS.get(m.mitra_cd, m.mitra_cd)) for m in methods_all()
+        ]

@@ -12,14 +12,21 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from payments import selectors_checkout as sel
-from payments.exceptions import ApplicationError, InvalidField
+from payments import exceptions as err
+from payments.exceptions import ApplicationError
+from payments.selectors import checkout as sel
 from payments.services import payment_links
 from payments.services.audit import audit_record
 from payments.services.checkout_settings import CheckoutSettingsData, checkout_settings_update
 
 from .access import can, client_ip, member_required
 from .forms_checkout import CheckoutSettingsForm, PaymentLinkForm
+
+SETTINGS_FIELD_OF = {
+    err.LogoInvalid: "logo",
+    err.NoMethodEnabled: "methods",
+    err.LanguageNotOffered: "default_language",
+}
 
 
 def link_url(code: str) -> str:
@@ -66,8 +73,9 @@ def link_create(request: HttpRequest) -> HttpResponse:
         link = payment_links.payment_link_create(
             merchant=request.merchant, user=request.user, **form.cleaned_data
         )
-    except InvalidField as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    except (err.PaymentLinkAmountInvalid, err.PaymentLinkExpiryInPast) as exc:
+        field = "amount" if isinstance(exc, err.PaymentLinkAmountInvalid) else "expires_at"
+        form.add_error(field, exc.message)
         return _links_page(request, form, status=400)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
@@ -144,8 +152,8 @@ def checkout_settings(request: HttpRequest) -> HttpResponse:
             )
             try:
                 checkout_settings_update(merchant=request.merchant, data=data)
-            except InvalidField as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except ApplicationError as exc:
+                form.add_error(SETTINGS_FIELD_OF.get(type(exc)), exc.message)
             else:
                 _audit(request, "checkout_settings.updated", f"merchant:{request.merchant.imid}")
                 messages.success(request, "Checkout settings saved.")

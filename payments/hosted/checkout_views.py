@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from payments import customer_access
-from payments.exceptions import ApplicationError, InvalidField
+from payments.exceptions import ApplicationError, InvalidInput
 from payments.models import Transaction
 from payments.nicepay import responses
 from payments.nicepay.views import with_params
-from payments.selectors_checkout import (
+from payments.selectors.checkout import (
     Method,
     checkout_failure,
     checkout_latest_attempt,
@@ -27,15 +27,20 @@ from payments.status import Status
 from providers.base.types import Deeplink, NextAction, PartnerKind, PushToApp, Redirect
 
 from .forms import PayLaterForm, PhoneForm
-from .pages import customer_page, error_page, is_phone, order_context
+from .pages import customer_page, error_page, is_phone, named, order_context
 
 PAID_STATES = (Status.PAID, Status.VOID, Status.REFUND)
 
 
 def _methods(txn: Transaction) -> list[Method]:
     checkout = txn.checkout
-    return checkout_methods(
-        merchant=txn.merchant, amount=txn.amount, pay_method=checkout.pay_method, mitra_cd=checkout.mitra_cd
+    return named(
+        checkout_methods(
+            merchant=txn.merchant,
+            amount=txn.amount,
+            pay_method=checkout.pay_method,
+            mitra_cd=checkout.mitra_cd,
+        )
     )
 
 
@@ -164,7 +169,7 @@ def _pay(
                 return HttpResponseRedirect(outcome)
             return _next(request, txn, outcome, method)
         return _next(request, txn, checkout_service.checkout_choose_method(txn=txn, choice=choice), method)
-    except InvalidField as exc:
+    except InvalidInput as exc:
         txn.refresh_from_db()
         ctx = {**order_context(txn), "method": method, "form": form, "problem": exc}
         return render(request, "hosted/method.html", ctx, status=422)

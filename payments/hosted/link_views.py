@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from payments import customer_access
+from payments import exceptions as err
 from payments.exceptions import ApplicationError
-from payments.selectors_checkout import checkout_settings_get, payment_link_get
+from payments.selectors.checkout import checkout_settings_get, payment_link_get
 from payments.services import payment_links
 
 from . import throttle
@@ -47,6 +48,6 @@ def payment_link_page(request: HttpRequest, code: str) -> HttpResponse:
         "state": payment_links.payment_link_state_of(link),
     }
     if ctx["state"] != "active" and problem is None:
-        return error_page(request, payment_links.CheckoutClosed(ctx["state"], http_status=410))
+        return error_page(request, err.PaymentLinkClosed(state=ctx["state"]))
     status = 200 if request.method == "GET" else (422 if problem else 400)
     return render(request, "hosted/payment_link.html", ctx, status=status)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from payments.selectors import merchant_get
-from payments.selectors_checkout import checkout_settings_get
+from payments.selectors.checkout import checkout_settings_get
+from payments.selectors.merchants import merchant_get
 
 
 @require_GET

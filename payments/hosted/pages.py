@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,11 +15,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from payments import customer_access
-from payments.exceptions import ApplicationError, NotAllowed, TransactionNotFound
+from payments.dashboard.access import PARTNERS
+from payments.exceptions import ApplicationError, TooManyAttempts, TransactionNotFound
 from payments.models import Merchant, Transaction
-from payments.selectors import transaction_get_public
-from payments.selectors_checkout import checkout_settings_get, methods_all
-from payments.services.cart import parse_cart
+from payments.nicepay.errors import answer
+from payments.selectors.checkout import Method, checkout_settings_get
+from payments.selectors.transactions import transaction_get_public
 
 from . import throttle
 
@@ -37,8 +39,10 @@ def use_merchant_language(request: HttpRequest, merchant: Merchant) -> None:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
+    """The finished error page; its reference code is the V2 result code merchants know."""
+    shown = answer(exc)
     ctx = {**order_context(txn), "show_countdown": False} if txn is not None else {}
-    return render(request, "hosted/error.html", {**ctx, "error": exc}, status=exc.http_status)
+    return render(request, "hosted/error.html", {**ctx, "error": shown}, status=shown.http_status)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -48,8 +52,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 def too_many(request: HttpRequest) -> HttpResponse:
     return error_page(
-        request,
-        NotAllowed(_("Too many attempts from your network. Please wait a few minutes."), http_status=429),
+        request, TooManyAttempts(_("Too many attempts from your network. Please wait a few minutes."))
     )
 
 
@@ -71,6 +74,16 @@ def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
+def partner_names() -> dict[str, str]:
+    """mitraCd -> the partner's display name."""
+    return PARTNERS
+
+
+def named(methods: list[Method]) -> list[Method]:
+    names = partner_names()
+    return [replace(m, name=names.get(m.mitra_cd, m.mitra_cd)) for m in methods]
+
+
 def is_phone(request: HttpRequest) -> bool:
     return bool(MOBILE.search(request.META.get("HTTP_USER_AGENT", "")))
 
@@ -78,19 +91,17 @@ def is_phone(request: HttpRequest) -> bool:
 def order_context(txn: Transaction) -> dict:
     """What every checkout page shows: shop, items, amount, time left. No shopper data."""
     settings_ = checkout_settings_get(merchant=txn.merchant)
-    items = []
-    if txn.cart_data:
-        try:
-            _, lines = parse_cart(txn.cart_data_raw)
-        except ApplicationError:
-            lines = ()
-        items = [
-            {"name": i.name or txn.goods_name, "quantity": i.quantity, "total": i.unit_price * i.quantity}
-            for i in lines
-            if i.unit_price
-        ]
+    items = [
+        {
+            "name": item.get("name") or txn.goods_name,
+            "quantity": item.get("quantity", 1),
+            "total": item.get("unit_price", 0) * item.get("quantity", 1),
+        }
+        for item in txn.cart_data.get("items", ())
+        if item.get("unit_price")
+    ]
     checkout = txn.checkout
-    names = {m.mitra_cd: m.name for m in methods_all()}
+    names = partner_names()
     return {
         "txn": txn,
         "shop_name": settings_.display_name or txn.merchant.name,

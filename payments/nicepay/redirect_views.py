@@ -8,14 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from payments import customer_access, tokens
-from payments.exceptions import ApplicationError, NotAllowed, TransactionNotFound
+from payments.exceptions import ApplicationError, PaymentLinkIncomplete, TooManyAttempts, TransactionNotFound
 from payments.hosted import throttle
-from payments.selectors import transaction_get_public
-from payments.selectors_checkout import checkout_settings_get
+from payments.hosted.pages import error_page
+from payments.selectors.checkout import checkout_settings_get
+from payments.selectors.transactions import transaction_get_public
 from payments.services import checkout as checkout_service
 
 from . import requests as wire_requests
@@ -61,7 +61,7 @@ def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
 
 
 def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(request, "hosted/error.html", {"error": exc}, status=exc.http_status)
+    return error_page(request, exc)
 
 
 @require_GET
@@ -70,7 +70,7 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
     which adds the page secret. Either way the shopper lands on the hosted page."""
     address = throttle.client_address(request)
     if not throttle.take_slot(address):
-        return _refused(request, NotAllowed("Too many attempts. Please wait a few minutes.", http_status=429))
+        return _refused(request, TooManyAttempts())
     txid = request.GET.get("tXid", "")[:30]
     txn = transaction_get_public(txid=txid) if txid else None
     if txn is None or txn.checkout_id is None or (token and not customer_access.token_valid(txid, token)):
@@ -79,11 +79,5 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
         )
     throttle.give_back(address)
     if not token and not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
-        return _refused(
-            request,
-            NotAllowed(
-                "This payment link is incomplete. Please open the payment again from the shop.",
-                http_status=403,
-            ),
-        )
+        return _refused(request, PaymentLinkIncomplete())
     return HttpResponseRedirect(customer_access.page_path(txn.txid))

@@ -6,7 +6,6 @@ on the checkout and by the database's partial unique constraint."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
@@ -16,17 +15,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from payments import exceptions as err
 from payments import secrets as key_store
-from payments.exceptions import ApplicationError, DuplicateReference, InvalidField, NotAllowed
 from payments.models import AccountLink, Checkout, Merchant, PaymentLink, Transaction, TransactionEvent
-from payments.selectors_checkout import checkout_latest_attempt, checkout_methods
+from payments.selectors.checkout import checkout_latest_attempt, checkout_methods
 from payments.status import Status
 from providers import registry
-from providers.base.types import NextAction, PartnerKind
+from providers.base.types import CartItem, NextAction, PartnerKind, Seller
 
 from . import linking
 from . import registration as reg
-from .cart import check_total, parse_cart, parse_sellers
 from .payment import transaction_start_payment
 from .transitions import transaction_apply_status
 
@@ -39,8 +37,6 @@ ORDER_FIELDS = (
     "description",
     "billing",
     "delivery",
-    "cart_raw",
-    "sellers_raw",
     "db_process_url",
     "callback_url",
     "user_ip",
@@ -52,55 +48,46 @@ ORDER_FIELDS = (
 )
 
 
-class NoMethodFits(ApplicationError):
-    result_cd = "9012"
-    http_status = 422
-    default_message = "No payment method is available for this order"
-
-
-class CheckoutClosed(NotAllowed):
-    default_message = "This checkout is closed"
-
-
 @dataclass(frozen=True)
 class MethodChoice:
     """What the shopper chose on the hosted page, with what that partner needs."""
 
     mitra_cd: str
-    phone: str = ""  # OVO: the number that gets the push
+    phone: str = ""  # a partner that pushes to the shopper's app: the number that gets the push
     tenor: str = ""  # pay-later: instmntMon
     delivery: dict[str, str] = field(default_factory=dict)  # pay-later, when the merchant sent none
-    user_agent: str = ""
 
 
 # --- registration --------------------------------------------------------------------------------
 
 
 def _order_of(data: reg.RegistrationData) -> dict:
-    return {k: v for k, v in asdict(data).items() if k in ORDER_FIELDS}
+    """The order as stored on the checkout: each new attempt is made from it."""
+    order = {name: getattr(data, name) for name in ORDER_FIELDS}
+    items = data.cart()
+    if items:
+        reg.check_total(items, data.amount)
+    order["items"] = [asdict(item) for item in items]
+    order["sellers"] = [asdict(seller) for seller in data.sellers()] if data.sellers is not None else None
+    return order
 
 
-def _check(merchant: Merchant, data: reg.RegistrationData) -> None:
+def _check(merchant: Merchant, data: reg.RegistrationData) -> dict:
     if data.pay_method not in PAY_METHODS:
-        raise InvalidField("payMethod", "payMethod must be 00 (shopper chooses), 05 or 06", result_cd="9012")
-    if data.pay_method == "00" and data.mitra_cd:
-        data = replace(data, mitra_cd="")
+        raise err.PayMethodNotOffered(
+            f"Pay method {data.pay_method!r} is not offered: use 00 (the shopper chooses), 05 or 06",
+            pay_method=data.pay_method,
+        )
     if data.mitra_cd and data.mitra_cd not in registry.known_mitra_codes():
-        raise InvalidField("mitraCd", f"mitraCd {data.mitra_cd!r} is not available", result_cd="9012")
+        raise err.PartnerNotOffered(mitra_cd=data.mitra_cd)
     if data.currency != "IDR":
-        raise InvalidField("currency", "currency must be IDR")
-    if data.cart_raw:
-        _, items = parse_cart(data.cart_raw)
-        check_total(items, data.amount)
-    if data.sellers_raw:
-        parse_sellers(data.sellers_raw)
+        raise err.CurrencyNotSupported(currency=data.currency)
+    order = _order_of(data)
     if not checkout_methods(
         merchant=merchant, amount=data.amount, pay_method=data.pay_method, mitra_cd=data.mitra_cd
     ):
-        raise NoMethodFits(
-            f"No payment method fits payMethod {data.pay_method}"
-            f"{' mitraCd ' + data.mitra_cd if data.mitra_cd else ''} and amt {data.amount}"
-        )
+        raise err.NoMethodFits(pay_method=f"{data.pay_method} {data.mitra_cd}".strip(), amount=data.amount)
+    return order
 
 
 def checkout_register(
@@ -110,17 +97,19 @@ def checkout_register(
 
     Args: data.pay_method 00 (the shopper chooses), 05 or 06 (that kind; data.mitra_cd narrows to
     one partner); amounts in whole rupiah. Returns the first attempt (its tXid is the merchant's).
-    An identical replay returns the same attempt. Raises InvalidField, NoMethodFits (no enabled
-    partner fits the amount and payMethod) and DuplicateReference (referenceNo open or paid)."""
+    An identical replay returns the same attempt. Raises PayMethodNotOffered, PartnerNotOffered,
+    CurrencyNotSupported, CartTotalMismatch, NoMethodFits (no enabled partner fits the amount and
+    payMethod), ValidUntilInPast, DuplicateReference (the referenceNo is open or paid); and what
+    the door's cart and sellers parsers raise."""
     if data.pay_method == "00":
         data = replace(data, mitra_cd="")
-    _check(merchant, data)
+    order = _check(merchant, data)
     if (found := reg.existing_registration(merchant, data)) is not None:
         return found
     now = timezone.now()
     expires_at = data.pay_valid_until or now + timedelta(seconds=settings.CHECKOUT_EXPIRY_SECONDS)
     if expires_at <= now:
-        raise InvalidField("payValidDt", "payValidDt/payValidTm is already in the past", result_cd="9031")
+        raise err.ValidUntilInPast()
     try:
         with transaction.atomic():
             checkout = Checkout.objects.create(
@@ -129,20 +118,19 @@ def checkout_register(
                 reference_no=data.reference_no,
                 pay_method=data.pay_method,
                 mitra_cd=data.mitra_cd,
-                order=_order_of(data),
+                order=order,
                 expires_at=expires_at,
             )
             return _new_attempt(checkout, fingerprint=data.fingerprint)
     except IntegrityError:
         if (found := reg.existing_registration(merchant, data)) is not None:  # the same request raced
             return found
-        raise DuplicateReference(f"referenceNo {data.reference_no} has already been used")
+        raise err.DuplicateReference(reference_no=data.reference_no)
 
 
 def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
     """Inside a DB transaction. A Transaction from the checkout's order, no method chosen yet."""
     order = checkout.order
-    cart = order.get("cart_raw") or ""
     txn = Transaction.objects.create(
         txid=reg.new_txid(checkout.merchant.imid, checkout.pay_method),
         merchant=checkout.merchant,
@@ -157,8 +145,8 @@ def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
         notax_amount=order.get("notax_amount", 0),
         goods_name=order["goods_name"],
         description=order.get("description", ""),
-        cart_data=json.loads(cart) if cart else {},
-        sellers=json.loads(order["sellers_raw"]) if order.get("sellers_raw") else None,
+        cart_data={"items": order.get("items") or []},
+        sellers=order.get("sellers"),
         instalment_type=order.get("instalment_type", ""),
         instalment_months=order.get("instalment_months", ""),
         user_ip=order.get("user_ip", ""),
@@ -186,39 +174,35 @@ def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
 def _require_choosable(txn: Transaction) -> Checkout:
     checkout = txn.checkout
     if checkout is None:
-        raise NotAllowed("This payment was not registered for the hosted page")
+        raise err.NotAllowed("This payment was not registered for the hosted page")
     if not txn.status_enum.is_open:
-        raise CheckoutClosed(f"This payment attempt is already {txn.status_enum.word}")
+        raise err.PaymentNotOpen(word=txn.status_enum.word)
     if txn.payment_started_at or txn.partner_data.get("action"):
-        raise NotAllowed("A payment method was already chosen for this attempt")
+        raise err.AttemptStarted()
     if checkout.expires_at <= timezone.now():
-        raise CheckoutClosed("This checkout has expired", result_cd="9031", http_status=410)
+        raise err.CheckoutExpired()
     return checkout
 
 
-def _default_cart(txn: Transaction) -> dict:
-    item = {
-        "goods_id": "1",
-        "goods_name": txn.goods_name,
-        "goods_detail": txn.description or txn.goods_name,
-        "goods_amt": str(txn.amount),
-        "goods_quantity": "1",
-    }
-    return {"count": "1", "item": [item]}
+def _default_items(txn: Transaction) -> list[dict]:
+    """One line for the whole amount, when the merchant sent no cart (payment links)."""
+    return [
+        asdict(
+            CartItem(id="1", name=txn.goods_name, unit_price=txn.amount, quantity=1, detail=txn.description)
+        )
+    ]
 
 
 def _merchant_seller(txn: Transaction) -> list[dict]:
     """Pay-later partners that list sellers get the merchant itself when the merchant sent none."""
     merchant = txn.merchant
-    return [
-        {
-            "sellersId": merchant.imid,
-            "sellersNm": merchant.name,
-            "sellersEmail": "",
-            "sellersUrl": settings.PUBLIC_BASE_URL,
-            "sellersAddress": {"sellerNm": merchant.name, "sellerCountry": "Indonesia"},
-        }
-    ]
+    seller = Seller(
+        id=merchant.imid,
+        name=merchant.name,
+        url=settings.PUBLIC_BASE_URL,
+        address={"sellerNm": merchant.name, "sellerCountry": "Indonesia"},
+    )
+    return [asdict(seller)]
 
 
 def delivery_missing(txn: Transaction) -> bool:
@@ -246,13 +230,13 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
         }
         method = methods.get(choice.mitra_cd)
         if method is None:
-            raise NotAllowed("This payment method is not available for this order")
+            raise err.MethodNotOffered()
         adapter = registry.get_adapter(method.mitra_cd)
         txn.pay_method, txn.mitra_cd = method.pay_method, method.mitra_cd
         if choice.phone:
             txn.billing_phone = choice.phone
-        if not txn.cart_data:
-            txn.cart_data = _default_cart(txn)
+        if not txn.cart_data.get("items"):
+            txn.cart_data = {"items": _default_items(txn)}
         if method.kind == PartnerKind.PAYLOAN:
             txn.instalment_type = txn.instalment_type or "1"
             txn.instalment_months = choice.tenor or txn.instalment_months or "1"
@@ -261,9 +245,9 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
                     setattr(txn, name, value)
             if not txn.sellers:
                 txn.sellers = _merchant_seller(txn)
-                for item in txn.cart_data.get("item", []):
-                    item.setdefault("goods_sellers_id", txn.merchant.imid)
-                    item.setdefault("goods_sellers_name", txn.merchant.name)
+                for item in txn.cart_data["items"]:
+                    item["seller_id"] = item.get("seller_id") or txn.merchant.imid
+                    item["seller_name"] = item.get("seller_name") or txn.merchant.name
         reg.check_partner_rules(reg.registration_data_of(txn), adapter)
         partner_expiry = timezone.now() + timedelta(seconds=adapter.default_expiry_seconds)
         txn.expires_at = min(checkout.expires_at, partner_expiry)
@@ -273,7 +257,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
             kind=TransactionEvent.Kind.NOTE,
             source="customer",
             idempotency_key="method-chosen",
-            payload={"mitraCd": method.mitra_cd, "instmntMon": txn.instalment_months},
+            payload={"partner": method.mitra_cd, "tenor": txn.instalment_months},
         )
     return txn
 
@@ -281,9 +265,11 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
 def checkout_choose_method(*, txn: Transaction, choice: MethodChoice, account_token: str = "") -> NextAction:
     """The shopper's method: stored on the attempt, then the partner is asked for the next step.
 
-    Returns the partner's NextAction (Redirect, Deeplink or PushToApp). Raises NotAllowed (method
-    not offered, attempt already started or closed), InvalidField (the partner's rules: amount,
-    tenor, delivery), PartnerFailure (partner unreachable: the shopper may retry)."""
+    Returns the partner's NextAction (Redirect, Deeplink or PushToApp). Raises MethodNotOffered,
+    AttemptStarted, PaymentNotOpen, CheckoutExpired, the partner's registration rules
+    (InvalidInput subclasses: amount, tenor, delivery, sellers), RegistrationPartnerFailure /
+    RegistrationDeclined (Akulaku's order), and what starting the payment raises (PartnerFailure:
+    the shopper may retry; PaymentDeclined)."""
     txn = _apply_choice(txn, choice)
     reg.register_at_partner(txn)
     return transaction_start_payment(txn=txn, account_token=account_token)
@@ -307,24 +293,24 @@ def checkout_abandon_attempt(*, txn: Transaction) -> Transaction:
 def checkout_new_attempt(*, txn: Transaction) -> Transaction:
     """ "Try another method": a new attempt on the same order, after this one ended unpaid.
 
-    Idempotent: a second click returns the attempt the first one made. Raises CheckoutClosed when
-    the checkout expired or was paid, NotAllowed while an attempt is still open."""
+    Idempotent: a second click returns the attempt the first one made. Raises CheckoutExpired,
+    CheckoutPaid, AttemptOpen (this attempt is not over) and DuplicateReference."""
     with transaction.atomic():
         checkout = Checkout.objects.select_for_update().select_related("merchant").get(pk=txn.checkout_id)
         latest = checkout_latest_attempt(checkout=checkout)
         if latest.pk != txn.pk:
             return latest
         if latest.status_enum.is_open:
-            raise NotAllowed("This payment attempt is still open")
+            raise err.AttemptOpen()
         if latest.paid_at is not None:
-            raise CheckoutClosed("This order is already paid")
+            raise err.CheckoutPaid()
         if checkout.expires_at <= timezone.now():
-            raise CheckoutClosed("This checkout has expired", result_cd="9031", http_status=410)
+            raise err.CheckoutExpired()
         try:
             with transaction.atomic():
                 return _new_attempt(checkout)
         except IntegrityError:
-            raise DuplicateReference(f"referenceNo {checkout.reference_no} has an open or paid payment")
+            raise err.DuplicateReference(reference_no=checkout.reference_no)
 
 
 # --- AstraPay: pay from a linked account, linking it first when needed ----------------------------

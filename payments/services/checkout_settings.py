@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from payments.exceptions import InvalidField
+from payments import exceptions as err
 from payments.models import CheckoutSettings, Merchant
-from payments.selectors_checkout import methods_all
+from payments.selectors.checkout import methods_all
 
 LOGO_MAX_BYTES = 200 * 1024
 # Raster formats only, recognised by their first bytes: an SVG (script) or HTML is never served.
@@ -30,25 +30,25 @@ class CheckoutSettingsData:
 
 
 def logo_content_type(data: bytes) -> str:
-    """The image type of an uploaded logo. Raises InvalidField: not PNG/JPEG/WebP, or too large."""
+    """The image type of an uploaded logo. Raises LogoInvalid: not PNG/JPEG/WebP, or too large."""
     if len(data) > LOGO_MAX_BYTES:
-        raise InvalidField("logo", f"The logo must be at most {LOGO_MAX_BYTES // 1024} KB")
+        raise err.LogoInvalid(max_kb=LOGO_MAX_BYTES // 1024)
     for magic, content_type in LOGO_SIGNATURES:
         if data.startswith(magic):
             return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    raise InvalidField("logo", "The logo must be a PNG, JPEG or WebP image")
+    raise err.LogoInvalid(max_kb=LOGO_MAX_BYTES // 1024)
 
 
 def checkout_settings_update(*, merchant: Merchant, data: CheckoutSettingsData) -> CheckoutSettings:
-    """Saves the settings. Raises InvalidField (bad logo, unknown language, no method left)."""
+    """Saves the settings. Raises LogoInvalid, LanguageNotOffered and NoMethodEnabled."""
     known = {m.mitra_cd for m in methods_all()}
     enabled = set(data.enabled_methods) & known
     if not enabled:
-        raise InvalidField("methods", "Offer at least one payment method")
+        raise err.NoMethodEnabled()
     if data.default_language not in {c for c, _ in CheckoutSettings.Language.choices}:
-        raise InvalidField("default_language", "Unknown language")
+        raise err.LanguageNotOffered(language=data.default_language)
     content_type = logo_content_type(data.logo) if data.logo else ""
     with transaction.atomic():
         found, _ = CheckoutSettings.objects.select_for_update().get_or_create(merchant=merchant)

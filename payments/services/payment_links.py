@@ -14,14 +14,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from payments.exceptions import DuplicateReference, InvalidField, NotAllowed
+from payments import exceptions as err
 from payments.models import Merchant, PaymentLink, Transaction
-from payments.selectors_checkout import checkout_methods, payment_link_state
+from payments.selectors.checkout import checkout_methods, payment_link_state
 from payments.status import Status
 
-from .checkout import CheckoutClosed, checkout_abandon_attempt, checkout_register
-
-__all__ = ["CheckoutClosed", "Payer", "payment_link_create", "payment_link_pay", "payment_link_set_active"]
+from .checkout import checkout_abandon_attempt, checkout_register
 from .registration import RegistrationData
 
 CODE_BYTES = 16  # 128 random bits in the URL
@@ -51,17 +49,17 @@ def payment_link_create(
     multi_use: bool,
     user: AbstractBaseUser | None = None,
 ) -> PaymentLink:
-    """A new link. amount in whole rupiah. Raises InvalidField (no enabled partner takes the
-    amount, expiry in the past) and NotAllowed (no notification URL to tell the merchant of its
-    payments)."""
-    if amount <= 0:
-        raise InvalidField("amount", "The amount must be at least Rp 1")
-    if not checkout_methods(merchant=merchant, amount=amount, pay_method="00"):
-        raise InvalidField("amount", "No payment method you offer accepts this amount")
+    """A new link. amount in whole rupiah. Raises PaymentLinkAmountInvalid (no enabled partner
+    takes the amount), PaymentLinkExpiryInPast and NotificationUrlMissing (the merchant's default
+    notification URL receives the link's payments)."""
+    if amount <= 0 or not checkout_methods(merchant=merchant, amount=amount, pay_method="00"):
+        raise err.PaymentLinkAmountInvalid(amount=amount)
     if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidField("expires_at", "The expiry must be in the future")
+        raise err.PaymentLinkExpiryInPast()
     if not merchant.default_notification_url:
-        raise NotAllowed("Set your notification URL (Developers page) first: it receives the link's payments")
+        raise err.NotificationUrlMissing(
+            "Set your default notification URL (Developers page) first: it receives the link's payments"
+        )
     return PaymentLink.objects.create(
         merchant=merchant,
         code=secrets.token_urlsafe(CODE_BYTES),
@@ -90,11 +88,11 @@ def payment_link_state_of(link: PaymentLink) -> str:
 
 def payment_link_pay(*, link: PaymentLink, payer: Payer, user_ip: str = "") -> Transaction:
     """A shopper opens the link: a hosted checkout for its amount. Returns the first attempt.
-    Raises CheckoutClosed (link expired, used or disabled) and DuplicateReference (a single-use
-    link someone is paying right now)."""
+    Raises PaymentLinkClosed (expired, used or disabled), PaymentLinkBusy (a single-use link
+    someone is paying right now) and what checkout_register raises."""
     state = payment_link_state_of(link)
     if state != "active":
-        raise CheckoutClosed(f"This payment link is {state}", http_status=410)
+        raise err.PaymentLinkClosed(state=state)
     until = timezone.now() + timedelta(seconds=settings.CHECKOUT_EXPIRY_SECONDS)
     if link.expires_at:
         until = min(until, link.expires_at)
@@ -106,7 +104,7 @@ def payment_link_pay(*, link: PaymentLink, payer: Payer, user_ip: str = "") -> T
         reference_no=link_reference(link),
         goods_name=link.description[:100],
         billing={"billing_name": payer.name, "billing_phone": payer.phone, "billing_email": payer.email},
-        cart_raw="",
+        cart=tuple,  # no cart: the page shows the description, partners get one line
         db_process_url=link.merchant.default_notification_url,
         user_ip=user_ip[:15],
         fingerprint=f"link:{link.pk}:{uuid.uuid4().hex}",
@@ -129,5 +127,5 @@ def _free_unstarted(link: PaymentLink, reference_no: str) -> None:
         if held is None:
             return
         if held.payment_started_at or held.partner_data.get("action"):
-            raise DuplicateReference("This payment link is being paid right now")
+            raise err.PaymentLinkBusy()
     checkout_abandon_attempt(txn=held)

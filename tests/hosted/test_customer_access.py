@@ -36,7 +36,7 @@ def checkout_txn(merchant):  # noqa: ANN001, ANN201
             "billing_phone": "081234567890",
             "billing_email": "budi@example.com",
         },
-        cart_raw="",
+        cart=tuple,
         db_process_url="http://127.0.0.1:9/notify",
         user_ip="127.0.0.1",
         fingerprint=uuid.uuid4().hex,

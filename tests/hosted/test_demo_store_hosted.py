@@ -5,6 +5,7 @@ asks the gateway (inquiry) and has the notification."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -28,5 +29,8 @@ def test_store_hosted_page_button(stack, demo_merchant, page) -> None:
     assert page.locator("#inquiry-status").inner_text().startswith("0 (paid)")
     order = ShopOrder.objects.get(txid=page.locator("code").first.inner_text())
     assert order.mitra_cd == "00" and order.state == "paid"
+    deadline = time.monotonic() + 20  # the notification goes through the outbox, after the page
+    while not ShopNotification.objects.filter(txid=order.txid).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     note = ShopNotification.objects.get(txid=order.txid)
     assert note.token_valid and note.payload["status"] == "0" and note.payload["mitraCd"] == "ESHP"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from payments.dashboard.access import PARTNERS
 from payments.models import Checkout, CheckoutSettings, Merchant, PaymentLink, Transaction
 from payments.status import Status
 from providers import registry
@@ -22,7 +21,7 @@ class Method:
     """A payment method the shopper may choose."""
 
     mitra_cd: str
-    name: str
+    name: str  # mitraCd here; the pages put the partner's display name in
     kind: PartnerKind
     pay_method: str  # 05 or 06
     tenors: tuple[str, ...]  # instmntMon values (pay-later), () otherwise
@@ -48,7 +47,7 @@ def methods_all() -> list[Method]:
         out.append(
             Method(
                 code,
-                PARTNERS.get(code, code),
+                code,  # the doors show their display name
                 cls.kind,
                 PAY_METHOD_BY_KIND[cls.kind],
                 cls.allowed_tenors,
