@@ -16,11 +16,11 @@ from payments import exceptions as err
 from payments.exceptions import ApplicationError
 from payments.selectors import checkout as sel
 from payments.services import payment_links
-from payments.services.audit import audit_record
 from payments.services.checkout_settings import CheckoutSettingsData, checkout_settings_update
 
-from .access import can, client_ip, member_required
+from .access import can, member_required
 from .forms_checkout import CheckoutSettingsForm, PaymentLinkForm
+from .views import _audit
 
 SETTINGS_FIELD_OF = {
     err.LogoInvalid: "logo",
@@ -31,18 +31,6 @@ SETTINGS_FIELD_OF = {
 
 def link_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/l/{code}"
-
-
-def _audit(request: HttpRequest, action: str, target: str, detail: dict | None = None) -> None:
-    audit_record(
-        actor_kind="merchant",
-        action=action,
-        merchant=request.merchant,
-        user=request.user,
-        target=target,
-        detail=detail or {},
-        remote_addr=client_ip(request),
-    )
 
 
 def _links_page(request: HttpRequest, form: PaymentLinkForm, status: int = 200) -> HttpResponse:
