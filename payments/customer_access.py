@@ -14,11 +14,12 @@ from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 SALT = "payloan.customer-page"
+LINK_SALT = "payloan.account-link"  # another salt: a mandateID may read like a tXid
 TOKEN_CHARS = 22  # 132 bits of the HMAC, URL-safe base64
 
 
-def _token(txid: str, secret: str) -> str:
-    digest = salted_hmac(SALT, txid, secret=secret, algorithm="sha256").digest()
+def _token(txid: str, secret: str, salt: str = SALT) -> str:
+    digest = salted_hmac(salt, txid, secret=secret, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).decode()[:TOKEN_CHARS]
 
 
@@ -27,12 +28,21 @@ def page_token(txid: str) -> str:
     return _token(txid, settings.SECRET_KEY)
 
 
-def token_valid(txid: str, token: str) -> bool:
+def token_valid(txid: str, token: str, *, salt: str = SALT) -> bool:
     """True when `token` was made by this server for `txid` (constant-time compare)."""
     if not token or len(token) != TOKEN_CHARS:
         return False
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return any(constant_time_compare(_token(txid, s), token) for s in secrets)
+    return any(constant_time_compare(_token(txid, s, salt), token) for s in secrets)
+
+
+def link_finish_path(mandate_id: str) -> str:
+    """Where the partner sends the shopper back after linking an account: signed the same way."""
+    return f"/link/{mandate_id}/{_token(mandate_id, settings.SECRET_KEY, LINK_SALT)}/finish"
+
+
+def link_token_valid(mandate_id: str, token: str) -> bool:
+    return token_valid(mandate_id, token, salt=LINK_SALT)
 
 
 def page_path(txid: str, page: str = "") -> str:

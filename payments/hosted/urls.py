@@ -23,5 +23,5 @@ urlpatterns = [
     path("l/<str:code>", link_views.payment_link_page, name="payment-link"),
     path("checkout-logo/<str:imid>/<int:version>", logo_views.logo, name="logo"),
     # AstraPay account binding: the browser back from the partner.
-    path("link/<str:mandate_id>/finish", linking_views.link_finish, name="link-finish"),
+    path("link/<str:mandate_id>/<str:token>/finish", linking_views.link_finish, name="link-finish"),
 ]

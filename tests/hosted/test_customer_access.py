@@ -134,3 +134,34 @@ def test_the_hosted_page_shows_no_personal_data(merchant) -> None:
     body = page.content.decode()
     assert page.status_code == 200 and "Rp 45.000" in body and "Batik shirt" in body
     assert not any(p in body for p in PERSONAL)
+
+
+@pytest.mark.django_db
+def test_the_account_link_return_needs_its_own_secret(merchant) -> None:
+    from payments.models import AccountLink
+
+    link = AccountLink.objects.create(
+        merchant=merchant,
+        reference_no="LNK1",
+        mandate_id=f"{merchant.imid}20261130120000123456",
+        billing_name="Budi Santoso",
+        billing_phone="081234567890",
+        billing_email="budi@example.com",
+        db_process_url="http://127.0.0.1:9/notify",
+    )
+    client = Client(REMOTE_ADDR=address())
+    for path in (f"/link/{link.mandate_id}/finish", f"/link/{link.mandate_id}/{'D' * 22}/finish"):
+        answer = client.get(path, follow=True)
+        body = answer.content.decode()
+        assert (
+            answer.status_code == 404 and not any(p in body for p in PERSONAL) and merchant.name not in body
+        )
+    # a tXid's page secret does not open an account link that happens to share the string
+    assert (
+        client.get(
+            f"/link/{link.mandate_id}/{customer_access.page_token(link.mandate_id)}/finish"
+        ).status_code
+        == 404
+    )
+    page = client.get(customer_access.link_finish_path(link.mandate_id))
+    assert page.status_code == 200 and "Waiting for AstraPay" in page.content.decode()
