@@ -60,3 +60,22 @@ def test_decline_then_another_method(stack, demo_merchant, receiver) -> None:
     flows.simulated(stack, retry_reg)
     assert flows.wait_for_status(stack.base_url, retry_reg, "0")["status"] == "0"
     assert flows.inquiry(stack.base_url, reg)["status"] == "8"  # the first attempt stays declined
+
+
+PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+
+
+def test_shopeepay_offers_its_app_on_a_phone_and_redirects_a_desktop(stack, demo_merchant, receiver) -> None:
+    phone_reg = checkout.register(stack.base_url, amount=45_000, db_process_url=receiver.url)
+    phone = requests.Session()
+    phone.headers["User-Agent"] = PHONE_UA
+    answer = choose(phone, stack.base_url, checkout.hosted_path(phone, phone_reg), "ESHP")
+    assert answer.status_code == 200
+    app = re.search(r'id="open-app" href="([^"]+)"', answer.text).group(1)
+    web = re.search(r'id="open-web" href="([^"]+)"', answer.text).group(1)
+    assert not app.startswith("http") and "/sandbox/shopeepay/" in web.replace("&amp;", "&")
+
+    desk_reg = checkout.register(stack.base_url, amount=45_000, db_process_url=receiver.url)
+    desk = requests.Session()
+    answer = choose(desk, stack.base_url, checkout.hosted_path(desk, desk_reg), "ESHP")
+    assert answer.status_code == 302 and "/sandbox/shopeepay/" in answer.headers["Location"]
