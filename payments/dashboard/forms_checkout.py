@@ -7,8 +7,6 @@ from django import forms
 from payments.models import CheckoutSettings
 from payments.selectors.checkout import methods_all
 
-from .access import PARTNERS
-
 
 class PaymentLinkForm(forms.Form):
     amount = forms.IntegerField(label="Amount (Rp)", min_value=1, max_value=999_999_999_999)
@@ -44,6 +42,4 @@ class CheckoutSettingsForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["methods"].choices = [
-            (m.mitra_cd, PARTNERS.get(m.mitra_cd, m.mitra_cd)) for m in methods_all()
-        ]
+        self.fields["methods"].choices = [(m.mitra_cd, m.name) for m in methods_all()]

@@ -18,9 +18,8 @@ from payments.selectors import checkout as sel
 from payments.services import payment_links
 from payments.services.checkout_settings import CheckoutSettingsData, checkout_settings_update
 
-from .access import can, member_required
+from .access import actor, can, member_required
 from .forms_checkout import CheckoutSettingsForm, PaymentLinkForm
-from .views import _audit
 
 SETTINGS_FIELD_OF = {
     err.LogoInvalid: "logo",
@@ -59,7 +58,7 @@ def link_create(request: HttpRequest) -> HttpResponse:
         return _links_page(request, form, status=400)
     try:
         link = payment_links.payment_link_create(
-            merchant=request.merchant, user=request.user, **form.cleaned_data
+            merchant=request.merchant, actor=actor(request), **form.cleaned_data
         )
     except (err.PaymentLinkAmountInvalid, err.PaymentLinkExpiryInPast) as exc:
         field = "amount" if isinstance(exc, err.PaymentLinkAmountInvalid) else "expires_at"
@@ -68,7 +67,6 @@ def link_create(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _links_page(request, form, status=400)
-    _audit(request, "payment_link.created", f"payment_link:{link.pk}", {"amount": link.amount})
     messages.success(request, "Payment link created. Share the link or its QR code.")
     return HttpResponseRedirect(f"/dashboard/links/{link.pk}/")
 
@@ -102,8 +100,7 @@ def link_active(request: HttpRequest, link_id: int) -> HttpResponse:
     if link is None:
         raise Http404("no such link")
     active = request.POST.get("active") == "1"
-    payment_links.payment_link_set_active(link=link, active=active)
-    _audit(request, "payment_link.enabled" if active else "payment_link.disabled", f"payment_link:{link.pk}")
+    payment_links.payment_link_set_active(link=link, active=active, actor=actor(request))
     messages.success(
         request, "The link accepts payments again." if active else "The link no longer accepts payments."
     )
@@ -139,11 +136,10 @@ def checkout_settings(request: HttpRequest) -> HttpResponse:
                 remove_logo=form.cleaned_data["remove_logo"],
             )
             try:
-                checkout_settings_update(merchant=request.merchant, data=data)
+                checkout_settings_update(merchant=request.merchant, data=data, actor=actor(request))
             except ApplicationError as exc:
                 form.add_error(SETTINGS_FIELD_OF.get(type(exc)), exc.message)
             else:
-                _audit(request, "checkout_settings.updated", f"merchant:{request.merchant.imid}")
                 messages.success(request, "Checkout settings saved.")
                 return HttpResponseRedirect("/dashboard/checkout/")
         status = 400

@@ -27,20 +27,18 @@ from payments.status import Status
 from providers.base.types import Deeplink, NextAction, PartnerKind, PushToApp, Redirect
 
 from .forms import PayLaterForm, PhoneForm
-from .pages import customer_page, error_page, is_phone, named, order_context
+from .pages import customer_page, error_page, is_phone, order_context
 
 PAID_STATES = (Status.PAID, Status.VOID, Status.REFUND)
 
 
 def _methods(txn: Transaction) -> list[Method]:
     checkout = txn.checkout
-    return named(
-        checkout_methods(
-            merchant=txn.merchant,
-            amount=txn.amount,
-            pay_method=checkout.pay_method,
-            mitra_cd=checkout.mitra_cd,
-        )
+    return checkout_methods(
+        merchant=txn.merchant,
+        amount=txn.amount,
+        pay_method=checkout.pay_method,
+        mitra_cd=checkout.mitra_cd,
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -15,12 +14,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from payments import customer_access
-from payments.dashboard.access import PARTNERS
 from payments.exceptions import ApplicationError, TooManyAttempts, TransactionNotFound
 from payments.models import Merchant, Transaction
 from payments.nicepay.errors import answer
-from payments.selectors.checkout import Method, checkout_settings_get
+from payments.selectors.checkout import checkout_settings_get
 from payments.selectors.transactions import transaction_get_public
+from providers import registry
 
 from . import throttle
 
@@ -74,16 +73,6 @@ def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def partner_names() -> dict[str, str]:
-    """mitraCd -> the partner's display name."""
-    return PARTNERS
-
-
-def named(methods: list[Method]) -> list[Method]:
-    names = partner_names()
-    return [replace(m, name=names.get(m.mitra_cd, m.mitra_cd)) for m in methods]
-
-
 def is_phone(request: HttpRequest) -> bool:
     return bool(MOBILE.search(request.META.get("HTTP_USER_AGENT", "")))
 
@@ -101,7 +90,7 @@ def order_context(txn: Transaction) -> dict:
         if item.get("unit_price")
     ]
     checkout = txn.checkout
-    names = partner_names()
+    names = registry.display_names()
     return {
         "txn": txn,
         "shop_name": settings_.display_name or txn.merchant.name,

@@ -17,6 +17,7 @@ from payments.nicepay import responses
 from payments.nicepay.views import with_params
 from payments.services.payment import action_from_dict, transaction_push_ensure
 from payments.services.polling import transaction_sync
+from providers import registry
 from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
 
@@ -77,6 +78,7 @@ def payment_wait(request: HttpRequest, txn: Transaction) -> HttpResponse:
             "status_url": customer_access.page_path(txn.txid, "status"),
             "return_url": customer_access.page_path(txn.txid, "return"),
             "page_url": customer_access.page_path(txn.txid),
+            "partner_name": registry.partner(txn.mitra_cd).name,
         },
     )
 

@@ -10,18 +10,15 @@ from django.utils import timezone
 from payments.models import Checkout, CheckoutSettings, Merchant, PaymentLink, Transaction
 from payments.status import Status
 from providers import registry
-from providers.base.adapter import PartnerAdapter
 from providers.base.types import PartnerKind
-
-PAY_METHOD_BY_KIND = {PartnerKind.EWALLET: "05", PartnerKind.PAYLOAN: "06"}
 
 
 @dataclass(frozen=True)
 class Method:
-    """A payment method the shopper may choose."""
+    """A payment method the shopper may choose: a partner of the catalogue, as the page needs it."""
 
     mitra_cd: str
-    name: str  # mitraCd here; the pages put the partner's display name in
+    name: str
     kind: PartnerKind
     pay_method: str  # 05 or 06
     tenors: tuple[str, ...]  # instmntMon values (pay-later), () otherwise
@@ -29,8 +26,16 @@ class Method:
     links_account: bool = False  # pays only from an account linked first
 
 
-def _overrides(cls: type[PartnerAdapter], name: str) -> bool:
-    return getattr(cls, name) is not getattr(PartnerAdapter, name)
+def _method(p: registry.Partner) -> Method:
+    return Method(
+        p.mitra_cd,
+        p.name,
+        p.kind,
+        p.pay_method,
+        p.tenors,
+        pushes_to_app=p.app_push,
+        links_account=p.needs_linking,
+    )
 
 
 def checkout_settings_get(*, merchant: Merchant) -> CheckoutSettings:
@@ -41,39 +46,25 @@ def checkout_settings_get(*, merchant: Merchant) -> CheckoutSettings:
 
 def methods_all() -> list[Method]:
     """Every partner of the catalogue, as a shopper-facing method."""
-    out = []
-    for code in registry.known_mitra_codes():
-        cls = registry.adapter_class(code)
-        out.append(
-            Method(
-                code,
-                code,  # the doors show their display name
-                cls.kind,
-                PAY_METHOD_BY_KIND[cls.kind],
-                cls.allowed_tenors,
-                pushes_to_app=_overrides(cls, "complete_push"),
-                links_account=_overrides(cls, "link_start"),
-            )
-        )
-    return out
+    return [_method(p) for p in registry.partners()]
 
 
 def checkout_methods(*, merchant: Merchant, amount: int, pay_method: str, mitra_cd: str = "") -> list[Method]:
     """Methods that fit: enabled by the merchant, within each partner's amount limits (whole
     rupiah), and allowed by the registration (payMethod 00 = any, 05/06 = that kind, and mitraCd
-    when given). Source: issue 12 / NICEPAY API Checkout (payMethod 00)."""
+    when given). The catalogue's checkout partners, plus those that pay from an account the
+    shopper links first on the page. Source: issue 12 / NICEPAY API Checkout (payMethod 00)."""
+    kind = None if pay_method == "00" else pay_method
+    linking = tuple(
+        p for p in registry.linking_partners() if p.takes(amount) and kind in (None, p.pay_method)
+    )
+    fitting = {p.mitra_cd for p in (*registry.partners_for(amount=amount, pay_method=kind), *linking)}
     disabled = set(checkout_settings_get(merchant=merchant).disabled_methods or [])
-    fitting = []
-    for method in methods_all():
-        cls = registry.adapter_class(method.mitra_cd)
-        if method.mitra_cd in disabled or not cls.min_amount <= amount <= cls.max_amount:
-            continue
-        if pay_method != "00" and method.pay_method != pay_method:
-            continue
-        if mitra_cd and method.mitra_cd != mitra_cd:
-            continue
-        fitting.append(method)
-    return fitting
+    return [
+        _method(p)
+        for p in registry.partners()
+        if p.mitra_cd in fitting and p.mitra_cd not in disabled and mitra_cd in ("", p.mitra_cd)
+    ]
 
 
 def checkout_latest_attempt(*, checkout: Checkout) -> Transaction:

@@ -231,7 +231,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
         method = methods.get(choice.mitra_cd)
         if method is None:
             raise err.MethodNotOffered()
-        adapter = registry.get_adapter(method.mitra_cd)
+        partner = registry.partner(method.mitra_cd)
         txn.pay_method, txn.mitra_cd = method.pay_method, method.mitra_cd
         if choice.phone:
             txn.billing_phone = choice.phone
@@ -248,8 +248,8 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
                 for item in txn.cart_data["items"]:
                     item["seller_id"] = item.get("seller_id") or txn.merchant.imid
                     item["seller_name"] = item.get("seller_name") or txn.merchant.name
-        reg.check_partner_rules(reg.registration_data_of(txn), adapter)
-        partner_expiry = timezone.now() + timedelta(seconds=adapter.default_expiry_seconds)
+        reg.check_partner_rules(reg.registration_data_of(txn), partner)
+        partner_expiry = timezone.now() + timedelta(seconds=partner.expiry_seconds)
         txn.expires_at = min(checkout.expires_at, partner_expiry)
         txn.save()
         TransactionEvent.objects.create(
@@ -313,14 +313,14 @@ def checkout_new_attempt(*, txn: Transaction) -> Transaction:
             raise err.DuplicateReference(reference_no=checkout.reference_no)
 
 
-# --- AstraPay: pay from a linked account, linking it first when needed ----------------------------
+# --- partners that pay from a linked account (AstraPay): linking it first when needed -------------
 
 
-def _shopper_link(txn: Transaction) -> AccountLink | None:
+def _shopper_link(txn: Transaction, mitra_cd: str) -> AccountLink | None:
     return (
         AccountLink.objects.filter(
             merchant=txn.merchant,
-            mitra_cd=linking.MITRA,
+            mitra_cd=mitra_cd,
             billing_phone=txn.billing_phone,
             state=AccountLink.State.LINKED,
         )
@@ -331,11 +331,11 @@ def _shopper_link(txn: Transaction) -> AccountLink | None:
 
 
 def checkout_pay_linked(*, txn: Transaction, choice: MethodChoice, finish_url: str) -> NextAction | str:
-    """A partner that pays only from a linked account (AstraPay). With the shopper's account
+    """A partner that pays only from a linked account (needs_linking). With the shopper's account
     linked to this merchant already (same phone): the NextAction of the payment. Otherwise the
     URL of the partner's linking page (a str); the partner sends the shopper back to finish_url,
     where checkout_pay_linked is called again."""
-    link = _shopper_link(txn)
+    link = _shopper_link(txn, choice.mitra_cd)
     if link is not None:
         return checkout_choose_method(
             txn=txn, choice=choice, account_token=key_store.decrypt(link.token_encrypted)
@@ -344,6 +344,7 @@ def checkout_pay_linked(*, txn: Transaction, choice: MethodChoice, finish_url: s
     _, url = linking.account_link_start(
         merchant=txn.merchant,
         data=linking.LinkEnableData(
+            mitra_cd=choice.mitra_cd,
             reference_no=f"LNK{txn.txid}",
             billing_name=txn.billing_name,
             billing_phone=txn.billing_phone,

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from payments import exceptions as err
-from payments.models import CheckoutSettings, Merchant
+from payments.models import AuditLog, CheckoutSettings, Merchant
 from payments.selectors.checkout import methods_all
+
+from .audit import SYSTEM, Actor, audit_record
 
 LOGO_MAX_BYTES = 200 * 1024
 # Raster formats only, recognised by their first bytes: an SVG (script) or HTML is never served.
@@ -41,7 +43,9 @@ def logo_content_type(data: bytes) -> str:
     raise err.LogoInvalid(max_kb=LOGO_MAX_BYTES // 1024)
 
 
-def checkout_settings_update(*, merchant: Merchant, data: CheckoutSettingsData) -> CheckoutSettings:
+def checkout_settings_update(
+    *, merchant: Merchant, data: CheckoutSettingsData, actor: Actor = SYSTEM
+) -> CheckoutSettings:
     """Saves the settings. Raises LogoInvalid, LanguageNotOffered and NoMethodEnabled."""
     known = {m.mitra_cd for m in methods_all()}
     enabled = set(data.enabled_methods) & known
@@ -63,4 +67,14 @@ def checkout_settings_update(*, merchant: Merchant, data: CheckoutSettingsData) 
             found.logo, found.logo_content_type = None, ""
             found.logo_version += 1
         found.save()
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.CHECKOUT_SETTINGS_UPDATED,
+            merchant=merchant,
+            target=f"merchant:{merchant.imid}",
+            detail={
+                "methods_off": found.disabled_methods,
+                "logo_changed": bool(data.logo or data.remove_logo),
+            },
+        )
     return found

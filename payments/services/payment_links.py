@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import Merchant, PaymentLink, Transaction
+from payments.models import AuditLog, Merchant, PaymentLink, Transaction
 from payments.selectors.checkout import checkout_methods, payment_link_state
 from payments.status import Status
 
+from .audit import SYSTEM, Actor, audit_record
 from .checkout import checkout_abandon_attempt, checkout_register
 from .registration import RegistrationData
 
@@ -47,7 +47,7 @@ def payment_link_create(
     description: str,
     expires_at: datetime | None,
     multi_use: bool,
-    user: AbstractBaseUser | None = None,
+    actor: Actor = SYSTEM,
 ) -> PaymentLink:
     """A new link. amount in whole rupiah. Raises PaymentLinkAmountInvalid (no enabled partner
     takes the amount), PaymentLinkExpiryInPast and NotificationUrlMissing (the merchant's default
@@ -60,19 +60,36 @@ def payment_link_create(
         raise err.NotificationUrlMissing(
             "Set your default notification URL (Developers page) first: it receives the link's payments"
         )
-    return PaymentLink.objects.create(
-        merchant=merchant,
-        code=secrets.token_urlsafe(CODE_BYTES),
-        amount=amount,
-        description=description[:100],
-        expires_at=expires_at,
-        multi_use=multi_use,
-        created_by=user if user is not None and user.is_authenticated else None,
-    )
+    with transaction.atomic():
+        link = PaymentLink.objects.create(
+            merchant=merchant,
+            code=secrets.token_urlsafe(CODE_BYTES),
+            amount=amount,
+            description=description[:100],
+            expires_at=expires_at,
+            multi_use=multi_use,
+            created_by=actor.user if getattr(actor.user, "pk", None) else None,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.PAYMENT_LINK_CREATED,
+            merchant=merchant,
+            target=f"payment_link:{link.pk}",
+            detail={"amount": amount, "multi_use": multi_use},
+        )
+    return link
 
 
-def payment_link_set_active(*, link: PaymentLink, active: bool) -> PaymentLink:
-    PaymentLink.objects.filter(pk=link.pk).update(is_active=active)
+def payment_link_set_active(*, link: PaymentLink, active: bool, actor: Actor = SYSTEM) -> PaymentLink:
+    """Accept payments through the link again, or stop (payments already made stay)."""
+    with transaction.atomic():
+        PaymentLink.objects.filter(pk=link.pk).update(is_active=active)
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.PAYMENT_LINK_ENABLED if active else AuditLog.Action.PAYMENT_LINK_DISABLED,
+            merchant=link.merchant,
+            target=f"payment_link:{link.pk}",
+        )
     link.is_active = active
     return link
 

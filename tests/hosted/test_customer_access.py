@@ -142,6 +142,7 @@ def test_the_account_link_return_needs_its_own_secret(merchant) -> None:
 
     link = AccountLink.objects.create(
         merchant=merchant,
+        mitra_cd="ASTR",
         reference_no="LNK1",
         mandate_id=f"{merchant.imid}20261130120000123456",
         billing_name="Budi Santoso",

@@ -12,6 +12,7 @@ from django.test import Client
 
 from payments import customer_access
 from payments.models import Checkout, CheckoutSettings, Transaction
+from tests.providers.test_ninth_partner import ninth_partner  # noqa: F401 - the fixture
 from tests.support import checkout, flows
 
 URL = "/nicepay/redirect/v2/registration"
@@ -144,3 +145,13 @@ def test_checkout_expiry_from_payment_exp_fields(demo_merchant) -> None:
         until.strftime("%Y%m%d"),
         until.strftime("%H%M%S"),
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("ninth_partner")
+def test_a_ninth_partner_of_the_catalogue_is_offered_within_its_limits(demo_merchant) -> None:
+    txid = post(body(150_000))["tXid"]
+    assert offered(txid) == ALL | {"NINE"}
+    page = Client(REMOTE_ADDR="10.9.9.8").get(customer_access.page_path(txid)).content.decode()
+    assert "Ninth Pay" in page
+    assert "NINE" not in offered(post(body(5_000))["tXid"])  # below its minimum
