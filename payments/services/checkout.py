@@ -21,7 +21,7 @@ from payments.models import AccountLink, Checkout, Merchant, PaymentLink, Transa
 from payments.selectors.checkout import checkout_latest_attempt, checkout_methods
 from payments.status import Status
 from providers import registry
-from providers.base.types import CartItem, NextAction, PartnerKind, Seller
+from providers.base.types import CartItem, NextAction, Seller
 
 from . import linking
 from . import registration as reg
@@ -237,17 +237,17 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
             txn.billing_phone = choice.phone
         if not txn.cart_data.get("items"):
             txn.cart_data = {"items": _default_items(txn)}
-        if method.kind == PartnerKind.PAYLOAN:
+        if partner.is_payloan:
             txn.instalment_type = txn.instalment_type or "1"
             txn.instalment_months = choice.tenor or txn.instalment_months or "1"
             for name, value in choice.delivery.items():
                 if name in reg.DELIVERY_FIELDS and value:
                     setattr(txn, name, value)
-            if not txn.sellers:
-                txn.sellers = _merchant_seller(txn)
-                for item in txn.cart_data["items"]:
-                    item["seller_id"] = item.get("seller_id") or txn.merchant.imid
-                    item["seller_name"] = item.get("seller_name") or txn.merchant.name
+        if partner.sellers_required and not txn.sellers:  # the merchant sent none: it is the seller
+            txn.sellers = _merchant_seller(txn)
+            for item in txn.cart_data["items"]:
+                item["seller_id"] = item.get("seller_id") or txn.merchant.imid
+                item["seller_name"] = item.get("seller_name") or txn.merchant.name
         reg.check_partner_rules(reg.registration_data_of(txn), partner)
         partner_expiry = timezone.now() + timedelta(seconds=partner.expiry_seconds)
         txn.expires_at = min(checkout.expires_at, partner_expiry)

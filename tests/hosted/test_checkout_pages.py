@@ -187,3 +187,43 @@ def test_single_use_and_disabled_links(merchant, monkeypatch) -> None:
     )
     assert client.get(f"/l/{expired.code}").status_code == 410
     assert re.fullmatch(r"[\w-]{22}", link.code)
+
+
+@pytest.mark.integration
+def test_akulaku_from_a_payment_link_gets_a_cart_and_the_merchant_as_seller(stack, demo_merchant) -> None:
+    demo_merchant.default_notification_url = "http://127.0.0.1:9/notify"
+    demo_merchant.save(update_fields=["default_notification_url"])
+    link = payment_links.payment_link_create(
+        merchant=demo_merchant, amount=90_000, description="Kain batik tulis", expires_at=None, multi_use=True
+    )
+    session = requests.Session()
+    landing = session.get(f"{stack.base_url}/l/{link.code}", timeout=30).text
+    payer = {"name": "Sari Dewi", "email": "sari@example.com", "phone": "081234567890"}
+    opened = session.post(
+        f"{stack.base_url}/l/{link.code}",
+        data={"csrfmiddlewaretoken": checkout.csrf(session, landing), **payer},
+        timeout=30,
+    )
+    path = re.sub(r"^https?://[^/]+", "", opened.url)
+    form = session.get(f"{stack.base_url}{path}method/AKLP", timeout=30).text
+    delivery = {
+        "delivery_name": "Sari Dewi",
+        "delivery_phone": "081234567890",
+        "delivery_address": "Jl. Malioboro 5",
+        "delivery_city": "Yogyakarta",
+        "delivery_state": "DIY",
+        "delivery_post_code": "55213",
+    }
+    answer = session.post(
+        f"{stack.base_url}{path}method/AKLP",
+        data={"csrfmiddlewaretoken": checkout.csrf(session, form), "tenor": "3", **delivery},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert answer.status_code == 302 and "/sandbox/akulaku/" in answer.headers["Location"], answer.text[:300]
+    txn = Transaction.objects.get(txid=re.search(r"/pay/(\w{30})/", path).group(1))
+    assert txn.partner_ref  # Akulaku created its order when the method was chosen
+    assert [s["id"] for s in txn.sellers] == [demo_merchant.imid]
+    assert [(i["name"], i["unit_price"], i["seller_id"]) for i in txn.cart_data["items"]] == [
+        ("Kain batik tulis", 90_000, demo_merchant.imid)
+    ]
