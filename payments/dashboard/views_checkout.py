@@ -1,6 +1,6 @@
 """Hosted checkout in the dashboard: payment links (create, list with their payments, QR code)
 and the checkout's settings (name, logo, language, methods). Reads are scoped to the member's
-merchant in payments.selectors_checkout; writes go through services."""
+merchant in payments.selectors.checkout; writes go through services."""
 
 from __future__ import annotations
 

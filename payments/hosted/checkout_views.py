@@ -1,6 +1,6 @@
 """The hosted checkout page: the methods that fit, each method's own step, the outcome of an
 attempt (receipt, or a reason and "try another method"). Thin: rules live in
-payments.services.checkout and payments.selectors_checkout."""
+payments.services.checkout and payments.selectors.checkout."""
 
 from __future__ import annotations
 
