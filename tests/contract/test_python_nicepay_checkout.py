@@ -27,7 +27,7 @@ def pay_on_hosted_page(page, url: str, mitra_cd: str) -> None:  # noqa: ANN001
         page.locator(f'input[name="tenor"][value="{TENOR}"]').check()
         page.locator("#pay").click()
     DRIVERS[mitra_cd](page, AMT)
-    page.wait_for_url(re.compile(r"/pay/IONPAYTEST00\d{18}/[\w-]{22}/$"), timeout=30000)
+    page.wait_for_url(re.compile(r"/pay/IONPAYTEST00\d{18}/[\w-]{22}/$"), timeout=60000)  # under load
     page.get_by_role("heading", name="Payment successful").wait_for(timeout=30000)
 
 

@@ -14,7 +14,7 @@ from payments import customer_access
 from payments.models import CheckoutSettings
 from payments.services import checkout as checkout_service
 from payments.services.registration import RegistrationData
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 PERSONAL = ("Budi", "budi@example.com", "081234567890")
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from payments.models import PaymentLink, Transaction
-from tests.payments.test_dashboard_support import PASSWORD, member
 from tests.support import flows
+from tests.support.dashboard import PASSWORD, member
 from tests.support.partner_pages import dana
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -12,7 +12,6 @@ from django.test import Client
 
 from payments import customer_access
 from payments.models import Checkout, CheckoutSettings, Transaction
-from tests.providers.test_ninth_partner import ninth_partner  # noqa: F401 - the fixture
 from tests.support import checkout, flows
 
 URL = "/nicepay/redirect/v2/registration"
