@@ -142,7 +142,7 @@ def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
             return txn  # an identical replay gets the same answer
     held = next((txn for txn in same if holds_reference(txn)), None)
     if held is not None:
-        raise err.DuplicateReference(reference_no=data.reference_no, txid=held.txid)
+        raise err.DuplicateReference(reference_no=data.reference_no)
     return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
 
 
