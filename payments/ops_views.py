@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str):
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         with translation.override("en"):  # machine answers are never translated
@@ -51,19 +51,19 @@ def _error(request: HttpRequest, status: int, title: str, message: str):
     )
 
 
-def error_400(request, exception=None):
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
-def error_403(request, exception=None):
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 
 
-def error_404(request, exception=None):
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 404, _("Not found"), _("The page or transaction was not found."))
 
 
-def error_500(request):
+def error_500(request: HttpRequest) -> HttpResponse:
     return _error(
         request, 500, _("Something went wrong"), _("Something went wrong on our side. Please try again.")
     )
