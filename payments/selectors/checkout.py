@@ -96,6 +96,7 @@ def checkout_failure(*, txn: Transaction) -> dict[str, str]:
 
 
 def payment_link_get(*, code: str) -> PaymentLink | None:
+    """The link whose URL code is `code` (any merchant's: the code is the link's secret), or None."""
     return PaymentLink.objects.filter(code=code).select_related("merchant").first()
 
 
@@ -113,6 +114,7 @@ def payment_links_for_merchant(*, merchant: Merchant) -> QuerySet[PaymentLink]:
 
 
 def payment_link_for_merchant(*, merchant: Merchant, link_id: int) -> PaymentLink | None:
+    """The merchant's link `link_id` with its counts, or None (another merchant's id too)."""
     return payment_links_for_merchant(merchant=merchant).filter(pk=link_id).first()
 
 
