@@ -18,7 +18,7 @@ from payments.selectors import checkout as sel
 from payments.services import payment_links
 from payments.services.checkout_settings import CheckoutSettingsData, checkout_settings_update
 
-from .access import actor, can, member_required
+from .access import actor, can, forbidden, member_required
 from .forms_checkout import CheckoutSettingsForm, PaymentLinkForm
 
 SETTINGS_FIELD_OF = {
@@ -123,7 +123,9 @@ def checkout_settings(request: HttpRequest) -> HttpResponse:
     found = sel.checkout_settings_get(merchant=request.merchant)
     editable = can(request.member, "checkout_settings")
     status = 200
-    if request.method == "POST" and editable:
+    if request.method == "POST" and not editable:
+        return forbidden(request, f"Your role ({request.member.role}) does not allow this action.")
+    if request.method == "POST":
         form = CheckoutSettingsForm(request.POST, request.FILES)
         if form.is_valid():
             logo = form.cleaned_data["logo"]
