@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views, views_account, views_auth, views_money, views_refunds, views_settings, views_webhooks
+from . import (
+    views,
+    views_account,
+    views_auth,
+    views_checkout,
+    views_money,
+    views_refunds,
+    views_settings,
+    views_webhooks,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -47,6 +56,11 @@ urlpatterns = [
     path("team/members/<int:member_id>/role", views_settings.team_role, name="team-role"),
     path("team/members/<int:member_id>/remove", views_settings.team_remove, name="team-remove"),
     path("team/two-factor", views_settings.team_two_factor, name="team-two-factor"),
+    path("links/", views_checkout.links, name="links"),
+    path("links/new", views_checkout.link_create, name="link-create"),
+    path("links/<int:link_id>/", views_checkout.link_detail, name="link"),
+    path("links/<int:link_id>/active", views_checkout.link_active, name="link-active"),
+    path("checkout/", views_checkout.checkout_settings, name="checkout-settings"),
     path("sandbox/", views_settings.sandbox, name="sandbox"),
     path("sandbox/payment", views_settings.sandbox_payment, name="sandbox-payment"),
 ]

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.template.loader import render_to_string
 
 from payments import tokens
-from payments.nicepay import linking_views, receipt_views
+from payments.nicepay import linking_views, receipt_views, redirect_views
 from payments.nicepay import requests as v2
 from payments.nicepay.wire import Field
 from providers import registry
@@ -49,6 +49,7 @@ NOTES = {
     "cancelType": "1 full, 2 partial",
     "cancelMsg": "the reason, shown in your dashboard",
     "mandateID": "the AstraPay link, from linkEnable's notification",
+    "userIP": "the shopper's address; left out (pay-later, redirect API), your server's address is used",
     "vat": "CC field; accepted, not used for 05/06",
     "fee": "CC field; accepted, not used for 05/06",
     "notaxAmt": "CC field; accepted, not used for 05/06",
@@ -324,6 +325,30 @@ def endpoints(base: str) -> list[Endpoint]:
                 "/nicepay/api/direct/v2/confirmAkulaku",
                 confirm,
                 ["timeStamp", "tXid", "iMid", "merchantKey"],
+            ),
+        ),
+        Endpoint(
+            "redirect-registration",
+            "Redirect API: registration (hosted checkout)",
+            "POST",
+            "/nicepay/redirect/v2/registration",
+            'NICEPAY\'s redirect ("API Checkout") registration: like the direct one, but mitraCd is optional '
+            "and payMethod may be 00: the shopper chooses the partner on our hosted page. The answer adds "
+            'paymentURL: send the shopper\'s browser to paymentURL + "?tXid=" + tXid.',
+            redirect_views.REDIRECT_FIELDS,
+            "timeStamp + iMid + referenceNo + amt + merchantKey",
+            [
+                (
+                    "paymentURL",
+                    "where the shopper pays (open it with ?tXid=<tXid>); it carries the page's secret",
+                ),
+                *registration_response,
+            ],
+            _examples(
+                base,
+                "/nicepay/redirect/v2/registration",
+                {k: v for k, v in reg.items() if k != "mitraCd"} | {"payMethod": "00"},
+                ["timeStamp", "iMid", "referenceNo", "amt", "merchantKey"],
             ),
         ),
         Endpoint(

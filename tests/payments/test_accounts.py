@@ -216,3 +216,27 @@ def test_code_and_reset_throttles_fail_closed_without_redis(client, monkeypatch)
     assert refused.status_code == 503 and client.get("/dashboard/").status_code == 302
     reset = client.post("/dashboard/reset/", {"email": "closed@shop.test"})
     assert reset.status_code == 503 and len(mail.outbox) == 0
+
+
+def test_account_checks_fail_closed_without_redis_with_words_not_a_500(client, monkeypatch):
+    m = member(MerchantFactory())
+    client.force_login(m.user)
+    client.get("/dashboard/account/two-factor/")  # the set-up page makes its authenticator
+    secret = secret_of(TOTPDevice.objects.get(user=m.user, confirmed=False))
+
+    def down(key: str, *, window: int) -> int:
+        raise ratelimit.Unavailable("no Redis")
+
+    monkeypatch.setattr("payments.throttle.take", down)
+    setup = client.post("/dashboard/account/two-factor/", {"code": totp(secret)})
+    assert setup.status_code == 503 and b"briefly unavailable" in setup.content
+    assert not TOTPDevice.objects.filter(user=m.user, confirmed=True).exists()
+    new = "another-long-password-42"
+    change = client.post(
+        "/dashboard/account/password",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        follow=True,
+    )
+    assert change.status_code == 200 and b"briefly unavailable" in change.content
+    m.user.refresh_from_db()
+    assert m.user.check_password(PASSWORD) and not m.user.check_password(new)

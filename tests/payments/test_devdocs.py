@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from payments import tokens
 from payments.devdocs.content import SANDBOX_KEY, endpoints, token_example
-from payments.nicepay import linking_views, receipt_views
+from payments.nicepay import linking_views, receipt_views, redirect_views
 from payments.nicepay import requests as v2
 from tests.factories import demo_merchant
 from tests.support import flows
@@ -67,6 +67,7 @@ DEFINITIONS = {
     "inquiry": v2.ENDPOINT_FIELDS["inquiry"],
     "cancel": v2.ENDPOINT_FIELDS["cancel"],
     "confirm-akulaku": receipt_views.FIELDS,
+    "redirect-registration": redirect_views.REDIRECT_FIELDS,
     "link-enable": linking_views.LINK_ENABLE_FIELDS,
     "link-initiate": linking_views.LINK_INITIATE_FIELDS,
 }
@@ -134,6 +135,9 @@ def _sign(key: str, body: dict) -> dict:
     b = {k: v for k, v in body.items() if k != "merchantToken"}
     g = lambda n: str(b.get(n, ""))  # noqa: E731
     token = {
+        "redirect-registration": lambda: tokens.registration_token(
+            g("timeStamp"), g("iMid"), g("referenceNo"), g("amt"), key
+        ),
         "registration": lambda: tokens.registration_token(
             g("timeStamp"), g("iMid"), g("referenceNo"), g("amt"), key
         ),
@@ -151,6 +155,7 @@ def base_bodies() -> dict[str, tuple[str, dict]]:
     reg = flows.registration_body(mitra_cd="DANA", amount=15_000, db_process_url="https://shop.example/n")
     return {
         "registration": ("/nicepay/direct/v2/registration", reg),
+        "redirect-registration": ("/nicepay/redirect/v2/registration", {**reg, "payMethod": "00"}),
         "inquiry": (
             "/nicepay/direct/v2/inquiry",
             {"timeStamp": ts, "iMid": IMID, "tXid": TXID, "referenceNo": "ORD1", "amt": "15000"},
@@ -202,7 +207,10 @@ def call(client, key: str, endpoint: str, path: str, body: dict) -> dict:
     return client.post(path, body, content_type="application/json").json()
 
 
-@pytest.mark.parametrize("endpoint", ["registration", "inquiry", "cancel", "confirm-akulaku", "link-enable"])
+@pytest.mark.parametrize(
+    "endpoint",
+    ["registration", "redirect-registration", "inquiry", "cancel", "confirm-akulaku", "link-enable"],
+)
 def test_every_documented_row_is_enforced(client, endpoint):
     cache.clear()
     demo_merchant()
