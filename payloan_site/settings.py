@@ -201,6 +201,11 @@ PARTNER_UNVERIFIED_RETENTION_DAYS = env.int("PARTNER_UNVERIFIED_RETENTION_DAYS",
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# Jakarta hours in which the simulated DANA refuses cancels and refunds (DANA closes 00:00-01:00 WIB).
+# Comma-separated; empty: never, so a test run does not depend on the hour it starts.
+SANDBOX_DANA_CLOSED_HOURS = [
+    int(h) for h in env("SANDBOX_DANA_CLOSED_HOURS", default="0").split(",") if h.strip()
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

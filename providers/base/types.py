@@ -36,6 +36,9 @@ class PartnerConfig:
     timeout: float = 15.0
     # Seconds a notification's signed timestamp may be away from now (providers/base/freshness.py).
     notification_window: int = 15 * 60
+    # Jakarta hours in which the partner takes no cancel; None: the hours the partner publishes
+    # (the adapter's own). Set from <PREFIX>_CANCEL_CLOSED_HOURS when the partner moves them.
+    cancel_closed_hours: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class DanaAdapter(PartnerAdapter):
     }
     # A finish notify is ~1 KB (providers.md §4.4); payOptionInfos, shopInfo and extendInfo can grow it.
     max_notification_bytes: ClassVar[int] = 16 * 1024
+    # DANA closes for cancels and refunds 00:00-01:00 WIB (its sandbox answers 4035715 then).
+    cancel_closed_hours: ClassVar[tuple[int, ...]] = (0,)
     secret_notification_headers: ClassVar[frozenset[str]] = frozenset({"x-signature"})
 
     # --- outbound -----------------------------------------------------------------------------
@@ -159,8 +161,12 @@ class DanaAdapter(PartnerAdapter):
     # --- cancel -------------------------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         local = now.astimezone(JAKARTA)
-        if local.hour == 0:
-            raise CancelNotAllowed("DANA accepts no cancel between 00:00 and 01:00 Jakarta time")
+        closed = self.config.cancel_closed_hours
+        if local.hour in (self.cancel_closed_hours if closed is None else closed):
+            h = local.hour
+            raise CancelNotAllowed(
+                f"DANA accepts no cancel between {h:02d}:00 and {(h + 1) % 24:02d}:00 Jakarta time"
+            )
         rules = self.partner.cancel
         if req.paid_at is not None and now - req.paid_at > rules.window:
             raise CancelNotAllowed(f"DANA refunds only within {rules.window_text} of payment")

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -178,7 +179,8 @@ def _status_fields(order: SandboxOrder) -> dict[str, Any]:
 
 
 def _jakarta_blackout() -> bool:
-    return timezone.localtime().hour == 0  # TIME_ZONE is Asia/Jakarta
+    """DANA refuses cancels and refunds in its nightly closing hour (SANDBOX_DANA_CLOSED_HOURS)."""
+    return timezone.localtime().hour in settings.SANDBOX_DANA_CLOSED_HOURS  # TIME_ZONE is Asia/Jakarta
 
 
 @snap_api("57")
