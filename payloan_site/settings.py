@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from payloan_site.queues import ROUTES as QUEUE_ROUTES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -72,7 +74,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
+    # Connections are reused across requests and tasks (a new PostgreSQL connection costs a backend
+    # fork, several ms); a reused one is checked before its first query in each request or task.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -127,6 +132,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per kind of work, each with its own worker and pool (payloan_site/queues.py, rule 12).
+CELERY_TASK_ROUTES = QUEUE_ROUTES
+# Every task is routed by name (a test checks it); anything else would run with the short polls.
+CELERY_TASK_DEFAULT_QUEUE = "polling"
+# Celery's Django fixup closes the DB connection around every task; a worker instead keeps it
+# like a web request does (CONN_MAX_AGE, health-checked): see payloan_site/celery.py.
+CELERY_DB_REUSE_MAX = 1_000_000
 from celery.schedules import crontab  # noqa: E402
 
 _SWEEP = timedelta(seconds=env.float("SWEEP_INTERVAL", default=5.0))
@@ -152,6 +164,9 @@ POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 30
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# Where adapters reach the simulated partners' APIs when no <PARTNER>_BASE_URL is set: a server of
+# their own in make run and the test stack (empty: this server, at PUBLIC_BASE_URL).
+SANDBOX_PARTNER_BASE_URL = env("SANDBOX_PARTNER_BASE_URL", default="").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
