@@ -74,3 +74,11 @@ class PartnerFailure(ApplicationError):
     result_cd = "9002"
     http_status = 503
     default_message = "Partner is unavailable, please retry later"
+
+
+class TxidSpaceExhausted(ApplicationError):
+    """Every one of the 10,000 tXid suffixes of this merchant, payMethod and second is taken."""
+
+    result_cd = "9006"
+    http_status = 503
+    default_message = "Transaction number generation error: too many transactions this second, please retry"

@@ -356,3 +356,15 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+
+
+class TxidCounter(models.Model):
+    """The last tXid suffix handed out per (iMid, payMethod), and in which second (services/txids.py)."""
+
+    imid = models.CharField(max_length=10)
+    pay_method = models.CharField(max_length=2)
+    second = models.CharField(max_length=14)  # yyyyMMddHHmmss, Asia/Jakarta
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["imid", "pay_method"], name="txid_counter_uniq")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,13 +13,13 @@ from django.utils import timezone
 
 from payments.exceptions import ApplicationError, DuplicateReference, InvalidField, PartnerFailure
 from payments.models import Merchant, Transaction, TransactionEvent
-from payments.nicepay.wire import JAKARTA
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import PartnerKind
 
 from .cart import check_sellers, check_total, parse_cart, parse_sellers
 from .partner_io import order_info
+from .txids import txid_allocate
 
 KIND_BY_PAY_METHOD = {"05": PartnerKind.EWALLET, "06": PartnerKind.PAYLOAN}
 LINK_ONLY = frozenset({"ASTR"})  # AstraPay pays only against a linked account (linkInitiate)
@@ -81,9 +80,8 @@ def fingerprint(data: dict[str, Any]) -> str:
 
 
 def new_txid(imid: str, pay_method: str) -> str:
-    """NICEPAY's 30-char shape: iMid(10) + payMethod(2) + yyyyMMddHHmmss + 4 digits."""
-    stamp = timezone.now().astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
-    return f"{imid[:10]:<10}{pay_method}{stamp}{secrets.randbelow(10_000):04d}".replace(" ", "0")
+    """NICEPAY's 30-char shape, from the per-second counter (never a random draw): see txids.py."""
+    return txid_allocate(imid=imid, pay_method=pay_method)
 
 
 def _adapter_for(data: RegistrationData, *, via_link: bool):
