@@ -39,15 +39,25 @@ INSTALLED_APPS = [
 if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 
+# Machine-to-machine paths (V2 JSON API, partner notifications) skip the browser-only middleware
+# (payloan_site/middleware.py): Django's own classes, passed through on these paths only.
+MACHINE_PATHS = (
+    "/nicepay/direct/v2/registration",
+    "/nicepay/direct/v2/inquiry",
+    "/nicepay/direct/v2/cancel",
+    "/nicepay/direct/v2/confirmAkulaku",
+    "/nicepay/api/direct/v2/confirmAkulaku",
+    "/partners/",
+)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "payloan_site.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "payloan_site.middleware.AuthenticationMiddleware",
+    "payloan_site.middleware.MessageMiddleware",
+    "payloan_site.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "payloan_site.urls"
@@ -75,9 +85,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     # Connections are reused across requests and tasks (a new PostgreSQL connection costs a backend
-    # fork, several ms); a reused one is checked before its first query in each request or task.
+    # fork, several ms).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
