@@ -12,16 +12,13 @@ instead of restarting an earlier second's. PostgreSQL and SQLite (3.35+) both ru
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.db import connection
-from django.utils import timezone
 
+from payments import clock
 from payments.exceptions import TxidSpaceExhausted
 from payments.models import TxidCounter
 
 SUFFIXES = 10_000  # 4 digits
-JAKARTA = ZoneInfo("Asia/Jakarta")  # NICEPAY's tXid time is Jakarta time
 
 _TABLE = TxidCounter._meta.db_table
 _ALLOCATE = f"""
@@ -42,7 +39,7 @@ def txid_allocate(*, imid: str, pay_method: str) -> str:
     Raises TxidSpaceExhausted when 10,000 tXids were already given out in that second.
     Source of the shape: NICEPAY V2 (reference nicepay-v2.md, tXid)."""
     padded = f"{imid[:10]:<10}".replace(" ", "0")
-    now = timezone.now().astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    now = clock.compact()  # Jakarta time, as NICEPAY's tXid
     with connection.cursor() as cur:
         cur.execute(_ALLOCATE, [padded, pay_method, now])
         second, last = cur.fetchone()

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.models import Notification, Transaction
-from payments.services.notifications import notification_deliver, notification_payload
+from payments.services.notifications import notification_deliver, notification_format
 from tests.support import flows
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -57,7 +57,7 @@ AREAS_V2 = {
         ("-", "payments/services/registration.py", "_existing"),
         ("-", "payments/services/registration.py", "new_txid"),
     ],
-    "transaction SELECT (inquiry)": [("payments/selectors.py", "transaction_get")],
+    "transaction SELECT (inquiry)": [("payments/selectors/transactions.py", "transaction_get")],
     "response JSON": [
         ("payments/nicepay/responses.py", "registration"),
         ("payments/nicepay/responses.py", "inquiry"),
@@ -69,7 +69,7 @@ AREAS_NOTIFY = {
     "order check (earlier pending?)": [("payments/services/notifications.py", "_blocked_by_earlier")],
     "destination check (resolve, ranges)": [("payments/services/notifications.py", "destination_allowed")],
     "merchantToken + signature (key decrypt)": [
-        ("payments/services/notifications.py", "_with_current_token"),
+        ("payments/nicepay/notifications.py", "with_current_token"),
         ("payments/services/notifications.py", "signature_header"),
         ("payments/models.py", "merchant_key"),
     ],
@@ -185,7 +185,7 @@ def test_where_the_time_goes(demo_merchant, receiver, capsys) -> None:
             transaction=t,
             sequence=1,
             url=receiver.url,
-            payload=notification_payload(t, 1),
+            payload=notification_format().payment(t, 1),
             next_attempt_at=now,
         )
         for t in txns

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from payloan_site.celery import app
 from payments.models import Notification, Transaction
-from payments.services.notifications import notification_payload
+from payments.services.notifications import notification_format
 from tests.bench.baseline.models import BenchRow
 from tests.support import flows
 from tests.support.load import dana_notification_delay, ovo_pushes_pending
@@ -243,7 +243,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:
             kind="payment",
             sequence=1,
             url=receiver.url,
-            payload=notification_payload(t, 1),
+            payload=notification_format().payment(t, 1),
             next_attempt_at=now,
         )
         for t in txns

@@ -21,7 +21,7 @@ T0 = datetime(2026, 3, 1, 3, 0, 5, tzinfo=UTC)
 @pytest.fixture
 def clock(monkeypatch):
     now = {"t": T0}
-    monkeypatch.setattr(txids.timezone, "now", lambda: now["t"])
+    monkeypatch.setattr(txids.clock.timezone, "now", lambda: now["t"])
     return now
 
 
