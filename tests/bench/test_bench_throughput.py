@@ -38,7 +38,6 @@ from django.utils import timezone
 from payloan_site.celery import app
 from payments.models import Notification, Transaction
 from payments.services.notifications import notification_format
-from tests.bench.baseline.models import BenchRow
 from tests.support import flows
 from tests.support.load import dana_notification_delay, ovo_pushes_pending
 from tests.support.stack import Stack, database_url, free_port
@@ -141,6 +140,8 @@ def inquiries() -> str:
 
 
 def reads() -> str:
+    from tests.bench.baseline.models import BenchRow  # installed by tests.bench.settings only
+
     rows = list(BenchRow.objects.values_list("reference_no", "amount")[:5000])
     assert rows, "no inserted row to read"
     return write_lines(signed(ref, amt) for i in range(LINES) for ref, amt in [rows[i % len(rows)]])
