@@ -95,7 +95,7 @@ def test_every_partner_call_gives_up_after_its_timeout(hole, db, mitra) -> None:
             CancelRequest(info.txid, "REF1", info.amount, info.amount, 0, timezone.now(), "C1")
         ),
     }
-    if adapter.registers_at_partner:
+    if registry.partner(mitra).registers_at_partner:
         calls["register"] = lambda: adapter.register(info)
     if mitra == "OVOE":  # the push and its three reversals
         calls["complete_push"] = lambda: adapter.complete_push(PaymentRequest(info))
