@@ -272,6 +272,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:
 
 def test_throughput_side_by_side(bench_stack, receiver, demo_merchant, capsys) -> None:
     base = bench_stack.base_url
+    load_before = os.getloadavg()[0]
     reg, insert = side_by_side(base, (REG, lambda: registrations(receiver.url)), ("/bench/insert", inserts))
     inq, read = side_by_side(base, (INQ, inquiries), ("/bench/read", reads))
     delivered, noops = notification_rates(bench_stack, receiver, demo_merchant)
@@ -291,7 +292,8 @@ def test_throughput_side_by_side(bench_stack, receiver, demo_merchant, capsys) -
     with capsys.disabled():
         print(
             f"\n\nthroughput, side by side: wrk -t{WRK_THREADS} -c{CONNECTIONS}, {SECONDS} s,"
-            f" best of {ROUNDS}; gunicorn {WEB_WORKERS} workers x {WEB_THREADS} threads for both; PostgreSQL"
+            f" best of {ROUNDS}; gunicorn {WEB_WORKERS} workers x {WEB_THREADS} threads for both; PostgreSQL;"
+            f" {os.cpu_count()} CPUs, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         )
         print(
             f"{'':<24}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}   {'baseline':<16}"
