@@ -148,7 +148,8 @@ def reads() -> str:
 
 
 def wrk(base_url: str, path: str, lines: str, seconds: int = SECONDS) -> Run:
-    argv = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(LUA)]
+    argv = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    argv += ["-s", str(LUA)]
     out = subprocess.run(
         [*argv, base_url, "--", path, lines, str(WRK_THREADS)],
         capture_output=True,
