@@ -61,8 +61,10 @@ POOLS: tuple[Pool, ...] = (
             "payments.tasks.transaction_poll",
             "payments.tasks.transactions_expire_sweep",
             "payments.tasks.transaction_expire",
+            "payments.tasks.partner_callbacks_purge",
         ),
-        "status polls and expiry checks (one partner call each, PARTNER_HTTP_TIMEOUT) and their sweeps",
+        "status polls and expiry checks (one partner call each, PARTNER_HTTP_TIMEOUT) and the periodic "
+        "sweeps (polls, expiry, the hourly purge of unverified partner notifications)",
     ),
     Pool(
         "jobs",
