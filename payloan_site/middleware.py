@@ -1,10 +1,11 @@
 """Browser-only middleware, skipped on machine-to-machine paths.
 
 The V2 API and partner notifications are called by servers: no session, no signed-in user, no
-flash messages, no page to frame. Each class below is Django's own middleware, unchanged for every
-other path, and passes straight through on settings.MACHINE_PATHS (about 0.1 ms a request; see
-docs/performance.md). CSRF stays on everywhere: those views are csrf_exempt by design, and
-tests/payments/test_machine_paths.py checks that every view under these paths is."""
+flash messages. Each class below is Django's own middleware, unchanged for every other path, and
+passes straight through on settings.MACHINE_PATHS (about 0.1 ms a request; see
+docs/performance.md). CSRF and X-Frame-Options stay on everywhere (`check --deploy` wants Django's
+own clickjacking middleware, and it costs next to nothing); the views under these paths are
+csrf_exempt by design, and tests/payments/test_machine_paths.py checks that every one is."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as _Auth
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
 from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 from django.http import HttpRequest, HttpResponse
-from django.middleware.clickjacking import XFrameOptionsMiddleware as _XFrame
 
 
 def is_machine_path(path: str) -> bool:
@@ -36,8 +36,4 @@ class AuthenticationMiddleware(_BrowserOnly, _Auth):
 
 
 class MessageMiddleware(_BrowserOnly, _Messages):
-    pass
-
-
-class XFrameOptionsMiddleware(_BrowserOnly, _XFrame):
     pass

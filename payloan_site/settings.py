@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "payloan_site.middleware.AuthenticationMiddleware",
     "payloan_site.middleware.MessageMiddleware",
-    "payloan_site.middleware.XFrameOptionsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "payloan_site.urls"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from django.conf import settings
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from payloan_site import middleware
 from payloan_site.middleware import is_machine_path
 from tests.support import flows
 
@@ -43,7 +47,7 @@ def test_a_v2_answer_carries_no_browser_state_and_pages_keep_theirs(client, demo
     body = flows.registration_body(mitra_cd="ESHP", amount=15_000, db_process_url="http://127.0.0.1:9/n")
     resp = client.post("/nicepay/direct/v2/registration", json.dumps(body), content_type="application/json")
     assert resp.json()["resultCd"] == "0000"
-    assert "X-Frame-Options" not in resp and not resp.cookies
+    assert not resp.cookies and not resp.has_header("Vary")  # no session was touched
     assert resp["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
 
     page = client.get("/dashboard/login/")
@@ -51,3 +55,31 @@ def test_a_v2_answer_carries_no_browser_state_and_pages_keep_theirs(client, demo
     assert settings.CSRF_COOKIE_NAME in page.cookies
     # A form post without its CSRF token is still refused on a page.
     assert client.__class__(enforce_csrf_checks=True).post("/dashboard/login/", {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "attribute"),
+    [
+        (middleware.SessionMiddleware, "session"),
+        (middleware.AuthenticationMiddleware, "user"),
+        (middleware.MessageMiddleware, "_messages"),
+    ],
+)
+def test_browser_middleware_runs_on_pages_and_is_skipped_on_machine_paths(wrapper, attribute) -> None:
+    seen: dict[str, bool] = {}
+
+    def view(request):  # noqa: ANN001, ANN202
+        seen[request.path] = hasattr(request, attribute)
+        return HttpResponse("ok")
+
+    chain = (
+        middleware.SessionMiddleware(wrapper(view)) if wrapper is not middleware.SessionMiddleware else None
+    )
+    chain = chain or wrapper(view)
+    for path in ("/dashboard/", "/nicepay/direct/v2/registration", "/partners/DANA/notify"):
+        chain(RequestFactory().post(path))
+    assert seen == {
+        "/dashboard/": True,
+        "/nicepay/direct/v2/registration": False,
+        "/partners/DANA/notify": False,
+    }
