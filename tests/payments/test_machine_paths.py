@@ -72,10 +72,8 @@ def test_browser_middleware_runs_on_pages_and_is_skipped_on_machine_paths(wrappe
         seen[request.path] = hasattr(request, attribute)
         return HttpResponse("ok")
 
-    chain = (
-        middleware.SessionMiddleware(wrapper(view)) if wrapper is not middleware.SessionMiddleware else None
-    )
-    chain = chain or wrapper(view)
+    inner = wrapper(view)  # authentication and messages sit inside sessions, as in MIDDLEWARE
+    chain = inner if wrapper is middleware.SessionMiddleware else middleware.SessionMiddleware(inner)
     for path in ("/dashboard/", "/nicepay/direct/v2/registration", "/partners/DANA/notify"):
         chain(RequestFactory().post(path))
     assert seen == {
