@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from payloan_site.queues import ROUTES as QUEUE_ROUTES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -37,16 +39,27 @@ INSTALLED_APPS = [
 if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 
+# Machine-to-machine paths (V2 JSON API, partner notifications) skip the browser-only middleware
+# (payloan_site/middleware.py): Django's own classes, passed through on these paths only.
+MACHINE_PATHS = (
+    "/nicepay/direct/v2/registration",
+    "/nicepay/direct/v2/inquiry",
+    "/nicepay/direct/v2/cancel",
+    "/nicepay/direct/v2/confirmAkulaku",
+    "/nicepay/api/direct/v2/confirmAkulaku",
+    "/nicepay/redirect/v2/registration",
+    "/partners/",
+)
 MIDDLEWARE = [
     "payloan_site.proxy.TrustedProxyMiddleware",  # first: the client's address and scheme
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "payloan_site.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # shopper pages: switch, Accept-Language, default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "payloan_site.middleware.AuthenticationMiddleware",
+    "payloan_site.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -75,6 +88,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
+    # Connections are reused across requests and tasks (a new PostgreSQL connection costs a backend
+    # fork, several ms).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -158,6 +173,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per kind of work, each with its own worker and pool (payloan_site/queues.py, rule 12).
+CELERY_TASK_ROUTES = QUEUE_ROUTES
+# Every task is routed by name (a test checks it); anything else would run with the short polls.
+CELERY_TASK_DEFAULT_QUEUE = "polling"
+# Celery's Django fixup closes the DB connection around every task; a worker instead keeps it
+# like a web request does (CONN_MAX_AGE, health-checked): see payloan_site/celery.py.
+CELERY_DB_REUSE_MAX = 1_000_000
 from celery.schedules import crontab  # noqa: E402
 
 _SWEEP = timedelta(seconds=env.float("SWEEP_INTERVAL", default=5.0))
@@ -206,6 +228,9 @@ SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
 SANDBOX_DANA_CLOSED_HOURS = [
     int(h) for h in env("SANDBOX_DANA_CLOSED_HOURS", default="0").split(",") if h.strip()
 ]
+# Where adapters reach the simulated partners' APIs when no <PARTNER>_BASE_URL is set: a server of
+# their own in make run and the test stack (empty: this server, at PUBLIC_BASE_URL).
+SANDBOX_PARTNER_BASE_URL = env("SANDBOX_PARTNER_BASE_URL", default="").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

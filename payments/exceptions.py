@@ -135,6 +135,13 @@ class TxidCollision(ApplicationError):
     default_message = "Transaction number generation error, please retry"
 
 
+class TxidSpaceExhausted(TxidCollision):
+    """All 10,000 tXid suffixes of this merchant, payMethod and second are taken (services/txids.py)."""
+
+    http_status = 503
+    default_message = "Transaction number generation error: too many transactions this second, please retry"
+
+
 class RegistrationPartnerFailure(PartnerFailure):
     default_message = "Registration failed: {detail}"
 

@@ -494,3 +494,15 @@ class Checkout(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "reference_no"], name="checkout_merchant_ref_idx")]
+
+
+class TxidCounter(models.Model):
+    """The last tXid suffix handed out per (iMid, payMethod), and in which second (services/txids.py)."""
+
+    imid = models.CharField(max_length=10)
+    pay_method = models.CharField(max_length=2)
+    second = models.CharField(max_length=14)  # yyyyMMddHHmmss, Asia/Jakarta
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["imid", "pay_method"], name="txid_counter_uniq")]

@@ -184,7 +184,8 @@ def build_config(cls: type[PartnerAdapter]) -> PartnerConfig:
     environment, else the built-in sandbox's; <PREFIX>_CANCEL_CLOSED_HOURS overrides the partner's
     published closing hours. Raises ValueError on a closing hour that is not a number."""
     prefix = cls.env_prefix
-    base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{settings.PUBLIC_BASE_URL}/sandbox/{cls.slug}"
+    sandbox = settings.SANDBOX_PARTNER_BASE_URL or settings.PUBLIC_BASE_URL
+    base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{sandbox}/sandbox/{cls.slug}"
     creds = {k: os.environ.get(f"{prefix}_{k.upper()}", v) for k, v in cls.default_credentials.items()}
     closed = os.environ.get(f"{prefix}_CANCEL_CLOSED_HOURS")  # comma-separated hours; empty: none
     return PartnerConfig(

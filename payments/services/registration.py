@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -10,7 +9,6 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments import clock
 from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
 from payments.status import Status
@@ -19,6 +17,7 @@ from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavaila
 from providers.base.types import CartItem, RegisterResult, Seller
 
 from .partner_io import order_info
+from .txids import txid_allocate
 
 DELIVERY_FIELDS = (
     "delivery_name",
@@ -62,10 +61,8 @@ class RegistrationData:
 
 
 def new_txid(imid: str, pay_method: str) -> str:
-    """A new transaction id in NICEPAY's 30-char shape: iMid (10) + pay method (2) + Jakarta
-    yyyyMMddHHmmss + 4 random digits. Unique by chance: the unique index catches a collision."""
-    stamp = clock.compact()
-    return f"{imid[:10]:<10}{pay_method}{stamp}{secrets.randbelow(10_000):04d}".replace(" ", "0")
+    """NICEPAY's 30-char shape, from the per-second counter (never a random draw): see txids.py."""
+    return txid_allocate(imid=imid, pay_method=pay_method)
 
 
 def _partner_for(data: RegistrationData, *, via_link: bool) -> registry.Partner:
