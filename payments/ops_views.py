@@ -39,7 +39,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str):
+def error_response(request: HttpRequest, status: int, title: str, message: str):
+    """JSON with resultCd on machine paths, a finished page for people."""
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         return JsonResponse({"resultCd": code, "resultMsg": message}, status=status)
@@ -49,16 +50,18 @@ def _error(request: HttpRequest, status: int, title: str, message: str):
 
 
 def error_400(request, exception=None):
-    return _error(request, 400, "Bad request", "The request could not be understood.")
+    return error_response(request, 400, "Bad request", "The request could not be understood.")
 
 
 def error_403(request, exception=None):
-    return _error(request, 403, "Not allowed", "You are not allowed to do this.")
+    return error_response(request, 403, "Not allowed", "You are not allowed to do this.")
 
 
 def error_404(request, exception=None):
-    return _error(request, 404, "Not found", "The page or transaction was not found.")
+    return error_response(request, 404, "Not found", "The page or transaction was not found.")
 
 
 def error_500(request):
-    return _error(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")
+    return error_response(
+        request, 500, "Something went wrong", "Something went wrong on our side. Please try again."
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from payments import textcheck
 from payments.exceptions import InvalidField
 from providers.base.types import CartItem, Seller
 
@@ -18,8 +18,10 @@ def _whole(value: Any, field: str) -> int:
 
 def parse_cart(raw: str) -> tuple[dict[str, Any], tuple[CartItem, ...]]:
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nesting too deep
+        data = textcheck.loads(raw, "cartData")
+    except textcheck.BadText as exc:  # e.g. an escaped NUL inside: not storable
+        raise InvalidField("cartData", exc.message, result_cd="9022")
+    except textcheck.BadJson:
         raise InvalidField("cartData", "cartData is not valid JSON", result_cd="9022")
     if not isinstance(data, dict) or not isinstance(data.get("item"), list) or not data["item"]:
         raise InvalidField(
@@ -60,8 +62,10 @@ def check_total(items: tuple[CartItem, ...], amt: int) -> None:
 
 def parse_sellers(raw: str) -> tuple[list[Any], tuple[Seller, ...]]:
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = textcheck.loads(raw, "sellers")
+    except textcheck.BadText as exc:
+        raise InvalidField("sellers", exc.message)
+    except textcheck.BadJson:
         raise InvalidField("sellers", "sellers is not valid JSON")
     if isinstance(data, dict):
         data = [data]
