@@ -140,7 +140,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
-TIMESTAMP_WINDOW = timedelta(minutes=env.int("TIMESTAMP_WINDOW_MINUTES", default=15))
+# V2 timeStamp: the merchant's local clock in any zone (UTC-12 .. UTC+14), plus this much clock error.
+TIMESTAMP_SKEW = timedelta(minutes=env.int("TIMESTAMP_SKEW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.

@@ -20,7 +20,7 @@ from payments.services.registration import RegistrationData, fingerprint
 
 from . import requests as wire_requests
 from .auth import merchant_for, require_token
-from .views import with_params
+from .views import continue_page, error_json, with_params
 from .wire import (
     Field,
     amount,
@@ -62,7 +62,7 @@ def _wants_json(data: dict[str, Any], request: HttpRequest) -> bool:
 
 def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
     if as_json:
-        return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message}, status=exc.http_status)
+        return error_json(exc)  # HTTP 200, as every V2 JSON answer
     return render(request, "hosted/link_error.html", {"error": exc}, status=exc.http_status)
 
 
@@ -113,7 +113,7 @@ def link_enable(request: HttpRequest) -> HttpResponse:
                 "redirectUrl": redirect_url,
             }
         )
-    return HttpResponseRedirect(redirect_url)
+    return continue_page(request, redirect_url, destination="AstraPay")
 
 
 def _default_cart(goods_name: str, amt: int) -> str:
@@ -197,7 +197,7 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
                 "redirectUrl": url,
             }
         )
-    return HttpResponseRedirect(url)
+    return continue_page(request, url, destination="AstraPay", txn=txn)
 
 
 def _finish_params(link: AccountLink) -> dict[str, str]:

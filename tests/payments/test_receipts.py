@@ -143,30 +143,32 @@ def test_view_refuses_bad_input(client, merchant, akulaku):
     txn = make_txn(merchant)
     bad_token = body(merchant, txn.txid, key="not-the-key")
     resp = client.post(URL, bad_token, content_type="application/json")
-    assert resp.status_code == 401 and resp.json()["resultCd"] == "9010"
-    old = (timezone.now() - timedelta(hours=2)).astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9010"
+    old = (
+        (timezone.now() - timedelta(days=2)).astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    )  # no clock reads it
     resp = client.post(URL, body(merchant, txn.txid, ts=old), content_type="application/json")
-    assert resp.status_code == 400 and resp.json()["resultCd"] == "9031"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9031"
     resp = client.post(
         URL, {**body(merchant, txn.txid), "iMid": "NOBODY0000"}, content_type="application/json"
     )
-    assert resp.status_code == 401 and resp.json()["resultCd"] == "9011"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9011"
     resp = client.post(URL, "{not json", content_type="application/json")
-    assert resp.status_code == 400 and resp.json()["resultCd"] == "9003"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9003"
     missing = {k: v for k, v in body(merchant, txn.txid).items() if k != "tXid"}
     resp = client.post(URL, missing, content_type="application/json")
-    assert resp.status_code == 400 and resp.json()["resultCd"] == "8004"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "8004"
     resp = client.get(URL)
-    assert resp.status_code == 405
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9003"
     assert akulaku.calls == []
 
 
 def test_view_unpaid_and_unknown(client, merchant, akulaku):
     unpaid = make_txn(merchant, status="9")
     resp = client.post(URL, body(merchant, unpaid.txid), content_type="application/json")
-    assert resp.status_code == 409 and resp.json()["resultCd"] == "9502"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9502"
     assert "paid transaction" in resp.json()["resultMsg"]
     resp = client.post(
         URL, body(merchant, f"{merchant.imid}06209901010000009999"[:30]), content_type="application/json"
     )
-    assert resp.status_code == 404 and resp.json()["resultCd"] == "9501"
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9501"
