@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from . import secrets as key_store
 from .status import CHOICES as STATUS_CHOICES
-from .status import OPEN, Status
+from .status import HOLDS_REFERENCE, OPEN, Status
 
 
 class Merchant(models.Model):
@@ -98,9 +98,16 @@ class Transaction(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "reference_no"], name="txn_merchant_reference_uniq"),
+            # One order, one live payment: a referenceNo may be registered again only once every
+            # earlier transaction for it has ended unpaid (race-safe: the database decides).
+            models.UniqueConstraint(
+                fields=["merchant", "reference_no"],
+                condition=Q(status__in=sorted(s.value for s in HOLDS_REFERENCE)),
+                name="txn_merchant_reference_live_uniq",
+            ),
         ]
         indexes = [
+            models.Index(fields=["merchant", "reference_no"], name="txn_merchant_reference_idx"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="txn_merchant_recent_idx"),
             models.Index(
                 fields=["next_poll_at"], name="txn_poll_due_idx", condition=Q(status__in=sorted(OPEN))

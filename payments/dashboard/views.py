@@ -191,6 +191,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
+            "attempts": sel.transaction_attempts(txn=txn),
             "partner_names": PARTNERS,
             "cancel_form": form,
             "can_cancel": can(member, "cancel") and cancellable,

@@ -78,6 +78,7 @@ def registration_data(
 ) -> tuple[dict[str, str], RegistrationData]:
     """Validates every field to its type and size; returns (clean fields, service input)."""
     amt = amount(body)
+    sent = fingerprint(body)
     if body.get("payMethod") == "06" and not body.get("userIP"):
         # NICEPAY's own Payloan builders never send userIP: fall back to the caller's address.
         body = {**body, "userIP": remote_addr[:15]}
@@ -94,7 +95,7 @@ def registration_data(
         cart_raw=clean["cartData"],
         db_process_url=http_url(clean["dbProcessUrl"], "dbProcessUrl", "9020"),
         user_ip=clean["userIP"],
-        fingerprint=fingerprint(body),
+        fingerprint=sent,
         description=clean["description"],
         callback_url=http_url(clean["callBackUrl"], "callBackUrl", "9019"),
         delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]},

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from payments.exceptions import ApplicationError, DuplicateReference, InvalidField, PartnerFailure
 from payments.models import Merchant, Transaction, TransactionEvent
 from payments.nicepay.wire import JAKARTA
+from payments.status import HOLDS_REFERENCE, Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import PartnerKind
@@ -62,7 +64,7 @@ class RegistrationData:
     cart_raw: str
     db_process_url: str
     user_ip: str
-    fingerprint: str  # hash of the request without timeStamp/merchantToken: identical replay
+    fingerprint: str  # hash of the whole request, timeStamp and merchantToken included: replays
     description: str = ""
     callback_url: str = ""
     delivery: dict[str, str] = field(default_factory=dict)
@@ -76,7 +78,9 @@ class RegistrationData:
 
 
 def fingerprint(data: dict[str, Any]) -> str:
-    stable = {k: str(v) for k, v in data.items() if k not in ("timeStamp", "merchantToken")}
+    """Identifies one request: the exact same request again (same timeStamp and merchantToken
+    included) is a replay and gets the first answer; a retry with a new timeStamp is a new request."""
+    stable = {k: str(v) for k, v in data.items()}
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
@@ -146,17 +150,41 @@ def _check_rules(data: RegistrationData, adapter) -> tuple:  # noqa: ANN001
 
 
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
-    txn = Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
-    if txn is None:
-        return None
-    if txn.request_fingerprint == data.fingerprint:
-        return txn  # an identical replay gets the same answer
-    raise DuplicateReference(f"referenceNo {data.reference_no} has already been used")
+    """The transaction this exact request created before (a replay), None when the referenceNo is
+    free, or DuplicateReference naming the transaction that holds it (open or paid)."""
+    # One query, so the replay and the holder are read from the same snapshot (a concurrent copy of
+    # this request may commit between two queries).
+    candidates = list(
+        Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no)
+        .filter(Q(request_fingerprint=data.fingerprint) | Q(status__in=HOLDS_REFERENCE))
+        .order_by("id")
+    )
+    replayed = next((t for t in candidates if t.request_fingerprint == data.fingerprint), None)
+    if replayed is not None:
+        return replayed
+    holder = next((t for t in candidates if t.status in HOLDS_REFERENCE), None)
+    if holder is None:
+        return None  # never used, or every earlier attempt ended unpaid: a new transaction
+    if holder.status == Status.PAID:
+        raise DuplicateReference(
+            f"referenceNo {data.reference_no} is already paid by tXid {holder.txid}; "
+            "a new order needs a new referenceNo"
+        )
+    raise DuplicateReference(
+        f"referenceNo {data.reference_no} is in use by tXid {holder.txid}, which is still "
+        f"{holder.status_enum.word}; register it again only after that payment has ended unpaid"
+    )
 
 
 def transaction_register(
     *, merchant: Merchant, data: RegistrationData, via_link: bool = False
 ) -> Transaction:
+    """Stores a new transaction for the order, or answers a replay with the one it created.
+
+    A referenceNo is reused only when all its earlier transactions ended unpaid (failed, expired,
+    voided, refunded); the partial unique constraint txn_merchant_reference_live_uniq enforces it
+    under concurrency. Raises InvalidField, DuplicateReference (held by an open or paid tXid),
+    PartnerFailure. Amounts are whole rupiah."""
     adapter = _adapter_for(data, via_link=via_link)
     _, sellers_json = _check_rules(data, adapter)
     if (found := _existing(merchant, data)) is not None:
@@ -219,7 +247,7 @@ def transaction_register(
                 idempotency_key="registered",
             )
     except IntegrityError:
-        if (found := _existing(merchant, data)) is not None:  # lost a race with the same request
-            return found
+        if (found := _existing(merchant, data)) is not None:  # lost a race: the same request won
+            return found  # (a different request for the same referenceNo raised 9009 above)
         raise ApplicationError("Transaction number generation error, please retry", result_cd="9006")
     return txn
