@@ -9,10 +9,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from payments.models import Job, Merchant
+
+from . import queue
 
 log = logging.getLogger("payments.jobs")
 HANDLERS: dict[str, Callable[[Job], dict[str, Any]]] = {}
@@ -47,9 +48,7 @@ def job_create(
         job_run(job_id=job.pk)
         job.refresh_from_db()
     elif enqueue:
-        from payments.tasks import job_run as job_run_task
-
-        transaction.on_commit(lambda: job_run_task.delay(job.pk))
+        queue.send_on_commit(queue.JOB_RUN, job.pk)
     return job
 
 

@@ -24,6 +24,7 @@ from providers.base.types import CallbackEvent, LinkRequest, NextAction, Partner
 
 from .notifications import notification_enqueue
 from .partner_io import gateway_url
+from .payment import transaction_start_payment
 from .registration import RegistrationData, transaction_register
 
 log = logging.getLogger("payments.linking")
@@ -283,11 +284,7 @@ def link_payment_initiate(
             locked.partner_data = {**locked.partner_data, "mandate_id": mandate_id}
             locked.save(update_fields=["partner_data", "updated_at"])
         txn.partner_data = locked.partner_data
-    action = _start(txn, callback_url, key_store.decrypt(link.token_encrypted))
+    action = transaction_start_payment(
+        txn=txn, callback_url=callback_url, account_token=key_store.decrypt(link.token_encrypted)
+    )
     return txn, action
-
-
-def _start(txn: Transaction, callback_url: str, token: str) -> NextAction:
-    from .payment import transaction_start_payment
-
-    return transaction_start_payment(txn=txn, callback_url=callback_url, account_token=token)

@@ -25,6 +25,8 @@ from payments import tokens
 from payments.models import Merchant, Notification, NotificationAttempt, Transaction, TransactionEvent
 from payments.nicepay.wire import jakarta_parts
 
+from . import queue
+
 log = logging.getLogger("payments.notifications")
 EXCERPT_BYTES = 200
 
@@ -34,10 +36,8 @@ def retry_schedule() -> list[int]:
 
 
 def _enqueue(notification_id: int) -> None:
-    from payments.tasks import notification_send
-
     try:  # no publish retries: the row is in the outbox already, the sweep is the retry
-        notification_send.apply_async((notification_id,), retry=False)
+        queue.send(queue.NOTIFICATION_SEND, notification_id, retry=False)
     except Exception:  # noqa: BLE001 - the broker may be down; the outbox sweep re-sends
         log.warning("could not enqueue notification %s; the sweep will send it", notification_id)
 

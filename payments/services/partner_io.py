@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from payments.models import Transaction
-from payments.status import Status
-from providers.base.types import OrderInfo, PartnerStatus, Party, PaymentRequest, Seller
+from providers.base.types import OrderInfo, Party, PaymentRequest, Seller
 
 from .cart import parse_cart, parse_sellers
 
@@ -65,16 +64,3 @@ def order_info(txn: Transaction) -> OrderInfo:
 
 def payment_request(txn: Transaction, *, account_token: str = "") -> PaymentRequest:
     return PaymentRequest(order=order_info(txn), partner_ref=txn.partner_ref, account_token=account_token)
-
-
-def target_status(current: str, partner: PartnerStatus) -> Status | None:
-    """The NICEPAY status a partner status means for this transaction; None = no change."""
-    paid_before = current in (Status.PAID, Status.VOID, Status.REFUND)
-    return {
-        PartnerStatus.PENDING: None,
-        PartnerStatus.SUCCEEDED: Status.PAID,
-        PartnerStatus.FAILED: Status.FAILED,
-        PartnerStatus.EXPIRED: Status.EXPIRED,
-        PartnerStatus.CANCELLED: Status.VOID if paid_before else Status.FAILED,
-        PartnerStatus.REFUNDED: Status.REFUND,
-    }[partner]

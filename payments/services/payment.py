@@ -19,7 +19,9 @@ from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import Deeplink, NextAction, PushToApp, Redirect
 
+from . import queue
 from .partner_io import payment_request
+from .settle import apply_partner_result
 from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.payment")
@@ -81,11 +83,10 @@ def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
         return
     if TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key="push-sent").exists():
         return
-    from payments.tasks import transaction_complete_push
 
     def enqueue() -> None:
         try:
-            transaction_complete_push.delay(txn.pk)
+            queue.send(queue.TRANSACTION_COMPLETE_PUSH, txn.pk)
         except Exception:  # noqa: BLE001 - broker down: the waiting page's next load queues it again
             log.warning("could not queue the push for %s", txn.txid)
 
@@ -164,8 +165,6 @@ def _remember(txn: Transaction, action: NextAction) -> None:
 
 def transaction_complete_push(*, transaction_id: int) -> None:
     """OVO: the blocking push call, run by a worker. Unknown outcome -> polling settles it."""
-    from .callbacks import apply_partner_result
-
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open:
         return

@@ -16,7 +16,7 @@ from payments.selectors import transactions_due_for_poll
 from providers import registry
 from providers.base.errors import PartnerError, PartnerUnavailable
 
-from .callbacks import apply_partner_result
+from .settle import apply_partner_result
 
 log = logging.getLogger("payments.polling")
 

@@ -15,9 +15,8 @@ from typing import Any
 from django.utils import timezone
 
 from payments.models import Job, Transaction
-from payments.services.callbacks import SETTLED, apply_partner_result
 from payments.services.jobs import job_create, job_handler, job_progress
-from payments.services.partner_io import target_status
+from payments.services.settle import SETTLED, apply_partner_result, target_status
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerError
