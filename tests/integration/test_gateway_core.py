@@ -54,7 +54,8 @@ def test_identical_replay_returns_same_answer_and_changed_body_is_refused(stack,
         goodsNm="Other",
     )
     refused = requests.post(url, json=changed, timeout=30)
-    assert refused.status_code == 409 and refused.json()["resultCd"] == "9009"
+    assert refused.status_code == 200 and refused.json()["resultCd"] == "9009"
+    assert first["tXid"] in refused.json()["resultMsg"]
     assert Transaction.objects.filter(reference_no=body["referenceNo"]).count() == 1
 
 
