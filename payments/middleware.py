@@ -28,14 +28,17 @@ def inspect(request: HttpRequest) -> BadText | None:
     """The first value of the request that holds text we cannot accept, or None."""
     if reason := textcheck.problem(request.path_info):
         return BadText("the address", reason)
-    bad = textcheck.first_problem((k, v) for k, values in request.GET.lists() for v in values)
+    bad = textcheck.form_problem(request.META.get("QUERY_STRING", "").encode("latin-1", "replace"))
+    bad = bad or textcheck.first_problem((k, v) for k, values in request.GET.lists() for v in values)
     bad = bad or textcheck.first_problem((f"the {k} header", v) for k, v in request.headers.items())
     if bad or request.method not in BODY_METHODS:
         return bad
     ctype = (request.META.get("CONTENT_TYPE") or "").lower()
     try:
+        if ctype.startswith(FORM_TYPES[0]) and request.encoding in (None, "utf-8", "UTF-8"):
+            bad = textcheck.form_problem(request.body)
         if ctype.startswith(FORM_TYPES):  # field values only (uploaded files are not text)
-            return textcheck.first_problem((k, v) for k, values in request.POST.lists() for v in values)
+            return bad or textcheck.first_problem((k, v) for k, vs in request.POST.lists() for v in vs)
         body = request.body
     except (SuspiciousOperation, MultiPartParserError):  # too large or malformed: the view answers
         return None

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -88,6 +89,20 @@ def loads(raw: bytes | str, field: str = "body") -> Any:
     except ValueError as exc:
         raise BadJson(f"{field} is not valid JSON ({exc})") from None
     return check_tree(data, field)
+
+
+def form_problem(raw: bytes) -> BadText | None:
+    """A query string or form body whose percent-decoded bytes are not UTF-8 (Django would quietly
+    turn them into U+FFFD; a machine sent something else than it meant, so it is refused)."""
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part, what in ((name, None), (value, name)):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                field = unquote_to_bytes(what).decode("utf-8", "replace") if what else "a field name"
+                return BadText(field[:50], "bytes that are not UTF-8")
+    return None
 
 
 def first_problem(items: Iterable[tuple[str, str]]) -> BadText | None:
