@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
 from payments import textcheck
-from payments.exceptions import InvalidField
 from payments.textcheck import BadText
 
 log = logging.getLogger("payments.inbound")
@@ -61,6 +60,7 @@ def refusal(request: HttpRequest, bad: BadText) -> HttpResponse:
 
         return not_found(request) if path.startswith("/api/") else error_404(request)
     if path.startswith("/nicepay/"):
+        from payments.nicepay.errors import InvalidField
         from payments.nicepay.views import refusal as nicepay_refusal
 
         return nicepay_refusal(request, InvalidField(bad.field, bad.message))

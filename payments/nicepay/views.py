@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
-from payments.selectors import transaction_get, transaction_get_public
+from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
 from payments.services import registration as registration_service
@@ -27,9 +27,9 @@ from providers.base.types import Deeplink, PushToApp
 from . import requests as wire_requests
 from . import responses
 from .auth import merchant_for, require_token
+from .errors import BadBody, V2Error, answer
 from .wire import (
     TIME_STAMP,
-    BadBody,
     Field,
     amount,
     amount_str,
@@ -44,10 +44,12 @@ log = logging.getLogger("payments.nicepay")
 
 
 def error_json(exc: ApplicationError) -> JsonResponse:
-    """NICEPAY answers every V2 call with HTTP 200 and puts the verdict in resultCd/resultMsg: its
-    own clients (the Node library's axios, PHP's curl wrapper) treat any other status as a transport
-    failure and never read resultCd. /api/v1 keeps HTTP statuses; this is only the V2 wire."""
-    return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message})
+    """NICEPAY's error body for any application error (the one table in errors.py), with HTTP 200:
+    NICEPAY answers every V2 call so and puts the verdict in resultCd/resultMsg, and its own clients
+    (the Node library's axios, PHP's curl wrapper) treat any other status as a transport failure and
+    never read resultCd. /api/v1 keeps HTTP statuses; this is only the V2 wire."""
+    a = answer(exc)
+    return JsonResponse({"resultCd": a.result_cd, "resultMsg": a.message})
 
 
 def nicepay_json(view: Callable[..., dict]) -> Callable[[HttpRequest], JsonResponse]:
@@ -93,12 +95,12 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     try:
         txn = transaction_get(merchant=merchant, txid=txid)
     except TransactionNotFound:
-        raise TransactionNotFound("tXid error: transaction not found", result_cd="8004")
+        raise V2Error("tXid error: transaction not found", result_cd="8004", http_status=404)
     # Inquiry only reads, so any clock reading since the registration is accepted: a plugin that
     # stamps its inquiry with transDt+transTm of our notification is answered hours later.
     timestamp(body, since=txn.created_at)
     if txn.reference_no != ref or txn.amount != amt:
-        raise ApplicationError("referenceNo and amt do not match this tXid", result_cd="8002")
+        raise V2Error("referenceNo and amt do not match this tXid", result_cd="8002")
     return responses.inquiry(txn)
 
 
@@ -132,7 +134,9 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn=None) -> HttpResponse:  # noqa: ANN001
-    return render(request, "hosted/error.html", {"error": exc, "txn": txn}, status=exc.http_status)
+    """The customer's page for an error on the V2 browser path, worded as the V2 answer."""
+    a = answer(exc)
+    return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
 
 
 def continue_page(request: HttpRequest, url: str, *, destination: str, txn=None) -> HttpResponse:  # noqa: ANN001

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
-from payments import textcheck
-from payments.exceptions import ApplicationError, InvalidField, StaleTimestamp
+from payments import clock, textcheck
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from .errors import BadBody, InvalidField, StaleTimestamp
+
 DIGITS = re.compile(r"^[0-9]+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The clocks of real time zones run from UTC-12 to UTC+14 (nicepay-v2.md §0.2: the merchant's own clock).
@@ -33,11 +32,6 @@ class Field:
 
 
 TIME_STAMP = Field("timeStamp", "N", 14, missing_cd="9031")
-
-
-class BadBody(ApplicationError):
-    result_cd = "9003"
-    default_message = "Invalid request: the body must be a JSON object"
 
 
 def parse_json_body(request: HttpRequest) -> dict[str, Any]:
@@ -138,7 +132,7 @@ def timestamp(data: dict[str, Any], *, since: datetime | None = None, now: datet
     if len(value) != 14:
         raise StaleTimestamp("timeStamp must be YYYYMMDDHHMMSS (14 digits, the merchant server's clock)")
     try:
-        reading = datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        reading = datetime.strptime(value, clock.COMPACT).replace(tzinfo=UTC)  # a wall clock, zone unknown
     except ValueError:
         raise StaleTimestamp("timeStamp is not a valid date and time (YYYYMMDDHHMMSS)")
     now = now or timezone.now()
@@ -167,15 +161,10 @@ def http_url(value: str, name: str, code: str) -> str:
     return value
 
 
-def jakarta_parts(moment: datetime) -> tuple[str, str]:
-    local = moment.astimezone(JAKARTA)
-    return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
-
-
 def parse_valid_until(dt: str, tm: str) -> datetime | None:
     if not dt and not tm:
         return None
     try:
-        return datetime.strptime(f"{dt}{tm or '235959'}", "%Y%m%d%H%M%S").replace(tzinfo=JAKARTA)
+        return clock.parse_compact(f"{dt}{tm or '235959'}")
     except ValueError:
         raise InvalidField("payValidDt", "payValidDt/payValidTm must be YYYYMMDD and HHMMSS")

@@ -18,8 +18,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from payments import tokens
-from payments.exceptions import StaleTimestamp
 from payments.models import Transaction
+from payments.nicepay.errors import StaleTimestamp
 from payments.nicepay.wire import timestamp
 from payments.status import Status
 from tests.payments.test_transitions import make_txn
