@@ -50,6 +50,11 @@ def error_response(request: HttpRequest, status: int, title: str, message: str):
 
 
 def error_400(request, exception=None):
+    if request.path.startswith("/nicepay/"):  # the V2 door answers in its own shape (HTTP 200 JSON)
+        from payments.nicepay.errors import BadBody
+        from payments.nicepay.views import refusal
+
+        return refusal(request, BadBody("The request could not be understood (too large or malformed)"))
     return error_response(request, 400, "Bad request", "The request could not be understood.")
 
 

@@ -159,8 +159,12 @@ def refusal(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         name = resolve(request.path_info).url_name
     except Resolver404:
         name = None
-    source = request.POST if request.method == "POST" else request.GET
-    if name in BROWSER_STEPS and not wants_json_body(request) and source.get("returnJsonFormat") != "1":
+    try:
+        source = request.POST if request.method == "POST" else request.GET
+        as_json = source.get("returnJsonFormat") == "1"
+    except (SuspiciousOperation, MultiPartParserError):  # the body itself is what was refused
+        as_json = False
+    if name in BROWSER_STEPS and not wants_json_body(request) and not as_json:
         return error_page(request, exc)
     return error_json(exc)
 

@@ -318,3 +318,37 @@ def test_partner_notification_that_cannot_be_parsed_is_a_400_never_a_500(client,
         resp = client.post(f"/partners/{mitra}/notify", deep, content_type="application/json")
         assert resp.status_code in (400, 401), (mitra, resp.status_code)
     assert PartnerCallback.objects.filter(outcome="rejected").count() == 8
+
+
+def test_a_body_over_the_size_limit_is_a_200_with_9003(strict, existing, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {**existing["body"], "description": "d" * 20_000}
+    data = assert_refused(post(strict, REG, body), "9003")
+    assert "too large" in data["resultMsg"]
+    for url in (INQ, CAN, "/nicepay/api/direct/v2/confirmAkulaku"):
+        assert_refused(post(strict, url, body), "9003")
+
+
+def test_a_disallowed_host_on_the_v2_api_is_a_200_with_resultcd(strict, existing):
+    resp = strict.post(
+        REG, json.dumps(existing["body"]), content_type="application/json", HTTP_HOST="evil.test"
+    )
+    assert resp.json()["resultCd"] == "9003"
+
+
+def test_a_failure_of_our_own_is_a_500_that_still_carries_resultcd(existing, monkeypatch):
+    """The one case that is not HTTP 200: we could not answer at all. The body is still JSON with
+    resultCd, so a client that reads it learns to retry."""
+    from django.test import Client
+
+    from payments.services import registration
+
+    def broken(**_):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(registration, "transaction_register", broken)
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    resp = Client(raise_request_exception=False).post(REG, json.dumps(body), content_type="application/json")
+    assert resp.status_code == 500 and resp["Content-Type"].startswith("application/json")
+    assert resp.json()["resultCd"] == "9002" and "try again" in resp.json()["resultMsg"]
+    assert "database" not in resp.content.decode()
