@@ -244,6 +244,10 @@ class ReceiptNeedsPayment(NotAllowed):
     default_message = "Receipt can only be confirmed for a paid transaction; this one is {word}"
 
 
+class ReceiptInProgress(NotAllowed):
+    default_message = "This receipt confirmation is already with {partner}; ask again shortly"
+
+
 class ReceiptDeclined(NotAllowed):
     http_status = 422
     default_message = "{partner} refused the receipt confirmation: {detail}"

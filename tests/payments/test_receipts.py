@@ -170,3 +170,38 @@ def test_view_unpaid_and_unknown(client, merchant, akulaku):
         URL, body(merchant, f"{merchant.imid}06209901010000009999"[:30]), content_type="application/json"
     )
     assert resp.status_code == 200 and resp.json()["resultCd"] == "9501"
+
+
+def test_a_copy_that_arrives_while_akulaku_is_asked_is_not_sent_again(merchant, akulaku, monkeypatch):
+    """A replayed confirmAkulaku racing the first: Akulaku hears it once (the claim), the copy is
+    told to ask again, and asking again answers the stored result."""
+    txn = make_txn(merchant)
+    inside = []
+
+    def copy_arrives(**kw):
+        with pytest.raises(receipts.err.ReceiptInProgress):
+            receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant)
+        inside.append(True)
+        return FakeAkulaku.confirm_receipt(akulaku, **kw)
+
+    monkeypatch.setattr(akulaku, "confirm_receipt", copy_arrives)
+    receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant)
+    assert inside == [True] and akulaku.calls == [(txn.txid, "AK-ORDER-1")]
+    again = receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant)
+    assert again.receipt_confirmed_at and akulaku.calls == [(txn.txid, "AK-ORDER-1")]
+
+
+def test_a_failed_confirmation_releases_the_claim(merchant, akulaku):
+    txn = make_txn(merchant)
+    akulaku.error = PartnerUnavailable("down")
+    with pytest.raises(PartnerFailure):
+        receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant)
+    akulaku.error = None
+    assert receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant).receipt_confirmed_at
+    assert len(akulaku.calls) == 2
+
+
+def test_an_abandoned_claim_expires(merchant, akulaku):
+    txn = make_txn(merchant)
+    Transaction.objects.filter(pk=txn.pk).update(receipt_requested_at=timezone.now() - receipts.CLAIM * 2)
+    assert receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant).receipt_confirmed_at
