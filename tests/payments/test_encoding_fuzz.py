@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MARK = "FUZZMARK"
 NOTIFY = "http://127.0.0.1:9/notify"
 POLL_BOOKKEEPING = frozenset({"next_poll_at", "poll_count", "updated_at"})
-MITRAS = ("OVOE", "ESHP", "DANA", "LINK", "ASTR", "AKLP", "KDVI", "IDNA")
+MITRAS = registry.known_mitra_codes()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0004_neutral_cart_and_cancel_codes'),
+        ('payments', '0006_one_audit_vocabulary'),
     ]
 
     operations = [
