@@ -38,7 +38,9 @@ from payments.models import (
     Transaction,
     TransactionEvent,
 )
+from payments.services.audit import SYSTEM
 from payments.services.merchants import invitation_create
+from providers import registry
 from tests.payments.test_dashboard_support import member
 from tests.rest.conftest import basic
 from tests.support import flows
@@ -201,7 +203,7 @@ def reg_token(v: dict) -> str:
 
 @pytest.fixture
 def world(sandbox_server, demo_merchant):
-    """One merchant with an open e-wallet payment, an Akulaku payment and a voided one; an owner
+    """One merchant with an open e-wallet payment and an Akulaku payment; an owner
     signed in to the dashboard; an invitation to accept; REST credentials."""
     base = sandbox_server.url
     open_reg = flows.register(base, mitra_cd="ESHP", amount=50_000, db_process_url=NOTIFY)
@@ -211,7 +213,7 @@ def world(sandbox_server, demo_merchant):
     dashboard = Client()
     dashboard.force_login(owner.user)
     _, invite_token = invitation_create(
-        merchant=demo_merchant, email="new@shop.test", role="viewer", user=None
+        merchant=demo_merchant, email="new@shop.test", role="viewer", actor=SYSTEM
     )
     clients = {"anon": Client(), "dashboard": dashboard, "api": Client()}
     clients["api"].defaults["HTTP_AUTHORIZATION"] = basic(flows.IMID, flows.KEY)

@@ -36,15 +36,7 @@ def test_reference_with_spaces_is_signed_and_kept_exactly_as_sent(strict, demo_m
     answer = post(strict, REG, body)
     assert answer["resultCd"] == "0000" and answer["referenceNo"] == ref, answer
     assert Transaction.objects.get(txid=answer["tXid"]).reference_no == ref
-    ts = flows.stamp()
-    inquiry = {
-        "timeStamp": ts,
-        "tXid": answer["tXid"],
-        "iMid": flows.IMID,
-        "referenceNo": ref,
-        "amt": "15000",
-        "merchantToken": tokens.inquiry_token(ts, flows.IMID, ref, "15000", flows.KEY),
-    }
+    inquiry = flows.inquiry_request(answer["tXid"], ref, "15000")
     assert post(strict, INQ, inquiry)["referenceNo"] == ref
     # A token computed over the trimmed value is not a token for what was sent.
     trimmed = flows.registration_body(
@@ -61,14 +53,7 @@ def leading_zero_cases(merchant_txn: Transaction) -> list[tuple[str, dict, str]]
         reg["timeStamp"], flows.IMID, reg["referenceNo"], "010000", flows.KEY
     )
     t = merchant_txn
-    inquiry = {
-        "timeStamp": ts,
-        "tXid": t.txid,
-        "iMid": flows.IMID,
-        "referenceNo": t.reference_no,
-        "amt": "010000",
-        "merchantToken": tokens.inquiry_token(ts, flows.IMID, t.reference_no, "010000", flows.KEY),
-    }
+    inquiry = flows.inquiry_request(t.txid, t.reference_no, "010000", ts=ts)
     cancel = {
         "timeStamp": ts,
         "tXid": t.txid,

@@ -47,15 +47,7 @@ def register(strict: StrictV2Client, body: dict) -> dict:
 
 
 def inquiry(strict: StrictV2Client, txid: str, body: dict) -> dict:
-    ts = flows.stamp()
-    req = {
-        "timeStamp": ts,
-        "tXid": txid,
-        "iMid": body["iMid"],
-        "referenceNo": body["referenceNo"],
-        "amt": body["amt"],
-        "merchantToken": flows.sha(ts, body["iMid"], body["referenceNo"], body["amt"], flows.KEY),
-    }
+    req = flows.inquiry_request(txid, body["referenceNo"], body["amt"])
     return strict.post(INQ, json.dumps(req), content_type="application/json").json()
 
 

@@ -60,16 +60,11 @@ def registration(strict, merchant, ts: str) -> dict:
 
 def inquiry(strict, merchant, ts: str) -> dict:
     txn = make_txn(merchant)
-    token = tokens.inquiry_token(ts, merchant.imid, txn.reference_no, txn.amount, flows.KEY)
-    body = {
-        "timeStamp": ts,
-        "tXid": txn.txid,
-        "iMid": merchant.imid,
-        "referenceNo": txn.reference_no,
-        "amt": str(txn.amount),
-        "merchantToken": token,
-    }
-    return post(strict, "/nicepay/direct/v2/inquiry", body)
+    return post(
+        strict,
+        "/nicepay/direct/v2/inquiry",
+        flows.inquiry_request(txn.txid, txn.reference_no, txn.amount, ts=ts),
+    )
 
 
 def cancel(strict, merchant, ts: str) -> dict:
@@ -175,21 +170,13 @@ def test_inquiry_stamped_with_the_notifications_transdt_transtm_is_answered_hour
     paid_at = timezone.now() - timedelta(hours=29)
     Transaction.objects.filter(pk=txn.pk).update(created_at=paid_at - timedelta(minutes=3), paid_at=paid_at)
     ts = paid_at.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d%H%M%S")  # transDt + transTm
-    token = tokens.inquiry_token(ts, demo_merchant.imid, txn.reference_no, txn.amount, flows.KEY)
-    body = {
-        "timeStamp": ts,
-        "tXid": txn.txid,
-        "iMid": demo_merchant.imid,
-        "referenceNo": txn.reference_no,
-        "amt": str(txn.amount),
-        "merchantToken": token,
-    }
+    body = flows.inquiry_request(txn.txid, txn.reference_no, txn.amount, ts=ts)
     answer = post(strict, "/nicepay/direct/v2/inquiry", body)
     assert (answer["resultCd"], answer["status"], answer["tXid"]) == ("0000", "0", txn.txid)
     # The same reading on a call that changes something is refused, and so is one from before the
     # transaction existed, on inquiry too.
     assert registration(strict, demo_merchant, ts)["resultCd"] == "9031"
     older = (paid_at - timedelta(days=2)).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d%H%M%S")
-    token = tokens.inquiry_token(older, demo_merchant.imid, txn.reference_no, txn.amount, flows.KEY)
-    refused = post(strict, "/nicepay/direct/v2/inquiry", {**body, "timeStamp": older, "merchantToken": token})
+    older_body = flows.inquiry_request(txn.txid, txn.reference_no, txn.amount, ts=older)
+    refused = post(strict, "/nicepay/direct/v2/inquiry", older_body)
     assert refused["resultCd"] == "9031" and "registration" in refused["resultMsg"]

@@ -172,17 +172,24 @@ def simulate(base_url: str, txid: str, outcome: str) -> requests.Response:
     return requests.post(f"{base_url}/sandbox/simulate", json={"tXid": txid, "outcome": outcome}, timeout=90)
 
 
+def inquiry_request(
+    txid: str, reference_no: str, amt: object, *, ts: str | None = None, key: str = KEY, imid: str = IMID
+) -> dict:
+    """A signed V2 inquiry body: SHA256(timeStamp + iMid + referenceNo + amt + merchantKey)."""
+    ts = ts or stamp()
+    return {
+        "timeStamp": ts,
+        "tXid": txid,
+        "iMid": imid,
+        "referenceNo": reference_no,
+        "amt": str(amt),
+        "merchantToken": sha(ts, imid, reference_no, amt, key),
+    }
+
+
 def inquiry(base_url: str, reg: dict, *, key: str = KEY) -> dict:
     body = reg["_body"]
-    ts = stamp()
-    req = {
-        "timeStamp": ts,
-        "tXid": reg["tXid"],
-        "iMid": body["iMid"],
-        "referenceNo": body["referenceNo"],
-        "amt": body["amt"],
-        "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key),
-    }
+    req = inquiry_request(reg["tXid"], body["referenceNo"], body["amt"], key=key, imid=body["iMid"])
     return requests.post(f"{base_url}/nicepay/direct/v2/inquiry", json=req, timeout=30).json()
 
 
