@@ -41,9 +41,9 @@ from payments.models import (
 from payments.services.audit import SYSTEM
 from payments.services.merchants import invitation_create
 from providers import registry
-from tests.payments.test_dashboard_support import member
-from tests.rest.conftest import basic
 from tests.support import flows
+from tests.support.dashboard import member
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MARK = "FUZZMARK"
@@ -273,7 +273,7 @@ def v2_json_calls(w: dict) -> list[Call]:
 
 
 def v2_browser_calls(w: dict) -> list[Call]:
-    from tests.providers.astrapay import linking_flows as lf
+    from tests.support import linking as lf
 
     o = w["open"]
     ts = flows.stamp()

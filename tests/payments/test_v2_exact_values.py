@@ -12,8 +12,8 @@ import pytest
 from payments import tokens
 from payments.models import Transaction
 from payments.nicepay import notifications as v2_notifications
-from tests.providers.astrapay import linking_flows as lf
 from tests.support import flows
+from tests.support import linking as lf
 from tests.support.strict import StrictV2Client
 
 pytestmark = pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_the_database_refuses_a_second_open_transaction_for_an_order(first):
 
 @pytest.mark.django_db
 def test_dashboard_detail_lists_the_other_attempts_of_the_order(strict, first, client):
-    from tests.payments.test_dashboard_support import member
+    from tests.support.dashboard import member
 
     body, answer = first
     settle(answer["tXid"], Status.FAILED)

@@ -22,9 +22,9 @@ from payments.models import Transaction
 from payments.nicepay.errors import StaleTimestamp
 from payments.nicepay.wire import timestamp
 from payments.status import Status
-from tests.payments.test_transitions import make_txn
-from tests.providers.astrapay import linking_flows as lf
 from tests.support import flows
+from tests.support import linking as lf
+from tests.support.data import make_txn
 from tests.support.strict import StrictV2Client
 
 pytestmark = pytest.mark.django_db
