@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +15,12 @@ from payments.selectors.merchants import member_for_user
 from payments.services.audit import Actor
 
 Role = MerchantMember.Role
-# viewer: reads only; developer: operational actions; owner: everything.
+# viewer: reads only; developer: operational actions that move no money; owner: everything.
+# The merchantKey signs V2 cancels and is the REST API's password: whoever sees it can refund, so
+# seeing it (reveal_key) is money-moving power and belongs to owners only (docs/security.md).
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(),
-    Role.DEVELOPER: frozenset(
-        {"resend", "sync", "replay", "test_notification", "reveal_key", "test_payment"}
-    ),
+    Role.DEVELOPER: frozenset({"resend", "sync", "replay", "test_notification", "test_payment"}),
     Role.OWNER: frozenset(
         {
             "resend",
@@ -43,7 +44,8 @@ def can(member: MerchantMember | None, capability: str) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, configure it to set REMOTE_ADDR; forwarded headers are not trusted here.
+    # The client's own address: behind TRUSTED_PROXIES the first middleware has set it from
+    # X-Forwarded-For (payloan_site/proxy.py); from anyone else that header is ignored.
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 
@@ -61,7 +63,7 @@ def member_required(capability: str | None = None) -> Callable:
 
     def wrap(view: Callable) -> Callable:
         @functools.wraps(view)
-        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             member = member_for_user(user=request.user)

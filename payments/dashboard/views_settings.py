@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from payments import secrets as key_store
 from payments.exceptions import ApplicationError
+from payments.models import Notification
 from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import merchants as merchant_service
 from providers import registry
@@ -24,7 +25,7 @@ def _developers(
     *,
     revealed: str = "",
     rotated: bool = False,
-    test_note=None,  # noqa: ANN001
+    test_note: Notification | None = None,
     key_error: str = "",
     url_form: NotificationUrlForm | None = None,
     status: int = 200,
@@ -63,13 +64,16 @@ def _password_ok(request: HttpRequest) -> tuple[bool, str]:
     """Re-entered password, throttled per account from any address: whoever holds a stolen
     session chooses the IP, so an IP in the key would give five more guesses per address."""
     ip, who = "any", request.user.get_username()
-    if ratelimit.is_locked("reauth", ip, who):
+    try:
+        allowed = ratelimit.hit("reauth", ip, who)
+    except ratelimit.Unavailable:
+        return False, "The password check is briefly unavailable. Try again in a minute."
+    if not allowed:
         return False, "Too many wrong passwords. Try again in 15 minutes."
     form = PasswordConfirmForm(request.POST)
     if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
         ratelimit.reset("reauth", ip, who)
         return True, ""
-    ratelimit.record_failure("reauth", ip, who)
     return False, "The password is not correct."
 
 
