@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote_to_bytes, urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from payments import tokens
@@ -219,7 +220,7 @@ def world(sandbox_server, demo_merchant):
     )
     clients = {"anon": Client(), "dashboard": dashboard, "api": Client()}
     clients["api"].defaults["HTTP_AUTHORIZATION"] = basic(flows.IMID, flows.KEY)
-    return {
+    yield {
         "base": base,
         "open": open_reg,
         "aklp": aklp_reg,
@@ -227,6 +228,9 @@ def world(sandbox_server, demo_merchant):
         "invite": invite_token,
         "clients": clients,
     }
+    # Hundreds of refused requests spend the per-address attempt budgets (sign-in, unverified
+    # partner notices) that later tests from the same address rely on.
+    cache.clear()
 
 
 def v2_json_calls(w: dict) -> list[Call]:
