@@ -41,9 +41,6 @@ WORDS = {
 }
 CHOICES = [(s.value, f"{s.value} {s.word}") for s in Status]
 OPEN = frozenset({Status.INIT, Status.UNPAID, Status.PROCESSING})
-# A transaction in these statuses holds its referenceNo: no second one may be registered for it.
-# Failed, expired, voided and refunded ones have ended without the merchant keeping money.
-HOLDS_REFERENCE = OPEN | {Status.PAID}
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.INIT: frozenset(

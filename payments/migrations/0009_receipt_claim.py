@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_reference_reuse'),
+        ('payments', '0008_hosted_checkout'),
     ]
 
     operations = [

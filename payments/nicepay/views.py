@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from payments import tokens
+from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
@@ -212,7 +212,7 @@ def payment_view(request: HttpRequest) -> HttpResponse:
         return error_json(exc) if as_json else error_page(request, exc, txn)
     url_app = ""
     if isinstance(action, PushToApp):
-        url_http = f"/pay/{txn.txid}/wait"
+        url_http = customer_access.page_path(txn.txid, "wait")
         if as_json:
             url_http = settings.PUBLIC_BASE_URL + url_http
     elif isinstance(action, Deeplink):

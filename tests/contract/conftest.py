@@ -46,10 +46,15 @@ class ClientEnv:
         return env
 
     def run_scenario(
-        self, settings: dict[str, Any], *, tz: str = "Asia/Jakarta", timeout: float = 120
+        self,
+        settings: dict[str, Any],
+        *,
+        tz: str = "Asia/Jakarta",
+        timeout: float = 120,
+        script: Path = SCRIPT,
     ) -> dict[str, Any]:
         proc = subprocess.run(
-            [str(self.python), str(SCRIPT)],
+            [str(self.python), str(script)],
             input=json.dumps(settings),
             capture_output=True,
             text=True,

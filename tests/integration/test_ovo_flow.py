@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from payments import customer_access
 from payments.models import Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
@@ -25,7 +26,8 @@ def pay(stack, receiver, amount: int, phone: str = "081234567890") -> dict:
         stack.base_url, mitra_cd="OVOE", amount=amount, db_process_url=receiver.url, phone=phone
     )
     assert reg["resultCd"] == "0000", reg
-    assert flows.payment_started(stack.base_url, reg, callback_url=CALLBACK) == f"/pay/{reg['tXid']}/wait"
+    wait = customer_access.page_path(reg["tXid"], "wait")
+    assert flows.payment_started(stack.base_url, reg, callback_url=CALLBACK) == wait
     return reg
 
 
@@ -46,7 +48,7 @@ def simulate(stack, reg: dict, outcome: str) -> dict:
 
 def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     reg = pay(stack, receiver, 25_000)
-    wait_page = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/wait", timeout=10)
+    wait_page = requests.get(f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'wait')}", timeout=10)
     assert wait_page.status_code == 200 and "OVO" in wait_page.text
     # A refreshed payment page does not push a second time.
     again = flows.payment_started(stack.base_url, reg, callback_url=CALLBACK)
@@ -69,7 +71,9 @@ def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     assert source in ("partner", "poll")
     assert txn.partner_callbacks.count() == 0  # OVO never notifies
 
-    feed = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/status", timeout=10).json()
+    feed = requests.get(
+        f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'status')}", timeout=10
+    ).json()
     assert feed["final"] and feed["word"] == "paid"
     back = requests.get(f"{stack.base_url}{feed['returnUrl']}", allow_redirects=False, timeout=10)
     assert back.status_code == 302 and back.headers["Location"].startswith(CALLBACK)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from payments import customer_access
 from payments.models import Transaction
 from tests.support import flows
 
@@ -56,7 +57,7 @@ def test_a_server_side_form_post_gets_200_html_never_a_redirect_status(sandbox_s
 
 def test_ovo_push_moves_on_to_the_waiting_page(sandbox_server, demo_merchant):
     reg = registered(sandbox_server.url, "OVOE", 15_000)
-    assert flows.payment_started(sandbox_server.url, reg) == f"/pay/{reg['tXid']}/wait"
+    assert flows.payment_started(sandbox_server.url, reg) == customer_access.page_path(reg["tXid"], "wait")
 
 
 @pytest.mark.parametrize("mitra", ["ESHP", "DANA", "OVOE"])
