@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
-from payments import tokens
+from payments import customer_access, tokens
 from payments.models import (
     AccountLink,
     AuditLog,
@@ -43,8 +43,9 @@ from payments.models import (
 )
 from payments.services.audit import SYSTEM
 from payments.services.merchants import invitation_create
+from payments.services.payment_links import payment_link_create
 from providers import registry
-from tests.support import flows
+from tests.support import checkout, flows
 from tests.support.dashboard import member
 from tests.support.rest import basic
 
@@ -211,7 +212,13 @@ def world(sandbox_server, demo_merchant):
     base = sandbox_server.url
     open_reg = flows.register(base, mitra_cd="ESHP", amount=50_000, db_process_url=NOTIFY)
     aklp_reg = flows.register(base, mitra_cd="AKLP", amount=60_000, db_process_url=NOTIFY)
-    assert open_reg["resultCd"] == aklp_reg["resultCd"] == "0000", (open_reg, aklp_reg)
+    checkout_reg = checkout.register(base, amount=40_000, db_process_url=NOTIFY)
+    assert open_reg["resultCd"] == aklp_reg["resultCd"] == checkout_reg["resultCd"] == "0000"
+    demo_merchant.default_notification_url = NOTIFY
+    demo_merchant.save(update_fields=["default_notification_url"])
+    link = payment_link_create(
+        merchant=demo_merchant, amount=30_000, description="Helm", expires_at=None, multi_use=True
+    )
     owner = member(demo_merchant)
     dashboard = Client()
     dashboard.force_login(owner.user)
@@ -224,6 +231,8 @@ def world(sandbox_server, demo_merchant):
         "base": base,
         "open": open_reg,
         "aklp": aklp_reg,
+        "checkout": checkout_reg,
+        "link_code": link.code,
         "owner": owner,
         "invite": invite_token,
         "clients": clients,
@@ -237,6 +246,8 @@ def v2_json_calls(w: dict) -> list[Call]:
     reg_body = flows.registration_body(mitra_cd="ESHP", amount=15_000, db_process_url=NOTIFY)
     cart = json.loads(reg_body.pop("cartData"))
     reg_body.pop("merchantToken")
+    redirect = checkout.redirect_body(amount=15_000, db_process_url=NOTIFY)
+    redirect.pop("merchantToken")
     o, a = w["open"], w["aklp"]
     ts = flows.stamp()
     inquiry = {
@@ -261,6 +272,7 @@ def v2_json_calls(w: dict) -> list[Call]:
             "registration", "json", "/nicepay/direct/v2/registration", reg_body, reg_token, {"cartData": cart}
         ),
         Call("inquiry", "json", "/nicepay/direct/v2/inquiry", inquiry, reg_token),
+        Call("redirect registration", "json", "/nicepay/redirect/v2/registration", redirect, reg_token),
         Call(
             "cancel",
             "json",
@@ -348,14 +360,26 @@ def partner_calls(w: dict) -> list[Call]:
 
 
 def page_calls(w: dict) -> list[Call]:
-    txid = w["open"]["tXid"]
+    txid, hosted = w["open"]["tXid"], w["checkout"]["tXid"]
+
+    def page(name: str, t: str = txid) -> str:
+        return customer_access.page_path(t, name)
+
+    payer = {"name": "Budi", "email": "budi@example.com", "phone": "081234567890"}
     return [
-        Call("return GET", "get", f"/pay/{txid}/return", {"status": "00", "resultCd": "0000"}),
-        Call("return form", "form", f"/pay/{txid}/return", {"status": "00", "resultCd": "0000"}),
-        Call("cancelled GET", "get", f"/pay/{txid}/cancel", {"reason": "user"}),
-        Call("wait", "get", f"/pay/{txid}/wait", {"from": "shop"}),
-        Call("status", "get", f"/pay/{txid}/status", {"t": "1"}),
-        Call("link finish", "get", "/link/IONPAYTEST0000000404/finish", {"authCode": "abc"}),
+        Call("return GET", "get", page("return"), {"status": "00", "resultCd": "0000"}),
+        Call("return form", "form", page("return"), {"status": "00", "resultCd": "0000"}),
+        Call("cancelled GET", "get", page("cancel"), {"reason": "user"}),
+        Call("wait", "get", page("wait"), {"from": "shop"}),
+        Call("status", "get", page("status"), {"t": "1"}),
+        Call(
+            "link finish", "get", customer_access.link_finish_path("IONPAYTEST0000000404"), {"authCode": "x"}
+        ),
+        Call("redirect payment", "get", "/nicepay/redirect/v2/payment", {"tXid": hosted}),
+        Call("checkout page", "get", page("", hosted), {"lang": "id"}),
+        Call("checkout method form", "form", page("method/DANA", hosted), payer),
+        Call("checkout retry", "form", page("retry", hosted), {"then": "methods"}),
+        Call("payment link", "form", f"/l/{w['link_code']}", payer),
     ]
 
 
@@ -406,6 +430,20 @@ def dashboard_calls(w: dict) -> list[Call]:
         ),
         Call(
             "invite", "form", "/dashboard/team/invite", {"email": "not-an-email", "role": "viewer"}, client=d
+        ),
+        Call(
+            "payment link form",
+            "form",
+            "/dashboard/links/new",
+            {"amount": "0", "description": "Helm", "expires_at": "2020-01-01T00:00"},
+            client=d,
+        ),
+        Call(
+            "checkout settings",
+            "form",
+            "/dashboard/checkout/",
+            {"display_name": "Shop", "default_language": "xx", "methods": "DANA"},
+            client=d,
         ),
         Call(
             "test payment",
