@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "payloan_site.proxy.TrustedProxyMiddleware",  # first: the client's address and scheme
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and views: a NUL or an unpaired surrogate never reaches a query (no 500).
+    "payments.middleware.InboundTextMiddleware",
     "payloan_site.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # shopper pages: switch, Accept-Language, default
     "django.middleware.common.CommonMiddleware",
@@ -195,7 +197,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
-TIMESTAMP_WINDOW = timedelta(minutes=env.int("TIMESTAMP_WINDOW_MINUTES", default=15))
+# V2 timeStamp: the merchant's local clock in any zone (UTC-12 .. UTC+14), plus this much clock error.
+TIMESTAMP_SKEW = timedelta(minutes=env.int("TIMESTAMP_SKEW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.

@@ -127,8 +127,10 @@ class ValidUntilInPast(InvalidInput):
 
 
 class DuplicateReference(ApplicationError):
+    """The reference is held by transaction `txid`, which is open (`word`) or paid (`paid`)."""
+
     http_status = 409
-    default_message = "Reference {reference_no} has already been used"
+    default_message = "Reference {reference_no} is held by transaction {txid}, which is {word}"
 
 
 class TxidCollision(ApplicationError):
@@ -247,6 +249,10 @@ class ReceiptNotOffered(NotAllowed):
 
 class ReceiptNeedsPayment(NotAllowed):
     default_message = "Receipt can only be confirmed for a paid transaction; this one is {word}"
+
+
+class ReceiptInProgress(NotAllowed):
+    default_message = "This receipt confirmation is already with {partner}; ask again shortly"
 
 
 class ReceiptDeclined(NotAllowed):

@@ -93,6 +93,7 @@ class Transaction(models.Model):
     needs_review = models.BooleanField(default=False)
     review_reason = models.CharField(max_length=255, blank=True)
     receipt_confirmed_at = models.DateTimeField(null=True, blank=True)  # Akulaku
+    receipt_requested_at = models.DateTimeField(null=True, blank=True)  # claimed before asking Akulaku
     receipt_response = models.JSONField(null=True, blank=True)
     notification_seq = models.PositiveIntegerField(default=0)  # last sequence number handed out
     # Hosted checkout (redirect API or payment link): the order this payment attempt belongs to.

@@ -89,7 +89,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return _answer(database == "up" and redis_state == "up" and not missing, body)
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def error_response(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """JSON with resultCd on machine paths, a finished page for people."""
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         with translation.override("en"):  # machine answers are never translated
@@ -100,18 +101,23 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+    if request.path.startswith("/nicepay/"):  # the V2 door answers in its own shape (HTTP 200 JSON)
+        from payments.nicepay.errors import BadBody
+        from payments.nicepay.views import refusal
+
+        return refusal(request, BadBody("The request could not be understood (too large or malformed)"))
+    return error_response(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, _("Not allowed"), _("You are not allowed to do this."))
+    return error_response(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, _("Not found"), _("The page or transaction was not found."))
+    return error_response(request, 404, _("Not found"), _("The page or transaction was not found."))
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return _error(
+    return error_response(
         request, 500, _("Something went wrong"), _("Something went wrong on our side. Please try again.")
     )

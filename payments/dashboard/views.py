@@ -179,6 +179,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
+            "attempts": transaction_reads.transaction_attempts(txn=txn),
             "partner_names": registry.display_names(),
             "cancel_form": form,
             "can_cancel": can(member, "cancel") and cancellable,

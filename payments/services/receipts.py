@@ -6,8 +6,10 @@ outside any DB transaction (architecture rule 4)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from payments import exceptions as err
@@ -16,10 +18,12 @@ from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
+from providers.base.types import StatusResult
 
 from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.receipts")
+CLAIM = timedelta(seconds=60)  # well past the partner client's timeout
 
 
 def _check(txn: Transaction) -> registry.Partner:
@@ -32,27 +36,56 @@ def _check(txn: Transaction) -> registry.Partner:
     return partner
 
 
-def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor | None = None) -> Transaction:
-    """Tell the partner the merchant's customer received the goods, once.
+def _claim(txn_id: int) -> datetime | None:
+    """One request at a time asks the partner: the claim is a conditional update, released on failure
+    and considered abandoned after CLAIM (a crashed worker must not block the receipt forever)."""
+    now = timezone.now()
+    free = Q(receipt_requested_at__isnull=True) | Q(receipt_requested_at__lt=now - CLAIM)
+    claimed = Transaction.objects.filter(free, pk=txn_id, receipt_confirmed_at__isnull=True).update(
+        receipt_requested_at=now
+    )
+    return now if claimed else None
 
-    Returns the transaction with receipt_confirmed_at set (the stored one when already confirmed:
-    the partner is not asked twice). Raises TransactionNotFound, ReceiptNotOffered (a partner
-    without receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptDeclined (the partner
-    refused), PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is
-    audited (once, when the partner is told)."""
-    txn = transaction_get(merchant=merchant, txid=txid)
-    if txn.receipt_confirmed_at:
-        return txn  # the stored answer: the partner is not asked twice
-    partner = _check(txn)
+
+def _ask(partner: registry.Partner, txn: Transaction) -> StatusResult:
     adapter = registry.get_adapter(partner.mitra_cd)
     try:
-        result = adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
+        return adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
     except PartnerUnavailable:
         raise err.PartnerFailure(f"{partner.name} did not answer the receipt confirmation; please retry")
     except PartnerDeclined as exc:
         raise err.ReceiptDeclined(partner=partner.name, detail=exc.message)
     except PartnerError as exc:
         raise err.PartnerFailure(f"Receipt confirmation failed: {exc.message}")
+
+
+def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor | None = None) -> Transaction:
+    """Tell the partner the merchant's customer received the goods, once.
+
+    Returns the transaction with receipt_confirmed_at set (the stored one when already confirmed:
+    the partner is not asked twice; a copy arriving while the first is with the partner is refused
+    rather than sent twice). Raises TransactionNotFound, ReceiptNotOffered (a partner without
+    receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptInProgress (the same confirmation
+    is with the partner now: ask again shortly), ReceiptDeclined (the partner refused),
+    PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is audited
+    (once, when the partner is told)."""
+    txn = transaction_get(merchant=merchant, txid=txid)
+    if txn.receipt_confirmed_at:
+        return txn  # the stored answer: the partner is not asked twice
+    partner = _check(txn)
+    claimed_at = _claim(txn.pk)
+    if claimed_at is None:
+        txn.refresh_from_db()
+        if txn.receipt_confirmed_at:
+            return txn
+        raise err.ReceiptInProgress(partner=partner.name)
+    try:
+        result = _ask(partner, txn)
+    except BaseException:  # released, so the merchant can try again at once
+        Transaction.objects.filter(pk=txn.pk, receipt_requested_at=claimed_at).update(
+            receipt_requested_at=None
+        )
+        raise
     with transaction.atomic():
         locked = Transaction.objects.select_for_update().get(pk=txn.pk)
         if locked.receipt_confirmed_at:  # a concurrent request recorded it first

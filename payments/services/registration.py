@@ -47,7 +47,7 @@ class RegistrationData:
     cart: Callable[[], tuple[CartItem, ...]]
     db_process_url: str
     user_ip: str
-    fingerprint: str  # the same request again has the same fingerprint (identical replay)
+    fingerprint: str  # the same request again (the door includes its timestamp and token) is a replay
     description: str = ""
     callback_url: str = ""
     delivery: dict[str, str] = field(default_factory=dict)
@@ -133,13 +133,20 @@ def holds_reference(txn: Transaction) -> bool:
 
 
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
+    # One query: the replay and the holder come from the same snapshot (a concurrent copy of this
+    # request may commit between two queries).
     same = list(Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).order_by("id"))
     for txn in same:
         if txn.request_fingerprint == data.fingerprint:
-            return txn  # an identical replay gets the same answer
+            return txn  # the same request again (its timestamp and token too) gets the same answer
     held = next((txn for txn in same if holds_reference(txn)), None)
     if held is not None:
-        raise err.DuplicateReference(reference_no=data.reference_no)
+        raise err.DuplicateReference(
+            reference_no=data.reference_no,
+            txid=held.txid,
+            word=held.status_enum.word,
+            paid=held.paid_at is not None,
+        )
     return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
 
 
@@ -210,12 +217,15 @@ def transaction_register(
 
     Args: `via_link` is set by the account-link door (partners that pay only from a linked
     account). Returns the new transaction, or the stored one when the same request (same
-    fingerprint) comes again. Partners that register orders (Akulaku) are called first, outside
-    any DB transaction; nothing is stored when they refuse. Amounts are whole rupiah; the validity
-    defaults to the partner's own (seconds).
+    fingerprint) comes again. A reference is used again only once all its earlier transactions
+    ended unpaid (failed, expired, voided before payment); the partial unique constraint
+    txn_merchant_reference_live_uniq decides under concurrency. Partners that register orders
+    (Akulaku) are called first, outside any DB transaction; nothing is stored when they refuse.
+    Amounts are whole rupiah; the validity defaults to the partner's own (seconds).
     Raises: InvalidInput subclasses (pay method, partner, currency, amount limits, cart total,
-    instalment, delivery, sellers, validity), DuplicateReference, RegistrationPartnerFailure,
-    RegistrationDeclined, TxidCollision; and whatever the door's cart/sellers parsers raise."""
+    instalment, delivery, sellers, validity), DuplicateReference (the reference is held by an open
+    or paid transaction), RegistrationPartnerFailure, RegistrationDeclined, TxidCollision; and
+    whatever the door's cart/sellers parsers raise."""
     partner = _partner_for(data, via_link=via_link)
     items, sellers = _check_rules(data, partner)
     if (found := _existing(merchant, data)) is not None:
@@ -265,7 +275,7 @@ def transaction_register(
                 idempotency_key="registered",
             )
     except IntegrityError:
-        if (found := _existing(merchant, data)) is not None:  # lost a race with the same request
-            return found
+        if (found := _existing(merchant, data)) is not None:  # lost a race: the same request won
+            return found  # (another request for the same reference raised DuplicateReference above)
         raise err.TxidCollision()
     return txn

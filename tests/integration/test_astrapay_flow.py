@@ -53,8 +53,8 @@ def pay(stack, receiver, mandate: str, amount: int) -> tuple[dict, str]:
     resp = lf.link_initiate(
         stack.base_url, mandate_id=mandate, amount=amount, db_process_url=receiver.url, callback_url=CALLBACK
     )
-    assert resp.status_code == 302, resp.text[:300]
-    assert "/sandbox/astrapay/merchant-service/payments/" in resp.headers["Location"]
+    page_url = flows.next_hop(resp)
+    assert "/sandbox/astrapay/merchant-service/payments/" in page_url
     sent = resp.sent
     txn = Transaction.objects.get(reference_no=sent["referenceNo"])
     reg = {
@@ -66,7 +66,7 @@ def pay(stack, receiver, mandate: str, amount: int) -> tuple[dict, str]:
             "payMethod": "05",
         },
     }
-    return reg, resp.headers["Location"]
+    return reg, page_url
 
 
 def callbacks(reg: dict) -> list[str]:
@@ -118,7 +118,7 @@ def test_link_pay_refund_unlink_then_refused(stack, demo_merchant, receiver) -> 
     refused = lf.link_initiate(
         stack.base_url, mandate_id=mandate, amount=25_000, db_process_url=receiver.url, returnJsonFormat="1"
     )
-    assert refused.status_code == 409 and refused.json()["resultCd"] == "9502"
+    assert refused.status_code == 200 and refused.json()["resultCd"] == "9502"
     assert Transaction.objects.count() == before
 
 

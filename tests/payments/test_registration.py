@@ -60,7 +60,12 @@ def test_the_same_request_again_answers_the_same_and_another_with_its_reference_
     assert transaction_register(merchant=merchant, data=data()).pk == first.pk
     with pytest.raises(err.DuplicateReference) as exc:
         transaction_register(merchant=merchant, data=data(fingerprint="another"))
-    assert exc.value.params == {"reference_no": first.reference_no}
+    assert exc.value.params == {
+        "reference_no": first.reference_no,
+        "txid": first.txid,
+        "word": "init",
+        "paid": False,
+    }
     assert Transaction.objects.count() == 1
 
 
