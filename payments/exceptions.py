@@ -1,76 +1,317 @@
-"""Application errors. Each carries NICEPAY's resultCd; payments/nicepay maps them to HTTP once."""
+"""The errors services and selectors raise on purpose, one type per refusal.
+
+They speak no wire format: each front door maps the type onto its own answer (the V2 result codes
+are one table in payments/nicepay/errors.py; /api/v1 answers `code` and `message`). An error keeps
+the facts of the refusal as attributes (`params`), so a door can word it in its own terms;
+`message` is the neutral wording, safe to show to people. `http_status` is the HTTP class of the
+refusal, the same for every HTTP door."""
 
 from __future__ import annotations
 
+import re
+from typing import Any, ClassVar
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
 
 class ApplicationError(Exception):
-    result_cd = "9999"
-    http_status = 400
-    default_message = "Request failed"
+    http_status: ClassVar[int] = 400
+    default_message: ClassVar[str] = "Request failed"
+    code: ClassVar[str] = "application_error"  # stable and machine-readable: the class name in snake_case
+    by_code: ClassVar[dict[str, type[ApplicationError]]] = {}
 
-    def __init__(
-        self, message: str | None = None, *, result_cd: str | None = None, http_status: int | None = None
-    ) -> None:
-        self.message = message or self.default_message
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = _snake(cls.__name__)
+        ApplicationError.by_code[cls.code] = cls
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        """`params` are the facts of the refusal (they fill `default_message`); an explicit
+        `message` replaces the default wording everywhere."""
+        self.params = params
+        self.explicit = message is not None
+        self.message = message if message is not None else self.default_message.format(**params)
         super().__init__(self.message)
-        if result_cd:
-            self.result_cd = result_cd
-        if http_status:
-            self.http_status = http_status
 
 
-class InvalidField(ApplicationError):
-    """A field is missing, too long or malformed. result_cd is the field's own code."""
-
-    def __init__(self, field: str, message: str, *, result_cd: str = "9003") -> None:
-        self.field = field
-        super().__init__(message, result_cd=result_cd)
-
-
-class InvalidToken(ApplicationError):
-    result_cd = "9010"
-    http_status = 401
-    default_message = "Invalid merchantToken"
-
-
-class UnknownMerchant(ApplicationError):
-    result_cd = "9011"
-    http_status = 401
-    default_message = "Invalid iMid: merchant is not registered"
-
-
-class StaleTimestamp(ApplicationError):
-    result_cd = "9031"
-    default_message = "timeStamp is outside the allowed window"
-
-
-class DuplicateReference(ApplicationError):
-    result_cd = "9009"
-    http_status = 409
-    default_message = "referenceNo has already been used"
-
-
-class TransactionNotFound(ApplicationError):
-    result_cd = "9501"
-    http_status = 404
-    default_message = "Invalid transaction number (tXid)"
+# --- general ---------------------------------------------------------------------------------
+class InvalidInput(ApplicationError):
+    """Input that breaks a business rule (the format of each field is the door's own check)."""
 
 
 class NotAllowed(ApplicationError):
-    result_cd = "9502"
     http_status = 409
     default_message = "Transaction not allowed"
 
 
-class CancelRefused(ApplicationError):
-    result_cd = "9314"
-    http_status = 409
-    default_message = "This transaction cannot be cancelled"
+class TransactionNotFound(ApplicationError):
+    http_status = 404
+    default_message = "Invalid transaction number (tXid)"
+
+
+class NotificationNotFound(ApplicationError):
+    http_status = 404
+    default_message = "Notification not found"
 
 
 class PartnerFailure(ApplicationError):
     """The partner could not be reached or answered with an error we cannot resolve now."""
 
-    result_cd = "9002"
     http_status = 503
     default_message = "Partner is unavailable, please retry later"
+
+
+# --- registration ----------------------------------------------------------------------------
+class PayMethodNotOffered(InvalidInput):
+    default_message = "Pay method {pay_method!r} is not offered: use 05 (e-wallet) or 06 (pay-later)"
+
+
+class PartnerNotOffered(InvalidInput):
+    default_message = "Partner {mitra_cd!r} is not available"
+
+
+class PartnerNotForPayMethod(InvalidInput):
+    default_message = "Partner {mitra_cd} does not take pay method {pay_method}"
+
+
+class LinkedAccountRequired(InvalidInput):
+    default_message = "{partner} payments are made from a linked account"
+
+
+class CurrencyNotSupported(InvalidInput):
+    default_message = "currency must be IDR"
+
+
+class AmountBelowMinimum(InvalidInput):
+    default_message = "Amount {amount} is below this partner's minimum of {minimum}"
+
+
+class AmountAboveMaximum(InvalidInput):
+    default_message = "Amount {amount} is above this partner's maximum of {maximum}"
+
+
+class CartTotalMismatch(InvalidInput):
+    default_message = "The cart totals {total}, not the amount {amount}"
+
+
+class InstalmentTypeInvalid(InvalidInput):
+    default_message = "The instalment type must be 1 (customer pays the fee) or 2 (merchant pays it)"
+
+
+class TenorNotOffered(InvalidInput):
+    default_message = "An instalment of {months} months is not available; allowed: {allowed}"
+
+
+class DeliveryRequired(InvalidInput):
+    """`field` is the Transaction field name (delivery_name, delivery_city, ...)."""
+
+    default_message = "The delivery detail {field} is required for pay-later"
+
+
+class SellersRequired(InvalidInput):
+    default_message = "Sellers are required for {partner}"
+
+
+class SellerMissing(InvalidInput):
+    default_message = "Cart item {item!r} needs a seller ({partner})"
+
+
+class SellerUnknown(InvalidInput):
+    default_message = "Seller {seller_id!r} is not in the sellers"
+
+
+class ValidUntilInPast(InvalidInput):
+    default_message = "The payment's validity is already in the past"
+
+
+class DuplicateReference(ApplicationError):
+    http_status = 409
+    default_message = "Reference {reference_no} has already been used"
+
+
+class TxidCollision(ApplicationError):
+    default_message = "Transaction number generation error, please retry"
+
+
+class RegistrationPartnerFailure(PartnerFailure):
+    default_message = "Registration failed: {detail}"
+
+
+class RegistrationDeclined(ApplicationError):
+    http_status = 422
+    default_message = "Registration failed: partner refused the order ({detail})"
+
+
+# --- payment ---------------------------------------------------------------------------------
+class PaymentNotOpen(NotAllowed):
+    default_message = "This payment is already {word}"
+
+
+class PaymentExpired(NotAllowed):
+    http_status = 410
+    default_message = "This payment has expired"
+
+
+class PaymentDeclined(NotAllowed):
+    http_status = 422
+    default_message = "The partner declined this payment: {detail}"
+
+
+# --- cancellation ----------------------------------------------------------------------------
+class CancelTargetNotFound(TransactionNotFound):
+    """`partial`: the refused request was a partial cancel."""
+
+
+class InvalidCancelType(InvalidInput):
+    default_message = "The cancel type must be full or partial"
+
+
+class InvalidCancelAmount(InvalidInput):
+    default_message = "Cancel amount must be greater than 0"
+
+
+class CancelAmountTooLarge(ApplicationError):
+    default_message = "Cancel amount {amount} is larger than the cancellable amount {remaining}"
+
+
+class FullCancelAfterPartial(ApplicationError):
+    default_message = (
+        "Cannot fully cancel a transaction that was already partially cancelled; "
+        "cancel the remaining {remaining} as a partial cancel"
+    )
+
+
+class FullCancelNotWhole(ApplicationError):
+    default_message = "A full cancel must be for the whole amount {amount}"
+
+
+class CancelInProgress(ApplicationError):
+    http_status = 409
+    default_message = "Another cancel of this transaction is in progress"
+
+
+class CancelNumberCollision(ApplicationError):
+    default_message = "Cancel number generation error, please retry"
+
+
+class CancelRefused(ApplicationError):
+    http_status = 409
+    default_message = "This transaction cannot be cancelled"
+
+
+class PartialCancelBeforePayment(CancelRefused):
+    default_message = "A partial cancel is only possible after payment"
+
+
+class CancelRefusedByRules(CancelRefused):
+    """The partner's rules refuse it before any call. `partial`: it was a partial cancel."""
+
+    default_message = "Cancel refused by {mitra_cd} rules: {detail}"
+
+
+class CancelPartnerUnavailable(PartnerFailure):
+    default_message = "The partner did not answer the cancel; check the status before retrying"
+
+
+class CancelDeclined(ApplicationError):
+    """`partial`: it was a partial cancel."""
+
+    http_status = 422
+    default_message = "The partner refused the cancel: {detail}"
+
+
+class CancelFailedAtPartner(ApplicationError):
+    """`partial`: it was a partial cancel."""
+
+    default_message = "Cancel failed: {detail}"
+
+
+class CancelFailedEarlier(ApplicationError):
+    """The same cancel request again, after it failed: `cause` is the first failure's code,
+    `partial` whether it was a partial cancel; the message is the first failure's."""
+
+
+# --- receipts (pay-later partners that release funds on the merchant's word) ----------------
+class ReceiptNotOffered(NotAllowed):
+    default_message = "Receipt confirmation is only for {partners} transactions"
+
+
+class ReceiptNeedsPayment(NotAllowed):
+    default_message = "Receipt can only be confirmed for a paid transaction; this one is {word}"
+
+
+class ReceiptDeclined(NotAllowed):
+    http_status = 422
+    default_message = "{partner} refused the receipt confirmation: {detail}"
+
+
+# --- review ----------------------------------------------------------------------------------
+class ReviewNotPending(NotAllowed):
+    default_message = "This transaction is not waiting for review."
+
+
+# --- account links ---------------------------------------------------------------------------
+class LinkNotFound(ApplicationError):
+    http_status = 404
+    default_message = "Account link {mandate_id} is unknown for this merchant"
+
+
+class LinkNotActive(ApplicationError):
+    http_status = 409
+    default_message = "Account link {mandate_id} is {state}: the customer must link {partner} again"
+
+
+class LinkExpired(LinkNotActive):
+    default_message = "The {partner} link {mandate_id} has expired: link again"
+
+
+class LinkAlreadyLinked(NotAllowed):
+    default_message = "Reference {reference_no} is already linked (mandate {mandate_id})"
+
+
+class LinkRevoked(NotAllowed):
+    default_message = "Reference {reference_no} was unlinked; link again with a new reference"
+
+
+class LinkNotLinked(NotAllowed):
+    default_message = "Account link {mandate_id} is {state}, not linked"
+
+
+class LinkReferenceReused(NotAllowed):
+    default_message = "This reference was already used with another account link"
+
+
+class LinkDeclined(ApplicationError):
+    http_status = 422
+    default_message = "{partner} refused the account link: {detail}"
+
+
+# --- merchants and team ----------------------------------------------------------------------
+class NotificationUrlMissing(ApplicationError):
+    default_message = "Set a default notification URL first."
+
+
+class UnknownRole(ApplicationError):
+    default_message = "Unknown role"
+
+
+class UserExists(ApplicationError):
+    default_message = "A user with this e-mail already exists."
+
+
+class InvitationInvalid(ApplicationError):
+    default_message = "This invitation is invalid, used or expired."
+
+
+class InvitationNotFound(ApplicationError):
+    default_message = "Invitation not found"
+
+
+class MemberNotFound(ApplicationError):
+    default_message = "Member not found"
+
+
+class LastOwner(ApplicationError):
+    default_message = "The last owner cannot be demoted."

@@ -72,8 +72,8 @@ class Transaction(models.Model):
     delivery_state = models.CharField(max_length=50, blank=True)
     delivery_post_code = models.CharField(max_length=10, blank=True)
     delivery_country = models.CharField(max_length=10, blank=True)
-    cart_data = models.JSONField(default=dict)
-    sellers = models.JSONField(null=True, blank=True)
+    cart_data = models.JSONField(default=dict)  # {"items": [CartItem fields, ...]}
+    sellers = models.JSONField(null=True, blank=True)  # [Seller fields, ...]
     instalment_type = models.CharField(max_length=2, blank=True)
     instalment_months = models.CharField(max_length=2, blank=True)
     user_ip = models.CharField(max_length=15, blank=True)
@@ -120,12 +120,6 @@ class Transaction(models.Model):
     @property
     def status_enum(self) -> Status:
         return Status(self.status)
-
-    @property
-    def cart_data_raw(self) -> str:
-        import json
-
-        return json.dumps(self.cart_data)
 
     @property
     def is_payloan(self) -> bool:
@@ -180,7 +174,7 @@ class Cancellation(models.Model):
     reason = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=200)
     partner_ref = models.CharField(max_length=100, blank=True)
-    result_code = models.CharField(max_length=4, blank=True)
+    result_code = models.CharField(max_length=40, blank=True)  # the failure's error code
     result_message = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

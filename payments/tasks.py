@@ -1,27 +1,30 @@
-"""Celery tasks: take ids, call one service. Retry policy sits here."""
+"""Celery tasks: take ids, call one service. Retry policy sits here.
+
+Each task's name is spelled out: services send tasks by these names (payments.services.queue)
+and the queue routing matches them, so moving a function never renames its task."""
 
 from celery import shared_task
 
-from payments.services import expiry, notifications, payment, polling
+from payments.services import expiry, jobs, notifications, payment, polling, queue, reconciliation
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.NOTIFICATION_SEND, acks_late=True)
 def notification_send(notification_id: int) -> None:
     notifications.notification_deliver(notification_id=notification_id)
 
 
-@shared_task
+@shared_task(name="payments.tasks.notifications_sweep")
 def notifications_sweep() -> int:
     """Re-sends outbox rows that are due, including ones never handed to Celery."""
     return notifications.notifications_dispatch_due()
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.TRANSACTION_POLL, acks_late=True)
 def transaction_poll(transaction_id: int) -> None:
     polling.transaction_poll(transaction_id=transaction_id)
 
 
-@shared_task
+@shared_task(name="payments.tasks.transactions_poll_sweep")
 def transactions_poll_sweep() -> int:
     claimed = polling.transactions_claim_polls()
     for pk in claimed:
@@ -29,12 +32,12 @@ def transactions_poll_sweep() -> int:
     return len(claimed)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.TRANSACTION_EXPIRE, acks_late=True)
 def transaction_expire(transaction_id: int) -> None:
     expiry.transaction_expire(transaction_id=transaction_id)
 
 
-@shared_task
+@shared_task(name="payments.tasks.transactions_expire_sweep")
 def transactions_expire_sweep() -> int:
     due = expiry.transactions_expire_due()
     for pk in due:
@@ -42,21 +45,17 @@ def transactions_expire_sweep() -> int:
     return len(due)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.TRANSACTION_COMPLETE_PUSH, acks_late=True)
 def transaction_complete_push(transaction_id: int) -> None:
     payment.transaction_complete_push(transaction_id=transaction_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.JOB_RUN, acks_late=True)
 def job_run(job_id: int) -> None:
-    from payments.services import jobs
-
     jobs.job_run(job_id=job_id)
 
 
-@shared_task
+@shared_task(name="payments.tasks.reconcile_daily")
 def reconcile_daily() -> int:
     """Beat, once a day: yesterday's transactions against the partners' answers (a Job row)."""
-    from payments.services import reconciliation
-
     return reconciliation.reconciliation_start().pk

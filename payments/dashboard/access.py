@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from payments.models import MerchantMember
-from payments.selectors_dashboard import member_for_user
+from payments.selectors.merchants import member_for_user
 
 Role = MerchantMember.Role
 # viewer: reads only; developer: operational actions; owner: everything.

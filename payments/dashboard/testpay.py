@@ -5,27 +5,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
 
-from payments import tokens
+from payments import clock, tokens
 from payments.exceptions import ApplicationError
 from payments.models import Merchant
 
 PAYLOAN = ("AKLP", "KDVI", "IDNA")
 
 
-def _stamp() -> str:
-    return datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d%H%M%S")
-
-
 def registration_body(merchant: Merchant, *, mitra_cd: str, amount: int, phone: str) -> dict[str, str]:
     ref = f"DASH{uuid.uuid4().hex[:14].upper()}"
-    ts = _stamp()
+    ts = clock.compact()
     item = {
         "goods_id": "TEST1",
         "goods_name": "Sandbox test item",
@@ -109,7 +103,7 @@ def create_test_payment(merchant: Merchant, *, mitra_cd: str, amount: int, phone
         raise ApplicationError("The registration API did not answer.")
     if answer.get("resultCd") != "0000":
         raise ApplicationError(f"Registration refused: {answer.get('resultCd')} {answer.get('resultMsg')}")
-    ts = _stamp()
+    ts = clock.compact()
     query = {
         "timeStamp": ts,
         "tXid": answer["tXid"],

@@ -1,7 +1,7 @@
 """Overview, transactions (list, CSV, detail and actions), notifications and jobs.
 
-Views are thin: reads through payments.selectors_dashboard (scoped to request.merchant), writes
-through services, each followed by an audit record."""
+Views are thin: reads through payments.selectors (scoped to request.merchant), writes through
+services, each followed by an audit record."""
 
 from __future__ import annotations
 
@@ -25,19 +25,22 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from payments import selectors_dashboard as sel
-from payments.exceptions import ApplicationError, TransactionNotFound
+from payments.exceptions import ApplicationError, NotificationNotFound, TransactionNotFound
 from payments.models import Job, Transaction
+from payments.selectors import jobs as job_reads
+from payments.selectors import notifications as notification_reads
+from payments.selectors import transactions as transaction_reads
+from payments.selectors.transactions import TransactionFilters
 from payments.services.audit import audit_record
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
-from payments.services.exports import exports_dir, transaction_csv_stream
 from payments.services.jobs import job_create
 from payments.status import Status
 from providers.base.errors import PartnerError
 
 from . import charts
 from .access import PARTNERS, can, client_ip, forbidden, member_required
+from .exports import exports_dir, filter_params, transaction_csv_stream
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
 OVERVIEW_CACHE_SECONDS = 60
@@ -62,7 +65,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     key = f"dash-overview:{request.merchant.pk}:{request.merchant.imid}"
     stats = cache.get(key)
     if stats is None:
-        stats = sel.overview(merchant=request.merchant)
+        stats = transaction_reads.transactions_overview(merchant=request.merchant)
         cache.set(key, stats, timeout=OVERVIEW_CACHE_SECONDS)
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
@@ -81,11 +84,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filters(data) -> tuple[TransactionFilterForm, sel.TxnFilters]:  # noqa: ANN001 - a QueryDict
+def _filters(data) -> tuple[TransactionFilterForm, TransactionFilters]:  # noqa: ANN001 - a QueryDict
     form = TransactionFilterForm(data or None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        return form, sel.TxnFilters(
+        return form, TransactionFilters(
             status=d["status"],
             mitra_cd=d["partner"],
             date_from=d["date_from"],
@@ -94,7 +97,7 @@ def _filters(data) -> tuple[TransactionFilterForm, sel.TxnFilters]:  # noqa: ANN
             amount_max=d["amount_max"],
             q=d["q"].strip(),
         )
-    return form, sel.TxnFilters()
+    return form, TransactionFilters()
 
 
 def _decorate(rows: list[Transaction]) -> None:
@@ -109,11 +112,11 @@ def _decorate(rows: list[Transaction]) -> None:
 @member_required()
 def transactions(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request.GET)
-    page = sel.transaction_page(
+    page = transaction_reads.transaction_page(
         merchant=request.merchant, filters=filters, cursor=request.GET.get("cursor", "")
     )
     _decorate(page.rows)
-    params = filters.as_params()
+    params = filter_params(filters)
     query = urlencode(params)
     return render(
         request,
@@ -138,7 +141,10 @@ def transactions_csv(request: HttpRequest) -> HttpResponse:
         # Never export more than was asked for: a broken filter is refused, not dropped.
         return forbidden(request, BROKEN_FILTER, status=400)
     _audit(
-        request, "transactions.exported", "transactions", {"filters": filters.as_params(), "mode": "stream"}
+        request,
+        "transactions.exported",
+        "transactions",
+        {"filters": filter_params(filters), "mode": "stream"},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(
@@ -162,7 +168,7 @@ def transactions_export_job(request: HttpRequest) -> HttpResponse:
         kind="export",
         merchant=request.merchant,
         user=request.user,
-        params={"filters": filters.as_params()},
+        params={"filters": filter_params(filters)},
     )
     _audit(request, "transactions.export_job", f"job:{job.pk}", {"filters": job.params["filters"]})
     return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")
@@ -170,7 +176,7 @@ def transactions_export_job(request: HttpRequest) -> HttpResponse:
 
 def _detail_or_404(request: HttpRequest, txid: str) -> Transaction:
     try:
-        return sel.transaction_detail(merchant=request.merchant, txid=txid)
+        return transaction_reads.transaction_detail(merchant=request.merchant, txid=txid)
     except TransactionNotFound:
         raise Http404("transaction")
 
@@ -297,8 +303,8 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
     from payments.services.notifications import notification_resend as resend
 
     try:
-        note = sel.notification_get(merchant=request.merchant, notification_id=notification_id)
-    except TransactionNotFound:
+        note = notification_reads.notification_get(merchant=request.merchant, notification_id=notification_id)
+    except NotificationNotFound:
         raise Http404("notification")
     resend(notification_id=note.pk)
     _audit(
@@ -316,7 +322,9 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
 
 @member_required()
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = sel.notification_problem_page(merchant=request.merchant, cursor=request.GET.get("cursor", ""))
+    page = notification_reads.notification_problem_page(
+        merchant=request.merchant, cursor=request.GET.get("cursor", "")
+    )
     now = timezone.localtime()
     form = ReplayForm(
         initial={
@@ -333,7 +341,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
             "replay_form": form,
             "can_resend": can(request.member, "resend"),
             "can_replay": can(request.member, "replay"),
-            "jobs": sel.jobs_recent(merchant=request.merchant, kind="replay"),
+            "jobs": job_reads.jobs_recent(merchant=request.merchant, kind="replay"),
             "first_page": not request.GET.get("cursor"),
         },
     )
@@ -361,7 +369,7 @@ def notifications_replay(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> Job:
-    job = sel.job_get(merchant=request.merchant, job_id=job_id)
+    job = job_reads.job_get(merchant=request.merchant, job_id=job_id)
     if job is None:
         raise Http404("job")
     return job

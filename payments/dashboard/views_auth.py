@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from payments.exceptions import ApplicationError
-from payments.selectors_dashboard import member_for_user
+from payments.selectors.merchants import member_for_user
 from payments.services.audit import audit_record
 from payments.services.merchants import invitation_accept, invitation_for_token
 

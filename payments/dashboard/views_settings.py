@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from payments import secrets as key_store
-from payments import selectors_dashboard as sel
 from payments.exceptions import ApplicationError
+from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import merchants as merchant_service
 
 from . import ratelimit
@@ -136,8 +136,8 @@ def team(request: HttpRequest) -> HttpResponse:
         "dashboard/team.html",
         {
             "nav": "team",
-            "members": sel.members_list(merchant=request.merchant),
-            "invitations": sel.invitations_pending(merchant=request.merchant)
+            "members": members_list(merchant=request.merchant),
+            "invitations": invitations_pending(merchant=request.merchant)
             if can(request.member, "team")
             else [],
             "can_manage": can(request.member, "team"),

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from payments.exceptions import TransactionNotFound
 from payments.nicepay import responses
 from payments.nicepay.views import error_page, with_params
-from payments.selectors import transaction_get_public
+from payments.selectors.transactions import transaction_get_public
 from payments.services.payment import action_from_dict, transaction_push_ensure
 from payments.services.polling import transaction_sync
 from providers.base.errors import PartnerError

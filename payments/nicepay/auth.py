@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from payments import tokens
-from payments.exceptions import InvalidToken, UnknownMerchant
 from payments.models import Merchant
-from payments.selectors import merchant_get
+from payments.selectors.merchants import merchant_get
+
+from .errors import InvalidToken, UnknownMerchant
 
 log = logging.getLogger("payments.auth")
 

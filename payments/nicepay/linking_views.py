@@ -3,6 +3,7 @@ customer's return from AstraPay's binding page. Thin: parse, authenticate, call 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -12,14 +13,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from payments import tokens
-from payments.exceptions import ApplicationError, InvalidField
+from payments.exceptions import ApplicationError, LinkNotFound
 from payments.models import AccountLink
-from payments.selectors_links import account_link_get
+from payments.selectors.links import account_link_get
 from payments.services import linking
-from payments.services.registration import RegistrationData, fingerprint
+from payments.services.registration import RegistrationData
 
 from . import requests as wire_requests
 from .auth import merchant_for, require_token
+from .cart import parse_cart
+from .errors import InvalidField, answer
+from .requests import fingerprint
 from .views import with_params
 from .wire import (
     Field,
@@ -61,9 +65,10 @@ def _wants_json(data: dict[str, Any], request: HttpRequest) -> bool:
 
 
 def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
+    a = answer(exc)
     if as_json:
-        return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message}, status=exc.http_status)
-    return render(request, "hosted/link_error.html", {"error": exc}, status=exc.http_status)
+        return JsonResponse({"resultCd": a.result_cd, "resultMsg": a.message}, status=a.http_status)
+    return render(request, "hosted/link_error.html", {"error": a}, status=a.http_status)
 
 
 def _check_astrapay(data: dict[str, Any], *, mitra_required: bool) -> None:
@@ -168,7 +173,10 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
             reference_no=ref,
             goods_name=goods,
             billing=billing,
-            cart_raw=text(data, Field("cartData", "JSON", 4000, required=False)) or _default_cart(goods, amt),
+            cart=functools.partial(
+                parse_cart,
+                text(data, Field("cartData", "JSON", 4000, required=False)) or _default_cart(goods, amt),
+            ),
             db_process_url=http_url(db_url, "dbProcessUrl", "9020"),
             user_ip=text(data, Field("userIP", "ANS", 15, required=False)),
             fingerprint=fingerprint(data),
@@ -223,7 +231,7 @@ def link_finish(request: HttpRequest, mandate_id: str) -> HttpResponse:
     """AstraPay sends the browser back here (finishBindingUrl?authCode=...)."""
     link = account_link_get(mandate_id=mandate_id)
     if link is None:
-        return _error(request, linking.LinkNotFound("We could not find this account link."), False)
+        return _error(request, LinkNotFound("We could not find this account link."), False)
     try:
         link = linking.account_link_finish(link=link, auth_code=request.GET.get("authCode", ""))
     except ApplicationError as exc:

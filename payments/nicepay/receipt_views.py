@@ -7,6 +7,7 @@ from typing import Any
 from payments import tokens
 from payments.services import receipts
 
+from . import responses
 from .auth import merchant_for, require_token
 from .views import nicepay_json
 from .wire import Field, text, timestamp
@@ -25,4 +26,4 @@ def confirm_akulaku(body: dict[str, Any], **_: str) -> dict:
     expected = tokens.akulaku_confirm_token(ts, txid, merchant.imid, merchant.merchant_key)
     require_token(merchant, expected, text(body, TOKEN), "confirmAkulaku")
     txn = receipts.transaction_confirm_receipt(txid=txid, merchant=merchant)
-    return receipts.receipt_answer(txn)
+    return responses.receipt(txn)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from typing import Any
 
-from payments.services.registration import RegistrationData, fingerprint
+from payments.services.registration import RegistrationData
 
+from .cart import parse_cart, parse_sellers
+from .fields import BILLING, DELIVERY
 from .wire import Field, amount, http_url, parse_valid_until, text
 
 REGISTRATION_FIELDS = [
@@ -52,25 +57,13 @@ REGISTRATION_FIELDS = [
     Field("userLanguage", "ANS", 50, required=False),
     Field("shopId", "ANS", 50, required=False),
 ]
-BILLING = {
-    "billingNm": "billing_name",
-    "billingPhone": "billing_phone",
-    "billingEmail": "billing_email",
-    "billingAddr": "billing_address",
-    "billingCity": "billing_city",
-    "billingState": "billing_state",
-    "billingPostCd": "billing_post_code",
-    "billingCountry": "billing_country",
-}
-DELIVERY = {
-    "deliveryNm": "delivery_name",
-    "deliveryPhone": "delivery_phone",
-    "deliveryAddr": "delivery_address",
-    "deliveryCity": "delivery_city",
-    "deliveryState": "delivery_state",
-    "deliveryPostCd": "delivery_post_code",
-    "deliveryCountry": "delivery_country",
-}
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """The request without timeStamp and merchantToken, hashed: the same order sent again has the
+    same fingerprint (an identical replay), whatever its time and token."""
+    stable = {k: str(v) for k, v in data.items() if k not in ("timeStamp", "merchantToken")}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
 def registration_data(
@@ -91,14 +84,14 @@ def registration_data(
         reference_no=clean["referenceNo"],
         goods_name=clean["goodsNm"],
         billing={v: clean[k] for k, v in BILLING.items()},
-        cart_raw=clean["cartData"],
+        cart=functools.partial(parse_cart, clean["cartData"]),
         db_process_url=http_url(clean["dbProcessUrl"], "dbProcessUrl", "9020"),
         user_ip=clean["userIP"],
         fingerprint=fingerprint(body),
         description=clean["description"],
         callback_url=http_url(clean["callBackUrl"], "callBackUrl", "9019"),
         delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]},
-        sellers_raw=clean["sellers"],
+        sellers=functools.partial(parse_sellers, clean["sellers"]) if clean["sellers"] else None,
         instalment_type=clean["instmntType"],
         instalment_months=clean["instmntMon"],
         pay_valid_until=parse_valid_until(clean["payValidDt"], clean["payValidTm"]),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from payments.clock import date_and_time
 from payments.models import Cancellation, Transaction
 from payments.status import Status
 
-from .wire import jakarta_parts
-
 
 def registration(txn: Transaction) -> dict:
-    dt, tm = jakarta_parts(txn.created_at)
-    valid_dt, valid_tm = jakarta_parts(txn.expires_at)
+    dt, tm = date_and_time(txn.created_at)
+    valid_dt, valid_tm = date_and_time(txn.expires_at)
     body = {
         "resultCd": "0000",
         "resultMsg": "SUCCESS",
@@ -34,9 +33,9 @@ def registration(txn: Transaction) -> dict:
 
 
 def inquiry(txn: Transaction) -> dict:
-    req_dt, req_tm = jakarta_parts(txn.created_at)
-    paid_dt, paid_tm = jakarta_parts(txn.paid_at) if txn.paid_at else (None, None)
-    valid_dt, valid_tm = jakarta_parts(txn.expires_at)
+    req_dt, req_tm = date_and_time(txn.created_at)
+    paid_dt, paid_tm = date_and_time(txn.paid_at) if txn.paid_at else (None, None)
+    valid_dt, valid_tm = date_and_time(txn.expires_at)
     status = Status(txn.status)
     return {
         "resultCd": "0000",
@@ -75,7 +74,7 @@ def inquiry(txn: Transaction) -> dict:
 
 
 def cancel(txn: Transaction, row: Cancellation) -> dict:
-    dt, tm = jakarta_parts(row.finished_at or row.created_at)
+    dt, tm = date_and_time(row.finished_at or row.created_at)
     return {
         "resultCd": "0000",
         "resultMsg": "SUCCESS",
@@ -98,7 +97,7 @@ def callback_params(txn: Transaction) -> dict:
         code, msg = "9005", "Payment not final yet: confirm with Status Inquiry"
     else:
         code, msg = "9752", f"Payment {status.word}"
-    dt, tm = jakarta_parts(txn.paid_at or txn.updated_at)
+    dt, tm = date_and_time(txn.paid_at or txn.updated_at)
     params = {
         "resultCd": code,
         "resultMsg": msg,
@@ -117,3 +116,8 @@ def callback_params(txn: Transaction) -> dict:
     if txn.is_payloan:
         params.update(instmntType=txn.instalment_type, instmntMon=txn.instalment_months)
     return params
+
+
+def receipt(txn: Transaction) -> dict:
+    """confirmAkulaku's answer, the same for the first call and every repeat."""
+    return {"resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "ResponseData": None}

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
-from payments.selectors import transaction_get, transaction_get_public
+from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
 from payments.services import registration as registration_service
@@ -23,13 +23,16 @@ from providers.base.types import Deeplink, PushToApp
 from . import requests as wire_requests
 from . import responses
 from .auth import merchant_for, require_token
+from .errors import V2Error, answer
 from .wire import Field, amount, amount_str, form_or_query, http_url, parse_json_body, text, timestamp
 
 log = logging.getLogger("payments.nicepay")
 
 
 def error_json(exc: ApplicationError) -> JsonResponse:
-    return JsonResponse({"resultCd": exc.result_cd, "resultMsg": exc.message}, status=exc.http_status)
+    """NICEPAY's error body for any application error (the one table in errors.py)."""
+    a = answer(exc)
+    return JsonResponse({"resultCd": a.result_cd, "resultMsg": a.message}, status=a.http_status)
 
 
 def nicepay_json(view: Callable[..., dict]) -> Callable[[HttpRequest], JsonResponse]:
@@ -73,9 +76,9 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     try:
         txn = transaction_get(merchant=merchant, txid=txid)
     except TransactionNotFound:
-        raise TransactionNotFound("tXid error: transaction not found", result_cd="8004")
+        raise V2Error("tXid error: transaction not found", result_cd="8004", http_status=404)
     if txn.reference_no != ref or txn.amount != amt:
-        raise ApplicationError("referenceNo and amt do not match this tXid", result_cd="8002")
+        raise V2Error("referenceNo and amt do not match this tXid", result_cd="8002")
     return responses.inquiry(txn)
 
 
@@ -109,7 +112,9 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn=None) -> HttpResponse:  # noqa: ANN001
-    return render(request, "hosted/error.html", {"error": exc, "txn": txn}, status=exc.http_status)
+    """The customer's page for an error on the V2 browser path, worded as the V2 answer."""
+    a = answer(exc)
+    return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
 
 
 @csrf_exempt  # the merchant's page posts here cross-site; authenticated by merchantToken

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
-from payments.exceptions import ApplicationError, InvalidField, StaleTimestamp
+from payments import clock
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from .errors import BadBody, InvalidField, StaleTimestamp
+
 DIGITS = re.compile(r"^[0-9]+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -28,11 +28,6 @@ class Field:
     size: int
     required: bool = True
     missing_cd: str = "9003"
-
-
-class BadBody(ApplicationError):
-    result_cd = "9003"
-    default_message = "Invalid request: the body must be a JSON object"
 
 
 def parse_json_body(request: HttpRequest) -> dict[str, Any]:
@@ -113,7 +108,7 @@ def timestamp(data: dict[str, Any], *, now: datetime | None = None) -> str:
     if len(value) != 14:
         raise StaleTimestamp("timeStamp must be YYYYMMDDHHMMSS (14 digits, Asia/Jakarta)")
     try:
-        stamp = datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=JAKARTA)
+        stamp = clock.parse_compact(value)
     except ValueError:
         raise StaleTimestamp("timeStamp is not a valid date and time (YYYYMMDDHHMMSS)")
     now = now or timezone.now()
@@ -139,15 +134,10 @@ def http_url(value: str, name: str, code: str) -> str:
     return value
 
 
-def jakarta_parts(moment: datetime) -> tuple[str, str]:
-    local = moment.astimezone(JAKARTA)
-    return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
-
-
 def parse_valid_until(dt: str, tm: str) -> datetime | None:
     if not dt and not tm:
         return None
     try:
-        return datetime.strptime(f"{dt}{tm or '235959'}", "%Y%m%d%H%M%S").replace(tzinfo=JAKARTA)
+        return clock.parse_compact(f"{dt}{tm or '235959'}")
     except ValueError:
         raise InvalidField("payValidDt", "payValidDt/payValidTm must be YYYYMMDD and HHMMSS")

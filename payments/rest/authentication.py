@@ -14,7 +14,7 @@ from rest_framework import authentication, exceptions
 
 from payments.models import Merchant
 from payments.nicepay.auth import count_bad_token
-from payments.selectors import merchant_get
+from payments.selectors.merchants import merchant_get
 
 # Compared against when the iMid is unknown, so a miss costs the same as a wrong key.
 _DUMMY_KEY = "x" * 88

@@ -16,6 +16,27 @@ STATUS_VALUES = [s.value for s in Status]
 NOTIFICATION_STATES = [s.value for s in Notification.State]
 MAX_AMOUNT = 10**13  # far above any real payment, below bigint overflow
 MAX_REPLAY_WINDOW = timedelta(days=31)
+# The columns TransactionSerializer reads: the list loads only these (any other would cost a
+# query per row, which the query-count test catches).
+LIST_FIELDS = (
+    "txid",
+    "reference_no",
+    "pay_method",
+    "mitra_cd",
+    "currency",
+    "amount",
+    "cancelled_amount",
+    "status",
+    "goods_name",
+    "billing_name",
+    "billing_phone",
+    "billing_email",
+    "needs_review",
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "paid_at",
+)
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -17,9 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments import selectors_rest
 from payments.models import Merchant
-from payments.selectors import transaction_get
+from payments.selectors.notifications import notification_get, notifications_list
+from payments.selectors.transactions import (
+    TransactionFilters,
+    transaction_detail,
+    transaction_get,
+    transactions_search,
+)
 from payments.services.audit import audit_record
 from payments.services.notifications import notification_replay, notification_resend
 from payments.services.polling import transaction_sync
@@ -116,16 +121,17 @@ class TransactionListApi(MerchantListApi):
     )
     def get(self, request: Request) -> Response:
         f = _query(s.TransactionFilterSerializer, request)
-        qs = selectors_rest.transaction_list(
-            merchant=self.merchant,
-            status=f.get("status"),
-            mitra_cd=f.get("mitraCd"),
+        filters = TransactionFilters(
+            status=f.get("status", ""),
+            mitra_cd=f.get("mitraCd", ""),
             created_from=f.get("createdFrom"),
             created_to=f.get("createdTo"),
             amount_min=f.get("amountMin"),
             amount_max=f.get("amountMax"),
-            q=f.get("q"),
+            q=f.get("q", ""),
         )
+        # The list never shows cart, sellers or delivery data: leave those columns in the table.
+        qs = transactions_search(merchant=self.merchant, filters=filters).only(*s.LIST_FIELDS)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.TransactionSerializer(page, many=True).data)
 
@@ -139,7 +145,7 @@ class TransactionDetailApi(MerchantApi):
         responses={200: s.TransactionDetailSerializer, **_errors(404)},
     )
     def get(self, request: Request, txid: str) -> Response:
-        txn = selectors_rest.transaction_detail_get(merchant=self.merchant, txid=txid)
+        txn = transaction_detail(merchant=self.merchant, txid=txid)
         return Response(s.TransactionDetailSerializer(txn).data)
 
 
@@ -170,7 +176,7 @@ class TransactionSyncApi(MerchantApi):
             target=f"transaction:{txid}",
             detail={"outcome": "ok", "from": before, "to": after.status},
         )
-        txn = selectors_rest.transaction_detail_get(merchant=self.merchant, txid=txid)
+        txn = transaction_detail(merchant=self.merchant, txid=txid)
         return Response(s.TransactionDetailSerializer(txn).data)
 
 
@@ -187,9 +193,7 @@ class NotificationListApi(MerchantListApi):
     )
     def get(self, request: Request) -> Response:
         f = _query(s.NotificationFilterSerializer, request)
-        qs = selectors_rest.notification_list(
-            merchant=self.merchant, state=f.get("state"), txid=f.get("tXid")
-        )
+        qs = notifications_list(merchant=self.merchant, state=f.get("state"), txid=f.get("tXid"))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.NotificationSerializer(page, many=True).data)
 
@@ -203,7 +207,7 @@ class NotificationDetailApi(MerchantApi):
         responses={200: s.NotificationWithAttemptsSerializer, **_errors(404)},
     )
     def get(self, request: Request, notification_id: int) -> Response:
-        note = selectors_rest.notification_get(merchant=self.merchant, notification_id=notification_id)
+        note = notification_get(merchant=self.merchant, notification_id=notification_id)
         return Response(s.NotificationWithAttemptsSerializer(note).data)
 
 
@@ -218,14 +222,14 @@ class NotificationResendApi(MerchantApi):
         responses={202: s.NotificationSerializer, **_errors(404)},
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        note = selectors_rest.notification_get(merchant=self.merchant, notification_id=notification_id)
+        note = notification_get(merchant=self.merchant, notification_id=notification_id)
         notification_resend(notification_id=note.pk)
         self.audit(
             action="notification.resend",
             target=f"notification:{note.pk}",
             detail={"previous_state": note.state},
         )
-        note = selectors_rest.notification_get(merchant=self.merchant, notification_id=note.pk)
+        note = notification_get(merchant=self.merchant, notification_id=note.pk)
         return Response(s.NotificationSerializer(note).data, status=status.HTTP_202_ACCEPTED)
 
 

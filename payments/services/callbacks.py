@@ -5,90 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from payments.models import PartnerCallback, Transaction, TransactionEvent
-from payments.status import Status
+from django.db import transaction
+
+from payments.models import PartnerCallback, Transaction
 from providers import registry
 from providers.base.errors import InvalidPayload, InvalidSignature, NotSupported, PartnerError
 from providers.base.types import StatusResult
 
-from .partner_io import target_status
-from .transitions import CORRECTING_SOURCES, flag_for_review, transaction_apply_status
+from .linking import link_apply_callback
+from .settle import apply_partner_result
 
 log = logging.getLogger("payments.callbacks")
 Reply = tuple[int, str, str]
-SETTLED = frozenset({Status.PAID, Status.VOID, Status.REFUND})
-
-
-def apply_partner_result(
-    *, txn: Transaction, result: StatusResult, source: str, idempotency_key: str
-) -> Transaction:
-    """The same path for notifications, polls, syncs and pushes."""
-    if result.partner_ref and not txn.partner_ref:  # some partners name their id only later (Kredivo)
-        Transaction.objects.filter(pk=txn.pk, partner_ref="").update(partner_ref=result.partner_ref[:100])
-        txn.partner_ref = result.partner_ref[:100]
-    if result.amount is not None and result.amount != txn.amount:
-        from django.db import transaction
-
-        with transaction.atomic():
-            locked = Transaction.objects.select_for_update().get(pk=txn.pk)
-            TransactionEvent.objects.get_or_create(
-                transaction=locked,
-                idempotency_key=f"amount-mismatch:{idempotency_key}",
-                defaults={
-                    "kind": TransactionEvent.Kind.REJECTED,
-                    "source": source,
-                    "payload": {"partner_amount": result.amount, "raw_status": result.raw_status},
-                },
-            )
-            flag_for_review(locked, f"{source}: partner amount {result.amount} differs from {txn.amount}")
-        return locked
-    to = target_status(txn.status, result.status)
-    if to is None and source in CORRECTING_SOURCES and txn.status in SETTLED:
-        # A poll/sync/reconciliation of a payment we hold as paid (or voided/refunded after
-        # payment) that the partner still calls open: nothing to apply, but money may be
-        # missing, so ops look at it. (Expired/failed vs partner "pending" is no money drift.)
-        return _flag_disagreement(txn=txn, result=result, source=source, idempotency_key=idempotency_key)
-    if to is None:
-        return txn
-    return transaction_apply_status(
-        transaction_id=txn.pk,
-        to=to,
-        source=source,
-        idempotency_key=idempotency_key,
-        payload={
-            "raw_status": result.raw_status,
-            "partner_ref": result.partner_ref,
-            "message": result.message,
-        },
-    )
-
-
-def _flag_disagreement(
-    *, txn: Transaction, result: StatusResult, source: str, idempotency_key: str
-) -> Transaction:
-    from django.db import transaction
-
-    with transaction.atomic():
-        locked = Transaction.objects.select_for_update().get(pk=txn.pk)
-        if locked.status_enum.is_open:  # moved on meanwhile: nothing to flag
-            return locked
-        _, created = TransactionEvent.objects.get_or_create(
-            transaction=locked,
-            idempotency_key=f"disagree:{idempotency_key}:{locked.status}",
-            defaults={
-                "kind": TransactionEvent.Kind.REJECTED,
-                "source": source,
-                "from_status": locked.status,
-                "payload": {"raw_status": result.raw_status, "partner_status": str(result.status)},
-            },
-        )
-        if created or not locked.needs_review:
-            flag_for_review(
-                locked,
-                f"{source}: partner reports {result.raw_status} "
-                f"({result.status}) while the transaction is {locked.status_enum.word}",
-            )
-    return locked
 
 
 def _finish(cb: PartnerCallback, outcome: str, detail: str, reply: Reply) -> Reply:
@@ -138,8 +66,6 @@ def partner_callback_receive(
             (400, "application/json", '{"error":"invalid payload"}'),
         )
     if event.kind == "link":
-        from .linking import link_apply_callback
-
         outcome, detail = link_apply_callback(event=event, callback=cb)
         return _finish(cb, outcome, detail, event.reply)
     txn = Transaction.objects.filter(txid=event.txid, mitra_cd=mitra_cd).first()
@@ -175,8 +101,6 @@ def partner_callback_receive(
                 f"confirmation failed: {exc.message}",
                 (503, "application/json", '{"error":"confirmation failed, retry"}'),
             )
-    from django.db import transaction
-
     with transaction.atomic():  # read "before" under the row lock: of concurrent copies, one is "applied"
         before = Transaction.objects.select_for_update().values_list("status", flat=True).get(pk=txn.pk)
         updated = apply_partner_result(

@@ -7,7 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments.exceptions import ApplicationError, CancelRefused, InvalidField, PartnerFailure
+from payments import exceptions as err
 from payments.models import Cancellation, Merchant, Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
@@ -52,22 +52,15 @@ def cancel_types_allowed(txn: Transaction) -> tuple[str, ...]:
 
 def _check_amount(txn: Transaction, cancel_type: str, amount: int) -> None:
     if cancel_type not in (FULL, PARTIAL):
-        raise InvalidField("cancelType", "cancelType must be 1 (full) or 2 (partial)", result_cd="9301")
+        raise err.InvalidCancelType(cancel_type=cancel_type)
     if amount <= 0:
-        raise InvalidField("amt", "Cancel amount must be greater than 0", result_cd="9321")
+        raise err.InvalidCancelAmount(amount=amount)
     if amount > txn.remaining_amount:
-        raise ApplicationError(
-            f"Cancel amount {amount} is larger than the cancellable amount {txn.remaining_amount}",
-            result_cd="9319",
-        )
+        raise err.CancelAmountTooLarge(amount=amount, remaining=txn.remaining_amount)
     if cancel_type == FULL and txn.cancelled_amount:
-        raise ApplicationError(
-            "Cannot fully cancel a transaction that was already partially cancelled; "
-            f"cancel the remaining {txn.remaining_amount} with cancelType 2",
-            result_cd="9320",
-        )
+        raise err.FullCancelAfterPartial(remaining=txn.remaining_amount)
     if cancel_type == FULL and amount != txn.amount:
-        raise ApplicationError(f"A full cancel must be for the whole amount {txn.amount}", result_cd="9319")
+        raise err.FullCancelNotWhole(amount=txn.amount)
 
 
 @transaction.atomic
@@ -82,22 +75,21 @@ def _open(
         return prior, False, False  # the same request again: the same answer
     _check_amount(txn, cancel_type, amount)
     if Cancellation.objects.filter(transaction=txn, state=Cancellation.State.PENDING).exists():
-        raise ApplicationError(
-            "Another cancel of this transaction is in progress", result_cd="9315", http_status=409
-        )
+        raise err.CancelInProgress()
     status = txn.status_enum
     unpaid_untouched = _unpaid_untouched(txn)
     if status != Status.PAID and not unpaid_untouched:
-        raise CancelRefused(f"This transaction cannot be cancelled: it is {status.word}")
+        raise err.CancelRefused(f"This transaction cannot be cancelled: it is {status.word}")
     if unpaid_untouched and cancel_type == PARTIAL:  # nothing was paid, so nothing to refund in part
-        raise CancelRefused("A partial cancel is only possible after payment", result_cd="9326")
+        raise err.PartialCancelBeforePayment()
     if status == Status.PAID:
         adapter = registry.get_adapter(txn.mitra_cd)
         try:
             adapter.check_cancel(_request(txn, amount, "check", reason), now=timezone.now())
         except CancelNotAllowed as exc:
-            code = "9332" if cancel_type == PARTIAL else "9314"
-            raise CancelRefused(f"Cancel refused by {txn.mitra_cd} rules: {exc.message}", result_cd=code)
+            raise err.CancelRefusedByRules(
+                mitra_cd=txn.mitra_cd, detail=exc.message, partial=cancel_type == PARTIAL
+            )
     try:
         with transaction.atomic():
             row = Cancellation.objects.create(
@@ -109,13 +101,13 @@ def _open(
                 idempotency_key=key,
             )
     except IntegrityError:
-        raise ApplicationError("Cancel number generation error, please retry", result_cd="9311")
+        raise err.CancelNumberCollision()
     return row, True, status == Status.PAID
 
 
 @transaction.atomic
 def _close(
-    row_id: int, result: CancelResult | None, error: ApplicationError | None, source: str
+    row_id: int, result: CancelResult | None, error: err.ApplicationError | None, source: str
 ) -> Cancellation:
     row = Cancellation.objects.select_for_update().select_related("transaction").get(pk=row_id)
     txn = Transaction.objects.select_for_update().get(pk=row.transaction_id)
@@ -123,12 +115,12 @@ def _close(
     if error is not None:
         row.state, row.result_code, row.result_message = (
             Cancellation.State.FAILED,
-            error.result_cd,
+            error.code,
             error.message[:255],
         )
         row.save()
         return row
-    row.state, row.result_code, row.result_message = Cancellation.State.SUCCEEDED, "0000", "SUCCESS"
+    row.state = Cancellation.State.SUCCEEDED
     row.partner_ref = (result.partner_cancel_ref if result else "")[:100]
     row.save()
     txn.cancelled_amount += row.amount
@@ -160,17 +152,15 @@ def transaction_cancel(
 ) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
-        from payments.exceptions import TransactionNotFound
-
-        raise TransactionNotFound(result_cd="8064" if cancel_type == FULL else "8066")
+        raise err.CancelTargetNotFound(partial=cancel_type != FULL)
     row, created, paid = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
     if not created:
         if row.state == Cancellation.State.FAILED:
-            raise ApplicationError(row.result_message, result_cd=row.result_code or "8061")
-        if row.state == Cancellation.State.PENDING:  # the first copy is still with the partner
-            raise ApplicationError(
-                "This cancel is still in progress; ask again shortly", result_cd="9315", http_status=409
+            raise err.CancelFailedEarlier(
+                row.result_message, cause=row.result_code, partial=row.cancel_type == PARTIAL
             )
+        if row.state == Cancellation.State.PENDING:  # the first copy is still with the partner
+            raise err.CancelInProgress("This cancel is still in progress; ask again shortly")
         return row
     if not paid:
         return _close(row.pk, None, None, source)  # never reached the partner: void here
@@ -180,22 +170,14 @@ def transaction_cancel(
     try:
         result = adapter.cancel(req)
     except CancelNotAllowed as exc:
-        err: ApplicationError = CancelRefused(f"Cancel refused by the partner: {exc.message}")
+        error: err.ApplicationError = err.CancelRefused(f"Cancel refused by the partner: {exc.message}")
     except PartnerUnavailable:
-        err = PartnerFailure(
-            "The partner did not answer the cancel; check the status before retrying", result_cd="8090"
-        )
+        error = err.CancelPartnerUnavailable()
     except PartnerDeclined as exc:
-        err = ApplicationError(
-            f"The partner refused the cancel: {exc.message}",
-            result_cd="8061" if cancel_type == FULL else "8062",
-            http_status=422,
-        )
+        error = err.CancelDeclined(detail=exc.message, partial=cancel_type == PARTIAL)
     except PartnerError as exc:
-        err = ApplicationError(
-            f"Cancel failed: {exc.message}", result_cd="8061" if cancel_type == FULL else "8062"
-        )
+        error = err.CancelFailedAtPartner(detail=exc.message, partial=cancel_type == PARTIAL)
     else:
         return _close(row.pk, result, None, source)
-    _close(row.pk, None, err, source)
-    raise err
+    _close(row.pk, None, error, source)
+    raise error

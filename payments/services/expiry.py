@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from payments.models import Transaction
-from payments.selectors import transactions_due_for_expiry
+from payments.selectors.transactions import transactions_due_for_expiry
 from payments.status import Status
 from providers.base.errors import PartnerError
 

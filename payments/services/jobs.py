@@ -1,7 +1,8 @@
 """Long work as Job rows with progress: run by a Celery worker, followed by a page or a command.
 
-A kind registers its handler with @job_handler("kind"); the handler gets the Job and calls
-job_progress() as it goes, and returns the result dict."""
+A kind registers its handler with @job_handler("kind") in its own module (imported at start-up by
+payments/apps.py); the handler gets the Job, calls job_progress() as it goes, and returns the
+result dict."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from payments.models import Job, Merchant
+
+from . import queue
 
 log = logging.getLogger("payments.jobs")
 HANDLERS: dict[str, Callable[[Job], dict[str, Any]]] = {}
@@ -47,9 +49,7 @@ def job_create(
         job_run(job_id=job.pk)
         job.refresh_from_db()
     elif enqueue:
-        from payments.tasks import job_run as job_run_task
-
-        transaction.on_commit(lambda: job_run_task.delay(job.pk))
+        queue.send_on_commit(queue.JOB_RUN, job.pk)
     return job
 
 
@@ -61,7 +61,6 @@ def job_progress(job: Job, progress: int, total: int | None = None) -> None:
 
 
 def job_run(*, job_id: int) -> None:
-    _load_handlers()
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING)
     if not claimed:
         return  # already run (a redelivered task)
@@ -77,15 +76,3 @@ def job_run(*, job_id: int) -> None:
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.DONE, result=result or {}, finished_at=timezone.now()
     )
-
-
-def _load_handlers() -> None:
-    """Handlers live beside their services; import them so they register."""
-    import importlib
-
-    for name in ("exports", "replay", "reconciliation"):
-        try:
-            importlib.import_module(f"payments.services.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"payments.services.{name}":
-                raise

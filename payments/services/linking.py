@@ -13,33 +13,22 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from payments import clock
+from payments import exceptions as err
 from payments import secrets as key_store
-from payments import tokens
-from payments.exceptions import ApplicationError, NotAllowed, PartnerFailure
 from payments.models import AccountLink, Merchant, PartnerCallback, Transaction
-from payments.nicepay.wire import JAKARTA, jakarta_parts
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import CallbackEvent, LinkRequest, NextAction, PartnerStatus
 
-from .notifications import notification_enqueue
+from .notifications import notification_enqueue_link
 from .partner_io import gateway_url
+from .payment import transaction_start_payment
 from .registration import RegistrationData, transaction_register
 
 log = logging.getLogger("payments.linking")
 MITRA = "ASTR"
-
-
-class LinkNotFound(ApplicationError):
-    result_cd = "9501"
-    http_status = 404
-    default_message = "Unknown mandateID"
-
-
-class LinkNotActive(ApplicationError):
-    result_cd = "9502"
-    http_status = 409
-    default_message = "This AstraPay account is not linked"
+PARTNER = "AstraPay"
 
 
 @dataclass(frozen=True)
@@ -55,8 +44,8 @@ class LinkEnableData:
 
 
 def new_mandate_id(imid: str) -> str:
-    """iMid + Jakarta time + 6 random digits: 30 chars, inside NICEPAY's 40 for mandateID."""
-    return f"{imid}{timezone.now().astimezone(JAKARTA):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+    """A new link id: merchant id + Jakarta time + 6 random digits (30 chars, NICEPAY allows 40)."""
+    return f"{imid}{clock.compact()}{secrets.randbelow(10**6):06d}"
 
 
 def _adapter():  # noqa: ANN202
@@ -66,33 +55,9 @@ def _adapter():  # noqa: ANN202
 # --- merchant notification ----------------------------------------------------------------------
 
 
-def link_notification_payload(link: AccountLink) -> dict[str, str]:
-    """Form fields posted to the merchant's dbProcessUrl when a link changes state. The token uses
-    the linkEnable formula (nicepay-v2.md §0.4), so the merchant verifies it with what it sent."""
-    merchant = link.merchant
-    dt, tm = jakarta_parts(link.revoked_at or link.linked_at or timezone.now())
-    return {
-        "iMid": merchant.imid,
-        "referenceNo": link.reference_no,
-        "mandateID": link.mandate_id,
-        "payMethod": "05",
-        "mitraCd": link.mitra_cd,
-        "linkStatus": link.state,
-        "billingNm": link.billing_name,
-        "billingPhone": link.billing_phone,
-        "transDt": dt,
-        "transTm": tm,
-        "merchantToken": tokens.link_enable_token(
-            merchant.imid, link.reference_no, link.billing_phone, merchant.merchant_key
-        ),
-    }
-
-
 def _notify_merchant(link: AccountLink) -> None:
     """Caller holds the link's row lock inside the DB transaction of the state change."""
-    notification_enqueue(
-        merchant=link.merchant, url=link.db_process_url, payload=link_notification_payload(link), kind="link"
-    )
+    notification_enqueue_link(link=link)
 
 
 # --- start --------------------------------------------------------------------------------------
@@ -102,9 +67,9 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
     """Create (or restart) the link and ask AstraPay for its binding page. -> (link, redirect URL)."""
     link = AccountLink.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
     if link is not None and link.state == AccountLink.State.LINKED:
-        raise NotAllowed(f"referenceNo {data.reference_no} is already linked (mandateID {link.mandate_id})")
+        raise err.LinkAlreadyLinked(reference_no=data.reference_no, mandate_id=link.mandate_id)
     if link is not None and link.state == AccountLink.State.REVOKED:
-        raise NotAllowed(f"referenceNo {data.reference_no} was unlinked; link again with a new referenceNo")
+        raise err.LinkRevoked(reference_no=data.reference_no)
     if link is None:
         try:
             link = AccountLink.objects.create(
@@ -141,16 +106,14 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
     try:
         result = _adapter().link_start(request)
     except PartnerUnavailable:
-        raise PartnerFailure("AstraPay is not answering right now. Please try again shortly.")
+        raise err.PartnerFailure(f"{PARTNER} is not answering right now. Please try again shortly.")
     except PartnerDeclined as exc:
         AccountLink.objects.filter(pk=link.pk, state=AccountLink.State.PENDING).update(
             state=AccountLink.State.FAILED
         )
-        raise ApplicationError(
-            f"AstraPay refused the account link: {exc.message}", result_cd="9752", http_status=422
-        )
+        raise err.LinkDeclined(partner=PARTNER, detail=exc.message)
     except PartnerError as exc:
-        raise PartnerFailure(f"The account link could not be started: {exc.message}")
+        raise err.PartnerFailure(f"The account link could not be started: {exc.message}")
     AccountLink.objects.filter(pk=link.pk).update(partner_ref=result.partner_ref[:100])
     link.partner_ref = result.partner_ref[:100]
     return link, result.redirect_url
@@ -203,7 +166,7 @@ def account_link_finish(*, link: AccountLink, auth_code: str) -> AccountLink:
         log.warning("authCode exchange refused for %s: %s", link.mandate_id, exc.code)
         return link
     except PartnerError as exc:
-        raise PartnerFailure(f"AstraPay could not confirm the link right now: {exc.message}")
+        raise err.PartnerFailure(f"{PARTNER} could not confirm the link right now: {exc.message}")
     return _mark_linked(link.pk, token.token, token.expires_at)
 
 
@@ -220,7 +183,7 @@ def link_apply_callback(*, event: CallbackEvent, callback: PartnerCallback) -> t
         info = event.raw.get("additionalInfo") if isinstance(event.raw.get("additionalInfo"), dict) else {}
         try:
             updated = account_link_finish(link=link, auth_code=str(info.get("authCode") or ""))
-        except PartnerFailure as exc:
+        except err.PartnerFailure as exc:
             return "error", exc.message
         if updated.state == AccountLink.State.LINKED:
             return "applied", "linked"
@@ -237,7 +200,7 @@ def link_apply_callback(*, event: CallbackEvent, callback: PartnerCallback) -> t
 def account_link_revoke(*, link: AccountLink) -> AccountLink:
     """Unbind at AstraPay, then forget the token. Payments on this mandate are refused afterwards."""
     if link.state != AccountLink.State.LINKED:
-        raise NotAllowed(f"mandateID {link.mandate_id} is {link.state}, not linked")
+        raise err.LinkNotLinked(mandate_id=link.mandate_id, state=link.state)
     token = key_store.decrypt(link.token_encrypted)
     try:
         _adapter().link_revoke(token=token)
@@ -245,7 +208,7 @@ def account_link_revoke(*, link: AccountLink) -> AccountLink:
         # AstraPay no longer knows the token: the link is dead there already.
         log.info("AstraPay refused unbinding %s (%s); revoking locally", link.mandate_id, exc.code)
     except PartnerError as exc:
-        raise PartnerFailure(f"AstraPay could not unlink the account right now: {exc.message}")
+        raise err.PartnerFailure(f"{PARTNER} could not unlink the account right now: {exc.message}")
     with transaction.atomic():
         locked = AccountLink.objects.select_for_update().select_related("merchant").get(pk=link.pk)
         if locked.state != AccountLink.State.LINKED:
@@ -267,27 +230,21 @@ def link_payment_initiate(
     """linkInitiate: register an ASTR transaction and start it with the link's customer token."""
     link = AccountLink.objects.filter(merchant=merchant, mandate_id=mandate_id).first()
     if link is None:
-        raise LinkNotFound(f"mandateID {mandate_id} is unknown for this merchant")
+        raise err.LinkNotFound(mandate_id=mandate_id)
     if link.state != AccountLink.State.LINKED:
-        raise LinkNotActive(
-            f"mandateID {mandate_id} is {link.state}: the customer must link AstraPay again (linkEnable)"
-        )
+        raise err.LinkNotActive(mandate_id=mandate_id, state=link.state, partner=PARTNER)
     if link.token_expires_at and link.token_expires_at <= timezone.now():
-        raise LinkNotActive(f"The AstraPay link {mandate_id} has expired: link again (linkEnable)")
+        raise err.LinkExpired(mandate_id=mandate_id, state=link.state, partner=PARTNER)
     txn = transaction_register(merchant=merchant, data=data, via_link=True)
     if txn.partner_data.get("mandate_id") not in (None, mandate_id):
-        raise NotAllowed("referenceNo was already used with another mandateID")
+        raise err.LinkReferenceReused()
     if "mandate_id" not in txn.partner_data:
         with transaction.atomic():
             locked = Transaction.objects.select_for_update().get(pk=txn.pk)
             locked.partner_data = {**locked.partner_data, "mandate_id": mandate_id}
             locked.save(update_fields=["partner_data", "updated_at"])
         txn.partner_data = locked.partner_data
-    action = _start(txn, callback_url, key_store.decrypt(link.token_encrypted))
+    action = transaction_start_payment(
+        txn=txn, callback_url=callback_url, account_token=key_store.decrypt(link.token_encrypted)
+    )
     return txn, action
-
-
-def _start(txn: Transaction, callback_url: str, token: str) -> NextAction:
-    from .payment import transaction_start_payment
-
-    return transaction_start_payment(txn=txn, callback_url=callback_url, account_token=token)

@@ -12,10 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from payments import exceptions as err
 from payments import secrets as key_store
-from payments.exceptions import ApplicationError
 from payments.models import Invitation, Merchant, MerchantMember, Notification
 from payments.services.audit import audit_record
+from payments.services.notifications import notification_deliver, notification_format
 
 INVITATION_DAYS = 7
 
@@ -70,18 +71,10 @@ def merchant_notification_url_set(*, merchant: Merchant, url: str, user, remote_
 
 def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "") -> Notification:  # noqa: ANN001
     """Sends a test notification to the default URL now and returns the row with its attempt."""
-    from payments.services.notifications import notification_deliver
-
     url = merchant.default_notification_url
     if not url:
-        raise ApplicationError("Set a default notification URL first.")
-    payload = {
-        "tXid": "TEST",
-        "iMid": merchant.imid,
-        "status": "test",
-        "resultMsg": "Test notification",
-        "sentAt": timezone.now().isoformat(),
-    }
+        raise err.NotificationUrlMissing()
+    payload = notification_format().test(merchant)
     # An outbox row like any other (so a failure is retried on the published schedule), but not
     # handed to Celery: we deliver it right here so the page can show the merchant's answer.
     note = Notification.objects.create(
@@ -115,10 +108,10 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Returns the invitation and its plain token (only its hash is stored)."""
     if role not in MerchantMember.Role.values:
-        raise ApplicationError("Unknown role")
+        raise err.UnknownRole()
     users = get_user_model()
     if users.objects.filter(username__iexact=email).exists():
-        raise ApplicationError("A user with this e-mail already exists.")
+        raise err.UserExists()
     token = secrets.token_urlsafe(32)
     inv = Invitation.objects.create(
         merchant=merchant,
@@ -152,16 +145,16 @@ def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # n
     """Creates the user and the membership; the token works once."""
     inv = invitation_for_token(token=token)
     if inv is None:
-        raise ApplicationError("This invitation is invalid, used or expired.")
+        raise err.InvitationInvalid()
     inv = Invitation.objects.select_for_update().get(pk=inv.pk)
     if inv.accepted_at:
-        raise ApplicationError("This invitation is invalid, used or expired.")
+        raise err.InvitationInvalid()
     users = get_user_model()
     try:
         with transaction.atomic():
             user = users.objects.create_user(inv.email, inv.email, password)
     except IntegrityError:
-        raise ApplicationError("A user with this e-mail already exists.")
+        raise err.UserExists()
     MerchantMember.objects.create(user=user, merchant=inv.merchant, role=inv.role)
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
@@ -182,7 +175,7 @@ def invitation_revoke(*, merchant: Merchant, invitation_id: int, user, remote_ad
         merchant=merchant, pk=invitation_id, accepted_at__isnull=True
     ).delete()
     if not deleted:
-        raise ApplicationError("Invitation not found")
+        raise err.InvitationNotFound()
     audit_record(
         actor_kind="merchant",
         action="team.invitation_revoked",
@@ -195,17 +188,17 @@ def invitation_revoke(*, merchant: Merchant, invitation_id: int, user, remote_ad
 
 def member_role_set(*, merchant: Merchant, member_id: int, role: str, user, remote_addr: str = "") -> None:  # noqa: ANN001
     if role not in MerchantMember.Role.values:
-        raise ApplicationError("Unknown role")
+        raise err.UnknownRole()
     with transaction.atomic():
         # One role change per merchant at a time: locking only the member's row let two owners
         # demote each other at once, each still counting the other, leaving no owner.
         Merchant.objects.select_for_update().get(pk=merchant.pk)
         member = MerchantMember.objects.select_for_update().filter(merchant=merchant, pk=member_id).first()
         if member is None:
-            raise ApplicationError("Member not found")
+            raise err.MemberNotFound()
         owners = MerchantMember.objects.filter(merchant=merchant, role=MerchantMember.Role.OWNER)
         if member.role == MerchantMember.Role.OWNER and role != member.role and owners.count() <= 1:
-            raise ApplicationError("The last owner cannot be demoted.")
+            raise err.LastOwner()
         old, member.role = member.role, role
         member.save(update_fields=["role"])
     audit_record(

@@ -1,7 +1,9 @@
 """The merchant notification outbox: rows written with the status change, delivered by Celery.
 
 Delivery is at least once, in sequence order per transaction; a worker holds a short lease on
-a row while it posts, so two workers never post the same row at once."""
+a row while it posts, so two workers never post the same row at once. What a notification says
+on the merchant's wire (its fields and token) is the front door's: it registers a
+NotificationFormat at start-up (payments/apps.py) and the outbox only stores and posts it."""
 
 from __future__ import annotations
 
@@ -12,21 +14,62 @@ import logging
 import socket
 import time
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from payments import tokens
-from payments.models import Merchant, Notification, NotificationAttempt, Transaction, TransactionEvent
-from payments.nicepay.wire import jakarta_parts
+from payments.models import (
+    AccountLink,
+    Merchant,
+    Notification,
+    NotificationAttempt,
+    Transaction,
+    TransactionEvent,
+)
+
+from . import queue
 
 log = logging.getLogger("payments.notifications")
 EXCERPT_BYTES = 200
+
+
+class NotificationFormat(Protocol):
+    """The form fields of each kind of merchant notification on one wire."""
+
+    def payment(self, txn: Transaction, sequence: int) -> dict[str, str]:
+        """A payment's status change (`sequence`: its number among the payment's notifications)."""
+
+    def link(self, link: AccountLink) -> dict[str, str]:
+        """An account link's state change."""
+
+    def test(self, merchant: Merchant) -> dict[str, str]:
+        """The test notification a merchant sends itself from the dashboard."""
+
+    def with_current_token(self, note: Notification) -> dict[str, str]:
+        """The stored payload, its token made with the merchant's key as it is now."""
+
+
+_format: NotificationFormat | None = None
+
+
+def notification_format_use(fmt: NotificationFormat) -> None:
+    """Set the wire format of merchant notifications (the front door does it at start-up)."""
+    global _format
+    _format = fmt
+
+
+def notification_format() -> NotificationFormat:
+    """The registered format. Raises ImproperlyConfigured when no door registered one."""
+    if _format is None:
+        raise ImproperlyConfigured("no merchant notification format is registered")
+    return _format
 
 
 def retry_schedule() -> list[int]:
@@ -34,38 +77,10 @@ def retry_schedule() -> list[int]:
 
 
 def _enqueue(notification_id: int) -> None:
-    from payments.tasks import notification_send
-
     try:  # no publish retries: the row is in the outbox already, the sweep is the retry
-        notification_send.apply_async((notification_id,), retry=False)
+        queue.send(queue.NOTIFICATION_SEND, notification_id, retry=False)
     except Exception:  # noqa: BLE001 - the broker may be down; the outbox sweep re-sends
         log.warning("could not enqueue notification %s; the sweep will send it", notification_id)
-
-
-def notification_payload(txn: Transaction, sequence: int) -> dict[str, str]:
-    """NICEPAY's notification fields (§6), plus our sequence number."""
-    dt, tm = jakarta_parts(txn.paid_at or txn.updated_at or timezone.now())
-    return {
-        "tXid": txn.txid,
-        "merchantToken": tokens.notification_token(
-            txn.merchant.imid, txn.txid, txn.amount, txn.merchant.merchant_key
-        ),
-        "referenceNo": txn.reference_no,
-        "payMethod": txn.pay_method,
-        "amt": str(txn.amount),
-        "transDt": dt,
-        "transTm": tm,
-        "currency": txn.currency,
-        "goodsNm": txn.goods_name,
-        "billingNm": txn.billing_name,
-        "matchCl": "1",
-        "status": txn.status,
-        "mitraCd": txn.mitra_cd,
-        "instmntType": txn.instalment_type,
-        "instmntMon": txn.instalment_months,
-        "cancelAmt": str(txn.cancelled_amount),
-        "sequence": str(sequence),
-    }
 
 
 def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notification:
@@ -79,28 +94,21 @@ def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notific
         kind="payment",
         sequence=txn.notification_seq,
         url=txn.db_process_url,
-        payload=notification_payload(txn, txn.notification_seq),
+        payload=notification_format().payment(txn, txn.notification_seq),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(note.id))
     return note
 
 
-def notification_enqueue(
-    *,
-    merchant: Merchant,
-    url: str,
-    payload: dict[str, str],
-    kind: str,
-    transaction_obj: Transaction | None = None,
-) -> Notification:
-    """A notification not tied to a status change (account linked, test notification)."""
+def notification_enqueue_link(*, link: AccountLink) -> Notification:
+    """The notification of an account link's new state, to the link's dbProcessUrl. Caller holds
+    the link's row lock inside the state change's DB transaction; handed to Celery on commit."""
     note = Notification.objects.create(
-        merchant=merchant,
-        transaction=transaction_obj,
-        kind=kind,
-        url=url,
-        payload=payload,
+        merchant=link.merchant,
+        kind="link",
+        url=link.db_process_url,
+        payload=notification_format().link(link),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(note.id))
@@ -141,19 +149,6 @@ def _blocked_by_earlier(note: Notification) -> bool:
     ).exists()
 
 
-def _with_current_token(note: Notification) -> dict[str, str]:
-    """The payload with merchantToken from the merchant's key as it is now, like the signature
-    header: a retry or resend after a key rotation must verify with the new key."""
-    payload, key, imid = dict(note.payload), note.merchant.merchant_key, note.merchant.imid
-    if note.kind == "payment" and {"merchantToken", "tXid", "amt"} <= payload.keys():
-        payload["merchantToken"] = tokens.notification_token(imid, payload["tXid"], payload["amt"], key)
-    elif note.kind == "link" and {"merchantToken", "referenceNo", "billingPhone"} <= payload.keys():
-        payload["merchantToken"] = tokens.link_enable_token(
-            imid, payload["referenceNo"], payload["billingPhone"], key
-        )
-    return payload
-
-
 def notification_deliver(*, notification_id: int) -> Notification | None:
     """One delivery attempt, if the row is due and nobody else holds it. No DB transaction is
     open while we wait on the merchant."""
@@ -167,7 +162,9 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return note
     if not destination_allowed(note.url):
         return _record_attempt(note.pk, timezone.now(), 0, None, "", "destination not allowed", False)
-    body = urlencode(_with_current_token(note)).encode()
+    # The token from the merchant's key as it is now, like the signature header: a retry or resend
+    # after a key rotation must verify with the new key.
+    body = urlencode(notification_format().with_current_token(note)).encode()
     stamp = int(time.time())
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",

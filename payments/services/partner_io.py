@@ -5,23 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 
 from payments.models import Transaction
-from payments.status import Status
-from providers.base.types import OrderInfo, PartnerStatus, Party, PaymentRequest, Seller
-
-from .cart import parse_cart, parse_sellers
+from providers.base.types import CartItem, OrderInfo, Party, PaymentRequest, Seller
 
 
 def gateway_url(path: str) -> str:
+    """The gateway's absolute URL of `path` (PUBLIC_BASE_URL)."""
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def order_info(txn: Transaction) -> OrderInfo:
-    _, items = parse_cart(txn.cart_data_raw) if txn.cart_data else ({}, ())
-    sellers: tuple[Seller, ...] = ()
-    if txn.sellers:
-        import json
-
-        _, sellers = parse_sellers(json.dumps(txn.sellers))
+    """Everything a partner may need about `txn`, as the neutral OrderInfo (money in whole rupiah)."""
+    items = tuple(CartItem(**item) for item in txn.cart_data.get("items", ()))
+    sellers = tuple(Seller(**seller) for seller in txn.sellers or ())
     delivery = None
     if txn.delivery_name or txn.delivery_address:
         delivery = Party(
@@ -64,17 +59,5 @@ def order_info(txn: Transaction) -> OrderInfo:
 
 
 def payment_request(txn: Transaction, *, account_token: str = "") -> PaymentRequest:
+    """The partner's payment request for `txn` (a linked account's token where one pays)."""
     return PaymentRequest(order=order_info(txn), partner_ref=txn.partner_ref, account_token=account_token)
-
-
-def target_status(current: str, partner: PartnerStatus) -> Status | None:
-    """The NICEPAY status a partner status means for this transaction; None = no change."""
-    paid_before = current in (Status.PAID, Status.VOID, Status.REFUND)
-    return {
-        PartnerStatus.PENDING: None,
-        PartnerStatus.SUCCEEDED: Status.PAID,
-        PartnerStatus.FAILED: Status.FAILED,
-        PartnerStatus.EXPIRED: Status.EXPIRED,
-        PartnerStatus.CANCELLED: Status.VOID if paid_before else Status.FAILED,
-        PartnerStatus.REFUNDED: Status.REFUND,
-    }[partner]

@@ -12,14 +12,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payments.exceptions import NotAllowed, PartnerFailure
+from payments import exceptions as err
 from payments.models import Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import Deeplink, NextAction, PushToApp, Redirect
 
+from . import queue
 from .partner_io import payment_request
+from .settle import apply_partner_result
 from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.payment")
@@ -52,12 +54,12 @@ def transaction_start_payment(
         Transaction.objects.filter(pk=txn.pk).update(callback_url=callback_url)
         txn.callback_url = callback_url
     if not txn.status_enum.is_open:
-        raise NotAllowed(f"This payment is already {txn.status_enum.word}")
+        raise err.PaymentNotOpen(word=txn.status_enum.word)
     if txn.expires_at <= timezone.now():
         transaction_apply_status(
             transaction_id=txn.pk, to=Status.EXPIRED, source="expiry", idempotency_key="expired"
         )
-        raise NotAllowed("This payment has expired", result_cd="9031", http_status=410)
+        raise err.PaymentExpired()
     if txn.partner_data.get("action"):
         action = action_from_dict(txn.partner_data["action"])
         transaction_push_ensure(txn, action)  # a refresh re-queues a push that never left (broker was down)
@@ -81,11 +83,10 @@ def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
         return
     if TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key="push-sent").exists():
         return
-    from payments.tasks import transaction_complete_push
 
     def enqueue() -> None:
         try:
-            transaction_complete_push.delay(txn.pk)
+            queue.send(queue.TRANSACTION_COMPLETE_PUSH, txn.pk)
         except Exception:  # noqa: BLE001 - broker down: the waiting page's next load queues it again
             log.warning("could not queue the push for %s", txn.txid)
 
@@ -114,7 +115,9 @@ def _action_of_concurrent_start(pk: int) -> NextAction:
         if data.get("action"):
             return action_from_dict(data["action"])
         if started is None or time.monotonic() >= deadline:  # it failed, or is taking too long
-            raise PartnerFailure("This payment is being started in another window. Please try again shortly.")
+            raise err.PartnerFailure(
+                "This payment is being started in another window. Please try again shortly."
+            )
         time.sleep(0.2)
 
 
@@ -123,7 +126,7 @@ def _ask_partner(txn: Transaction, account_token: str) -> NextAction:
     try:
         return adapter.start_payment(payment_request(txn, account_token=account_token))
     except PartnerUnavailable:
-        raise PartnerFailure("The payment partner is not answering right now. Please try again shortly.")
+        raise err.PartnerFailure("The payment partner is not answering right now. Please try again shortly.")
     except PartnerDeclined as exc:
         transaction_apply_status(
             transaction_id=txn.pk,
@@ -132,11 +135,9 @@ def _ask_partner(txn: Transaction, account_token: str) -> NextAction:
             idempotency_key="start-declined",
             payload={"code": exc.code, "message": exc.message},
         )
-        raise NotAllowed(
-            f"The partner declined this payment: {exc.message}", result_cd="9752", http_status=422
-        )
+        raise err.PaymentDeclined(detail=exc.message)
     except PartnerError as exc:
-        raise PartnerFailure(f"The payment could not be started: {exc.message}")
+        raise err.PartnerFailure(f"The payment could not be started: {exc.message}")
 
 
 @transaction.atomic
@@ -164,8 +165,6 @@ def _remember(txn: Transaction, action: NextAction) -> None:
 
 def transaction_complete_push(*, transaction_id: int) -> None:
     """OVO: the blocking push call, run by a worker. Unknown outcome -> polling settles it."""
-    from .callbacks import apply_partner_result
-
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open:
         return

@@ -12,11 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from payments.models import Transaction
-from payments.selectors import transactions_due_for_poll
+from payments.selectors.transactions import transactions_due_for_poll
 from providers import registry
 from providers.base.errors import PartnerError, PartnerUnavailable
 
-from .callbacks import apply_partner_result
+from .settle import apply_partner_result
 
 log = logging.getLogger("payments.polling")
 

@@ -9,9 +9,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from payments.exceptions import NotAllowed, PartnerFailure
+from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
-from payments.selectors import transaction_get
+from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
@@ -22,11 +22,9 @@ AKULAKU = "AKLP"
 
 def _check(txn: Transaction) -> None:
     if txn.mitra_cd != AKULAKU:
-        raise NotAllowed("Receipt confirmation is only for Akulaku (AKLP) transactions")
+        raise err.ReceiptNotOffered(partners="Akulaku (AKLP)")
     if txn.status != Status.PAID:
-        raise NotAllowed(
-            f"Receipt can only be confirmed for a paid transaction; this one is {txn.status_enum.word}"
-        )
+        raise err.ReceiptNeedsPayment(word=txn.status_enum.word)
 
 
 def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction:
@@ -38,23 +36,18 @@ def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction
     try:
         result = adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
     except PartnerUnavailable:
-        raise PartnerFailure("Akulaku did not answer the receipt confirmation; please retry")
+        raise err.PartnerFailure("Akulaku did not answer the receipt confirmation; please retry")
     except PartnerDeclined as exc:
-        raise NotAllowed(f"Akulaku refused the receipt confirmation: {exc.message}", http_status=422)
+        raise err.ReceiptDeclined(partner="Akulaku", detail=exc.message)
     except PartnerError as exc:
-        raise PartnerFailure(f"Receipt confirmation failed: {exc.message}")
+        raise err.PartnerFailure(f"Receipt confirmation failed: {exc.message}")
     with transaction.atomic():
         locked = Transaction.objects.select_for_update().get(pk=txn.pk)
         if locked.receipt_confirmed_at:  # a concurrent request recorded it first
             return locked
         now = timezone.now()
-        answer = {"resultCd": "0000", "resultMsg": "SUCCESS", "tXid": locked.txid, "ResponseData": None}
         locked.receipt_confirmed_at = now
-        locked.receipt_response = {
-            **answer,
-            "partnerStatus": result.raw_status,
-            "confirmedAt": now.isoformat(),
-        }
+        locked.receipt_response = {"partnerStatus": result.raw_status, "confirmedAt": now.isoformat()}
         locked.save(update_fields=["receipt_confirmed_at", "receipt_response", "updated_at"])
         TransactionEvent.objects.get_or_create(
             transaction=locked,
@@ -67,9 +60,3 @@ def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction
         )
     log.info("receipt confirmed for %s", locked.txid)
     return locked
-
-
-def receipt_answer(txn: Transaction) -> dict:
-    """The merchant-facing answer, the same for the first call and every repeat."""
-    stored = txn.receipt_response or {}
-    return {k: stored.get(k) for k in ("resultCd", "resultMsg", "tXid", "ResponseData")}

@@ -9,15 +9,15 @@ flagged for review. The drift report is the Job's result."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from payments.models import Job, Transaction
-from payments.services.callbacks import SETTLED, apply_partner_result
+from payments.selectors.transactions import transactions_for_day
 from payments.services.jobs import job_create, job_handler, job_progress
-from payments.services.partner_io import target_status
+from payments.services.settle import SETTLED, apply_partner_result, target_status
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerError
@@ -30,21 +30,6 @@ MAX_ROWS_IN_REPORT = 2000
 def default_day() -> date:
     """Yesterday, in the gateway's time zone (Asia/Jakarta)."""
     return timezone.localdate() - timedelta(days=1)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, start + timedelta(days=1)
-
-
-def transactions_for_day(day: date):  # noqa: ANN201 - a QuerySet
-    """The day's transactions a partner knows about (registered-only ones have nothing to compare)."""
-    start, end = day_bounds(day)
-    return (
-        Transaction.objects.filter(created_at__gte=start, created_at__lt=end)
-        .exclude(payment_started_at__isnull=True, partner_ref="")
-        .order_by("pk")
-    )
 
 
 def drift_of(txn: Transaction, result: StatusResult) -> str:

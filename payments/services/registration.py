@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments.exceptions import ApplicationError, DuplicateReference, InvalidField, PartnerFailure
+from payments import clock
+from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
-from payments.nicepay.wire import JAKARTA
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
-from providers.base.types import PartnerKind
+from providers.base.types import CartItem, PartnerKind, Seller
 
-from .cart import check_sellers, check_total, parse_cart, parse_sellers
 from .partner_io import order_info
 
 KIND_BY_PAY_METHOD = {"05": PartnerKind.EWALLET, "06": PartnerKind.PAYLOAN}
@@ -33,25 +30,15 @@ DELIVERY_FIELDS = (
     "delivery_post_code",
     "delivery_country",
 )
-DELIVERY_WIRE = dict(
-    zip(
-        DELIVERY_FIELDS,
-        (
-            "deliveryNm",
-            "deliveryPhone",
-            "deliveryAddr",
-            "deliveryCity",
-            "deliveryState",
-            "deliveryPostCd",
-            "deliveryCountry",
-        ),
-        strict=True,
-    )
-)
 
 
 @dataclass(frozen=True)
 class RegistrationData:
+    """A merchant's order as its front door read it. Money in whole rupiah.
+
+    `cart` and `sellers` are the door's parsers of what the merchant sent, called when the rules
+    reach them (so errors come in the same order for every door); they raise the door's errors."""
+
     pay_method: str
     mitra_cd: str
     currency: str
@@ -59,14 +46,14 @@ class RegistrationData:
     reference_no: str
     goods_name: str
     billing: dict[str, str]  # Transaction field name -> value
-    cart_raw: str
+    cart: Callable[[], tuple[CartItem, ...]]
     db_process_url: str
     user_ip: str
-    fingerprint: str  # hash of the request without timeStamp/merchantToken: identical replay
+    fingerprint: str  # the same request again has the same fingerprint (identical replay)
     description: str = ""
     callback_url: str = ""
     delivery: dict[str, str] = field(default_factory=dict)
-    sellers_raw: str = ""
+    sellers: Callable[[], tuple[Seller, ...]] | None = None  # None: the merchant sent none
     instalment_type: str = ""
     instalment_months: str = ""
     pay_valid_until: datetime | None = None
@@ -75,74 +62,73 @@ class RegistrationData:
     notax_amount: int = 0
 
 
-def fingerprint(data: dict[str, Any]) -> str:
-    stable = {k: str(v) for k, v in data.items() if k not in ("timeStamp", "merchantToken")}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
-
-
 def new_txid(imid: str, pay_method: str) -> str:
-    """NICEPAY's 30-char shape: iMid(10) + payMethod(2) + yyyyMMddHHmmss + 4 digits."""
-    stamp = timezone.now().astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    """A new transaction id in NICEPAY's 30-char shape: iMid (10) + pay method (2) + Jakarta
+    yyyyMMddHHmmss + 4 random digits. Unique by chance: the unique index catches a collision."""
+    stamp = clock.compact()
     return f"{imid[:10]:<10}{pay_method}{stamp}{secrets.randbelow(10_000):04d}".replace(" ", "0")
 
 
-def _adapter_for(data: RegistrationData, *, via_link: bool):
+def _adapter_for(data: RegistrationData, *, via_link: bool):  # noqa: ANN202 - a PartnerAdapter
     if data.pay_method not in KIND_BY_PAY_METHOD:
-        raise InvalidField("payMethod", "payMethod must be 05 (E-Wallet) or 06 (Payloan)", result_cd="9012")
+        raise err.PayMethodNotOffered(pay_method=data.pay_method)
     if data.mitra_cd not in registry.known_mitra_codes():
-        raise InvalidField("mitraCd", f"mitraCd {data.mitra_cd!r} is not available", result_cd="9012")
+        raise err.PartnerNotOffered(mitra_cd=data.mitra_cd)
     adapter = registry.get_adapter(data.mitra_cd)
     if adapter.kind != KIND_BY_PAY_METHOD[data.pay_method]:
-        raise InvalidField(
-            "mitraCd",
-            f"mitraCd {data.mitra_cd} is not valid for payMethod {data.pay_method}",
-            result_cd="9012",
-        )
+        raise err.PartnerNotForPayMethod(mitra_cd=data.mitra_cd, pay_method=data.pay_method)
     if data.mitra_cd in LINK_ONLY and not via_link:
-        raise InvalidField(
-            "mitraCd", "AstraPay payments are made through linkInitiate on a linked account", result_cd="9012"
-        )
+        raise err.LinkedAccountRequired(partner="AstraPay")
     return adapter
 
 
-def _check_rules(data: RegistrationData, adapter) -> tuple:  # noqa: ANN001
+def check_total(items: tuple[CartItem, ...], amount: int) -> None:
+    """The cart must add up to the amount (whole rupiah). Raises CartTotalMismatch."""
+    total = sum(i.unit_price * i.quantity for i in items)
+    if total != amount:
+        raise err.CartTotalMismatch(amount=amount, total=total)
+
+
+def check_sellers(items: tuple[CartItem, ...], sellers: tuple[Seller, ...], *, partner: str) -> None:
+    """Every item names a seller of `sellers`. Raises SellerMissing or SellerUnknown."""
+    known = {s.id for s in sellers}
+    for item in items:
+        if not item.seller_id:
+            raise err.SellerMissing(item=item.name, partner=partner)
+        if item.seller_id not in known:
+            raise err.SellerUnknown(seller_id=item.seller_id)
+
+
+def _check_rules(
+    data: RegistrationData,
+    adapter,  # noqa: ANN001 - a PartnerAdapter
+) -> tuple[tuple[CartItem, ...], tuple[Seller, ...]]:
     if data.currency != "IDR":
-        raise InvalidField("currency", "currency must be IDR")
+        raise err.CurrencyNotSupported(currency=data.currency)
     if data.amount < adapter.min_amount:
-        raise InvalidField(
-            "amt", f"amt {data.amount} is below this partner's minimum of {adapter.min_amount}"
-        )
+        raise err.AmountBelowMinimum(amount=data.amount, minimum=adapter.min_amount)
     if data.amount > adapter.max_amount:
-        raise InvalidField(
-            "amt", f"amt {data.amount} is above this partner's maximum of {adapter.max_amount}"
-        )
-    _, items = parse_cart(data.cart_raw)
+        raise err.AmountAboveMaximum(amount=data.amount, maximum=adapter.max_amount)
+    items = data.cart()
     check_total(items, data.amount)
-    sellers_json = None
+    sellers: tuple[Seller, ...] = ()
     if adapter.kind == PartnerKind.PAYLOAN:
         if data.instalment_type not in ("1", "2"):
-            raise InvalidField(
-                "instmntType",
-                "instmntType must be 1 (customer charge) or 2 (merchant charge)",
-                result_cd="9029",
-            )
+            raise err.InstalmentTypeInvalid(instalment_type=data.instalment_type)
         if adapter.allowed_tenors and data.instalment_months.lstrip("0") not in adapter.allowed_tenors:
-            allowed = ", ".join(adapter.allowed_tenors)
-            raise InvalidField(
-                "instmntMon",
-                f"instmntMon {data.instalment_months or '(empty)'} is not available; allowed: {allowed}",
-                result_cd="9029",
+            raise err.TenorNotOffered(
+                months=data.instalment_months, allowed=", ".join(adapter.allowed_tenors)
             )
-        for name, wire_name in DELIVERY_WIRE.items():
+        for name in DELIVERY_FIELDS:
             if not data.delivery.get(name):
-                raise InvalidField(wire_name, f"{wire_name} is required for Payloan")
-    if data.sellers_raw or data.mitra_cd == "AKLP":
-        if not data.sellers_raw:
-            raise InvalidField("sellers", "sellers is required for Akulaku")
-        sellers_json, sellers = parse_sellers(data.sellers_raw)
+                raise err.DeliveryRequired(field=name)
+    if data.sellers is not None or data.mitra_cd == "AKLP":
+        if data.sellers is None:
+            raise err.SellersRequired(partner="Akulaku")
+        sellers = data.sellers()
         if data.mitra_cd == "AKLP":
-            check_sellers(items, sellers)
-    return items, sellers_json
+            check_sellers(items, sellers, partner="Akulaku")
+    return items, sellers
 
 
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
@@ -151,20 +137,30 @@ def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
         return None
     if txn.request_fingerprint == data.fingerprint:
         return txn  # an identical replay gets the same answer
-    raise DuplicateReference(f"referenceNo {data.reference_no} has already been used")
+    raise err.DuplicateReference(reference_no=data.reference_no)
 
 
 def transaction_register(
     *, merchant: Merchant, data: RegistrationData, via_link: bool = False
 ) -> Transaction:
+    """Validate `data` against the partner's rules and store the transaction (status init).
+
+    Args: `via_link` is set by the account-link door (partners that pay only from a linked
+    account). Returns the new transaction, or the stored one when the same request (same
+    fingerprint) comes again. Partners that register orders (Akulaku) are called first, outside
+    any DB transaction; nothing is stored when they refuse. Amounts are whole rupiah; the validity
+    defaults to the partner's own (seconds).
+    Raises: InvalidInput subclasses (pay method, partner, currency, amount limits, cart total,
+    instalment, delivery, sellers, validity), DuplicateReference, RegistrationPartnerFailure,
+    RegistrationDeclined, TxidCollision; and whatever the door's cart/sellers parsers raise."""
     adapter = _adapter_for(data, via_link=via_link)
-    _, sellers_json = _check_rules(data, adapter)
+    items, sellers = _check_rules(data, adapter)
     if (found := _existing(merchant, data)) is not None:
         return found
     now = timezone.now()
     expires_at = data.pay_valid_until or now + timedelta(seconds=adapter.default_expiry_seconds)
     if expires_at <= now:
-        raise InvalidField("payValidDt", "payValidDt/payValidTm is already in the past", result_cd="9031")
+        raise err.ValidUntilInPast()
     txn = Transaction(
         txid=new_txid(merchant.imid, data.pay_method),
         merchant=merchant,
@@ -178,8 +174,8 @@ def transaction_register(
         notax_amount=data.notax_amount,
         goods_name=data.goods_name,
         description=data.description,
-        cart_data=json.loads(data.cart_raw),
-        sellers=sellers_json,
+        cart_data={"items": [asdict(i) for i in items]},
+        sellers=[asdict(s) for s in sellers] or None,
         instalment_type=data.instalment_type,
         instalment_months=data.instalment_months,
         user_ip=data.user_ip,
@@ -195,17 +191,11 @@ def transaction_register(
         try:
             result = adapter.register(order_info(txn))
         except PartnerUnavailable:
-            raise PartnerFailure(
-                "Registration failed: the partner did not answer, please retry", result_cd="9001"
-            )
+            raise err.RegistrationPartnerFailure(detail="the partner did not answer, please retry")
         except PartnerDeclined as exc:
-            raise ApplicationError(
-                f"Registration failed: partner refused the order ({exc.message})",
-                result_cd="9001",
-                http_status=422,
-            )
+            raise err.RegistrationDeclined(detail=exc.message)
         except PartnerError as exc:
-            raise PartnerFailure(f"Registration failed: {exc.message}", result_cd="9001")
+            raise err.RegistrationPartnerFailure(detail=exc.message)
         txn.partner_ref = result.partner_ref
         txn.partner_data = {"order": dict(result.data)}
     try:
@@ -221,5 +211,5 @@ def transaction_register(
     except IntegrityError:
         if (found := _existing(merchant, data)) is not None:  # lost a race with the same request
             return found
-        raise ApplicationError("Transaction number generation error, please retry", result_cd="9006")
+        raise err.TxidCollision()
     return txn

@@ -45,7 +45,7 @@ def replay_execute(job: Job, progress: Progress | None = None) -> dict[str, Any]
     # mistyped iMid) would otherwise replay every merchant's notifications.
     merchant = job.merchant if job.merchant_id else None
     if merchant is None and job.params.get("imid"):
-        raise ValueError(f"replay job {job.pk} names iMid {job.params['imid']} but has no merchant")
+        raise ValueError(f"replay job {job.pk} names merchant {job.params['imid']} but has none attached")
     ids = list(
         notifications.notifications_replayable(merchant=merchant, since=since, until=until).values_list(
             "pk", flat=True

@@ -6,7 +6,7 @@ import uuid
 
 from django.db import transaction
 
-from payments.exceptions import NotAllowed
+from payments.exceptions import ReviewNotPending
 from payments.models import Transaction, TransactionEvent
 
 from .audit import audit_record
@@ -18,7 +18,7 @@ def transaction_resolve_review(*, transaction_id: int, user, note: str, remote_a
     wrong, sync with the partner (the one status writer applies what the partner says)."""
     txn = Transaction.objects.select_for_update().select_related("merchant").get(pk=transaction_id)
     if not txn.needs_review:
-        raise NotAllowed("This transaction is not waiting for review.")
+        raise ReviewNotPending()
     reason = txn.review_reason
     txn.needs_review = False
     txn.review_reason = ""

@@ -17,9 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from payments.dashboard.exports import transaction_csv_stream
 from payments.models import Transaction
-from payments.selectors_dashboard import TxnFilters, overview, transaction_page, transactions_filtered
-from payments.services.exports import transaction_csv_stream
+from payments.selectors.transactions import (
+    TransactionFilters,
+    transaction_page,
+    transactions_overview,
+    transactions_search,
+)
 from tests.factories import MerchantFactory
 from tests.rest.conftest import basic
 
@@ -106,11 +111,11 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
     assert Transaction.objects.filter(merchant=merchant).count() == ROWS  # once, to check the load
 
     today = timezone.localdate()
-    first = transaction_page(merchant=merchant, filters=TxnFilters())
+    first = transaction_page(merchant=merchant, filters=TransactionFilters())
     deep_cursor = ""
     page = first
     for _ in range(20):  # 20 pages in
-        page = transaction_page(merchant=merchant, filters=TxnFilters(), cursor=page.next_cursor)
+        page = transaction_page(merchant=merchant, filters=TransactionFilters(), cursor=page.next_cursor)
         deep_cursor = page.next_cursor
     some = (
         Transaction.objects.filter(merchant=merchant)
@@ -118,27 +123,27 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
         .values_list("txid", "reference_no", "billing_phone")[5000]
     )
 
-    cases: dict[str, tuple[TxnFilters, str]] = {
-        "first page": (TxnFilters(), ""),
-        "page 21 (cursor)": (TxnFilters(), deep_cursor),
-        "status=paid": (TxnFilters(status="0"), ""),
-        "status=refund (rare-ish)": (TxnFilters(status="2"), ""),
-        "partner=DANA": (TxnFilters(mitra_cd="DANA"), ""),
-        "partner+status": (TxnFilters(mitra_cd="KDVI", status="8"), ""),
-        "amount range": (TxnFilters(amount_min=500_000, amount_max=600_000), ""),
+    cases: dict[str, tuple[TransactionFilters, str]] = {
+        "first page": (TransactionFilters(), ""),
+        "page 21 (cursor)": (TransactionFilters(), deep_cursor),
+        "status=paid": (TransactionFilters(status="0"), ""),
+        "status=refund (rare-ish)": (TransactionFilters(status="2"), ""),
+        "partner=DANA": (TransactionFilters(mitra_cd="DANA"), ""),
+        "partner+status": (TransactionFilters(mitra_cd="KDVI", status="8"), ""),
+        "amount range": (TransactionFilters(amount_min=500_000, amount_max=600_000), ""),
         "date range (3 days ago)": (
-            TxnFilters(date_from=today - timedelta(days=3), date_to=today - timedelta(days=3)),
+            TransactionFilters(date_from=today - timedelta(days=3), date_to=today - timedelta(days=3)),
             "",
         ),
         "date range (old, 25 days ago)": (
-            TxnFilters(date_from=today - timedelta(days=25), date_to=today - timedelta(days=24)),
+            TransactionFilters(date_from=today - timedelta(days=25), date_to=today - timedelta(days=24)),
             "",
         ),
-        "search tXid": (TxnFilters(q=some[0]), ""),
-        "search referenceNo": (TxnFilters(q=some[1]), ""),
-        "search phone": (TxnFilters(q=some[2]), ""),
-        "search name (substring)": (TxnFilters(q="Customer 99999"), ""),
-        "other merchant (empty)": (TxnFilters(), ""),
+        "search tXid": (TransactionFilters(q=some[0]), ""),
+        "search referenceNo": (TransactionFilters(q=some[1]), ""),
+        "search phone": (TransactionFilters(q=some[2]), ""),
+        "search name (substring)": (TransactionFilters(q="Customer 99999"), ""),
+        "other merchant (empty)": (TransactionFilters(), ""),
     }
     results: dict[str, float] = {}
     for name, (filters, cursor) in cases.items():
@@ -148,7 +153,7 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
         )
 
     def csv_first_10k() -> None:
-        stream = transaction_csv_stream(merchant=merchant, filters=TxnFilters(status="0"))
+        stream = transaction_csv_stream(merchant=merchant, filters=TransactionFilters(status="0"))
         for _, _line in zip(range(10_001), stream, strict=False):
             pass
 
@@ -171,11 +176,13 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:  # noqa: ANN001
         results[name] = timed(lambda u=url: api.get(u))
 
     results["CSV: first 10,000 lines (streamed)"] = timed(csv_first_10k, repeat=1)
-    results["overview (30 days, 3 grouped queries)"] = timed(lambda: overview(merchant=merchant), repeat=1)
+    results["overview (30 days, 3 grouped queries)"] = timed(
+        lambda: transactions_overview(merchant=merchant), repeat=1
+    )
 
     with connection.cursor() as cur:
-        sql, params = transactions_filtered(
-            merchant=merchant, filters=TxnFilters(status="0")
+        sql, params = transactions_search(
+            merchant=merchant, filters=TransactionFilters(status="0")
         ).query.sql_with_params()
         cur.execute(f"EXPLAIN {sql} LIMIT 51", params)  # noqa: S608
         plan = "\n".join(r[0] for r in cur.fetchall())

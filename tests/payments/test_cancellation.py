@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from payments.exceptions import ApplicationError, CancelRefused
+from payments.exceptions import CancelInProgress, PartialCancelBeforePayment
 from payments.models import Cancellation
+from payments.nicepay.errors import answer
 from payments.services import cancellation
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
@@ -69,17 +70,17 @@ def test_a_copy_of_a_cancel_still_in_flight_is_not_a_success(merchant, adapter):
     Cancellation.objects.create(
         transaction=txn, cancel_txid="C" * 30, cancel_type="1", amount=txn.amount, idempotency_key="k1"
     )
-    with pytest.raises(ApplicationError) as exc:
+    with pytest.raises(CancelInProgress) as exc:
         cancel(txn, amount=txn.amount, key="k1")
-    assert exc.value.result_cd == "9315" and exc.value.http_status == 409
+    assert answer(exc.value).result_cd == "9315" and exc.value.http_status == 409
     assert adapter.cancels == []
 
 
 def test_partial_cancel_before_payment_is_refused(merchant, adapter):
     txn = make_txn(merchant)
-    with pytest.raises(CancelRefused) as exc:
+    with pytest.raises(PartialCancelBeforePayment) as exc:
         cancel(txn, amount=1000, cancel_type="2")
-    assert exc.value.result_cd == "9326"
+    assert answer(exc.value).result_cd == "9326"
     txn.refresh_from_db()
     assert txn.cancelled_amount == 0 and txn.status == Status.INIT
     assert not Cancellation.objects.filter(transaction=txn).exists()

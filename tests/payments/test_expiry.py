@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from payments.models import Notification
 from payments.services import expiry, polling
-from payments.services.callbacks import apply_partner_result
+from payments.services.settle import apply_partner_result
 from payments.status import Status
 from providers.base.errors import PartnerUnavailable
 from providers.base.types import PartnerStatus, StatusResult

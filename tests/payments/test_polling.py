@@ -70,7 +70,7 @@ def test_sweep_query_plan_uses_the_partial_poll_index(merchant):
     bulk_txns(merchant, 20, next_poll_at=timezone.now() - timedelta(seconds=1))
     with connection.cursor() as cur:
         cur.execute("ANALYZE payments_transaction")
-    from payments.selectors import transactions_due_for_poll
+    from payments.selectors.transactions import transactions_due_for_poll
     from payments.status import OPEN
 
     qs = (

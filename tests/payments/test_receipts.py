@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from payments import tokens
+from payments import clock, tokens
 from payments.exceptions import NotAllowed, PartnerFailure, TransactionNotFound
 from payments.models import Transaction, TransactionEvent
-from payments.nicepay.wire import JAKARTA
+from payments.nicepay import responses
 from payments.services import receipts
 from providers.base.errors import PartnerDeclined, PartnerUnavailable
 from providers.base.types import PartnerStatus, StatusResult
@@ -62,7 +62,7 @@ def make_txn(merchant, *, mitra: str = "AKLP", status: str = "0", n: int = 1) ->
 
 
 def body(merchant, txid: str, *, key: str | None = None, ts: str | None = None) -> dict[str, str]:
-    ts = ts or timezone.now().astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    ts = ts or clock.compact()
     token = tokens.akulaku_confirm_token(ts, txid, merchant.imid, key or merchant.merchant_key)
     return {"timeStamp": ts, "tXid": txid, "iMid": merchant.imid, "merchantToken": token}
 
@@ -75,8 +75,8 @@ def test_confirms_once_and_repeats_the_stored_answer(merchant, akulaku):
     again = receipts.transaction_confirm_receipt(txid=txn.txid, merchant=merchant)
     assert akulaku.calls == [(txn.txid, "AK-ORDER-1")]  # Akulaku was asked once
     assert (
-        receipts.receipt_answer(again)
-        == receipts.receipt_answer(first)
+        responses.receipt(again)
+        == responses.receipt(first)
         == {"resultCd": "0000", "resultMsg": "SUCCESS", "tXid": txn.txid, "ResponseData": None}
     )
     events = TransactionEvent.objects.filter(transaction=txn, kind=TransactionEvent.Kind.RECEIPT)
@@ -144,7 +144,7 @@ def test_view_refuses_bad_input(client, merchant, akulaku):
     bad_token = body(merchant, txn.txid, key="not-the-key")
     resp = client.post(URL, bad_token, content_type="application/json")
     assert resp.status_code == 401 and resp.json()["resultCd"] == "9010"
-    old = (timezone.now() - timedelta(hours=2)).astimezone(JAKARTA).strftime("%Y%m%d%H%M%S")
+    old = clock.compact(timezone.now() - timedelta(hours=2))
     resp = client.post(URL, body(merchant, txn.txid, ts=old), content_type="application/json")
     assert resp.status_code == 400 and resp.json()["resultCd"] == "9031"
     resp = client.post(

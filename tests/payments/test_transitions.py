@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Notification, Transaction, TransactionEvent
-from payments.services.callbacks import apply_partner_result
+from payments.services.settle import apply_partner_result
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from providers.base.types import PartnerStatus, StatusResult

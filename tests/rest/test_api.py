@@ -208,8 +208,9 @@ def test_page_size_is_capped(api):
         ("mitraCd=DANA&amountMin=1&amountMax=999999", 2),
         ("createdFrom=2020-01-01T00:00:00Z&status=9", 2),
         ("limit=7", 2),
-        ("q=Budi", 3),  # + the tXid/referenceNo lookup
-        ("q=example.com", 3),
+        # + the two index lookups of the one search (tXid/referenceNo, then exact phone/e-mail)
+        ("q=Budi", 4),
+        ("q=example.com", 4),
     ],
 )
 def test_list_runs_a_fixed_number_of_queries(api, django_assert_num_queries, query, queries):
@@ -244,6 +245,21 @@ def test_search_by_identifier_does_not_mix_in_contact_matches(api, django_assert
     with django_assert_num_queries(3):
         resp = api.get(f"/api/v1/transactions?q={target.txid}")
     assert [t["tXid"] for t in resp.json()["results"]] == [target.txid]
+
+
+def test_search_by_exact_phone_or_email_finds_just_those_rows_through_their_index(
+    api, django_assert_num_queries
+):
+    """The dashboard's search and this one are the same selector: an exact phone or e-mail is
+    looked up through its index and rows that merely contain it are not mixed in."""
+    target = make_txn(api.merchant, phone="0812555", email="a@shop.id")
+    longer = make_txn(api.merchant, phone="08125550", email="ba@shop.id")
+    for term in ("0812555", "a@shop.id"):
+        with django_assert_num_queries(4):
+            resp = api.get("/api/v1/transactions", {"q": term})
+        assert [t["tXid"] for t in resp.json()["results"]] == [target.txid], term
+    both = api.get("/api/v1/transactions", {"q": "shop.id"}).json()["results"]  # a part: substring
+    assert {t["tXid"] for t in both} == {target.txid, longer.txid}
 
 
 # --- detail timeline -----------------------------------------------------------------------------
@@ -300,12 +316,12 @@ def test_throttled_is_429_in_the_shape(api, settings):
 
 
 def test_unexpected_error_is_500_in_the_shape_without_details(api, monkeypatch):
-    from payments import selectors_rest
+    from payments.rest import views
 
     def boom(**kw):
         raise RuntimeError("db password is hunter2")
 
-    monkeypatch.setattr(selectors_rest, "transaction_list", boom)
+    monkeypatch.setattr(views, "transactions_search", boom)
     err = assert_error(api.get("/api/v1/transactions"), 500, "server_error")
     assert "hunter2" not in err["message"]
 

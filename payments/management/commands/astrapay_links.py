@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.exceptions import ApplicationError
 from payments.models import AccountLink
-from payments.selectors_links import account_link_get, account_links_list
+from payments.selectors.links import account_link_get, account_links_list
 from payments.services.linking import account_link_revoke
 
 

@@ -8,8 +8,8 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from payments.dashboard.exports import exports_dir
 from payments.models import Job, Merchant
-from payments.services.exports import exports_dir
 from payments.services.jobs import job_create, job_run
 
 

@@ -1,5 +1,6 @@
-"""Transaction CSV: rows streamed for any filter, and the same as a background Job writing a file
-under var/exports/ (for exports too large to wait for in one request)."""
+"""The dashboard's transaction CSV: rows streamed for any filter, and the same as a background Job
+writing a file under var/exports/ (for exports too large to wait for in one request). The columns
+use the names merchants know from NICEPAY and the REST API."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from payments.models import Job
-from payments.selectors_dashboard import TxnFilters, transactions_filtered
+from payments.selectors.transactions import TransactionFilters, transactions_search
 from payments.services.jobs import job_handler, job_progress
+from payments.status import Status
 
 COLUMNS = (
     "tXid",
@@ -60,7 +62,23 @@ def exports_dir() -> Path:
     return path
 
 
-def filters_from_params(params: dict[str, Any]) -> TxnFilters:
+def filter_params(filters: TransactionFilters) -> dict[str, str]:
+    """The dashboard's filters as its query parameters (for links, the CSV and export jobs)."""
+    out = {
+        "status": filters.status,
+        "partner": filters.mitra_cd,
+        "date_from": filters.date_from.isoformat() if filters.date_from else "",
+        "date_to": filters.date_to.isoformat() if filters.date_to else "",
+        "amount_min": "" if filters.amount_min is None else str(filters.amount_min),
+        "amount_max": "" if filters.amount_max is None else str(filters.amount_max),
+        "q": filters.q,
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def filters_from_params(params: dict[str, Any]) -> TransactionFilters:
+    """The inverse of filter_params; a value that does not parse is no filter."""
+
     def day(value: Any) -> date | None:
         try:
             return date.fromisoformat(str(value)) if value else None
@@ -71,7 +89,7 @@ def filters_from_params(params: dict[str, Any]) -> TxnFilters:
         text = str(value or "").strip()
         return int(text) if text.isdigit() else None
 
-    return TxnFilters(
+    return TransactionFilters(
         status=str(params.get("status") or ""),
         mitra_cd=str(params.get("partner") or ""),
         date_from=day(params.get("date_from")),
@@ -104,8 +122,6 @@ def _row(values: tuple) -> list[str]:
         phone,
         email,
     ) = values
-    from payments.status import Status
-
     return [
         txid,
         _safe(ref),
@@ -143,16 +159,16 @@ def transaction_csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
         yield take()
 
 
-def transaction_csv_stream(*, merchant, filters: TxnFilters) -> Iterator[str]:  # noqa: ANN001
+def transaction_csv_stream(*, merchant, filters: TransactionFilters) -> Iterator[str]:  # noqa: ANN001
     """Server-side cursor (iterator with chunk_size): memory stays flat for any size."""
-    qs = transactions_filtered(merchant=merchant, filters=filters).values_list(*FIELDS)
+    qs = transactions_search(merchant=merchant, filters=filters).values_list(*FIELDS)
     return transaction_csv_lines(qs.iterator(chunk_size=CHUNK))
 
 
 @job_handler("export")
 def export_run(job: Job) -> dict[str, Any]:
     filters = filters_from_params(job.params.get("filters", {}))
-    qs = transactions_filtered(merchant=job.merchant, filters=filters)
+    qs = transactions_search(merchant=job.merchant, filters=filters)
     # One count for the progress bar of this job only (never on a page).
     total = qs.count()
     job_progress(job, 0, total)

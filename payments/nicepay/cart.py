@@ -1,12 +1,14 @@
-"""cartData and sellers: parsed, checked against amt (9022/9023) and, for Akulaku, the sellers."""
+"""cartData and sellers as NICEPAY sends them (JSON in a string), parsed into the neutral
+CartItem and Seller the services and partners use. Bad JSON or shapes answer 9022 / 9003."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from payments.exceptions import InvalidField
 from providers.base.types import CartItem, Seller
+
+from .errors import InvalidField
 
 
 def _whole(value: Any, field: str) -> int:
@@ -16,7 +18,8 @@ def _whole(value: Any, field: str) -> int:
     return int(text)
 
 
-def parse_cart(raw: str) -> tuple[dict[str, Any], tuple[CartItem, ...]]:
+def parse_cart(raw: str) -> tuple[CartItem, ...]:
+    """The items of a cartData string. Raises InvalidField (9022)."""
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nesting too deep
@@ -45,20 +48,11 @@ def parse_cart(raw: str) -> tuple[dict[str, Any], tuple[CartItem, ...]]:
                 seller_name=str(it.get("goods_sellers_name") or ""),
             )
         )
-    return data, tuple(items)
+    return tuple(items)
 
 
-def check_total(items: tuple[CartItem, ...], amt: int) -> None:
-    total = sum(i.unit_price * i.quantity for i in items)
-    if total != amt:
-        raise InvalidField(
-            "cartData",
-            f"Amount is different with Cart Data total amount: amt {amt} but the cart totals {total}",
-            result_cd="9023",
-        )
-
-
-def parse_sellers(raw: str) -> tuple[list[Any], tuple[Seller, ...]]:
+def parse_sellers(raw: str) -> tuple[Seller, ...]:
+    """The sellers of a sellers string (an object or an array of them). Raises InvalidField (9003)."""
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
@@ -81,13 +75,4 @@ def parse_sellers(raw: str) -> tuple[list[Any], tuple[Seller, ...]]:
                 address={k: str(v) for k, v in addr.items()},
             )
         )
-    return data, tuple(sellers)
-
-
-def check_sellers(items: tuple[CartItem, ...], sellers: tuple[Seller, ...]) -> None:
-    known = {s.id for s in sellers}
-    for item in items:
-        if not item.seller_id:
-            raise InvalidField("cartData", f"cartData item {item.name!r} needs goods_sellers_id (Akulaku)")
-        if item.seller_id not in known:
-            raise InvalidField("cartData", f"goods_sellers_id {item.seller_id!r} is not in sellers")
+    return tuple(sellers)

@@ -1,0 +1,226 @@
+"""Transactions: one search for every door, one page, one detail with its timeline, and the
+rows the sweeps and the reconciliation work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from payments.exceptions import TransactionNotFound
+from payments.models import (
+    Cancellation,
+    Merchant,
+    Notification,
+    NotificationAttempt,
+    PartnerCallback,
+    Transaction,
+)
+from payments.status import OPEN, Status
+
+from .pages import PAGE_SIZE, Page, page_of
+
+# What a list row shows (dashboard table); the detail loads the rest.
+ROW_FIELDS = (
+    "txid",
+    "reference_no",
+    "mitra_cd",
+    "amount",
+    "cancelled_amount",
+    "status",
+    "billing_name",
+    "created_at",
+    "needs_review",
+)
+
+
+@dataclass(frozen=True)
+class TransactionFilters:
+    """What to search for; every field optional. Amounts are whole rupiah, days are the gateway's
+    (Asia/Jakarta) calendar days, both ends included; `created_from`/`created_to` are exact
+    moments (from inclusive, to exclusive). `q` is a tXid, referenceNo, phone, e-mail or part of
+    a name, e-mail or phone."""
+
+    status: str = ""
+    mitra_cd: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    q: str = ""
+
+
+def day_start(day: date) -> datetime:
+    """Midnight starting `day` in the gateway's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def transactions_search(*, merchant: Merchant, filters: TransactionFilters) -> QuerySet[Transaction]:
+    """The merchant's transactions matching `filters`, newest first (created_at, id).
+
+    A search term costs at most two cheap index lookups before the list: an exact tXid or
+    referenceNo, then an exact phone or e-mail; only a term that is none of these walks the
+    merchant's rows for a part of a name, e-mail or phone."""
+    qs = Transaction.objects.filter(merchant=merchant)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.mitra_cd:
+        qs = qs.filter(mitra_cd=filters.mitra_cd)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+    if filters.created_from is not None:
+        qs = qs.filter(created_at__gte=filters.created_from)
+    if filters.created_to is not None:
+        qs = qs.filter(created_at__lt=filters.created_to)
+    if filters.amount_min is not None:
+        qs = qs.filter(amount__gte=filters.amount_min)
+    if filters.amount_max is not None:
+        qs = qs.filter(amount__lte=filters.amount_max)
+    term = filters.q.strip()
+    if term:
+        qs = qs.filter(_search(merchant, term))
+    return qs.order_by("-created_at", "-id")
+
+
+def _search(merchant: Merchant, term: str) -> Q:
+    """An identifier first, then an exact phone or e-mail (each has a per-merchant index): OR-ing
+    them with the unindexed substring match would walk every row of the merchant to find one."""
+    for exact in (Q(txid=term) | Q(reference_no=term), Q(billing_phone=term) | Q(billing_email=term)):
+        if Transaction.objects.filter(exact, merchant=merchant).exists():
+            return exact
+    return (
+        Q(billing_name__icontains=term) | Q(billing_email__icontains=term) | Q(billing_phone__contains=term)
+    )
+
+
+def transaction_page(
+    *, merchant: Merchant, filters: TransactionFilters, cursor: str = "", size: int = PAGE_SIZE
+) -> Page:
+    """One page of the search after `cursor`, with the list's columns (ROW_FIELDS): one query,
+    plus the search term's lookups."""
+    return page_of(
+        transactions_search(merchant=merchant, filters=filters).only(*ROW_FIELDS), cursor=cursor, size=size
+    )
+
+
+def transaction_get(*, merchant: Merchant, txid: str) -> Transaction:
+    """The merchant's transaction. Raises TransactionNotFound (also for another merchant's tXid)."""
+    txn = Transaction.objects.filter(merchant=merchant, txid=txid).select_related("merchant").first()
+    if txn is None:
+        raise TransactionNotFound()
+    return txn
+
+
+def transaction_get_public(*, txid: str) -> Transaction | None:
+    """Any merchant's transaction by tXid, for pages reached by the tXid alone (the customer's)."""
+    return Transaction.objects.filter(txid=txid).select_related("merchant").first()
+
+
+def transaction_detail(*, merchant: Merchant, txid: str) -> Transaction:
+    """The transaction with its timeline: events, cancellations, partner callbacks, and
+    notifications (in sequence) with their attempts. Six queries whatever the timeline's length.
+    Raises TransactionNotFound."""
+    attempts = Prefetch("attempt_log", queryset=NotificationAttempt.objects.order_by("id"))
+    txn = (
+        Transaction.objects.filter(merchant=merchant, txid=txid)
+        .select_related("merchant")
+        .prefetch_related(
+            "events",
+            Prefetch("cancellations", queryset=Cancellation.objects.order_by("id")),
+            Prefetch("partner_callbacks", queryset=PartnerCallback.objects.order_by("id")),
+            Prefetch(
+                "notifications",
+                queryset=Notification.objects.order_by("sequence", "id").prefetch_related(attempts),
+            ),
+        )
+        .first()
+    )
+    if txn is None:
+        raise TransactionNotFound()
+    return txn
+
+
+def transactions_due_for_poll(
+    *, now: datetime, limit: int, lock: bool = False
+) -> list[tuple[int, datetime, int]]:
+    """(pk, next_poll_at, poll_count) of open payments due for a status poll, oldest due first.
+    Uses the partial index on next_poll_at. With lock=True (inside a DB transaction) the rows are
+    locked and rows another sweep holds are skipped."""
+    qs = Transaction.objects.filter(status__in=sorted(OPEN), next_poll_at__lte=now).order_by("next_poll_at")
+    if lock:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.values_list("pk", "next_poll_at", "poll_count")[:limit])
+
+
+def transactions_due_for_expiry(*, now: datetime, limit: int) -> list[int]:
+    """Pks of open payments whose validity ended by `now` (partial index on expires_at)."""
+    return list(
+        Transaction.objects.filter(status__in=sorted(OPEN), expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def transactions_for_day(day: date) -> QuerySet[Transaction]:
+    """The day's transactions (Jakarta calendar day) a partner knows about, in creation order;
+    registered-only ones have nothing to compare."""
+    start = day_start(day)
+    return (
+        Transaction.objects.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .exclude(payment_started_at__isnull=True, partner_ref="")
+        .order_by("pk")
+    )
+
+
+def transactions_overview(
+    *, merchant: Merchant, now: datetime | None = None, days: int = 30
+) -> dict[str, Any]:
+    """Volume (paid amount, whole rupiah), count and success rate (percent) for today and the
+    last `days` days, by partner and by day. Three grouped queries over the merchant's index range."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    start = day_start(today - timedelta(days=days - 1))
+    base = Transaction.objects.filter(merchant=merchant, created_at__gte=start)
+    paid = Q(status__in=[Status.PAID, Status.VOID, Status.REFUND]) & Q(paid_at__isnull=False)
+
+    def figures(row: dict[str, Any]) -> dict[str, Any]:
+        count, ok = row["count"] or 0, row["ok"] or 0
+        return {
+            "count": count,
+            "paid": ok,
+            "volume": row["volume"] or 0,
+            "rate": round(100 * ok / count, 1) if count else 0.0,
+        }
+
+    aggregates = {"count": Count("id"), "ok": Count("id", filter=paid), "volume": Sum("amount", filter=paid)}
+    by_day_rows = {
+        r["day"]: figures(r)
+        for r in base.annotate(day=TruncDate("created_at")).values("day").annotate(**aggregates).order_by()
+    }
+    by_partner = sorted(
+        (
+            dict(figures(r), mitra_cd=r["mitra_cd"])
+            for r in base.values("mitra_cd").annotate(**aggregates).order_by()
+        ),
+        key=lambda r: -r["volume"],
+    )
+    by_day = []
+    for i in range(days):
+        day = today - timedelta(days=days - 1 - i)
+        by_day.append(dict(by_day_rows.get(day, figures({"count": 0, "ok": 0, "volume": 0})), day=day))
+    month = figures(
+        {
+            "count": sum(d["count"] for d in by_day),
+            "ok": sum(d["paid"] for d in by_day),
+            "volume": sum(d["volume"] for d in by_day),
+        }
+    )
+    return {"today": by_day[-1], "month": month, "by_day": by_day, "by_partner": by_partner, "days": days}
