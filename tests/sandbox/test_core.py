@@ -1,5 +1,5 @@
-"""The helpers every simulated partner shares, and the pay-later APIs refusing garbled amounts
-in their own error format (never a 500)."""
+"""The helpers every simulated partner shares, the pay-later APIs refusing garbled amounts in their
+own error format (never a 500), and the OVO app's stage OTP."""
 
 from __future__ import annotations
 
