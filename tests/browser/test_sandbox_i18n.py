@@ -224,12 +224,12 @@ def test_demo_store_and_sandbox_index(sandbox_server, phone) -> None:
 
 def test_the_language_switch_goes_to_english_and_stays(sandbox_server, phone) -> None:
     phone.goto(f"{sandbox_server.url}/sandbox/shop/")
-    phone.get_by_role("button", name="English").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="English").click()
     assert phone.evaluate("document.documentElement.lang") == "en"
     assert "Payment method" in phone.locator("body").inner_text()
     phone.goto(f"{sandbox_server.url}/sandbox/dana/app")
     assert "Waiting for payment" in phone.locator("body").inner_text()  # the choice is remembered
-    phone.get_by_role("button", name="Bahasa Indonesia").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Bahasa Indonesia").click()
     assert "Menunggu pembayaran" in phone.locator("body").inner_text()
