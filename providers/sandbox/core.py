@@ -175,5 +175,3 @@ def lapse(order: SandboxOrder, *, open_state: str, lapsed: str) -> str:
         order.save(update_fields=["state", "updated_at"])
     return order.state
 
-
-Handler = Callable[..., Any]
