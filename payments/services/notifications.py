@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from payments.models import (
     AccountLink,
+    AuditLog,
     Merchant,
     Notification,
     NotificationAttempt,
@@ -35,6 +36,7 @@ from payments.models import (
 )
 
 from . import queue
+from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.notifications")
 EXCERPT_BYTES = 200
@@ -309,25 +311,47 @@ def _mark_dispatched(pk: int, attempts: int) -> bool:
         return True
 
 
-def notification_resend(*, notification_id: int) -> Notification:
-    """Send again now, whatever its state (a delivered one is delivered again, on request)."""
+def notification_resend(*, notification_id: int, actor: Actor | None = None) -> Notification:
+    """Send again now, whatever its state (a delivered one is delivered again, on request).
+    Returns the row, pending again; with an `actor` the resend is audited."""
     with transaction.atomic():
         note = Notification.objects.select_for_update().get(pk=notification_id)
+        previous = note.state
         note.state = Notification.State.PENDING
         note.next_attempt_at = timezone.now()
         note.lease_until = None
         note.save(update_fields=["state", "next_attempt_at", "lease_until"])
         transaction.on_commit(lambda: _enqueue(note.pk))
+    if actor is not None:
+        txn = note.transaction
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.NOTIFICATION_RESENT,
+            merchant=note.merchant,
+            target=f"notification:{note.pk}",
+            detail={"previous_state": previous, "txid": txn.txid if txn else ""},
+        )
     return note
 
 
-def notification_replay(*, merchant: Merchant | None, since: datetime, until: datetime) -> int:
-    """Re-deliver every failed or dead notification created in [since, until)."""
+def notification_replay(
+    *, merchant: Merchant | None, since: datetime, until: datetime, actor: Actor | None = None
+) -> int:
+    """Re-deliver every failed or dead notification created in [since, until), of one merchant
+    (None: every merchant's). Returns how many were queued; with an `actor` it is audited."""
     ids = list(
         notifications_replayable(merchant=merchant, since=since, until=until).values_list("pk", flat=True)
     )
     for pk in ids:
         notification_resend(notification_id=pk)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.NOTIFICATIONS_REPLAYED,
+            merchant=merchant,
+            target=f"merchant:{merchant.imid}" if merchant else "merchants",
+            detail={"since": since.isoformat(), "until": until.isoformat(), "replayed": len(ids)},
+        )
     return len(ids)
 
 
