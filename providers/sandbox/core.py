@@ -174,4 +174,3 @@ def lapse(order: SandboxOrder, *, open_state: str, lapsed: str) -> str:
         order.state = lapsed
         order.save(update_fields=["state", "updated_at"])
     return order.state
-
