@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from payments.models import Merchant
+from payments.models import AuditLog, Merchant
+from payments.services.audit import Actor
 from payments.services.merchants import merchant_test_notification
 from payments.services.notifications import signature_header
 from providers.sandbox.core import SIMULATORS
@@ -29,7 +30,7 @@ def test_the_gateways_test_notification_is_verified_and_recorded(sandbox_server,
     demo_merchant.default_notification_url = f"{sandbox_server.url}/sandbox/shop/notify"
     demo_merchant.save(update_fields=["default_notification_url"])
     user = get_user_model().objects.create_user("dev@shop.test", "dev@shop.test", "x")
-    note = merchant_test_notification(merchant=demo_merchant, user=user)
+    note = merchant_test_notification(merchant=demo_merchant, actor=Actor(AuditLog.Actor.MERCHANT, user))
     assert note.state == note.State.DELIVERED, note.state
     [received] = ShopNotification.objects.filter(txid="TEST")
     assert received.token_valid and received.signature_valid
