@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from providers.sandbox.models import SandboxOrder
+from tests.sandbox.partners import order as partner_order
 
 pytestmark = pytest.mark.browser
 BACK = "http://127.0.0.1:9/back"
@@ -69,15 +68,7 @@ def check(page, *indonesian: str) -> str:  # noqa: ANN001
 
 
 def _row(partner: str, ref: str, state: str, amount: int = 45_000, **data: object) -> SandboxOrder:
-    return SandboxOrder.objects.create(
-        partner=partner,
-        ref=ref,
-        merchant_ref=f"TX{uuid.uuid4().hex[:16].upper()}",
-        amount=amount,
-        state=state,
-        expires_at=timezone.now() + timedelta(minutes=10),
-        data=data,
-    )
+    return partner_order(partner, ref, state, amount, **data)
 
 
 def test_pay_later_checkout_steps(sandbox_server, phone) -> None:

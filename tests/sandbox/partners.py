@@ -31,12 +31,13 @@ AMOUNT = 50_000
 BACK = "http://127.0.0.1:9/back"
 
 
-def _paid(partner: str, ref: str, state: str, **data: object) -> SandboxOrder:
+def order(partner: str, ref: str, state: str, amount: int = AMOUNT, **data: object) -> SandboxOrder:
+    """A partner-side order in `state`, open for an hour, for a new tXid."""
     return SandboxOrder.objects.create(
         partner=partner,
         ref=ref,
         merchant_ref=f"TX{uuid.uuid4().hex[:20].upper()}",
-        amount=AMOUNT,
+        amount=amount,
         state=state,
         expires_at=timezone.now() + timedelta(hours=1),
         data=data,
@@ -75,7 +76,7 @@ def _kredivo_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 KREDIVO = Partner(
     "kredivo",
-    lambda: _paid(
+    lambda: order(
         "kredivo",
         secrets.token_urlsafe(12),
         kredivo.SETTLEMENT,
@@ -115,7 +116,7 @@ def _indodana_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 INDODANA = Partner(
     "indodana",
-    lambda: _paid(
+    lambda: order(
         "indodana", str(uuid.uuid4()), indodana.PAID, paymentType="30_days", refunds=[], finished=True
     ),
     _indodana_refund,
@@ -148,7 +149,7 @@ def _akulaku_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 AKULAKU = Partner(
     "akulaku",
-    lambda: _paid(
+    lambda: order(
         "akulaku",
         f"{secrets.randbelow(10**12)}",
         akulaku.SUCCESS,
@@ -190,7 +191,7 @@ def _linkaja_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 LINKAJA = Partner(
     "linkaja",
-    lambda: _paid(
+    lambda: order(
         "linkaja",
         f"LA{secrets.randbelow(10**12)}",
         linkaja.SUCCESS,
@@ -241,7 +242,7 @@ def _shopee_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 SHOPEEPAY = Partner(
     "shopeepay",
-    lambda: _paid(
+    lambda: order(
         "shopeepay",
         secrets.token_urlsafe(12),
         shopeepay.SUCCESSFUL,
@@ -289,7 +290,7 @@ def _ovo_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 OVO = Partner(
     "ovo",
-    lambda: _paid(
+    lambda: order(
         "ovo",
         f"B{secrets.randbelow(10**6)}-000001",
         ovo.APPROVED,
@@ -351,7 +352,7 @@ def _dana_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 DANA = Partner(
     "dana",
-    lambda: _paid(
+    lambda: order(
         "dana",
         f"2026{secrets.randbelow(10**20):020d}",
         dana.PAID,
@@ -399,7 +400,7 @@ def _astrapay_refunded(base: str, o: SandboxOrder, rid: str) -> bool:
 
 ASTRAPAY = Partner(
     "astrapay",
-    lambda: _paid(
+    lambda: order(
         "astrapay",
         str(uuid.uuid4()),
         "00",

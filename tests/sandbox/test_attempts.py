@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 import requests
-from django.utils import timezone
 
 from providers.sandbox.counters import used
 from providers.sandbox.models import SandboxOrder
+from tests.sandbox.partners import order as partner_order
 
 pytestmark = pytest.mark.integration
 STORM = 10
@@ -38,20 +37,8 @@ class Secret:
     refused: Callable[[SandboxOrder, requests.Response], bool]  # after the storm, the right try failed
 
 
-def _row(partner: str, ref: str, state: str, amount: int = 50_000, **data: object) -> SandboxOrder:
-    return SandboxOrder.objects.create(
-        partner=partner,
-        ref=ref,
-        merchant_ref=f"TX{uuid.uuid4().hex[:20].upper()}",
-        amount=amount,
-        state=state,
-        expires_at=timezone.now() + timedelta(minutes=10),
-        data=data,
-    )
-
-
 def kredivo(base: str) -> Secret:
-    o = _row(
+    o = partner_order(
         "kredivo",
         secrets.token_urlsafe(12),
         "pending",
@@ -77,7 +64,7 @@ def kredivo(base: str) -> Secret:
 
 
 def astrapay_binding(base: str) -> Secret:
-    o = _row(
+    o = partner_order(
         "astrapay",
         f"BND{secrets.randbelow(10**12)}",
         "PENDING",
@@ -99,7 +86,7 @@ def astrapay_binding(base: str) -> Secret:
 
 
 def astrapay_payment(base: str) -> Secret:
-    o = _row(
+    o = partner_order(
         "astrapay",
         str(uuid.uuid4()),
         "01",
@@ -123,7 +110,7 @@ def astrapay_payment(base: str) -> Secret:
 
 
 def dana(base: str) -> Secret:
-    o = _row("dana", f"2026{secrets.randbelow(10**20):020d}", "01", return_url=BACK, notify_url="")
+    o = partner_order("dana", f"2026{secrets.randbelow(10**20):020d}", "01", return_url=BACK, notify_url="")
     url = f"{base}/sandbox/dana/m/portal/cashier/checkout?bizNo={o.ref}"
     return Secret(
         o,
@@ -137,7 +124,7 @@ def dana(base: str) -> Secret:
 
 
 def shopeepay(base: str) -> Secret:
-    o = _row("shopeepay", secrets.token_urlsafe(16), "1", return_url=BACK, request={})
+    o = partner_order("shopeepay", secrets.token_urlsafe(16), "1", return_url=BACK, request={})
     url = f"{base}/sandbox/shopeepay/universal-link/wallet/pay?token={o.ref}"
     return Secret(
         o,
@@ -152,7 +139,7 @@ def shopeepay(base: str) -> Secret:
 
 def linkaja(base: str) -> Secret:
     token = secrets.token_urlsafe(16)
-    o = _row(
+    o = partner_order(
         "linkaja",
         f"LA{secrets.randbelow(10**12)}",
         "02",
@@ -174,7 +161,7 @@ def linkaja(base: str) -> Secret:
 
 def ovo(base: str) -> Secret:
     phone = f"0812{secrets.randbelow(10**8):08d}"
-    o = _row("ovo", f"B{secrets.randbelow(10**6)}-000001", "pending", phone=phone)
+    o = partner_order("ovo", f"B{secrets.randbelow(10**6)}-000001", "pending", phone=phone)
     return Secret(
         o,
         f"{base}/sandbox/ovo/ovo-sim/{phone}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.utils import timezone
@@ -19,21 +19,14 @@ from providers.sandbox.dana import state as dana
 from providers.sandbox.indodana import state as indodana
 from providers.sandbox.models import SandboxOrder
 from providers.sandbox.triggers import SUCCESS
+from tests.sandbox.partners import order as partner_order
 
 TWICE = 10_907  # the trigger that sends a notification twice
 WINDOW = 60  # seconds: "fresh"
 
 
 def _row(partner: str, ref: str, state: str, **data: object) -> SandboxOrder:
-    return SandboxOrder.objects.create(
-        partner=partner,
-        ref=ref,
-        merchant_ref=f"TX{uuid.uuid4().hex[:20].upper()}",
-        amount=TWICE,
-        state=state,
-        expires_at=timezone.now() + timedelta(minutes=10),
-        data=data,
-    )
+    return partner_order(partner, ref, state, TWICE, **data)
 
 
 def _fresh(stamp: str) -> bool:
