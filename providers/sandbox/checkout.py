@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from . import triggers
 from .counters import Attempts
 from .models import SandboxOrder
 from .paylater import PayLaterOrders
@@ -159,7 +160,7 @@ class Checkout:
             return self._closed(request, order)
         action = request.POST.get("action", "") if request.method == "POST" else ""
         if action == "cancel":
-            return HttpResponseRedirect(self.orders.finish(order, "cancel")[0])
+            return HttpResponseRedirect(self.orders.finish(order, triggers.CANCEL)[0])
         with transaction.atomic():  # one step move at a time per order
             order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
             if not self.orders.is_open(order):
