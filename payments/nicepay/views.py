@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
+from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
@@ -111,7 +112,7 @@ def with_params(url: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def error_page(request: HttpRequest, exc: ApplicationError, txn=None) -> HttpResponse:  # noqa: ANN001
+def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
     """The customer's page for an error on the V2 browser path, worded as the V2 answer."""
     a = answer(exc)
     return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from payments.models import Job, Merchant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 from . import queue
 
@@ -21,6 +24,9 @@ HANDLERS: dict[str, Callable[[Job], dict[str, Any]]] = {}
 
 
 def job_handler(kind: str) -> Callable:
+    """Register the decorated function as the handler of Job `kind` (it takes the Job and returns
+    the result dict)."""
+
     def register(fn: Callable[[Job], dict[str, Any]]) -> Callable[[Job], dict[str, Any]]:
         HANDLERS[kind] = fn
         return fn
@@ -32,13 +38,15 @@ def job_create(
     *,
     kind: str,
     merchant: Merchant | None = None,
-    user=None,
-    params: dict | None = None,  # noqa: ANN001
+    user: AbstractBaseUser | None = None,
+    params: dict | None = None,
     run_now: bool = False,
     enqueue: bool = True,
 ) -> Job:
-    """run_now runs it here and now; enqueue=False leaves it for the caller to run (a command that
-    shows progress while it works); otherwise a Celery worker runs it."""
+    """Create a Job of `kind` (its handler is registered with @job_handler) for `merchant`,
+    created by `user`, with `params` (JSON). run_now runs it here and now; enqueue=False leaves it
+    for the caller to run (a command that shows progress while it works); otherwise a Celery
+    worker runs it once the DB transaction commits. Returns the Job."""
     job = Job.objects.create(
         kind=kind,
         merchant=merchant,
@@ -54,6 +62,7 @@ def job_create(
 
 
 def job_progress(job: Job, progress: int, total: int | None = None) -> None:
+    """Record `progress` (and `total`, when given) on the Job's row, for pages that follow it."""
     fields = {"progress": progress}
     if total is not None:
         fields["total"] = total
@@ -61,6 +70,9 @@ def job_progress(job: Job, progress: int, total: int | None = None) -> None:
 
 
 def job_run(*, job_id: int) -> None:
+    """Run a queued Job once: a redelivered task finds it claimed and does nothing. A failing
+    handler leaves the Job failed with the exception's name (never its message, which may hold
+    paths or data). Raises nothing."""
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING)
     if not claimed:
         return  # already run (a redelivered task)

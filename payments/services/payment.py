@@ -30,6 +30,7 @@ START_WAIT_SECONDS = 20.0
 
 
 def action_to_dict(action: NextAction) -> dict:
+    """The next action as JSON for Transaction.partner_data (PushToApp's deadline as ISO 8601)."""
     data = asdict(action)
     data["type"] = type(action).__name__
     if isinstance(action, PushToApp):
@@ -38,6 +39,7 @@ def action_to_dict(action: NextAction) -> dict:
 
 
 def action_from_dict(data: dict) -> NextAction:
+    """The next action stored by action_to_dict."""
     data = dict(data)
     kind = data.pop("type")
     if kind == "PushToApp":
@@ -49,7 +51,12 @@ def action_from_dict(data: dict) -> NextAction:
 def transaction_start_payment(
     *, txn: Transaction, callback_url: str = "", account_token: str = ""
 ) -> NextAction:
-    """Ask the partner for the customer's next step. Idempotent for a refreshed page."""
+    """Ask the partner for the customer's next step (a redirect, a deeplink, or a push to the
+    customer's app). Idempotent for a refreshed page: the stored action is answered again, and a
+    concurrent start waits for the first (START_WAIT_SECONDS). `callback_url` replaces the stored
+    one when given; `account_token` is a linked account's token. Returns the NextAction.
+    Raises PaymentNotOpen, PaymentExpired (and expires it), PaymentDeclined (and fails it),
+    PartnerFailure (unreachable or failed: the customer may try again)."""
     if callback_url and callback_url != txn.callback_url:
         Transaction.objects.filter(pk=txn.pk).update(callback_url=callback_url)
         txn.callback_url = callback_url
@@ -78,7 +85,8 @@ def transaction_start_payment(
 
 
 def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
-    """Queue the blocking push (OVO) unless it was sent; the task itself pushes at most once."""
+    """Queue the blocking push (OVO) unless it was sent or its deadline passed; the task itself
+    pushes at most once. Returns nothing; a broker that is down is retried by the next page load."""
     if not isinstance(action, PushToApp) or action.expires_at <= timezone.now():
         return
     if TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key="push-sent").exists():
@@ -164,7 +172,8 @@ def _remember(txn: Transaction, action: NextAction) -> None:
 
 
 def transaction_complete_push(*, transaction_id: int) -> None:
-    """OVO: the blocking push call, run by a worker. Unknown outcome -> polling settles it."""
+    """The blocking push call (OVO), run by a worker: at most once per payment, its answer applied
+    through the settle path. An unknown outcome is left to polling. Raises nothing."""
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open:
         return

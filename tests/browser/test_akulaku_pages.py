@@ -12,7 +12,7 @@ from tests.sandbox import merchant
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int) -> tuple[merchant.Payment, str]:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int) -> tuple[merchant.Payment, str]:
     reg = merchant.register(stack.base_url, mitra_cd="AKLP", amount=amount, notify_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"
     page.goto(reg.payment_url(callback))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 CUSTOMER = Customer(name="Sari Dewi", phone="081299990000", email="sari@example.com")
 
 
-def bind(page, stack, receiver, callback_url: str) -> str:  # noqa: ANN001
+def bind(page, stack, receiver, callback_url: str) -> str:
     """Links the customer's AstraPay (a wrong OTP first); returns the linking referenceNo."""
     reference_no = f"LNK{uuid.uuid4().hex[:12].upper()}"
     url = V2Client(stack.base_url).link_enable_url(
@@ -41,7 +41,7 @@ def bind(page, stack, receiver, callback_url: str) -> str:  # noqa: ANN001
     return reference_no
 
 
-def pay_url(stack, receiver, mandate_id: str, callback_url: str = "") -> tuple[str, str]:  # noqa: ANN001
+def pay_url(stack, receiver, mandate_id: str, callback_url: str = "") -> tuple[str, str]:
     reference_no = f"ORD{uuid.uuid4().hex[:12].upper()}"
     url = V2Client(stack.base_url).link_initiate_url(
         mandate_id=mandate_id,

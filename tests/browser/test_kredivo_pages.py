@@ -12,7 +12,7 @@ from tests.sandbox import merchant
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[merchant.Payment, str]:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[merchant.Payment, str]:
     reg = merchant.register(stack.base_url, mitra_cd="KDVI", amount=amount, notify_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
     page.goto(reg.payment_url(callback))

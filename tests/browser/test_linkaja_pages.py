@@ -12,7 +12,7 @@ from tests.sandbox import merchant
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int = 45_000) -> merchant.Payment:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int = 45_000) -> merchant.Payment:
     reg = merchant.register(stack.base_url, mitra_cd="LINK", amount=amount, notify_url=receiver.url)
     page.goto(reg.payment_url(f"{stack.base_url}/sandbox/"))
     page.wait_for_url(re.compile(r"/sandbox/linkaja/linkaja-api/payment\?message="))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 PHONE = "081234567890"
 
 
-def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[merchant.Payment, str]:  # noqa: ANN001
+def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[merchant.Payment, str]:
     reg = merchant.register(
         stack.base_url, mitra_cd="OVOE", amount=amount, notify_url=receiver.url, phone=phone
     )
