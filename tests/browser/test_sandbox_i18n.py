@@ -53,7 +53,7 @@ def phone(browser):
     assert not errors, errors
 
 
-def check(page, *indonesian: str) -> str:  # noqa: ANN001
+def check(page, *indonesian: str) -> str:
     """The page as it stands is Indonesian, fits the phone and has big enough targets."""
     layout = page.evaluate(CHECK_LAYOUT)
     assert layout["lang"] == "id", layout

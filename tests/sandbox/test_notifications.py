@@ -33,7 +33,7 @@ def _fresh(stamp: str) -> bool:
     return abs((datetime.fromisoformat(stamp) - timezone.now()).total_seconds()) < WINDOW
 
 
-def _arrived(receiver, marker: str, count: int = 2) -> list:  # noqa: ANN001
+def _arrived(receiver, marker: str, count: int = 2) -> list:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         got = [r for r in receiver.received if marker.encode() in r.body]
