@@ -7,6 +7,9 @@ store uses it, and tests may too (the gateway never does: this is the merchant's
     reg = client.register(body)                                 # NICEPAY's answer, as a dict
     url = client.payment_url(txid=reg["tXid"], reference_no="ORD1", amount=45_000,
                              callback_url="https://shop.example/done")
+    # or the gateway's hosted page, where the shopper chooses the method:
+    reg = client.register_redirect(client.registration_body(..., mitra_cd="", hosted=True))
+    url = f"{reg['paymentURL']}?tXid={reg['tXid']}"
     client.inquiry(txid=reg["tXid"], reference_no="ORD1", amount=45_000)
     client.cancel(txid=reg["tXid"], amount=45_000, pay_method="05")
     client.notification_valid(form, raw_body=..., signature_header=...)
@@ -32,7 +35,7 @@ import requests
 IMID = "IONPAYTEST"
 # NICEPAY's published sandbox key (the demo merchant uses it, as a NICEPAY sandbox client would).
 MERCHANT_KEY = "33F49GnCMS1mFYlGXisbUDzVf2ATWCl9k3R++d5hDd3Frmuos/XLx8XhXpe+LDYAbpGKZYSwtlyyLOtS/8aD7A=="
-E_WALLET, PAY_LATER = "05", "06"
+ANY_METHOD, E_WALLET, PAY_LATER = "00", "05", "06"
 SIGNATURE_TOLERANCE = 300  # seconds a notification's X-Payloan-Signature time may differ from ours
 
 
@@ -135,17 +138,21 @@ class V2Client:
         pay_later: bool = False,
         sellers: list[dict[str, Any]] | None = None,
         instmnt_mon: int = 1,
+        hosted: bool = False,
         **overrides: Any,
     ) -> dict[str, Any]:
         """The V2 registration (payMethod 05, or 06 when `pay_later`, with delivery and instalment
-        fields); `sellers` for partners that need them. Items default to one line of `amount`."""
+        fields); `sellers` for partners that need them. Items default to one line of `amount`.
+        `hosted`: payMethod 00 for the redirect API, the shopper choosing any method on the
+        gateway's page, so the body carries what every partner needs (pay sellers too)."""
+        pay_later = pay_later or hosted
         customer = customer or Customer()
         items = items or [Item(product, amount)]
         ts = now_stamp()
         body: dict[str, Any] = {
             "timeStamp": ts,
             "iMid": self.imid,
-            "payMethod": PAY_LATER if pay_later else E_WALLET,
+            "payMethod": ANY_METHOD if hosted else PAY_LATER if pay_later else E_WALLET,
             "currency": "IDR",
             "amt": str(amount),
             "referenceNo": reference_no,
@@ -188,7 +195,12 @@ class V2Client:
         return body
 
     def register(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The direct API: the merchant has chosen the partner (mitraCd)."""
         return self._post("/direct/v2/registration", body)
+
+    def register_redirect(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The redirect ("API Checkout") API: the answer's paymentURL + "?tXid=" is the hosted page."""
+        return self._post("/redirect/v2/registration", body)
 
     def payment_url(self, *, txid: str, reference_no: str, amount: int, callback_url: str) -> str:
         """Where to send the shopper's browser (Redirect-GET payment, same token as registration)."""

@@ -26,6 +26,7 @@ PRODUCTS = {
     "speaker": (gettext_lazy("Bluetooth speaker"), 1250000),
 }
 DEFAULT_CUSTOMER = Customer()
+HOSTED = "00"  # ShopOrder.mitra_cd of an order paid on the gateway's hosted page
 # NICEPAY V2 status codes (inquiry `status`), in words for the shopper.
 STATUS_WORDS = {
     "0": gettext_lazy("paid"),
@@ -99,9 +100,14 @@ def _refused(request: HttpRequest, order: ShopOrder, code: str, message: str) ->
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
     product_key = request.POST.get("product", "")
-    partner = by_mitra_cd(request.POST.get("method", ""))
+    hosted = request.POST.get("hosted") == "1"  # the gateway's hosted page: the shopper chooses there
+    partner = None if hosted else by_mitra_cd(request.POST.get("method", ""))
     outcome = request.POST.get("outcome", "")
-    if product_key not in PRODUCTS or partner is None or (outcome and outcome not in TRIGGERS):
+    if (
+        product_key not in PRODUCTS
+        or (partner is None and not hosted)
+        or (outcome and outcome not in TRIGGERS)
+    ):
         return HttpResponseRedirect(
             "/sandbox/shop/?error=" + _("Please choose a product and a payment method")
         )
@@ -111,7 +117,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         reference_no=f"SHOP{secrets.token_hex(6).upper()}",
         product=str(name),
         amount=amount,
-        mitra_cd=partner.mitra_cd,
+        mitra_cd=partner.mitra_cd if partner else HOSTED,
     )
     customer = Customer(
         name=request.POST.get("name") or DEFAULT_CUSTOMER.name,
@@ -119,22 +125,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         email=request.POST.get("email") or DEFAULT_CUSTOMER.email,
     )
     callback_url = f"{_base()}/result/{order.reference_no}"
-    if partner.account_linking:
+    if partner is not None and partner.account_linking:
         return _linked_payment(order, partner, customer)
     body = client().registration_body(
         reference_no=order.reference_no,
         amount=amount,
-        mitra_cd=partner.mitra_cd,
+        mitra_cd=partner.mitra_cd if partner else "",
         notify_url=f"{_base()}/notify",
         callback_url=callback_url,
         product=order.product,
         items=[Item(order.product, amount)],
         customer=customer,
-        pay_later=partner.pay_later,
-        sellers=[seller()] if partner.needs_sellers else None,
+        pay_later=bool(partner and partner.pay_later),
+        sellers=[seller()] if hosted or partner.needs_sellers else None,
+        hosted=hosted,
     )
+    if hosted:
+        body.pop("mitraCd")  # the shopper chooses on the hosted page
     try:
-        reg = client().register(body)
+        reg = client().register_redirect(body) if hosted else client().register(body)
     except (requests.RequestException, ValueError):
         return HttpResponseRedirect("/sandbox/shop/?error=" + _("The gateway did not answer"))
     if reg.get("resultCd") != "0000":
@@ -143,6 +152,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _refused(request, order, reg.get("resultCd", "-"), reg.get("resultMsg", ""))
     order.txid, order.state = reg["tXid"], "registered"
     order.save(update_fields=["txid", "state"])
+    if hosted:  # NICEPAY's recipe: paymentURL + "?tXid=" + tXid
+        return HttpResponseRedirect(f"{reg['paymentURL']}?tXid={reg['tXid']}")
     return HttpResponseRedirect(
         client().payment_url(
             txid=order.txid, reference_no=order.reference_no, amount=amount, callback_url=callback_url
@@ -156,6 +167,14 @@ def result(request: HttpRequest, reference_no: str) -> HttpResponse:
     if not order.txid and request.GET.get("tXid"):  # a linked payment: the tXid arrives with the callback
         order.txid = request.GET["tXid"][:30]
         order.save(update_fields=["txid"])
+    callback_txid = request.GET.get("tXid", "")[:30]
+    if order.mitra_cd == HOSTED and callback_txid and callback_txid != order.txid:
+        # Another attempt on the hosted page paid it: adopt its tXid once the gateway confirms it
+        # belongs to this order (inquiry checks tXid + referenceNo + amt).
+        found = client().inquiry(txid=callback_txid, reference_no=order.reference_no, amount=order.amount)
+        if found.get("resultCd") == "0000":
+            order.txid = callback_txid
+            order.save(update_fields=["txid"])
     status = {}
     if order.txid:
         try:
