@@ -92,15 +92,15 @@ def test_pay_later_checkout_steps(sandbox_server, phone) -> None:
         phone, "Bayar nanti dengan Kredivo", "Rp 1.250.000", "Masuk ke Kredivo", "Data uji", "Pembayaran ke"
     )
     phone.get_by_label("Nomor HP").fill("081513114262")
-    phone.get_by_role("button", name="Lanjut").click()
+    phone.get_by_role("button", name="Lanjutkan").click()
     phone.get_by_label("PIN 6 digit").fill("663482")
-    phone.get_by_role("button", name="Lanjut").click()
+    phone.get_by_role("button", name="Lanjutkan").click()
     phone.get_by_label("Kode sekali pakai (OTP)").fill("0000")
     phone.get_by_role("button", name="Verifikasi").click()
     check(phone, "Kode salah. Sisa 2 percobaan.", "Kirim ulang kode")
     phone.get_by_label("Kode sekali pakai (OTP)").fill("4567")
     phone.get_by_role("button", name="Verifikasi").click()
-    check(phone, "Pilih cara bayar", "Rencana cicilan", "Konfirmasi pembayaran")
+    check(phone, "Pilih cara pembayaran", "Pilihan cicilan", "Konfirmasi pembayaran")
     indodana = _row(
         "indodana",
         str(uuid.uuid4()),
