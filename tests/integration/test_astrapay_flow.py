@@ -87,7 +87,7 @@ def test_link_pay_refund_unlink_then_refused(stack, demo_merchant, receiver) -> 
     reg, page_url = pay(stack, receiver, mandate, 25_000)
     assert flows.inquiry(stack.base_url, reg)["status"] == "9"
     page = requests.get(page_url, timeout=10)
-    assert page.status_code == 200 and "Rp25000" in page.text and "123456" in page.text
+    assert page.status_code == 200 and "Rp 25.000" in page.text and "123456" in page.text
     result = simulate(stack, reg)
     assert result["notified"] == [200]
     assert flows.wait_for_status(stack.base_url, reg, "0")["status"] == "0"

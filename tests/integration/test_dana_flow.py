@@ -47,7 +47,7 @@ def test_paid_on_the_cashier_end_to_end(stack, demo_merchant, receiver) -> None:
 
     browser = requests.Session()
     page = browser.get(page_url, timeout=10)
-    assert page.status_code == 200 and "Rp25.000" in page.text
+    assert page.status_code == 200 and "Rp 25.000" in page.text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     form = {"csrfmiddlewaretoken": token, "bizNo": order.ref, "phone": "083811223355", "pin": "181818"}
     back = browser.post(page_url, data=form, headers={"Referer": page_url}, allow_redirects=False, timeout=20)

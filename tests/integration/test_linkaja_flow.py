@@ -41,7 +41,7 @@ def test_paid_end_to_end(stack, demo_merchant, receiver) -> None:
     reg, page_url = pay(stack, receiver, 25_000)
     assert flows.inquiry(stack.base_url, reg)["status"] == "9"
     page = requests.get(page_url, timeout=10)
-    assert page.status_code == 200 and "Rp25000" in page.text and "123456" in page.text
+    assert page.status_code == 200 and "Rp 25.000" in page.text and "123456" in page.text
     order = SandboxOrder.objects.get(partner="linkaja", merchant_ref=reg["tXid"])
     txn = Transaction.objects.get(txid=reg["tXid"])
     assert txn.partner_ref == order.ref and order.amount == 25_000

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from payments.models import Notification, PartnerCallback, Transaction, UnverifiedCallback
-from providers.sandbox.shopeepay import flow as shopee
+from providers.sandbox.shopeepay import state as shopee
 from tests.support import flows
 
 pytestmark = pytest.mark.integration

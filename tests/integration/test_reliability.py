@@ -199,7 +199,7 @@ def test_worker_killed_mid_delivery_then_restarted_still_delivers(stack, demo_me
 
 
 def test_fifty_identical_partner_notifications_change_status_once(stack, demo_merchant, receiver):
-    from providers.sandbox.shopeepay import flow as shopee
+    from providers.sandbox.shopeepay import state as shopee
 
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=18000, db_process_url=receiver.url)
     flows.payment_started(stack.base_url, reg)

@@ -92,7 +92,7 @@ def test_pay_on_the_cashier_page_notify_status_then_void(dana, notify):
     req, action = start(dana, notify, 25_000)
     assert "/sandbox/dana/m/portal/cashier/checkout?bizNo=" in action.url and action.partner_ref
     page = requests.get(action.url, timeout=5)
-    assert "083811223355" in page.text and "181818" in page.text and "Rp25.000" in page.text
+    assert "083811223355" in page.text and "181818" in page.text and "Rp 25.000" in page.text
 
     wrong = pay_on_page(action, pin="000000")
     assert wrong.status_code == 200 and "incorrect" in wrong.text
