@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -82,6 +84,16 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     return responses.inquiry(txn)
 
 
+def cancel_request_key(body: dict[str, Any]) -> str:
+    """The cancel's idempotency key: a digest of every field the merchant sent, so only a true
+    replay (same timeStamp, amt, cancelMsg, merchantToken, ...) gets the first answer, and two
+    different cancels in the same second are two cancels. cancelRetryCnt is left out: it counts
+    the merchant's own retries of one cancel."""
+    fields = {k: str(v) for k, v in body.items() if k != "cancelRetryCnt"}
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"v2:{digest}"
+
+
 @nicepay_json
 def cancel_view(body: dict[str, Any], **_: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
@@ -99,7 +111,7 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
         cancel_type=cancel_type,
         amount=amt,
         reason=reason,
-        idempotency_key=f"{ts}:{cancel_type}:{amt}",
+        idempotency_key=cancel_request_key(body),
     )
     txn = transaction_get(merchant=merchant, txid=txid)
     return responses.cancel(txn, row)
