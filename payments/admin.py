@@ -374,7 +374,7 @@ class AttemptInline(admin.TabularInline):
     model = NotificationAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ("started_at", "duration_ms", "http_status", "response_excerpt", "error")
+    readonly_fields = ("started_at", "finished_at", "duration_ms", "http_status", "response_excerpt", "error")
 
     def has_add_permission(self, request, obj=None):  # noqa: ANN001
         return False

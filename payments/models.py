@@ -246,8 +246,12 @@ class Notification(models.Model):
 
 
 class NotificationAttempt(models.Model):
+    """One POST to the merchant: recorded before the request leaves, settled after. Empty
+    finished_at: in flight (or cut off, until the next attempt closes it as interrupted)."""
+
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_excerpt = models.CharField(max_length=500, blank=True)
