@@ -340,9 +340,18 @@ class Job(models.Model):
     error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Recovery of jobs whose worker died or whose queued task was lost (services/jobs.py sweep).
+    dispatched_at = models.DateTimeField(null=True, blank=True)  # last handed to Celery
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the running worker is alive
+    restarts = models.PositiveSmallIntegerField(default=0)  # runs restarted after a dead worker
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["state"], name="job_unfinished_idx", condition=Q(state__in=["queued", "running"])
+            )
+        ]
 
 
 class Invitation(models.Model):

@@ -55,6 +55,12 @@ def job_run(job_id: int) -> None:
     jobs.job_run(job_id=job_id)
 
 
+@shared_task(name="payments.tasks.jobs_recover")
+def jobs_recover() -> dict[str, int]:
+    """Beat: jobs whose worker died are queued again (or failed); lost queued tasks are re-sent."""
+    return jobs.jobs_recover()
+
+
 @shared_task(name="payments.tasks.reconcile_daily")
 def reconcile_daily() -> int:
     """Beat, once a day: yesterday's transactions against the partners' answers (a Job row)."""
