@@ -134,6 +134,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": _SWEEP},
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
+    "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
 }
 
@@ -152,6 +153,13 @@ POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 30
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# Jobs (services/jobs.py): a running job's heartbeat (seconds); older than JOB_STALE_SECONDS means
+# its worker died and it is queued again, at most JOB_MAX_RESTARTS times; a queued job not started
+# JOB_REDISPATCH_SECONDS after it was handed over is handed over again (its task may be lost).
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+JOB_MAX_RESTARTS = env.int("JOB_MAX_RESTARTS", default=2)
+JOB_REDISPATCH_SECONDS = env.float("JOB_REDISPATCH_SECONDS", default=120.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
