@@ -135,6 +135,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
     "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
+    "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
 }
 
@@ -153,6 +154,9 @@ POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 30
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# Seconds a worker holds the claim on a push to the customer's app (OVO) before another may take
+# it over, asking the partner first (services/payment.py): longer than getting the call out.
+PUSH_CLAIM_SECONDS = env.float("PUSH_CLAIM_SECONDS", default=15.0)
 # Jobs (services/jobs.py): a running job's heartbeat (seconds); older than JOB_STALE_SECONDS means
 # its worker died and it is queued again, at most JOB_MAX_RESTARTS times; a queued job not started
 # JOB_REDISPATCH_SECONDS after it was handed over is handed over again (its task may be lost).

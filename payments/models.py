@@ -187,6 +187,30 @@ class Cancellation(models.Model):
         ]
 
 
+class PartnerCall(models.Model):
+    """Single flight for a partner call that must happen once (an OVO push, an order created at
+    registration): claimed before the call, marked done after it - a row, never a lock held across
+    the call. A claim whose lease ran out was abandoned (its process died) and may be taken over
+    (attempt + 1); whoever takes over asks the partner what became of the first attempt."""
+
+    key = models.CharField(max_length=120, unique=True)  # "push:<transaction id>", "register:..."
+    transaction = models.ForeignKey(
+        "Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="partner_calls"
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    lease_until = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # e.g. the tXid a registration reserved
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lease_until"], name="partnercall_open_idx", condition=Q(done_at__isnull=True)
+            )
+        ]
+
+
 class PartnerCallback(models.Model):
     """A raw inbound partner notification, stored before it is parsed."""
 

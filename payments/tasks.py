@@ -50,6 +50,12 @@ def transaction_complete_push(transaction_id: int) -> None:
     payment.transaction_complete_push(transaction_id=transaction_id)
 
 
+@shared_task(name="payments.tasks.pushes_resume")
+def pushes_resume() -> int:
+    """Beat: pushes whose worker died (or that never reached one) are queued again."""
+    return payment.pushes_resume()
+
+
 @shared_task(name=queue.JOB_RUN, acks_late=True)
 def job_run(job_id: int) -> None:
     jobs.job_run(job_id=job_id)

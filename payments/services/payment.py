@@ -13,13 +13,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import Transaction, TransactionEvent
-from payments.status import Status
+from payments.models import PartnerCall, Transaction, TransactionEvent
+from payments.status import OPEN, Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import Deeplink, NextAction, PushToApp, Redirect
 
-from . import queue
+from . import claims, queue
 from .partner_io import payment_request
 from .settle import apply_partner_result
 from .transitions import transaction_apply_status
@@ -27,6 +27,7 @@ from .transitions import transaction_apply_status
 log = logging.getLogger("payments.payment")
 START_CLAIM = timedelta(seconds=60)  # well past the partner client's timeouts
 START_WAIT_SECONDS = 20.0
+PUSH_RESUME_WINDOW = timedelta(minutes=5)  # longer than any push window (OVO: about 70 s)
 
 
 def action_to_dict(action: NextAction) -> dict:
@@ -77,17 +78,21 @@ def transaction_start_payment(
     return action
 
 
+def push_key(transaction_id: int) -> str:
+    return f"push:{transaction_id}"
+
+
 def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
-    """Queue the blocking push (OVO) unless it was sent; the task itself pushes at most once."""
+    """Queue the blocking push (OVO) unless it was made; the task itself pushes at most once."""
     if not isinstance(action, PushToApp) or action.expires_at <= timezone.now():
         return
-    if TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key="push-sent").exists():
+    if claims.claim_is_done(push_key(txn.pk)):
         return
 
     def enqueue() -> None:
         try:
             queue.send(queue.TRANSACTION_COMPLETE_PUSH, txn.pk)
-        except Exception:  # noqa: BLE001 - broker down: the waiting page's next load queues it again
+        except Exception:  # noqa: BLE001 - broker down: the push sweep (or the next page load) queues it
             log.warning("could not queue the push for %s", txn.txid)
 
     transaction.on_commit(enqueue)
@@ -164,21 +169,85 @@ def _remember(txn: Transaction, action: NextAction) -> None:
 
 
 def transaction_complete_push(*, transaction_id: int) -> None:
-    """OVO: the blocking push call, run by a worker. Unknown outcome -> polling settles it."""
+    """The blocking push to the customer's app (OVO), run by a worker: made exactly once in effect.
+
+    The push is claimed (PartnerCall "push:<id>", lease PUSH_CLAIM_SECONDS) before the call. A task
+    that finds the claim held does nothing; one that takes over an abandoned claim (the worker died
+    after claiming: redelivered, or sent again by pushes_resume) first asks the partner what became
+    of the push (adapter.push_outcome): pushed only if the partner never received it, otherwise its
+    answer is applied (a push still waiting on the customer is left to polling). An unknown outcome
+    of the call itself is never pushed again: polling settles it."""
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open:
         return
-    _, first = TransactionEvent.objects.get_or_create(
-        transaction=txn,
-        idempotency_key="push-sent",
-        defaults={"kind": TransactionEvent.Kind.NOTE, "source": "partner", "payload": {"push": "sent"}},
+    claim = claims.claim_take(
+        key=push_key(txn.pk), seconds=settings.PUSH_CLAIM_SECONDS, transaction_id=txn.pk
     )
-    if not first:  # a redelivered task (worker killed mid-push): never push twice, polling settles it
-        return
+    if claim is None:
+        return  # being pushed right now, or done
     adapter = registry.get_adapter(txn.mitra_cd)
+    req = payment_request(txn)
+    if claim.attempt > 1:
+        try:
+            seen = adapter.push_outcome(req)
+        except PartnerError as exc:  # ask again when the claim runs out (pushes_resume)
+            log.warning("push of %s: the partner could not say what became of it (%s)", txn.txid, exc.message)
+            return
+        if seen is not None:  # the partner has it: never a second push
+            claims.claim_done(claim, outcome=seen.raw_status)
+            apply_partner_result(
+                txn=txn, result=seen, source="poll", idempotency_key=f"push-check:{seen.raw_status}"
+            )
+            return
+    TransactionEvent.objects.get_or_create(
+        transaction=txn,
+        idempotency_key=f"push-sent:{claim.attempt}",
+        defaults={
+            "kind": TransactionEvent.Kind.NOTE,
+            "source": "partner",
+            "payload": {"push": "sent", "attempt": claim.attempt},
+        },
+    )
     try:
-        result = adapter.complete_push(payment_request(txn))
+        result = adapter.complete_push(req)
     except PartnerError as exc:  # unknown outcome (unreachable, unknown code): polling settles it
+        claims.claim_done(claim, outcome="unknown")
         log.warning("push for %s has no known outcome (%s); polling will settle it", txn.txid, exc.message)
         return
+    claims.claim_done(claim, outcome=result.raw_status)
     apply_partner_result(txn=txn, result=result, source="partner", idempotency_key="push-result")
+
+
+def pushes_resume(*, limit: int = 200) -> int:
+    """The push sweep (beat): queue the push again for every open payment waiting on one whose
+    claim was abandoned (its worker died) or that was never handed to a worker (broker down), while
+    its push window lasts. The task decides, under its claim, whether anything is sent. Returns how
+    many were queued."""
+    now = timezone.now()
+    recent = now - PUSH_RESUME_WINDOW
+    abandoned = PartnerCall.objects.filter(
+        key__startswith="push:", done_at__isnull=True, lease_until__lt=now, created_at__gte=recent
+    ).values_list("transaction_id", flat=True)
+    never = (
+        Transaction.objects.filter(
+            status__in=sorted(OPEN),
+            payment_started_at__gte=recent,
+            payment_started_at__lt=now - timedelta(seconds=settings.PUSH_CLAIM_SECONDS),
+            partner_data__action__type="PushToApp",
+        )
+        .exclude(partner_calls__key__startswith="push:")
+        .values_list("pk", flat=True)
+    )
+    ids = set(abandoned[:limit]) | set(never[:limit])
+    queued = 0
+    for txn in Transaction.objects.filter(pk__in=ids, status__in=sorted(OPEN)):
+        action = action_from_dict(txn.partner_data["action"]) if txn.partner_data.get("action") else None
+        if not isinstance(action, PushToApp) or action.expires_at <= now:
+            continue
+        try:
+            queue.send(queue.TRANSACTION_COMPLETE_PUSH, txn.pk)
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.warning("could not queue the push for %s", txn.txid)
+            break
+        queued += 1
+    return queued

@@ -64,6 +64,13 @@ class PartnerAdapter(abc.ABC):
         when the outcome is unknown (polling settles it)."""
         raise NotSupported("this partner does not push to an app")
 
+    def push_outcome(self, req: PaymentRequest) -> StatusResult | None:
+        """For PushToApp partners: what became of a push whose call we did not see through (the
+        worker died). None when the partner never received it (pushing now is safe); otherwise its
+        status (PENDING: the push still waits on the customer). Raises PartnerUnavailable when
+        the partner cannot say."""
+        raise NotSupported("this partner does not push to an app")
+
     @abc.abstractmethod
     def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult: ...
 

@@ -184,6 +184,11 @@ class OvoAdapter(PartnerAdapter):
                 return StatusResult(PartnerStatus.EXPIRED, "68", message=tf.message("68"), raw=data)
         raise PartnerUnavailable("OVO push outcome unknown: the reversal did not go through")
 
+    def push_outcome(self, req: PaymentRequest) -> StatusResult | None:
+        """OVO's status check of the push: "no such transaction" means it never arrived."""
+        result = self.fetch_status(txid=req.order.txid, partner_ref=req.partner_ref, amount=req.order.amount)
+        return None if result.raw_status == tf.NOT_FOUND else result
+
     def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
         _, data = self._post(self._body(tf.CHECK, txid=txid, amount=amount))
         rc = tf.response_code(data)

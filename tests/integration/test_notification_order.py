@@ -5,7 +5,7 @@ so the merchant sees them in the order they happened."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,7 +21,6 @@ from tests.integration.test_reliability import (
     wait_until,
 )
 from tests.support import flows
-from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -31,29 +30,6 @@ def endpoint() -> Iterator[MerchantEndpoint]:
     ep = MerchantEndpoint()
     yield ep
     ep.down()
-
-
-@pytest.fixture
-def tuned_workers(stack) -> Iterator[Callable[..., Stack]]:  # noqa: ANN001
-    """Replaces the stack's Celery workers and beat by ones started with other settings (the
-    environment of those processes); the usual ones come back afterwards."""
-    started: list[Stack] = []
-
-    def start(**env: str) -> Stack:
-        stack.stop("beat")
-        stack.stop("worker")
-        own = Stack(env={**stack.env, **env}, base_url=stack.base_url, logs=stack.logs)
-        own.start_worker()
-        own.start_beat()
-        started.append(own)
-        return own
-
-    yield start
-    for own in started:
-        own.stop_all()
-    if started:
-        stack.start_worker()
-        stack.start_beat()
 
 
 def test_retries_leave_on_schedule_not_a_sweep_later(stack, tuned_workers, demo_merchant, endpoint):

@@ -23,6 +23,7 @@ STABLE_NAMES = {
     "payments.tasks.transaction_expire",
     "payments.tasks.transactions_expire_sweep",
     "payments.tasks.transaction_complete_push",
+    "payments.tasks.pushes_resume",
     "payments.tasks.job_run",
     "payments.tasks.jobs_recover",
     "payments.tasks.reconcile_daily",
