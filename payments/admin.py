@@ -30,32 +30,28 @@ from payments.models import (
     TransactionEvent,
 )
 from payments.services import notifications, polling
-from payments.services.audit import audit_record
+from payments.services.audit import Actor, audit_record
+from payments.services.merchants import merchant_set_active
 from payments.services.review import transaction_resolve_review
 from providers.base.errors import PartnerError
 
 
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def staff(request: HttpRequest) -> Actor:
+    """The signed-in staff user, as the services audit them."""
+    return Actor(AuditLog.Actor.STAFF, request.user, request.META.get("REMOTE_ADDR", ""))
 
 
 def _staff_audit(
     request: HttpRequest,
-    action: str,
+    action: AuditLog.Action,
     *,
     merchant: Merchant | None,
     target: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    audit_record(
-        actor_kind="staff",
-        action=action,
-        merchant=merchant,
-        user=request.user,
-        target=target,
-        detail=detail or {},
-        remote_addr=_ip(request),
-    )
+    """For the admin's own model forms (create/edit a merchant or a membership): no service
+    stands behind them, so the admin records them itself, in the same vocabulary."""
+    audit_record(actor=staff(request), action=action, merchant=merchant, target=target, detail=detail)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,7 +107,7 @@ class MerchantAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         _staff_audit(
             request,
-            "merchant.update" if change else "merchant.create",
+            AuditLog.Action.MERCHANT_UPDATED if change else AuditLog.Action.MERCHANT_CREATED,
             merchant=obj,
             target=f"merchant:{obj.imid}",
             detail={"fields": sorted(form.changed_data)},
@@ -126,16 +122,10 @@ class MerchantAdmin(admin.ModelAdmin):
         self._set_active(request, queryset, True)
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Merchant], active: bool) -> None:
-        changed = 0
-        for merchant in queryset.filter(is_active=not active):
-            Merchant.objects.filter(pk=merchant.pk).update(is_active=active)
-            _staff_audit(
-                request,
-                "merchant.reactivate" if active else "merchant.suspend",
-                merchant=merchant,
-                target=f"merchant:{merchant.imid}",
-            )
-            changed += 1
+        changed = sum(
+            merchant_set_active(merchant=merchant, active=active, actor=staff(request))
+            for merchant in queryset.filter(is_active=not active)
+        )
         messages.info(request, f"{changed} merchant(s) {'reactivated' if active else 'suspended'}.")
 
     def get_urls(self):  # noqa: ANN201
@@ -159,7 +149,7 @@ class MerchantAdmin(admin.ModelAdmin):
                 {
                     "mitra_cd": mitra_cd,
                     "slug": cls.slug,
-                    "kind": cls.kind,
+                    "kind": registry.partner(mitra_cd).kind,
                     "env_prefix": cls.env_prefix,
                     "base_url": config.base_url,
                     "credentials": creds,
@@ -193,7 +183,7 @@ class MerchantMemberAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         _staff_audit(
             request,
-            "team.member_updated" if change else "team.member_added",
+            AuditLog.Action.TEAM_MEMBER_UPDATED if change else AuditLog.Action.TEAM_MEMBER_ADDED,
             merchant=obj.merchant,
             target=f"member:{obj.pk}",
             detail={"user": obj.user.get_username(), "role": obj.role, "fields": sorted(form.changed_data)},
@@ -211,7 +201,7 @@ class MerchantMemberAdmin(admin.ModelAdmin):
     def _audit_removed(self, request: HttpRequest, obj: MerchantMember) -> None:
         _staff_audit(
             request,
-            "team.member_removed",
+            AuditLog.Action.TEAM_MEMBER_REMOVED,
             merchant=obj.merchant,
             target=f"member:{obj.pk}",
             detail={"user": obj.user.get_username(), "role": obj.role},
@@ -287,24 +277,10 @@ class TransactionAdmin(admin.ModelAdmin):
         for txn in queryset.select_related("merchant"):
             before = txn.status
             try:
-                after = polling.transaction_sync(transaction_id=txn.pk, source="sync")
+                after = polling.transaction_sync(transaction_id=txn.pk, source="sync", actor=staff(request))
             except PartnerError as exc:
-                _staff_audit(
-                    request,
-                    "transaction.sync",
-                    merchant=txn.merchant,
-                    target=f"transaction:{txn.txid}",
-                    detail={"outcome": type(exc).__name__},
-                )
                 messages.error(request, f"{txn.txid}: partner unavailable or refused ({type(exc).__name__}).")
                 continue
-            _staff_audit(
-                request,
-                "transaction.sync",
-                merchant=txn.merchant,
-                target=f"transaction:{txn.txid}",
-                detail={"outcome": "ok", "from": before, "to": after.status},
-            )
             messages.info(request, f"{txn.txid}: synced ({before} -> {after.status}).")
 
     @admin.action(description="Resend the last notification")
@@ -314,14 +290,7 @@ class TransactionAdmin(admin.ModelAdmin):
             if note is None:
                 messages.warning(request, f"{txn.txid}: no notification to resend.")
                 continue
-            notifications.notification_resend(notification_id=note.pk)
-            _staff_audit(
-                request,
-                "notification.resend",
-                merchant=txn.merchant,
-                target=f"notification:{note.pk}",
-                detail={"transaction": txn.txid, "previous_state": note.state},
-            )
+            notifications.notification_resend(notification_id=note.pk, actor=staff(request))
             messages.info(request, f"{txn.txid}: notification {note.pk} queued.")
 
     @admin.action(description="Resolve review (with a note)")
@@ -335,9 +304,8 @@ class TransactionAdmin(admin.ModelAdmin):
                 try:
                     transaction_resolve_review(
                         transaction_id=txn.pk,
-                        user=request.user,
                         note=form.cleaned_data["note"],
-                        remote_addr=_ip(request),
+                        actor=staff(request),
                     )
                     done += 1
                 except ApplicationError as exc:
@@ -415,14 +383,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):  # noqa: ANN001
         count = 0
         for note in queryset.select_related("merchant"):
-            notifications.notification_resend(notification_id=note.pk)
-            _staff_audit(
-                request,
-                "notification.resend",
-                merchant=note.merchant,
-                target=f"notification:{note.pk}",
-                detail={"previous_state": note.state},
-            )
+            notifications.notification_resend(notification_id=note.pk, actor=staff(request))
             count += 1
         messages.info(request, f"{count} notification(s) queued.")
 

@@ -14,8 +14,8 @@ from django.template import engines
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
+from payments.admin import staff
 from payments.models import Job
-from payments.services.audit import audit_record
 
 _LIST = """{% extends "admin/base_site.html" %}
 {% block content %}<div id="content-main">
@@ -91,15 +91,7 @@ def reconciliation_run(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, "Give a date as YYYY-MM-DD.")
         return HttpResponseRedirect(reverse("admin:payments_reconciliation"))
-    job = reconciliation_start(day=day, user=request.user)
-    audit_record(
-        actor_kind="staff",
-        action="reconciliation.run",
-        user=request.user,
-        target=f"job:{job.pk}",
-        detail={"day": day.isoformat()},
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-    )
+    job = reconciliation_start(day=day, actor=staff(request))
     messages.success(request, f"Reconciliation of {day.isoformat()} queued (job {job.pk}).")
     return HttpResponseRedirect(reverse("admin:payments_reconciliation_detail", args=[job.pk]))
 

@@ -295,7 +295,7 @@ class AccountLink(models.Model):
         FAILED = "failed"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="account_links")
-    mitra_cd = models.CharField(max_length=4, default="ASTR")
+    mitra_cd = models.CharField(max_length=4)
     reference_no = models.CharField(max_length=40)
     mandate_id = models.CharField(max_length=40, unique=True)
     billing_name = models.CharField(max_length=100)
@@ -326,12 +326,42 @@ class AuditLog(models.Model):
         API = "api"
         SYSTEM = "system"
 
+    class Action(models.TextChoices):
+        """The one vocabulary: <what>.<what happened to it>."""
+
+        MEMBER_SIGNED_IN = "member.signed_in"
+        MERCHANT_CREATED = "merchant.created"
+        MERCHANT_UPDATED = "merchant.updated"
+        MERCHANT_SUSPENDED = "merchant.suspended"
+        MERCHANT_REACTIVATED = "merchant.reactivated"
+        MERCHANT_KEY_ROTATED = "merchant.key_rotated"
+        MERCHANT_KEY_REVEALED = "merchant.key_revealed"
+        MERCHANT_NOTIFICATION_URL_SET = "merchant.notification_url_set"
+        NOTIFICATION_TEST_SENT = "notification.test_sent"
+        NOTIFICATION_RESENT = "notification.resent"
+        NOTIFICATIONS_REPLAYED = "notification.replayed"
+        RECONCILIATION_STARTED = "reconciliation.started"
+        TEAM_INVITED = "team.invited"
+        TEAM_JOINED = "team.joined"
+        TEAM_INVITATION_REVOKED = "team.invitation_revoked"
+        TEAM_ROLE_CHANGED = "team.role_changed"
+        TEAM_MEMBER_ADDED = "team.member_added"
+        TEAM_MEMBER_UPDATED = "team.member_updated"
+        TEAM_MEMBER_REMOVED = "team.member_removed"
+        TRANSACTION_SYNCED = "transaction.synced"
+        TRANSACTION_CANCELLED = "transaction.cancelled"
+        TRANSACTION_CANCEL_REFUSED = "transaction.cancel_refused"
+        TRANSACTION_RECEIPT_CONFIRMED = "transaction.receipt_confirmed"
+        TRANSACTION_REVIEW_RESOLVED = "transaction.review_resolved"
+        TRANSACTIONS_EXPORTED = "transactions.exported"
+        TRANSACTIONS_EXPORT_QUEUED = "transactions.export_queued"
+
     actor_kind = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_log"
     )
-    action = models.CharField(max_length=60)
+    action = models.CharField(max_length=60, choices=Action.choices)
     target = models.CharField(max_length=100, blank=True)  # e.g. "transaction:IONPAYTEST05..."
     detail = models.JSONField(default=dict, blank=True)  # never secrets
     remote_addr = models.CharField(max_length=45, blank=True)

@@ -9,8 +9,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from payments.models import MerchantMember
+from payments.models import AuditLog, MerchantMember
 from payments.selectors.merchants import member_for_user
+from payments.services.audit import Actor
 
 Role = MerchantMember.Role
 # viewer: reads only; developer: operational actions; owner: everything.
@@ -36,17 +37,6 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
-PARTNERS: dict[str, str] = {
-    "OVOE": "OVO",
-    "ESHP": "ShopeePay",
-    "DANA": "DANA",
-    "LINK": "LinkAja",
-    "ASTR": "AstraPay",
-    "AKLP": "Akulaku",
-    "KDVI": "Kredivo",
-    "IDNA": "Indodana",
-}
-
 
 def can(member: MerchantMember | None, capability: str) -> bool:
     return member is not None and capability in CAPABILITIES.get(member.role, frozenset())
@@ -55,6 +45,11 @@ def can(member: MerchantMember | None, capability: str) -> bool:
 def client_ip(request: HttpRequest) -> str:
     # Behind a proxy, configure it to set REMOTE_ADDR; forwarded headers are not trusted here.
     return request.META.get("REMOTE_ADDR", "")[:45]
+
+
+def actor(request: HttpRequest) -> Actor:
+    """The signed-in member, as the services audit them."""
+    return Actor(AuditLog.Actor.MERCHANT, request.user, client_ip(request))
 
 
 def forbidden(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:

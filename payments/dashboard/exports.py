@@ -15,9 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from payments.models import Job
+from payments.models import AuditLog, Job
 from payments.selectors.transactions import TransactionFilters, transactions_search
-from payments.services.jobs import job_handler, job_progress
+from payments.services.audit import Actor, audit_record
+from payments.services.jobs import job_create, job_handler, job_progress
 from payments.status import Status
 
 COLUMNS = (
@@ -163,6 +164,32 @@ def transaction_csv_stream(*, merchant, filters: TransactionFilters) -> Iterator
     """Server-side cursor (iterator with chunk_size): memory stays flat for any size."""
     qs = transactions_search(merchant=merchant, filters=filters).values_list(*FIELDS)
     return transaction_csv_lines(qs.iterator(chunk_size=CHUNK))
+
+
+def export_stream(*, merchant, filters: TransactionFilters, actor: Actor) -> Iterator[str]:  # noqa: ANN001
+    """The CSV lines of the merchant's transactions matching `filters`, streamed; audited."""
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.TRANSACTIONS_EXPORTED,
+        merchant=merchant,
+        target="transactions",
+        detail={"filters": filter_params(filters), "mode": "stream"},
+    )
+    return transaction_csv_stream(merchant=merchant, filters=filters)
+
+
+def export_job_start(*, merchant, filters: TransactionFilters, actor: Actor) -> Job:  # noqa: ANN001
+    """Queue the export as a Job writing a file (for exports too large for one request); audited."""
+    params = {"filters": filter_params(filters)}
+    job = job_create(kind="export", merchant=merchant, user=actor.user, params=params)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.TRANSACTIONS_EXPORT_QUEUED,
+        merchant=merchant,
+        target=f"job:{job.pk}",
+        detail={"filters": job.params["filters"]},
+    )
+    return job
 
 
 @job_handler("export")

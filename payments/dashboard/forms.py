@@ -6,8 +6,12 @@ from django import forms
 
 from payments.models import MerchantMember
 from payments.status import CHOICES as STATUS_CHOICES
+from providers import registry
 
-from .access import PARTNERS
+
+def partner_choices() -> list[tuple[str, str]]:
+    """Every partner of the catalogue, by name (evaluated per form: the catalogue decides)."""
+    return sorted(registry.display_names().items(), key=lambda p: p[1])
 
 
 class LoginForm(forms.Form):
@@ -34,7 +38,7 @@ class TransactionFilterForm(forms.Form):
     partner = forms.ChoiceField(
         label="Partner",
         required=False,
-        choices=[("", "Any partner"), *sorted(PARTNERS.items(), key=lambda p: p[1])],
+        choices=lambda: [("", "Any partner"), *partner_choices()],
     )
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -102,7 +106,7 @@ class AcceptForm(forms.Form):
 
 
 class TestPaymentForm(forms.Form):
-    mitra_cd = forms.ChoiceField(label="Partner", choices=sorted(PARTNERS.items(), key=lambda p: p[1]))
+    mitra_cd = forms.ChoiceField(label="Partner", choices=partner_choices)
     amount = forms.IntegerField(
         label="Amount (Rp)",
         min_value=1,

@@ -13,11 +13,11 @@ from django.conf import settings
 from payments import clock, tokens
 from payments.exceptions import ApplicationError
 from payments.models import Merchant
-
-PAYLOAN = ("AKLP", "KDVI", "IDNA")
+from providers import registry
 
 
 def registration_body(merchant: Merchant, *, mitra_cd: str, amount: int, phone: str) -> dict[str, str]:
+    partner = registry.partner(mitra_cd)
     ref = f"DASH{uuid.uuid4().hex[:14].upper()}"
     ts = clock.compact()
     item = {
@@ -36,7 +36,7 @@ def registration_body(merchant: Merchant, *, mitra_cd: str, amount: int, phone: 
     body = {
         "timeStamp": ts,
         "iMid": merchant.imid,
-        "payMethod": "06" if mitra_cd in PAYLOAN else "05",
+        "payMethod": partner.pay_method,
         "currency": "IDR",
         "amt": str(amount),
         "referenceNo": ref,
@@ -56,7 +56,7 @@ def registration_body(merchant: Merchant, *, mitra_cd: str, amount: int, phone: 
         "description": "Dashboard sandbox test payment",
         "merchantToken": tokens.registration_token(ts, merchant.imid, ref, amount, merchant.merchant_key),
     }
-    if mitra_cd in PAYLOAN:
+    if partner.is_payloan:
         body.update(
             instmntType="1",
             instmntMon="1",
@@ -68,7 +68,7 @@ def registration_body(merchant: Merchant, *, mitra_cd: str, amount: int, phone: 
             deliveryPostCd="10210",
             deliveryCountry="Indonesia",
         )
-    if mitra_cd == "AKLP":
+    if partner.sellers_required:
         body["sellers"] = json.dumps(
             [
                 {

@@ -1,7 +1,7 @@
 """Overview, transactions (list, CSV, detail and actions), notifications and jobs.
 
 Views are thin: reads through payments.selectors (scoped to request.merchant), writes through
-services, each followed by an audit record."""
+services, which audit them as the member (access.actor)."""
 
 from __future__ import annotations
 
@@ -31,32 +31,23 @@ from payments.selectors import jobs as job_reads
 from payments.selectors import notifications as notification_reads
 from payments.selectors import transactions as transaction_reads
 from payments.selectors.transactions import TransactionFilters
-from payments.services.audit import audit_record
+from payments.services import notifications as notification_service
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
-from payments.services.jobs import job_create
+from payments.services.polling import transaction_sync as sync_service
+from payments.services.receipts import transaction_confirm_receipt as confirm_receipt
+from payments.services.replay import replay_start
 from payments.status import Status
+from providers import registry
 from providers.base.errors import PartnerError
 
 from . import charts
-from .access import PARTNERS, can, client_ip, forbidden, member_required
-from .exports import exports_dir, filter_params, transaction_csv_stream
+from .access import actor, can, forbidden, member_required
+from .exports import export_job_start, export_stream, exports_dir, filter_params
 from .forms import CancelForm, ReplayForm, TransactionFilterForm
 
 OVERVIEW_CACHE_SECONDS = 60
 BROKEN_FILTER = "Some filters are not valid; correct them and export again."
-
-
-def _audit(request: HttpRequest, action: str, target: str, detail: dict | None = None) -> None:
-    audit_record(
-        actor_kind="merchant",
-        action=action,
-        merchant=request.merchant,
-        user=request.user,
-        target=target,
-        detail=detail or {},
-        remote_addr=client_ip(request),
-    )
 
 
 @member_required()
@@ -69,8 +60,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         cache.set(key, stats, timeout=OVERVIEW_CACHE_SECONDS)
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
+    names = registry.display_names()
     for p in stats["by_partner"]:
-        p["name"] = PARTNERS.get(p["mitra_cd"], p["mitra_cd"])
+        p["name"] = names.get(p["mitra_cd"], p["mitra_cd"])
     return render(
         request,
         "dashboard/overview.html",
@@ -78,8 +70,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "nav": "overview",
             "stats": stats,
             "daily": charts.daily_charts(stats["by_day"]),
-            "partners_chart": charts.partner_chart(stats["by_partner"], PARTNERS),
-            "partner_names": PARTNERS,
+            "partners_chart": charts.partner_chart(stats["by_partner"], names),
+            "partner_names": names,
         },
     )
 
@@ -102,8 +94,9 @@ def _filters(data) -> tuple[TransactionFilterForm, TransactionFilters]:  # noqa:
 
 def _decorate(rows: list[Transaction]) -> None:
     """Display values the templates need (no custom template tags)."""
+    names = registry.display_names()
     for t in rows:
-        t.partner_name = PARTNERS.get(t.mitra_cd, t.mitra_cd)
+        t.partner_name = names.get(t.mitra_cd, t.mitra_cd)
         t.amount_rp = charts.rupiah(t.amount)
         t.cancelled_rp = charts.rupiah(t.cancelled_amount)
         t.remaining_rp = charts.rupiah(t.remaining_amount)
@@ -128,7 +121,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
             "filter_query": query,
             "filtered": bool(params),
             "first_page": not request.GET.get("cursor"),
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
             "export_params": params,
         },
     )
@@ -140,15 +133,9 @@ def transactions_csv(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # Never export more than was asked for: a broken filter is refused, not dropped.
         return forbidden(request, BROKEN_FILTER, status=400)
-    _audit(
-        request,
-        "transactions.exported",
-        "transactions",
-        {"filters": filter_params(filters), "mode": "stream"},
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(
-        transaction_csv_stream(merchant=request.merchant, filters=filters),
+        export_stream(merchant=request.merchant, filters=filters, actor=actor(request)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = (
@@ -164,13 +151,7 @@ def transactions_export_job(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # Like the streamed CSV: the job would otherwise drop the broken filter and export more.
         return forbidden(request, BROKEN_FILTER, status=400)
-    job = job_create(
-        kind="export",
-        merchant=request.merchant,
-        user=request.user,
-        params={"filters": filter_params(filters)},
-    )
-    _audit(request, "transactions.export_job", f"job:{job.pk}", {"filters": job.params["filters"]})
+    job = export_job_start(merchant=request.merchant, filters=filters, actor=actor(request))
     return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")
 
 
@@ -197,13 +178,13 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
             "cancel_form": form,
             "can_cancel": can(member, "cancel") and cancellable,
             "can_sync": can(member, "sync") and (status.is_open or status == Status.PAID),
             "can_resend": can(member, "resend"),
             "can_receipt": can(member, "confirm_receipt")
-            and txn.mitra_cd == "AKLP"
+            and getattr(registry.find(txn.mitra_cd), "receipt_confirmation", False)
             and status == Status.PAID
             and not txn.receipt_confirmed_at,
         },
@@ -228,7 +209,7 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
     d = form.cleaned_data
     amount = txn.amount if d["cancel_type"] == "1" else d["amount"]
     try:
-        row = transaction_cancel_service(
+        transaction_cancel_service(
             merchant=request.merchant,
             txid=txn.txid,
             cancel_type=d["cancel_type"],
@@ -236,22 +217,11 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
             reason=d["reason"] or "Cancelled from the dashboard",
             idempotency_key=f"dash:{d['idempotency_key']}",
             source="dashboard",
+            actor=actor(request),
         )
     except ApplicationError as exc:
-        _audit(
-            request,
-            "transaction.cancel_refused",
-            f"transaction:{txid}",
-            {"type": d["cancel_type"], "amount": amount, "reason": exc.message[:200]},
-        )
         messages.error(request, exc.message)
         return _back(txid)
-    _audit(
-        request,
-        "transaction.cancelled",
-        f"transaction:{txid}",
-        {"type": d["cancel_type"], "amount": amount, "cancel_txid": row.cancel_txid},
-    )
     kind = "Full" if d["cancel_type"] == "1" else "Partial"
     messages.success(request, f"{kind} cancel of {charts.rupiah(amount)} succeeded.")
     return _back(txid)
@@ -260,19 +230,16 @@ def transaction_cancel(request: HttpRequest, txid: str) -> HttpResponse:
 @require_POST
 @member_required("sync")
 def transaction_sync(request: HttpRequest, txid: str) -> HttpResponse:
-    from payments.services.polling import transaction_sync as sync_service
-
     txn = _detail_or_404(request, txid)
     before = txn.status_enum
     try:
-        after = sync_service(transaction_id=txn.pk, source="sync").status_enum
+        after = sync_service(transaction_id=txn.pk, source="sync", actor=actor(request)).status_enum
     except PartnerError as exc:
         messages.error(request, f"The partner could not be reached: {exc.message}")
         return _back(txid)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _back(txid)
-    _audit(request, "transaction.synced", f"transaction:{txid}", {"from": before.value, "to": after.value})
     messages.success(
         request,
         f"Synced with the partner: status is {after.word}"
@@ -284,35 +251,24 @@ def transaction_sync(request: HttpRequest, txid: str) -> HttpResponse:
 @require_POST
 @member_required("confirm_receipt")
 def transaction_confirm_receipt(request: HttpRequest, txid: str) -> HttpResponse:
-    from payments.services.receipts import transaction_confirm_receipt as confirm
-
     txn = _detail_or_404(request, txid)
     try:
-        confirm(txid=txn.txid, merchant=request.merchant)
+        confirm_receipt(txid=txn.txid, merchant=request.merchant, actor=actor(request))
     except (ApplicationError, PartnerError) as exc:
         messages.error(request, exc.message)
         return _back(txid)
-    _audit(request, "transaction.receipt_confirmed", f"transaction:{txid}")
-    messages.success(request, "Receipt confirmed with Akulaku.")
+    messages.success(request, f"Receipt confirmed with {registry.partner(txn.mitra_cd).name}.")
     return _back(txid)
 
 
 @require_POST
 @member_required("resend")
 def notification_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
-    from payments.services.notifications import notification_resend as resend
-
     try:
         note = notification_reads.notification_get(merchant=request.merchant, notification_id=notification_id)
     except NotificationNotFound:
         raise Http404("notification")
-    resend(notification_id=note.pk)
-    _audit(
-        request,
-        "notification.resent",
-        f"notification:{note.pk}",
-        {"txid": note.transaction.txid if note.transaction else ""},
-    )
+    notification_service.notification_resend(notification_id=note.pk, actor=actor(request))
     messages.success(request, f"Notification #{note.sequence or note.pk} queued for delivery to {note.url}.")
     nxt = request.POST.get("next", "")
     if note.transaction and nxt != "notifications":
@@ -355,16 +311,8 @@ def notifications_replay(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect("/dashboard/notifications/")
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    from payments.services.replay import replay_start
-
     # Always scoped: replay_start with merchant=None would replay every merchant's notifications.
-    job = replay_start(since=since, until=until, merchant=request.merchant, user=request.user)
-    _audit(
-        request,
-        "notification.replay",
-        f"job:{job.pk}",
-        {"since": since.isoformat(), "until": until.isoformat()},
-    )
+    job = replay_start(since=since, until=until, merchant=request.merchant, actor=actor(request))
     return HttpResponseRedirect(f"/dashboard/jobs/{job.pk}/")
 
 

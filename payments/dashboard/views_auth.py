@@ -9,12 +9,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from payments.exceptions import ApplicationError
+from payments.models import AuditLog
 from payments.selectors.merchants import member_for_user
-from payments.services.audit import audit_record
-from payments.services.merchants import invitation_accept, invitation_for_token
+from payments.services.audit import Actor
+from payments.services.merchants import invitation_accept, invitation_for_token, member_signed_in
 
 from . import ratelimit
-from .access import client_ip
+from .access import actor, client_ip
 from .forms import AcceptForm, LoginForm
 
 LOCKED_MESSAGE = (
@@ -54,14 +55,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 ratelimit.reset("login", ip, username)
                 login(request, user)
-                audit_record(
-                    actor_kind="merchant",
-                    action="dashboard.login",
-                    merchant=member.merchant,
-                    user=user,
-                    target=f"user:{user.pk}",
-                    remote_addr=ip,
-                )
+                member_signed_in(member=member, actor=Actor(AuditLog.Actor.MERCHANT, user, ip))
                 return HttpResponseRedirect(_next(request))
     return render(
         request, "dashboard/login.html", {"form": form, "error": error, "next": _next(request)}, status=status
@@ -92,7 +86,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
-                token=token, password=form.cleaned_data["password"], remote_addr=client_ip(request)
+                token=token, password=form.cleaned_data["password"], actor=actor(request)
             )
         except ApplicationError as exc:
             error = exc.message

@@ -12,9 +12,10 @@ from payments import secrets as key_store
 from payments.exceptions import ApplicationError
 from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import merchants as merchant_service
+from providers import registry
 
 from . import ratelimit
-from .access import PARTNERS, can, client_ip, member_required
+from .access import actor, can, member_required
 from .forms import InviteForm, NotificationUrlForm, PasswordConfirmForm, RoleForm, TestPaymentForm
 
 
@@ -78,9 +79,7 @@ def key_reveal(request: HttpRequest) -> HttpResponse:
     ok, error = _password_ok(request)
     if not ok:
         return _developers(request, key_error=error, status=403)
-    key = merchant_service.merchant_key_revealed(
-        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-    )
+    key = merchant_service.merchant_key_revealed(merchant=request.merchant, actor=actor(request))
     response = _developers(request, revealed=key)
     response["Cache-Control"] = "no-store"
     return response
@@ -92,9 +91,7 @@ def key_rotate(request: HttpRequest) -> HttpResponse:
     ok, error = _password_ok(request)
     if not ok:
         return _developers(request, key_error=error, status=403)
-    key = merchant_service.merchant_key_rotate(
-        merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-    )
+    key = merchant_service.merchant_key_rotate(merchant=request.merchant, actor=actor(request))
     response = _developers(request, revealed=key, rotated=True)
     response["Cache-Control"] = "no-store"
     return response
@@ -109,8 +106,7 @@ def notification_url(request: HttpRequest) -> HttpResponse:
     merchant_service.merchant_notification_url_set(
         merchant=request.merchant,
         url=form.cleaned_data["url"],
-        user=request.user,
-        remote_addr=client_ip(request),
+        actor=actor(request),
     )
     messages.success(request, "Default notification URL saved.")
     return HttpResponseRedirect("/dashboard/developers/")
@@ -120,9 +116,7 @@ def notification_url(request: HttpRequest) -> HttpResponse:
 @member_required("test_notification")
 def test_notification(request: HttpRequest) -> HttpResponse:
     try:
-        note = merchant_service.merchant_test_notification(
-            merchant=request.merchant, user=request.user, remote_addr=client_ip(request)
-        )
+        note = merchant_service.merchant_test_notification(merchant=request.merchant, actor=actor(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/developers/")
@@ -160,8 +154,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
             merchant=request.merchant,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -179,8 +172,7 @@ def team_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
         merchant_service.invitation_revoke(
             merchant=request.merchant,
             invitation_id=invitation_id,
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
         messages.success(request, "Invitation revoked.")
     except ApplicationError as exc:
@@ -199,8 +191,7 @@ def team_role(request: HttpRequest, member_id: int) -> HttpResponse:
             merchant=request.merchant,
             member_id=member_id,
             role=form.cleaned_data["role"],
-            user=request.user,
-            remote_addr=client_ip(request),
+            actor=actor(request),
         )
         messages.success(request, "Role updated.")
     except ApplicationError as exc:
@@ -241,7 +232,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
             "form": TestPaymentForm(),
             "can_pay": can(request.member, "test_payment"),
             "created": request.session.pop("test_payment", None),
-            "partner_names": PARTNERS,
+            "partner_names": registry.display_names(),
         },
     )
 

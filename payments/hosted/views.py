@@ -13,6 +13,7 @@ from payments.nicepay.views import error_page, with_params
 from payments.selectors.transactions import transaction_get_public
 from payments.services.payment import action_from_dict, transaction_push_ensure
 from payments.services.polling import transaction_sync
+from providers import registry
 from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
 
@@ -63,7 +64,12 @@ def payment_wait(request: HttpRequest, txid: str) -> HttpResponse:
     return render(
         request,
         "hosted/wait.html",
-        {"txn": txn, "push": push, "phone_hint": push.phone[-4:].rjust(len(push.phone), "•")},
+        {
+            "txn": txn,
+            "push": push,
+            "phone_hint": push.phone[-4:].rjust(len(push.phone), "•"),
+            "partner_name": registry.partner(txn.mitra_cd).name,
+        },
     )
 
 

@@ -1,5 +1,5 @@
-"""AstraPay account linking and linked payment: NICEPAY's linkEnable.do / linkInitiate.do, and the
-customer's return from AstraPay's binding page. Thin: parse, authenticate, call one service."""
+"""Account linking (AstraPay) and linked payment: NICEPAY's linkEnable.do / linkInitiate.do, and the
+customer's return from the partner's binding page. Thin: parse, authenticate, call one service."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from payments.models import AccountLink
 from payments.selectors.links import account_link_get
 from payments.services import linking
 from payments.services.registration import RegistrationData
+from providers import registry
 
 from . import requests as wire_requests
 from .auth import merchant_for, require_token
@@ -68,16 +69,28 @@ def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpRe
     a = answer(exc)
     if as_json:
         return JsonResponse({"resultCd": a.result_cd, "resultMsg": a.message}, status=a.http_status)
-    return render(request, "hosted/link_error.html", {"error": a}, status=a.http_status)
+    name = registry.linking_partners()[0].name  # the request may not have named a valid one
+    return render(request, "hosted/link_error.html", {"error": a, "partner_name": name}, status=a.http_status)
 
 
-def _check_astrapay(data: dict[str, Any], *, mitra_required: bool) -> None:
-    pay_method = text(data, Field("payMethod", "N", 2, required=False, missing_cd="9012")) or "05"
-    mitra = text(data, Field("mitraCd", "A", 4, required=mitra_required, missing_cd="9012")).upper() or "ASTR"
-    if pay_method != "05" or mitra != "ASTR":
+def _linking_partner(data: dict[str, Any], *, mitra_required: bool) -> registry.Partner:
+    """The partner to link with: mitraCd (and payMethod), by default the first that links."""
+    offered = registry.linking_partners()
+    pay_method = (
+        text(data, Field("payMethod", "N", 2, required=False, missing_cd="9012")) or offered[0].pay_method
+    )
+    mitra = text(data, Field("mitraCd", "A", 4, required=mitra_required, missing_cd="9012")).upper()
+    mitra = mitra or offered[0].mitra_cd
+    partner = next((p for p in offered if (p.mitra_cd, p.pay_method) == (mitra, pay_method)), None)
+    if partner is None:
+        methods = ", ".join(sorted({p.pay_method for p in offered}))
+        codes = ", ".join(p.mitra_cd for p in offered)
         raise InvalidField(
-            "mitraCd", "Account linking is offered for payMethod 05, mitraCd ASTR only", result_cd="9012"
+            "mitraCd",
+            f"Account linking is offered for payMethod {methods}, mitraCd {codes} only",
+            result_cd="9012",
         )
+    return partner
 
 
 @csrf_exempt  # the merchant's page sends the browser here cross-site; authenticated by merchantToken
@@ -92,8 +105,9 @@ def link_enable(request: HttpRequest) -> HttpResponse:
         timestamp(data)
         expected = tokens.link_enable_token(merchant.imid, ref, phone, merchant.merchant_key)
         require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkEnable")
-        _check_astrapay(data, mitra_required=True)
+        partner = _linking_partner(data, mitra_required=True)
         enable = linking.LinkEnableData(
+            mitra_cd=partner.mitra_cd,
             reference_no=ref,
             billing_name=text(data, BILLING_NM),
             billing_phone=phone,
@@ -150,7 +164,7 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
         timestamp(data)
         expected = tokens.link_initiate_token(merchant.imid, ref, amount_str(data), merchant.merchant_key)
         require_token(merchant, expected, text(data, wire_requests.TOKEN), "linkInitiate")
-        _check_astrapay(data, mitra_required=False)
+        partner = _linking_partner(data, mitra_required=False)
         mandate_id = text(data, MANDATE_ID)
         link = account_link_get(mandate_id=mandate_id, merchant=merchant)
         goods = text(data, Field("goodsNm", "AN", 100, missing_cd="9015"))
@@ -166,8 +180,8 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
         )
         callback_url = text(data, Field("callBackUrl", "ANS", 255, missing_cd="9019"))
         reg = RegistrationData(
-            pay_method="05",
-            mitra_cd="ASTR",
+            pay_method=partner.pay_method,
+            mitra_cd=partner.mitra_cd,
             currency=(text(data, Field("currency", "A", 3, required=False)) or "IDR").upper(),
             amount=amt,
             reference_no=ref,
@@ -238,4 +252,5 @@ def link_finish(request: HttpRequest, mandate_id: str) -> HttpResponse:
         return _error(request, exc, False)
     if link.callback_url:
         return HttpResponseRedirect(with_params(link.callback_url, _finish_params(link)))
-    return render(request, "hosted/link_result.html", {"link": link})
+    name = registry.partner(link.mitra_cd).name
+    return render(request, "hosted/link_result.html", {"link": link, "partner_name": name})

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from payments import clock, tokens
 from payments.models import AccountLink, Merchant, Notification, Transaction
+from providers import registry
 
 
 def payment(txn: Transaction, sequence: int) -> dict[str, str]:
@@ -44,7 +45,7 @@ def link(link: AccountLink) -> dict[str, str]:
         "iMid": merchant.imid,
         "referenceNo": link.reference_no,
         "mandateID": link.mandate_id,
-        "payMethod": "05",
+        "payMethod": registry.partner(link.mitra_cd).pay_method,
         "mitraCd": link.mitra_cd,
         "linkStatus": link.state,
         "billingNm": link.billing_name,

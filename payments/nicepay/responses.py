@@ -5,6 +5,7 @@ from __future__ import annotations
 from payments.clock import date_and_time
 from payments.models import Cancellation, Transaction
 from payments.status import Status
+from providers import registry
 
 
 def registration(txn: Transaction) -> dict:
@@ -30,6 +31,11 @@ def registration(txn: Transaction) -> dict:
     if txn.partner_data.get("order"):
         body["partnerOrder"] = txn.partner_data["order"]  # Akulaku's order, relayed
     return body
+
+
+def _confirms_receipt(txn: Transaction) -> bool:
+    partner = registry.find(txn.mitra_cd)
+    return partner is not None and partner.receipt_confirmation
 
 
 def inquiry(txn: Transaction) -> dict:
@@ -69,7 +75,7 @@ def inquiry(txn: Transaction) -> dict:
         "issuBankCd": None,
         "vacctNo": None,
         "bankCd": None,
-        "receiptConfirmed": "Y" if txn.receipt_confirmed_at else "N" if txn.mitra_cd == "AKLP" else None,
+        "receiptConfirmed": "Y" if txn.receipt_confirmed_at else "N" if _confirms_receipt(txn) else None,
     }
 
 

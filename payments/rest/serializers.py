@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from payments.models import Notification
 from payments.status import Status
-from providers.registry import known_mitra_codes
+from providers import registry
 
 STATUS_VALUES = [s.value for s in Status]
 NOTIFICATION_STATES = [s.value for s in Notification.State]
@@ -61,7 +61,7 @@ class TransactionFilterSerializer(serializers.Serializer):
         help_text="NICEPAY status: 0 paid, 1 void, 2 refund, 3 unpaid, "
         "4 processing, 5 expired, 8 failed, 9 init.",
     )
-    mitraCd = serializers.ChoiceField(choices=list(known_mitra_codes()), required=False)
+    mitraCd = serializers.ChoiceField(choices=[], required=False, help_text="A partner code.")
     createdFrom = serializers.DateTimeField(required=False, help_text="Inclusive (ISO 8601).")
     createdTo = serializers.DateTimeField(required=False, help_text="Exclusive (ISO 8601).")
     amountMin = serializers.IntegerField(required=False, min_value=0, max_value=MAX_AMOUNT)
@@ -71,6 +71,10 @@ class TransactionFilterSerializer(serializers.Serializer):
         max_length=100,
         help_text="tXid or referenceNo (exact), customer name, phone or e-mail (part).",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mitraCd"].choices = registry.known_mitra_codes()  # the catalogue's, when asked
 
 
 class NotificationFilterSerializer(serializers.Serializer):

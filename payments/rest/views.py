@@ -1,5 +1,5 @@
-"""Thin API views: validate input, call one selector or service, serialise the answer.
-Every change is written to the audit log (actor_kind="api")."""
+"""Thin API views: validate input, call one selector or service, serialise the answer. Services
+audit every change as the API client (actor kind "api")."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments.models import Merchant
+from payments.models import AuditLog, Merchant
 from payments.selectors.notifications import notification_get, notifications_list
 from payments.selectors.transactions import (
     TransactionFilters,
@@ -25,10 +25,9 @@ from payments.selectors.transactions import (
     transaction_get,
     transactions_search,
 )
-from payments.services.audit import audit_record
+from payments.services.audit import Actor
 from payments.services.notifications import notification_replay, notification_resend
 from payments.services.polling import transaction_sync
-from providers.base.errors import PartnerError
 
 from . import serializers as s
 from .authentication import MerchantBasicAuthentication
@@ -71,16 +70,10 @@ class MerchantApiMixin:
     def merchant(self) -> Merchant:
         return self.request.auth
 
-    def audit(self, *, action: str, target: str, detail: dict[str, Any]) -> None:
+    @property
+    def actor(self) -> Actor:
         request: HttpRequest = self.request
-        audit_record(
-            actor_kind="api",
-            action=action,
-            merchant=self.merchant,
-            target=target,
-            detail=detail,
-            remote_addr=request.META.get("REMOTE_ADDR", ""),
-        )
+        return Actor(AuditLog.Actor.API, remote_addr=request.META.get("REMOTE_ADDR", ""))
 
 
 class MerchantApi(MerchantApiMixin, APIView):
@@ -161,21 +154,7 @@ class TransactionSyncApi(MerchantApi):
     )
     def post(self, request: Request, txid: str) -> Response:
         txn = transaction_get(merchant=self.merchant, txid=txid)
-        before = txn.status
-        try:
-            after = transaction_sync(transaction_id=txn.pk, source="sync")
-        except PartnerError as exc:
-            self.audit(
-                action="transaction.sync",
-                target=f"transaction:{txid}",
-                detail={"outcome": type(exc).__name__},
-            )
-            raise
-        self.audit(
-            action="transaction.sync",
-            target=f"transaction:{txid}",
-            detail={"outcome": "ok", "from": before, "to": after.status},
-        )
+        transaction_sync(transaction_id=txn.pk, source="sync", actor=self.actor)
         txn = transaction_detail(merchant=self.merchant, txid=txid)
         return Response(s.TransactionDetailSerializer(txn).data)
 
@@ -223,12 +202,7 @@ class NotificationResendApi(MerchantApi):
     )
     def post(self, request: Request, notification_id: int) -> Response:
         note = notification_get(merchant=self.merchant, notification_id=notification_id)
-        notification_resend(notification_id=note.pk)
-        self.audit(
-            action="notification.resend",
-            target=f"notification:{note.pk}",
-            detail={"previous_state": note.state},
-        )
+        notification_resend(notification_id=note.pk, actor=self.actor)
         note = notification_get(merchant=self.merchant, notification_id=note.pk)
         return Response(s.NotificationSerializer(note).data, status=status.HTTP_202_ACCEPTED)
 
@@ -244,15 +218,8 @@ class NotificationReplayApi(MerchantApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.NotificationReplayInputSerializer, request.data)
-        count = notification_replay(merchant=self.merchant, since=data["since"], until=data["until"])
-        self.audit(
-            action="notification.replay",
-            target=f"merchant:{self.merchant.imid}",
-            detail={
-                "since": data["since"].isoformat(),
-                "until": data["until"].isoformat(),
-                "replayed": count,
-            },
+        count = notification_replay(
+            merchant=self.merchant, since=data["since"], until=data["until"], actor=self.actor
         )
         out = {"replayed": count, "since": data["since"], "until": data["until"]}
         return Response(s.NotificationReplayResultSerializer(out).data, status=status.HTTP_202_ACCEPTED)

@@ -8,12 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import Cancellation, Merchant, Transaction, TransactionEvent
+from payments.models import AuditLog, Cancellation, Merchant, Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
 from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import CancelRequest, CancelResult
 
+from .audit import Actor, audit_record
 from .partner_io import order_info
 from .registration import new_txid
 from .transitions import transaction_apply_status
@@ -149,11 +150,44 @@ def transaction_cancel(
     reason: str,
     idempotency_key: str,
     source: str = "merchant",
+    actor: Actor | None = None,
+) -> Cancellation:
+    """Cancel (void or refund) `amount` whole rupiah of the merchant's transaction `txid`.
+
+    Args: `cancel_type` "1" full or "2" partial; `idempotency_key` makes the same request again
+    answer the same (the stored row, or the same error); `source` names the door for the timeline;
+    with an `actor` the outcome is audited. A payment that never reached a partner is voided here;
+    a paid one is cancelled at the partner, outside any DB transaction, after its rules allow it.
+    Returns the Cancellation (succeeded). Raises CancelTargetNotFound, InvalidCancelType,
+    InvalidCancelAmount, CancelAmountTooLarge, FullCancelAfterPartial, FullCancelNotWhole,
+    CancelInProgress, CancelRefused (and PartialCancelBeforePayment, CancelRefusedByRules),
+    CancelNumberCollision, CancelPartnerUnavailable, CancelDeclined, CancelFailedAtPartner,
+    CancelFailedEarlier."""
+    detail = {"type": cancel_type, "amount": amount}
+    try:
+        row = _cancel(merchant, txid, cancel_type, amount, reason, idempotency_key, source)
+    except err.ApplicationError as exc:
+        if actor is not None:
+            refused = {**detail, "reason": exc.message[:200]}
+            _audit(actor, merchant, txid, AuditLog.Action.TRANSACTION_CANCEL_REFUSED, refused)
+        raise
+    if actor is not None:
+        done = {**detail, "cancel_txid": row.cancel_txid}
+        _audit(actor, merchant, txid, AuditLog.Action.TRANSACTION_CANCELLED, done)
+    return row
+
+
+def _audit(actor: Actor, merchant: Merchant, txid: str, action: str, detail: dict) -> None:
+    audit_record(actor=actor, action=action, merchant=merchant, target=f"transaction:{txid}", detail=detail)
+
+
+def _cancel(
+    merchant: Merchant, txid: str, cancel_type: str, amount: int, reason: str, key: str, source: str
 ) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
         raise err.CancelTargetNotFound(partial=cancel_type != FULL)
-    row, created, paid = _open(txn.pk, cancel_type, amount, reason, idempotency_key, source)
+    row, created, paid = _open(txn.pk, cancel_type, amount, reason, key, source)
     if not created:
         if row.state == Cancellation.State.FAILED:
             raise err.CancelFailedEarlier(

@@ -1,4 +1,4 @@
-"""AstraPay account linking: start, finish (code -> token), revoke, and paying on a linked account.
+"""Account linking (AstraPay): start, finish (code -> token), revoke, and paying on a linked account.
 
 Partner calls never run inside a DB transaction: write and commit, call AstraPay, then lock the
 row and apply the answer only if the link is still in the state we left it in."""
@@ -27,12 +27,11 @@ from .payment import transaction_start_payment
 from .registration import RegistrationData, transaction_register
 
 log = logging.getLogger("payments.linking")
-MITRA = "ASTR"
-PARTNER = "AstraPay"
 
 
 @dataclass(frozen=True)
 class LinkEnableData:
+    mitra_cd: str  # a partner whose customers link an account (registry: needs_linking)
     reference_no: str
     billing_name: str
     billing_phone: str
@@ -48,8 +47,8 @@ def new_mandate_id(imid: str) -> str:
     return f"{imid}{clock.compact()}{secrets.randbelow(10**6):06d}"
 
 
-def _adapter():  # noqa: ANN202
-    return registry.get_adapter(MITRA)
+def _name(link: AccountLink) -> str:
+    return registry.partner(link.mitra_cd).name
 
 
 # --- merchant notification ----------------------------------------------------------------------
@@ -74,7 +73,7 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
         try:
             link = AccountLink.objects.create(
                 merchant=merchant,
-                mitra_cd=MITRA,
+                mitra_cd=data.mitra_cd,
                 reference_no=data.reference_no,
                 mandate_id=new_mandate_id(merchant.imid),
                 billing_name=data.billing_name,
@@ -101,17 +100,17 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
         email=link.billing_email,
         external_uid=link.mandate_id,
         finish_url=gateway_url(f"/link/{link.mandate_id}/finish"),
-        notify_url=gateway_url(f"/partners/{MITRA}/notify"),
+        notify_url=gateway_url(f"/partners/{link.mitra_cd}/notify"),
     )
     try:
-        result = _adapter().link_start(request)
+        result = registry.get_adapter(link.mitra_cd).link_start(request)
     except PartnerUnavailable:
-        raise err.PartnerFailure(f"{PARTNER} is not answering right now. Please try again shortly.")
+        raise err.PartnerFailure(f"{_name(link)} is not answering right now. Please try again shortly.")
     except PartnerDeclined as exc:
         AccountLink.objects.filter(pk=link.pk, state=AccountLink.State.PENDING).update(
             state=AccountLink.State.FAILED
         )
-        raise err.LinkDeclined(partner=PARTNER, detail=exc.message)
+        raise err.LinkDeclined(partner=_name(link), detail=exc.message)
     except PartnerError as exc:
         raise err.PartnerFailure(f"The account link could not be started: {exc.message}")
     AccountLink.objects.filter(pk=link.pk).update(partner_ref=result.partner_ref[:100])
@@ -160,19 +159,19 @@ def account_link_finish(*, link: AccountLink, auth_code: str) -> AccountLink:
     if not auth_code:
         return link  # nothing to exchange; the signed notification settles a failed binding
     try:
-        token = _adapter().link_finish(auth_code=auth_code)
+        token = registry.get_adapter(link.mitra_cd).link_finish(auth_code=auth_code)
     except PartnerDeclined as exc:
         # A forged or stale code must not fail a real pending link: leave it pending.
         log.warning("authCode exchange refused for %s: %s", link.mandate_id, exc.code)
         return link
     except PartnerError as exc:
-        raise err.PartnerFailure(f"{PARTNER} could not confirm the link right now: {exc.message}")
+        raise err.PartnerFailure(f"{_name(link)} could not confirm the link right now: {exc.message}")
     return _mark_linked(link.pk, token.token, token.expires_at)
 
 
 def link_apply_callback(*, event: CallbackEvent, callback: PartnerCallback) -> tuple[str, str]:
     """A verified binding notice (kind "link"). -> (PartnerCallback outcome, detail)."""
-    link = AccountLink.objects.filter(mandate_id=event.txid, mitra_cd=MITRA).first()
+    link = AccountLink.objects.filter(mandate_id=event.txid, mitra_cd=callback.mitra_cd).first()
     if link is None:
         return "rejected", "unknown account link"
     if event.partner_ref and link.partner_ref and event.partner_ref != link.partner_ref:
@@ -203,12 +202,12 @@ def account_link_revoke(*, link: AccountLink) -> AccountLink:
         raise err.LinkNotLinked(mandate_id=link.mandate_id, state=link.state)
     token = key_store.decrypt(link.token_encrypted)
     try:
-        _adapter().link_revoke(token=token)
+        registry.get_adapter(link.mitra_cd).link_revoke(token=token)
     except PartnerDeclined as exc:
         # AstraPay no longer knows the token: the link is dead there already.
         log.info("AstraPay refused unbinding %s (%s); revoking locally", link.mandate_id, exc.code)
     except PartnerError as exc:
-        raise err.PartnerFailure(f"{PARTNER} could not unlink the account right now: {exc.message}")
+        raise err.PartnerFailure(f"{_name(link)} could not unlink the account right now: {exc.message}")
     with transaction.atomic():
         locked = AccountLink.objects.select_for_update().select_related("merchant").get(pk=link.pk)
         if locked.state != AccountLink.State.LINKED:
@@ -227,14 +226,14 @@ def account_link_revoke(*, link: AccountLink) -> AccountLink:
 def link_payment_initiate(
     *, merchant: Merchant, mandate_id: str, data: RegistrationData, callback_url: str
 ) -> tuple[Transaction, NextAction]:
-    """linkInitiate: register an ASTR transaction and start it with the link's customer token."""
+    """Pay on a linked account: register the transaction and start it with the link's customer token."""
     link = AccountLink.objects.filter(merchant=merchant, mandate_id=mandate_id).first()
     if link is None:
         raise err.LinkNotFound(mandate_id=mandate_id)
     if link.state != AccountLink.State.LINKED:
-        raise err.LinkNotActive(mandate_id=mandate_id, state=link.state, partner=PARTNER)
+        raise err.LinkNotActive(mandate_id=mandate_id, state=link.state, partner=_name(link))
     if link.token_expires_at and link.token_expires_at <= timezone.now():
-        raise err.LinkExpired(mandate_id=mandate_id, state=link.state, partner=PARTNER)
+        raise err.LinkExpired(mandate_id=mandate_id, state=link.state, partner=_name(link))
     txn = transaction_register(merchant=merchant, data=data, via_link=True)
     if txn.partner_data.get("mandate_id") not in (None, mandate_id):
         raise err.LinkReferenceReused()

@@ -1,11 +1,13 @@
-"""Merchant settings and team: key rotation, notification URL, test notification, invitations.
+"""Merchants and their teams: suspension, key rotation, notification URL, test notification,
+sign-ins, invitations and roles.
 
-Every change is audit-logged; no secret ever goes into the audit detail."""
+Every change is audit-logged from the `actor` given; no secret ever goes into the audit detail."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -14,15 +16,32 @@ from django.utils import timezone
 
 from payments import exceptions as err
 from payments import secrets as key_store
-from payments.models import Invitation, Merchant, MerchantMember, Notification
-from payments.services.audit import audit_record
+from payments.models import AuditLog, Invitation, Merchant, MerchantMember, Notification
+from payments.services.audit import Actor, audit_record
 from payments.services.notifications import notification_deliver, notification_format
 
 INVITATION_DAYS = 7
+Action = AuditLog.Action
+
+
+def merchant_set_active(*, merchant: Merchant, active: bool, actor: Actor) -> bool:
+    """Suspend (active=False) or reactivate a merchant. A suspended merchant's V2 and REST calls
+    and its members' dashboard are refused. Returns whether anything changed (nothing is logged
+    when it was already so)."""
+    changed = Merchant.objects.filter(pk=merchant.pk, is_active=not active).update(is_active=active)
+    merchant.is_active = active
+    if changed:
+        audit_record(
+            actor=actor,
+            action=Action.MERCHANT_REACTIVATED if active else Action.MERCHANT_SUSPENDED,
+            merchant=merchant,
+            target=f"merchant:{merchant.imid}",
+        )
+    return bool(changed)
 
 
 @transaction.atomic
-def merchant_key_rotate(*, merchant: Merchant, user, remote_addr: str = "") -> str:  # noqa: ANN001
+def merchant_key_rotate(*, merchant: Merchant, actor: Actor) -> str:
     """A new merchantKey; the old one stops working at once. Returns the new key (shown once)."""
     locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
     plain = key_store.generate_merchant_key()
@@ -30,47 +49,36 @@ def merchant_key_rotate(*, merchant: Merchant, user, remote_addr: str = "") -> s
     locked.save(update_fields=["merchant_key_encrypted"])
     merchant.merchant_key_encrypted = locked.merchant_key_encrypted
     audit_record(
-        actor_kind="merchant",
-        action="merchant.key_rotated",
-        merchant=merchant,
-        user=user,
-        target=f"merchant:{merchant.imid}",
-        remote_addr=remote_addr,
+        actor=actor, action=Action.MERCHANT_KEY_ROTATED, merchant=merchant, target=f"merchant:{merchant.imid}"
     )
     return plain
 
 
-def merchant_key_revealed(*, merchant: Merchant, user, remote_addr: str = "") -> str:  # noqa: ANN001
+def merchant_key_revealed(*, merchant: Merchant, actor: Actor) -> str:
     """Records that a member looked at the key, and returns it."""
-    audit_record(
-        actor_kind="merchant",
-        action="merchant.key_revealed",
-        merchant=merchant,
-        user=user,
-        target=f"merchant:{merchant.imid}",
-        remote_addr=remote_addr,
-    )
+    target = f"merchant:{merchant.imid}"
+    audit_record(actor=actor, action=Action.MERCHANT_KEY_REVEALED, merchant=merchant, target=target)
     return merchant.merchant_key
 
 
-def merchant_notification_url_set(*, merchant: Merchant, url: str, user, remote_addr: str = "") -> Merchant:  # noqa: ANN001
+def merchant_notification_url_set(*, merchant: Merchant, url: str, actor: Actor) -> Merchant:
+    """Set the default notification URL (already validated as http(s)). Returns the merchant."""
     old = merchant.default_notification_url
     Merchant.objects.filter(pk=merchant.pk).update(default_notification_url=url)
     merchant.default_notification_url = url
     audit_record(
-        actor_kind="merchant",
-        action="merchant.notification_url_set",
+        actor=actor,
+        action=Action.MERCHANT_NOTIFICATION_URL_SET,
         merchant=merchant,
-        user=user,
         target=f"merchant:{merchant.imid}",
         detail={"from": old, "to": url},
-        remote_addr=remote_addr,
     )
     return merchant
 
 
-def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "") -> Notification:  # noqa: ANN001
-    """Sends a test notification to the default URL now and returns the row with its attempt."""
+def merchant_test_notification(*, merchant: Merchant, actor: Actor) -> Notification:
+    """Sends a test notification to the default URL now and returns the row with its attempt.
+    Raises NotificationUrlMissing when there is no default URL."""
     url = merchant.default_notification_url
     if not url:
         raise err.NotificationUrlMissing()
@@ -83,30 +91,29 @@ def merchant_test_notification(*, merchant: Merchant, user, remote_addr: str = "
     notification_deliver(notification_id=note.pk)
     note.refresh_from_db()
     audit_record(
-        actor_kind="merchant",
-        action="notification.test_sent",
+        actor=actor,
+        action=Action.NOTIFICATION_TEST_SENT,
         merchant=merchant,
-        user=user,
         target=f"notification:{note.pk}",
         detail={"url": url, "state": note.state},
-        remote_addr=remote_addr,
     )
     return note
+
+
+def member_signed_in(*, member: MerchantMember, actor: Actor) -> None:
+    """Record a member's sign-in to the dashboard (the session itself is the door's)."""
+    audit_record(
+        actor=actor, action=Action.MEMBER_SIGNED_IN, merchant=member.merchant, target=f"user:{member.user_id}"
+    )
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_create(
-    *,
-    merchant: Merchant,
-    email: str,
-    role: str,
-    user,  # noqa: ANN001
-    remote_addr: str = "",
-) -> tuple[Invitation, str]:
-    """Returns the invitation and its plain token (only its hash is stored)."""
+def invitation_create(*, merchant: Merchant, email: str, role: str, actor: Actor) -> tuple[Invitation, str]:
+    """Invite `email` to the team with `role`, valid INVITATION_DAYS days. Returns the invitation
+    and its plain token (only its hash is stored). Raises UnknownRole, UserExists."""
     if role not in MerchantMember.Role.values:
         raise err.UnknownRole()
     users = get_user_model()
@@ -118,22 +125,21 @@ def invitation_create(
         email=email.lower(),
         role=role,
         token_hash=_token_hash(token),
-        invited_by=user,
+        invited_by=actor.user,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
     audit_record(
-        actor_kind="merchant",
-        action="team.invited",
+        actor=actor,
+        action=Action.TEAM_INVITED,
         merchant=merchant,
-        user=user,
         target=f"invitation:{inv.pk}",
         detail={"email": inv.email, "role": role},
-        remote_addr=remote_addr,
     )
     return inv, token
 
 
 def invitation_for_token(*, token: str) -> Invitation | None:
+    """The open invitation with this token, or None (unknown, used or expired)."""
     inv = Invitation.objects.select_related("merchant").filter(token_hash=_token_hash(token)).first()
     if inv is None or inv.accepted_at or inv.expires_at <= timezone.now():
         return None
@@ -141,8 +147,9 @@ def invitation_for_token(*, token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # noqa: ANN201
-    """Creates the user and the membership; the token works once."""
+def invitation_accept(*, token: str, password: str, actor: Actor):  # noqa: ANN201 - the new User
+    """Creates the user and the membership; the token works once. Returns the user (the actor of
+    the audit entry). Raises InvitationInvalid, UserExists."""
     inv = invitation_for_token(token=token)
     if inv is None:
         raise err.InvitationInvalid()
@@ -159,34 +166,29 @@ def invitation_accept(*, token: str, password: str, remote_addr: str = ""):  # n
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
     audit_record(
-        actor_kind="merchant",
-        action="team.joined",
+        actor=replace(actor, user=user),
+        action=Action.TEAM_JOINED,
         merchant=inv.merchant,
-        user=user,
         target=f"invitation:{inv.pk}",
         detail={"email": inv.email, "role": inv.role},
-        remote_addr=remote_addr,
     )
     return user
 
 
-def invitation_revoke(*, merchant: Merchant, invitation_id: int, user, remote_addr: str = "") -> None:  # noqa: ANN001
+def invitation_revoke(*, merchant: Merchant, invitation_id: int, actor: Actor) -> None:
+    """Delete an invitation not yet accepted. Raises InvitationNotFound."""
     deleted, _ = Invitation.objects.filter(
         merchant=merchant, pk=invitation_id, accepted_at__isnull=True
     ).delete()
     if not deleted:
         raise err.InvitationNotFound()
-    audit_record(
-        actor_kind="merchant",
-        action="team.invitation_revoked",
-        merchant=merchant,
-        user=user,
-        target=f"invitation:{invitation_id}",
-        remote_addr=remote_addr,
-    )
+    target = f"invitation:{invitation_id}"
+    audit_record(actor=actor, action=Action.TEAM_INVITATION_REVOKED, merchant=merchant, target=target)
 
 
-def member_role_set(*, merchant: Merchant, member_id: int, role: str, user, remote_addr: str = "") -> None:  # noqa: ANN001
+def member_role_set(*, merchant: Merchant, member_id: int, role: str, actor: Actor) -> None:
+    """Give a member another role. Raises UnknownRole, MemberNotFound, LastOwner (a merchant
+    always keeps one owner)."""
     if role not in MerchantMember.Role.values:
         raise err.UnknownRole()
     with transaction.atomic():
@@ -202,11 +204,9 @@ def member_role_set(*, merchant: Merchant, member_id: int, role: str, user, remo
         old, member.role = member.role, role
         member.save(update_fields=["role"])
     audit_record(
-        actor_kind="merchant",
-        action="team.role_changed",
+        actor=actor,
+        action=Action.TEAM_ROLE_CHANGED,
         merchant=merchant,
-        user=user,
         target=f"member:{member_id}",
         detail={"from": old, "to": role},
-        remote_addr=remote_addr,
     )

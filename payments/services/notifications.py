@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from payments.models import (
     AccountLink,
+    AuditLog,
     Merchant,
     Notification,
     NotificationAttempt,
@@ -35,6 +36,7 @@ from payments.models import (
 )
 
 from . import queue
+from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.notifications")
 EXCERPT_BYTES = 200
@@ -277,7 +279,7 @@ def _enqueue_at(pk: int, attempts: int, due: datetime) -> None:
 def eta_limit_seconds() -> float:
     """The longest retry delay given to Celery as an ETA: half the broker's visibility timeout."""
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-    return float(options.get("visibility_timeout", 3600)) / 2
+    return int(options.get("visibility_timeout", 3600)) / 2
 
 
 def _release_following(note: Notification, now: datetime) -> None:
@@ -361,13 +363,15 @@ def _mark_dispatched(pk: int, attempts: int, *, hold: float = 0) -> bool:
         return True
 
 
-def notification_resend(*, notification_id: int) -> Notification:
+def notification_resend(*, notification_id: int, actor: Actor | None = None) -> Notification:
     """Send again now, whatever its state (a delivered one is delivered again, on request).
+    Returns the row, pending again; with an `actor` the resend is audited.
 
     Notifications of one transaction go in sequence order, and one waits while an earlier one is
     dead: resending it also resends those dead earlier ones, so they arrive first and it follows."""
     with transaction.atomic():
         note = Notification.objects.select_for_update().get(pk=notification_id)
+        previous = note.state
         chain = [note]
         if note.transaction_id is not None:
             chain += list(
@@ -387,16 +391,36 @@ def notification_resend(*, notification_id: int) -> Notification:
             row.save(update_fields=["state", "next_attempt_at", "lease_until"])
         for row in sorted(chain, key=lambda r: r.sequence):
             transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
+    if actor is not None:
+        txn = note.transaction
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.NOTIFICATION_RESENT,
+            merchant=note.merchant,
+            target=f"notification:{note.pk}",
+            detail={"previous_state": previous, "txid": txn.txid if txn else ""},
+        )
     return note
 
 
-def notification_replay(*, merchant: Merchant | None, since: datetime, until: datetime) -> int:
-    """Re-deliver every failed or dead notification created in [since, until)."""
+def notification_replay(
+    *, merchant: Merchant | None, since: datetime, until: datetime, actor: Actor | None = None
+) -> int:
+    """Re-deliver every failed or dead notification created in [since, until), of one merchant
+    (None: every merchant's). Returns how many were queued; with an `actor` it is audited."""
     ids = list(
         notifications_replayable(merchant=merchant, since=since, until=until).values_list("pk", flat=True)
     )
     for pk in ids:
         notification_resend(notification_id=pk)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.NOTIFICATIONS_REPLAYED,
+            merchant=merchant,
+            target=f"merchant:{merchant.imid}" if merchant else "merchants",
+            detail={"since": since.isoformat(), "until": until.isoformat(), "replayed": len(ids)},
+        )
     return len(ids)
 
 

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from payments.models import Transaction
+from payments.models import AuditLog, Transaction
 from payments.selectors.transactions import transactions_due_for_poll
 from providers import registry
 from providers.base.errors import PartnerError, PartnerUnavailable
 
+from .audit import Actor, audit_record
 from .settle import apply_partner_result
 
 log = logging.getLogger("payments.polling")
@@ -44,15 +45,40 @@ def transactions_claim_polls(*, limit: int = 200) -> list[int]:
     return [pk for pk, _due, _count in rows]
 
 
-def transaction_sync(*, transaction_id: int, source: str = "poll") -> Transaction:
-    """Fetch the partner's status now and apply it. Raises PartnerUnavailable if unreachable."""
+def transaction_sync(*, transaction_id: int, source: str = "poll", actor: Actor | None = None) -> Transaction:
+    """Fetch the partner's status now and apply it (source names the path: poll, sync, return,
+    expiry-check). Returns the transaction as it is afterwards. Raises PartnerError (e.g.
+    PartnerUnavailable when unreachable). With an `actor` (a person or an API client asked for
+    it) the sync is audited, its failure too."""
     txn = Transaction.objects.get(pk=transaction_id)
+    before = txn.status
+    try:
+        after = _sync(txn, source)
+    except PartnerError as exc:
+        _audit_sync(actor, txn, {"outcome": type(exc).__name__})
+        raise
+    _audit_sync(actor, txn, {"outcome": "ok", "from": before, "to": after.status})
+    return after
+
+
+def _sync(txn: Transaction, source: str) -> Transaction:
     if not txn.payment_started_at and not txn.partner_ref:
         return txn  # the partner has never heard of it
     adapter = registry.get_adapter(txn.mitra_cd)
     result = adapter.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=txn.amount)
     key = f"{source}:{result.raw_status}:{result.status}"
     return apply_partner_result(txn=txn, result=result, source=source, idempotency_key=key)
+
+
+def _audit_sync(actor: Actor | None, txn: Transaction, detail: dict[str, str]) -> None:
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.TRANSACTION_SYNCED,
+            merchant=txn.merchant,
+            target=f"transaction:{txn.txid}",
+            detail=detail,
+        )
 
 
 def transaction_poll(*, transaction_id: int) -> None:

@@ -1,6 +1,7 @@
-"""Akulaku receipt confirmation (flows.md step 7): the merchant says the goods arrived, we tell
-Akulaku, and Akulaku releases the funds. At most once per transaction; a repeat answers the
-stored result. The partner call happens outside any DB transaction (architecture rule 4)."""
+"""Receipt confirmation (flows.md step 7), for partners that release funds on the merchant's word
+(Akulaku): the merchant says the goods arrived, we tell the partner, and it releases the funds.
+At most once per transaction; a repeat answers the stored result. The partner call happens
+outside any DB transaction (architecture rule 4)."""
 
 from __future__ import annotations
 
@@ -10,35 +11,46 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import Merchant, Transaction, TransactionEvent
+from payments.models import AuditLog, Merchant, Transaction, TransactionEvent
 from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 
+from .audit import Actor, audit_record
+
 log = logging.getLogger("payments.receipts")
-AKULAKU = "AKLP"
 
 
-def _check(txn: Transaction) -> None:
-    if txn.mitra_cd != AKULAKU:
-        raise err.ReceiptNotOffered(partners="Akulaku (AKLP)")
+def _check(txn: Transaction) -> registry.Partner:
+    partner = registry.find(txn.mitra_cd)
+    if partner is None or not partner.receipt_confirmation:
+        offered = [f"{p.name} ({p.mitra_cd})" for p in registry.partners() if p.receipt_confirmation]
+        raise err.ReceiptNotOffered(partners=", ".join(offered))
     if txn.status != Status.PAID:
         raise err.ReceiptNeedsPayment(word=txn.status_enum.word)
+    return partner
 
 
-def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction:
+def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor | None = None) -> Transaction:
+    """Tell the partner the merchant's customer received the goods, once.
+
+    Returns the transaction with receipt_confirmed_at set (the stored one when already confirmed:
+    the partner is not asked twice). Raises TransactionNotFound, ReceiptNotOffered (a partner
+    without receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptDeclined (the partner
+    refused), PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is
+    audited (once, when the partner is told)."""
     txn = transaction_get(merchant=merchant, txid=txid)
     if txn.receipt_confirmed_at:
-        return txn  # the stored answer: Akulaku is not asked twice
-    _check(txn)
-    adapter = registry.get_adapter(AKULAKU)
+        return txn  # the stored answer: the partner is not asked twice
+    partner = _check(txn)
+    adapter = registry.get_adapter(partner.mitra_cd)
     try:
         result = adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
     except PartnerUnavailable:
-        raise err.PartnerFailure("Akulaku did not answer the receipt confirmation; please retry")
+        raise err.PartnerFailure(f"{partner.name} did not answer the receipt confirmation; please retry")
     except PartnerDeclined as exc:
-        raise err.ReceiptDeclined(partner="Akulaku", detail=exc.message)
+        raise err.ReceiptDeclined(partner=partner.name, detail=exc.message)
     except PartnerError as exc:
         raise err.PartnerFailure(f"Receipt confirmation failed: {exc.message}")
     with transaction.atomic():
@@ -59,4 +71,11 @@ def transaction_confirm_receipt(*, txid: str, merchant: Merchant) -> Transaction
             },
         )
     log.info("receipt confirmed for %s", locked.txid)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.TRANSACTION_RECEIPT_CONFIRMED,
+            merchant=merchant,
+            target=f"transaction:{locked.txid}",
+        )
     return locked

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from payments.models import Job, Transaction
+from payments.models import AuditLog, Job, Transaction
 from payments.selectors.transactions import transactions_for_day
+from payments.services.audit import Actor, audit_record
 from payments.services.jobs import job_create, job_handler, job_heartbeat, job_progress
 from payments.services.settle import SETTLED, apply_partner_result, target_status
 from payments.status import Status
@@ -106,9 +107,19 @@ def handle_reconcile(job: Job) -> dict[str, Any]:
     return reconcile_day(_day_of(job), job=job)
 
 
-def reconciliation_start(*, day: date | None = None, user=None) -> Job:  # noqa: ANN001
-    """Queue a reconciliation Job for `day` (default yesterday); the daily beat task calls this."""
-    return job_create(kind="reconcile", user=user, params={"date": (day or default_day()).isoformat()})
+def reconciliation_start(*, day: date | None = None, actor: Actor | None = None) -> Job:
+    """Queue a reconciliation Job for `day` (default yesterday, Jakarta); the daily beat task calls
+    this without an actor, ops with one (audited). Returns the Job."""
+    day = day or default_day()
+    job = job_create(kind="reconcile", user=actor.user if actor else None, params={"date": day.isoformat()})
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.RECONCILIATION_STARTED,
+            target=f"job:{job.pk}",
+            detail={"day": day.isoformat()},
+        )
+    return job
 
 
 def reconciliation_run_inline(*, day: date | None = None, progress: Progress | None = None) -> Job:

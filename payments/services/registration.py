@@ -15,12 +15,10 @@ from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
-from providers.base.types import CartItem, PartnerKind, Seller
+from providers.base.types import CartItem, Seller
 
 from .partner_io import order_info
 
-KIND_BY_PAY_METHOD = {"05": PartnerKind.EWALLET, "06": PartnerKind.PAYLOAN}
-LINK_ONLY = frozenset({"ASTR"})  # AstraPay pays only against a linked account (linkInitiate)
 DELIVERY_FIELDS = (
     "delivery_name",
     "delivery_phone",
@@ -69,17 +67,17 @@ def new_txid(imid: str, pay_method: str) -> str:
     return f"{imid[:10]:<10}{pay_method}{stamp}{secrets.randbelow(10_000):04d}".replace(" ", "0")
 
 
-def _adapter_for(data: RegistrationData, *, via_link: bool):  # noqa: ANN202 - a PartnerAdapter
-    if data.pay_method not in KIND_BY_PAY_METHOD:
+def _partner_for(data: RegistrationData, *, via_link: bool) -> registry.Partner:
+    if data.pay_method not in registry.PAY_METHODS:
         raise err.PayMethodNotOffered(pay_method=data.pay_method)
-    if data.mitra_cd not in registry.known_mitra_codes():
+    partner = registry.find(data.mitra_cd)
+    if partner is None:
         raise err.PartnerNotOffered(mitra_cd=data.mitra_cd)
-    adapter = registry.get_adapter(data.mitra_cd)
-    if adapter.kind != KIND_BY_PAY_METHOD[data.pay_method]:
+    if partner.pay_method != data.pay_method:
         raise err.PartnerNotForPayMethod(mitra_cd=data.mitra_cd, pay_method=data.pay_method)
-    if data.mitra_cd in LINK_ONLY and not via_link:
-        raise err.LinkedAccountRequired(partner="AstraPay")
-    return adapter
+    if partner.needs_linking and not via_link:
+        raise err.LinkedAccountRequired(partner=partner.name)
+    return partner
 
 
 def check_total(items: tuple[CartItem, ...], amount: int) -> None:
@@ -100,34 +98,31 @@ def check_sellers(items: tuple[CartItem, ...], sellers: tuple[Seller, ...], *, p
 
 
 def _check_rules(
-    data: RegistrationData,
-    adapter,  # noqa: ANN001 - a PartnerAdapter
+    data: RegistrationData, partner: registry.Partner
 ) -> tuple[tuple[CartItem, ...], tuple[Seller, ...]]:
     if data.currency != "IDR":
         raise err.CurrencyNotSupported(currency=data.currency)
-    if data.amount < adapter.min_amount:
-        raise err.AmountBelowMinimum(amount=data.amount, minimum=adapter.min_amount)
-    if data.amount > adapter.max_amount:
-        raise err.AmountAboveMaximum(amount=data.amount, maximum=adapter.max_amount)
+    if data.amount < partner.min_amount:
+        raise err.AmountBelowMinimum(amount=data.amount, minimum=partner.min_amount)
+    if data.amount > partner.max_amount:
+        raise err.AmountAboveMaximum(amount=data.amount, maximum=partner.max_amount)
     items = data.cart()
     check_total(items, data.amount)
     sellers: tuple[Seller, ...] = ()
-    if adapter.kind == PartnerKind.PAYLOAN:
+    if partner.is_payloan:
         if data.instalment_type not in ("1", "2"):
             raise err.InstalmentTypeInvalid(instalment_type=data.instalment_type)
-        if adapter.allowed_tenors and data.instalment_months.lstrip("0") not in adapter.allowed_tenors:
-            raise err.TenorNotOffered(
-                months=data.instalment_months, allowed=", ".join(adapter.allowed_tenors)
-            )
+        if partner.tenors and data.instalment_months.lstrip("0") not in partner.tenors:
+            raise err.TenorNotOffered(months=data.instalment_months, allowed=", ".join(partner.tenors))
         for name in DELIVERY_FIELDS:
             if not data.delivery.get(name):
                 raise err.DeliveryRequired(field=name)
-    if data.sellers is not None or data.mitra_cd == "AKLP":
+    if data.sellers is not None or partner.sellers_required:
         if data.sellers is None:
-            raise err.SellersRequired(partner="Akulaku")
+            raise err.SellersRequired(partner=partner.name)
         sellers = data.sellers()
-        if data.mitra_cd == "AKLP":
-            check_sellers(items, sellers, partner="Akulaku")
+        if partner.sellers_required:
+            check_sellers(items, sellers, partner=partner.name)
     return items, sellers
 
 
@@ -153,12 +148,12 @@ def transaction_register(
     Raises: InvalidInput subclasses (pay method, partner, currency, amount limits, cart total,
     instalment, delivery, sellers, validity), DuplicateReference, RegistrationPartnerFailure,
     RegistrationDeclined, TxidCollision; and whatever the door's cart/sellers parsers raise."""
-    adapter = _adapter_for(data, via_link=via_link)
-    items, sellers = _check_rules(data, adapter)
+    partner = _partner_for(data, via_link=via_link)
+    items, sellers = _check_rules(data, partner)
     if (found := _existing(merchant, data)) is not None:
         return found
     now = timezone.now()
-    expires_at = data.pay_valid_until or now + timedelta(seconds=adapter.default_expiry_seconds)
+    expires_at = data.pay_valid_until or now + timedelta(seconds=partner.expiry_seconds)
     if expires_at <= now:
         raise err.ValidUntilInPast()
     txn = Transaction(
@@ -186,10 +181,10 @@ def transaction_register(
         **data.billing,
         **data.delivery,
     )
-    if adapter.registers_at_partner:
-        # Akulaku creates its order now; outside any DB transaction. Nothing is stored on failure.
+    if partner.registers_at_partner:
+        # The partner creates its order now, outside any DB transaction. Nothing is stored on failure.
         try:
-            result = adapter.register(order_info(txn))
+            result = registry.get_adapter(partner.mitra_cd).register(order_info(txn))
         except PartnerUnavailable:
             raise err.RegistrationPartnerFailure(detail="the partner did not answer, please retry")
         except PartnerDeclined as exc:

@@ -12,8 +12,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from payments.models import Job, Merchant
+from payments.models import AuditLog, Job, Merchant
 from payments.services import notifications
+from payments.services.audit import Actor, audit_record
 from payments.services.jobs import job_create, job_handler, job_heartbeat, job_progress
 
 Progress = Callable[[int, int], None]
@@ -26,14 +27,24 @@ def _params(*, since: datetime, until: datetime, merchant: Merchant | None) -> d
     return {"since": since.isoformat(), "until": until.isoformat(), "imid": merchant.imid if merchant else ""}
 
 
-def replay_start(*, since: datetime, until: datetime, merchant: Merchant | None = None, user=None) -> Job:  # noqa: ANN001
-    """Queue a replay Job (run by a Celery worker); follow job.progress / job.total."""
-    return job_create(
+def replay_start(*, since: datetime, until: datetime, actor: Actor, merchant: Merchant | None = None) -> Job:
+    """Queue a replay Job of one merchant's (None: every merchant's) failed and dead notifications
+    created in [since, until) (run by a Celery worker); follow job.progress / job.total. Audited.
+    Raises ValueError when `until` is not after `since`."""
+    job = job_create(
         kind="replay",
         merchant=merchant,
-        user=user,
+        user=actor.user,
         params=_params(since=since, until=until, merchant=merchant),
     )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.NOTIFICATIONS_REPLAYED,
+        merchant=merchant,
+        target=f"job:{job.pk}",
+        detail={"since": since.isoformat(), "until": until.isoformat()},
+    )
+    return job
 
 
 def replay_execute(job: Job, progress: Progress | None = None) -> dict[str, Any]:

@@ -7,15 +7,16 @@ import uuid
 from django.db import transaction
 
 from payments.exceptions import ReviewNotPending
-from payments.models import Transaction, TransactionEvent
+from payments.models import AuditLog, Transaction, TransactionEvent
 
-from .audit import audit_record
+from .audit import Actor, audit_record
 
 
 @transaction.atomic
-def transaction_resolve_review(*, transaction_id: int, user, note: str, remote_addr: str = "") -> Transaction:  # noqa: ANN001
+def transaction_resolve_review(*, transaction_id: int, note: str, actor: Actor) -> Transaction:
     """Clear `needs_review` with the reviewer's note. The status is not touched here: if it was
-    wrong, sync with the partner (the one status writer applies what the partner says)."""
+    wrong, sync with the partner (the one status writer applies what the partner says).
+    Returns the transaction. Raises ReviewNotPending when it is not flagged."""
     txn = Transaction.objects.select_for_update().select_related("merchant").get(pk=transaction_id)
     if not txn.needs_review:
         raise ReviewNotPending()
@@ -23,7 +24,7 @@ def transaction_resolve_review(*, transaction_id: int, user, note: str, remote_a
     txn.needs_review = False
     txn.review_reason = ""
     txn.save(update_fields=["needs_review", "review_reason", "updated_at"])
-    by = user.get_username() if getattr(user, "pk", None) else ""
+    by = actor.user.get_username() if getattr(actor.user, "pk", None) else ""
     TransactionEvent.objects.create(
         transaction=txn,
         kind=TransactionEvent.Kind.REVIEW_RESOLVED,
@@ -32,12 +33,10 @@ def transaction_resolve_review(*, transaction_id: int, user, note: str, remote_a
         payload={"note": note, "reason": reason, "by": by},
     )
     audit_record(
-        actor_kind="staff",
-        action="transaction.resolve_review",
+        actor=actor,
+        action=AuditLog.Action.TRANSACTION_REVIEW_RESOLVED,
         merchant=txn.merchant,
-        user=user,
         target=f"transaction:{txn.txid}",
         detail={"note": note, "reason": reason},
-        remote_addr=remote_addr,
     )
     return txn

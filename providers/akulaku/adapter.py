@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -17,7 +17,6 @@ from providers.base.types import (
     CancelRequest,
     CancelResult,
     OrderInfo,
-    PartnerKind,
     PartnerStatus,
     PaymentRequest,
     Redirect,
@@ -33,7 +32,6 @@ ORDER_EXISTS = "openpay.0002"
 
 class AkulakuAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "AKLP"
-    kind: ClassVar[PartnerKind] = PartnerKind.PAYLOAN
     slug: ClassVar[str] = "akulaku"
     env_prefix: ClassVar[str] = "AKULAKU"
     # The built-in sandbox's issued values; AKULAKU_APP_ID / AKULAKU_SECRET_KEY override them.
@@ -44,13 +42,6 @@ class AkulakuAdapter(PartnerAdapter):
         # empty = the API base, as in the built-in sandbox. AKULAKU_PAGE_URL sets the page root.
         "page_url": "",
     }
-    min_amount: ClassVar[int] = 300
-    max_amount: ClassVar[int] = 25_000_000
-    default_expiry_seconds: ClassVar[int] = 24 * 3600
-    allowed_tenors: ClassVar[tuple[str, ...]] = ("1", "2", "3", "6", "9", "12")
-    registers_at_partner: ClassVar[bool] = True
-    supports_partial_cancel: ClassVar[bool] = True
-    refund_window: ClassVar[timedelta] = timedelta(days=365)
 
     @property
     def app_id(self) -> str:
@@ -122,8 +113,9 @@ class AkulakuAdapter(PartnerAdapter):
 
     # --- cancel and receipt ---------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
-        if req.paid_at is not None and now - req.paid_at > self.refund_window:
-            raise CancelNotAllowed("Akulaku refunds are only possible within 365 days of payment")
+        rules = self.partner.cancel
+        if req.paid_at is not None and now - req.paid_at > rules.window:
+            raise CancelNotAllowed(f"Akulaku refunds are only possible within {rules.window_text} of payment")
         if not req.is_full:
             t.whole_lines_for(req.items, req.amount)
 

@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -29,7 +29,6 @@ from providers.base.types import (
     LinkResult,
     LinkToken,
     PartnerConfig,
-    PartnerKind,
     PaymentRequest,
     Redirect,
     StatusResult,
@@ -55,13 +54,11 @@ CHANNELS = {
     STATUS_PATH: "00155",
     REFUND_PATH: "00258",
 }
-REFUND_WINDOW = timedelta(days=30)  # providers.md §9.3 "others 30 d"
 TOKEN_MARGIN = 60  # renew the B2B token a minute before it lapses
 
 
 class AstraPayAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "ASTR"
-    kind: ClassVar[PartnerKind] = PartnerKind.EWALLET
     slug: ClassVar[str] = "astrapay"
     env_prefix: ClassVar[str] = "ASTRAPAY"
     # The values the built-in sandbox issued; each overridable by ASTRAPAY_<NAME>.
@@ -71,10 +68,6 @@ class AstraPayAdapter(PartnerAdapter):
         "merchant_id": "MCH0000PAYLOAN",
         "private_key": SANDBOX_PRIVATE_KEY,
     }
-    min_amount: ClassVar[int] = 1_000
-    max_amount: ClassVar[int] = 20_000_000
-    default_expiry_seconds: ClassVar[int] = 900  # validUpTo default 15 minutes [P1]
-    supports_partial_cancel: ClassVar[bool] = True  # balance refunds, cumulative <= amount
 
     def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
         super().__init__(config=config, http=http)
@@ -212,8 +205,9 @@ class AstraPayAdapter(PartnerAdapter):
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         if req.paid_at is None:
             raise CancelNotAllowed("AstraPay has no cancel for an unpaid payment; it expires by itself")
-        if now - req.paid_at > REFUND_WINDOW:
-            raise CancelNotAllowed("AstraPay refunds only within 30 days of payment")
+        rules = self.partner.cancel
+        if now - req.paid_at > rules.window:
+            raise CancelNotAllowed(f"AstraPay refunds only within {rules.window_text} of payment")
         if req.amount <= 0 or req.already_cancelled + req.amount > req.total_amount:
             raise CancelNotAllowed("refunds would exceed the paid amount")
 

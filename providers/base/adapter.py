@@ -18,7 +18,6 @@ from .types import (
     NextAction,
     OrderInfo,
     PartnerConfig,
-    PartnerKind,
     PaymentRequest,
     RegisterResult,
     StatusResult,
@@ -26,23 +25,25 @@ from .types import (
 
 
 class PartnerAdapter(abc.ABC):
+    """One partner's protocol. The partner's facts and rules (limits, tenors, capabilities,
+    cancel rules) are its entry in the catalogue, providers/registry.py (`self.partner`)."""
+
     mitra_cd: ClassVar[str]
-    kind: ClassVar[PartnerKind]
     slug: ClassVar[str]  # package name, also the sandbox path: /sandbox/<slug>/
     env_prefix: ClassVar[str]  # <PREFIX>_BASE_URL and <PREFIX>_<CREDENTIAL> settings
     # Credentials with the built-in sandbox's values; each overridable from the environment.
     default_credentials: ClassVar[Mapping[str, str]] = {}
-    # Business rules the gateway checks before calling the partner.
-    min_amount: ClassVar[int] = 1
-    max_amount: ClassVar[int] = 999_999_999_999
-    default_expiry_seconds: ClassVar[int] = 24 * 3600
-    allowed_tenors: ClassVar[tuple[str, ...]] = ()  # instmntMon values; () = not a payloan
-    registers_at_partner: ClassVar[bool] = False  # Akulaku creates its order at registration
-    supports_partial_cancel: ClassVar[bool] = True
 
     def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
         self.config = config
         self.http = http
+
+    @property
+    def partner(self):  # noqa: ANN201 - a registry.Partner (the catalogue imports the adapters)
+        """This partner's catalogue entry."""
+        from providers import registry
+
+        return registry.partner(self.mitra_cd)
 
     def cred(self, name: str) -> str:
         return self.config.credentials[name]
@@ -85,7 +86,7 @@ class PartnerAdapter(abc.ABC):
 
     def check_cancel(self, req: CancelRequest, *, now) -> None:  # noqa: ANN001
         """Raise CancelNotAllowed when the partner's rules refuse this cancel. Pure, no I/O."""
-        if not req.is_full and not self.supports_partial_cancel:
+        if not req.is_full and not self.partner.cancel.partial:
             raise CancelNotAllowed("partial cancel is not supported by this partner")
 
     @abc.abstractmethod

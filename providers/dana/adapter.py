@@ -30,7 +30,6 @@ from providers.base.types import (
     CancelRequest,
     CancelResult,
     NextAction,
-    PartnerKind,
     PaymentRequest,
     Redirect,
     StatusResult,
@@ -45,12 +44,10 @@ STATUS_PATH = "/payment-gateway/v1.0/debit/status.htm"
 CANCEL_PATH = "/payment-gateway/v1.0/debit/cancel.htm"
 REFUND_PATH = "/payment-gateway/v1.0/debit/refund.htm"
 VOID_WINDOW = timedelta(hours=24)  # nicepay-v2 §5.3: full cancel < 24 h after payment is a void
-REFUND_WINDOW = timedelta(days=30)
 
 
 class DanaAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "DANA"
-    kind: ClassVar[PartnerKind] = PartnerKind.EWALLET
     slug: ClassVar[str] = "dana"
     env_prefix: ClassVar[str] = "DANA"
     default_credentials: ClassVar[Mapping[str, str]] = {
@@ -61,10 +58,6 @@ class DanaAdapter(PartnerAdapter):
         "private_key": sandbox_keys.MERCHANT_PRIVATE_KEY,
         "dana_public_key": sandbox_keys.DANA_PUBLIC_KEY,
     }
-    min_amount: ClassVar[int] = 1
-    max_amount: ClassVar[int] = 20_000_000  # DANA's UAT answers 4035402 above this
-    default_expiry_seconds: ClassVar[int] = 24 * 3600  # nicepay-v2 §3.2
-    supports_partial_cancel: ClassVar[bool] = True  # as an online refund
 
     # --- outbound -----------------------------------------------------------------------------
     def _call(self, path: str, body: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any]]:
@@ -160,8 +153,9 @@ class DanaAdapter(PartnerAdapter):
         local = now.astimezone(JAKARTA)
         if local.hour == 0:
             raise CancelNotAllowed("DANA accepts no cancel between 00:00 and 01:00 Jakarta time")
-        if req.paid_at is not None and now - req.paid_at > REFUND_WINDOW:
-            raise CancelNotAllowed("DANA refunds only within 30 days of payment")
+        rules = self.partner.cancel
+        if req.paid_at is not None and now - req.paid_at > rules.window:
+            raise CancelNotAllowed(f"DANA refunds only within {rules.window_text} of payment")
 
     @staticmethod
     def is_void(req: CancelRequest, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from providers.base.adapter import PartnerAdapter
@@ -15,7 +15,6 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
-    PartnerKind,
     PaymentRequest,
     Redirect,
     StatusResult,
@@ -28,7 +27,6 @@ API = "/chermes/merchant"
 
 class IndodanaAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "IDNA"
-    kind: ClassVar[PartnerKind] = PartnerKind.PAYLOAN
     slug: ClassVar[str] = "indodana"
     env_prefix: ClassVar[str] = "INDODANA"
     # The built-in sandbox's issued values; INDODANA_API_KEY / INDODANA_API_SECRET override them.
@@ -36,13 +34,6 @@ class IndodanaAdapter(PartnerAdapter):
         "api_key": "sbx-idn-merchant-01",
         "api_secret": "sbx-indodana-5c1e9a70b3d24f68",
     }
-    min_amount: ClassVar[int] = 10_000
-    max_amount: ClassVar[int] = 25_000_000
-    default_expiry_seconds: ClassVar[int] = 24 * 3600
-    allowed_tenors: ClassVar[tuple[str, ...]] = tuple(t.PAYMENT_TYPES)
-    registers_at_partner: ClassVar[bool] = False
-    supports_partial_cancel: ClassVar[bool] = True
-    refund_window: ClassVar[timedelta] = timedelta(days=30)
 
     def _auth(self) -> dict[str, str]:
         token = t.bearer(self.cred("api_key"), self.cred("api_secret"), int(time.time()))
@@ -111,8 +102,11 @@ class IndodanaAdapter(PartnerAdapter):
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         if req.paid_at is None:
             raise CancelNotAllowed("Indodana can only cancel a paid transaction")
-        if now - req.paid_at > self.refund_window:
-            raise CancelNotAllowed("Indodana cancellations are only possible within 30 days of payment")
+        rules = self.partner.cancel
+        if now - req.paid_at > rules.window:
+            raise CancelNotAllowed(
+                f"Indodana cancellations are only possible within {rules.window_text} of payment"
+            )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         body = {

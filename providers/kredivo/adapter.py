@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from providers.base.adapter import PartnerAdapter
@@ -20,7 +20,6 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
-    PartnerKind,
     PartnerStatus,
     PaymentRequest,
     Redirect,
@@ -34,18 +33,10 @@ API = "/kredivo"
 
 class KredivoAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "KDVI"
-    kind: ClassVar[PartnerKind] = PartnerKind.PAYLOAN
     slug: ClassVar[str] = "kredivo"
     env_prefix: ClassVar[str] = "KREDIVO"
     # The built-in sandbox's issued value; KREDIVO_SERVER_KEY overrides it.
     default_credentials: ClassVar[Mapping[str, str]] = {"server_key": "sbx-kredivo-8d3f0b6a41c2e975"}
-    min_amount: ClassVar[int] = 10_000
-    max_amount: ClassVar[int] = 30_000_000
-    default_expiry_seconds: ClassVar[int] = 24 * 3600
-    allowed_tenors: ClassVar[tuple[str, ...]] = tuple(t.PAYMENT_TYPES)
-    registers_at_partner: ClassVar[bool] = False
-    supports_partial_cancel: ClassVar[bool] = True
-    refund_window: ClassVar[timedelta] = timedelta(days=14)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body, separators=(",", ":")).encode()
@@ -125,8 +116,11 @@ class KredivoAdapter(PartnerAdapter):
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         if req.paid_at is None:
             raise CancelNotAllowed("Kredivo can only cancel a paid transaction")
-        if now - req.paid_at > self.refund_window:
-            raise CancelNotAllowed("Kredivo cancellations are only possible within 14 days of payment")
+        rules = self.partner.cancel
+        if now - req.paid_at > rules.window:
+            raise CancelNotAllowed(
+                f"Kredivo cancellations are only possible within {rules.window_text} of payment"
+            )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         # Kredivo's transaction_id first appears in the push; ask for it if we never stored it.

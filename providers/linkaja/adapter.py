@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -14,7 +14,6 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
-    PartnerKind,
     PartnerStatus,
     PaymentRequest,
     Redirect,
@@ -27,12 +26,10 @@ TOKEN_PATH = "/linkaja-api/api/payment"
 PAGE_PATH = "/linkaja-api/payment"
 STATUS_PATH = "/linkaja-api/api/check/customer/transaction"
 REVERSAL_PATH = "/tcash-api/api/rev/customer/transaction"
-VOID_WINDOW = timedelta(days=30)  # nicepay-v2.md §5.3: full void within 30 days, then manual refund
 
 
 class LinkAjaAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "LINK"
-    kind: ClassVar[PartnerKind] = PartnerKind.EWALLET
     slug: ClassVar[str] = "linkaja"
     env_prefix: ClassVar[str] = "LINKAJA"
     # The values the built-in sandbox issued; each overridable by LINKAJA_<NAME>.
@@ -42,10 +39,6 @@ class LinkAjaAdapter(PartnerAdapter):
         "password": "sbx-wco-pass-7Qm2",
         "signature": "sbx-wco-sign-K9x4",
     }
-    min_amount: ClassVar[int] = 10_000
-    max_amount: ClassVar[int] = 5_000_000
-    default_expiry_seconds: ClassVar[int] = 300  # the WCO session lasts 5 minutes
-    supports_partial_cancel: ClassVar[bool] = False
 
     def _post(self, path: str, fields: Mapping[str, str]) -> tuple[HttpResponse, Any]:
         resp = self.http.post_form(self.url(path), fields, headers={"Accept": "application/json"})
@@ -90,12 +83,15 @@ class LinkAjaAdapter(PartnerAdapter):
 
     # --- cancel ----------------------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
-        if not req.is_full:
+        rules = self.partner.cancel
+        if not req.is_full and not rules.partial:
             raise CancelNotAllowed("LinkAja allows no partial cancel: do a manual refund")
         if req.paid_at is None:
             raise CancelNotAllowed("LinkAja cannot cancel an unpaid checkout; it expires after 5 minutes")
-        if now - req.paid_at > VOID_WINDOW:
-            raise CancelNotAllowed("LinkAja voids only within 30 days of payment: do a manual refund")
+        if now - req.paid_at > rules.window:
+            raise CancelNotAllowed(
+                f"LinkAja voids only within {rules.window_text} of payment: do a manual refund"
+            )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         resp, data = self._post(REVERSAL_PATH, t.reference_request(req.partner_ref, self.config.credentials))

@@ -21,7 +21,6 @@ from providers.base.types import (
     CancelRequest,
     CancelResult,
     NextAction,
-    PartnerKind,
     PartnerStatus,
     PaymentRequest,
     PushToApp,
@@ -66,7 +65,6 @@ class ReferenceClock:
 
 class OvoAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "OVOE"
-    kind: ClassVar[PartnerKind] = PartnerKind.EWALLET
     slug: ClassVar[str] = "ovo"
     env_prefix: ClassVar[str] = "OVO"
     default_credentials: ClassVar[Mapping[str, str]] = {
@@ -78,10 +76,6 @@ class OvoAdapter(PartnerAdapter):
         "store_code": "PAYLOANSBX",
         "push_timeout": "75",  # seconds the blocking push call may take; OVO_PUSH_TIMEOUT overrides
     }
-    min_amount: ClassVar[int] = 1
-    max_amount: ClassVar[int] = 10_000_000
-    default_expiry_seconds: ClassVar[int] = 55  # nicepay-v2 §3.2
-    supports_partial_cancel: ClassVar[bool] = False
 
     clock = ReferenceClock()
 
@@ -201,9 +195,13 @@ class OvoAdapter(PartnerAdapter):
 
     # --- cancel -------------------------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
-        if not req.is_full:
+        rules = self.partner.cancel
+        if not req.is_full and not rules.partial:
             raise CancelNotAllowed("OVO allows only a full void, never a partial cancel")
-        if req.paid_at is not None and req.paid_at.astimezone(tf.WIB).date() != now.astimezone(tf.WIB).date():
+        same_day = (
+            req.paid_at is None or req.paid_at.astimezone(tf.WIB).date() == now.astimezone(tf.WIB).date()
+        )
+        if rules.same_day and not same_day:
             raise CancelNotAllowed("OVO voids only on the day of payment (until 23:59:59 Jakarta time)")
 
     def cancel(self, req: CancelRequest) -> CancelResult:

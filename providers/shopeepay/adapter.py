@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from providers.base.adapter import PartnerAdapter
@@ -21,7 +21,6 @@ from providers.base.types import (
     CancelRequest,
     CancelResult,
     Deeplink,
-    PartnerKind,
     PaymentRequest,
     StatusResult,
 )
@@ -33,12 +32,10 @@ CHECK_PATH = "/v3/merchant-host/transaction/check"
 REFUND_PATH = "/v3/merchant-host/transaction/refund/create"
 VOID_PATH = "/v3/merchant-host/transaction/void/create"
 # ShopeePay refuses refunds and voids after 24 hours (errcode 304); we refuse them first.
-CANCEL_WINDOW = timedelta(hours=24)
 
 
 class ShopeePayAdapter(PartnerAdapter):
     mitra_cd: ClassVar[str] = "ESHP"
-    kind: ClassVar[PartnerKind] = PartnerKind.EWALLET
     slug: ClassVar[str] = "shopeepay"
     env_prefix: ClassVar[str] = "SHOPEEPAY"
     # The values the built-in sandbox issued at onboarding; SHOPEEPAY_<NAME> overrides each.
@@ -49,8 +46,6 @@ class ShopeePayAdapter(PartnerAdapter):
         "store_ext_id": "PAYLOAN-ONLINE",
     }
     # NICEPAY's default for ESHP is 5 minutes; sent to ShopeePay as validity_period.
-    default_expiry_seconds: ClassVar[int] = 5 * 60
-    supports_partial_cancel: ClassVar[bool] = True
 
     # --- HTTP ----------------------------------------------------------------------------------
     def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -123,8 +118,11 @@ class ShopeePayAdapter(PartnerAdapter):
             raise CancelNotAllowed(
                 "ShopeePay cannot cancel an unpaid order; it lapses at the end of its validity period"
             )
-        if now - req.paid_at > CANCEL_WINDOW:
-            raise CancelNotAllowed("ShopeePay allows a refund or void only within 24 hours of payment")
+        rules = self.partner.cancel
+        if now - req.paid_at > rules.window:
+            raise CancelNotAllowed(
+                f"ShopeePay allows a refund or void only within {rules.window_text} of payment"
+            )
         if req.amount <= 0 or req.already_cancelled + req.amount > req.total_amount:
             raise CancelNotAllowed("cancel amount exceeds what is left to cancel")
 

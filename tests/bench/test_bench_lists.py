@@ -25,13 +25,14 @@ from payments.selectors.transactions import (
     transactions_overview,
     transactions_search,
 )
+from providers import registry
 from tests.factories import MerchantFactory
 from tests.rest.conftest import basic
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
 ROWS = 1_000_000
-PARTNERS = ["OVOE", "ESHP", "DANA", "LINK", "ASTR", "AKLP", "KDVI", "IDNA"]
+PARTNERS = list(registry.known_mitra_codes())
 STATUSES = ["0", "0", "0", "0", "8", "5", "9", "1", "2", "0"]
 
 # Column expressions for the generated rows; `g` is the series number.

@@ -90,7 +90,7 @@ def test_create_merchant_shows_key_once_then_only_masked_and_audits(ops):
         html = ops.get(url).content.decode()
         assert key not in html and key[:12] not in html and merchant.merchant_key_encrypted not in html, url
     assert key[:4] + "…" in ops.get(f"/admin/payments/merchant/{merchant.pk}/change/").content.decode()
-    log = AuditLog.objects.get(action="merchant.create")
+    log = AuditLog.objects.get(action="merchant.created")
     assert log.actor_kind == "staff" and log.actor_user.username == "ops" and log.merchant == merchant
     assert key not in str(log.detail)
 
@@ -137,11 +137,12 @@ def test_suspend_action_cuts_api_access_and_is_audited(ops):
     assert not merchant.is_active
     assert api.get("/api/v1/transactions").status_code == 401
     assert (
-        AuditLog.objects.filter(action="merchant.suspend", actor_kind="staff", merchant=merchant).count() == 1
+        AuditLog.objects.filter(action="merchant.suspended", actor_kind="staff", merchant=merchant).count()
+        == 1
     )
     act(ops, "merchant", "reactivate", [merchant.pk])
     merchant.refresh_from_db()
-    assert merchant.is_active and AuditLog.objects.filter(action="merchant.reactivate").count() == 1
+    assert merchant.is_active and AuditLog.objects.filter(action="merchant.reactivated").count() == 1
 
 
 def test_partner_configuration_page_lists_partners_with_masked_credentials(ops):
@@ -190,7 +191,7 @@ def test_sync_action_applies_the_partner_status_and_is_audited(ops, monkeypatch)
     assert "synced (9 -&gt; 0)" in resp.content.decode()
     txn.refresh_from_db()
     assert txn.status == "0"
-    log = AuditLog.objects.get(action="transaction.sync")
+    log = AuditLog.objects.get(action="transaction.synced")
     assert log.actor_kind == "staff" and log.detail == {"outcome": "ok", "from": "9", "to": "0"}
 
 
@@ -207,7 +208,7 @@ def test_sync_action_with_partner_down_reports_and_changes_nothing(ops, settings
     assert "PartnerUnavailable" in resp.content.decode()
     txn.refresh_from_db()
     assert txn.status == "9"
-    assert AuditLog.objects.get(action="transaction.sync").detail == {"outcome": "PartnerUnavailable"}
+    assert AuditLog.objects.get(action="transaction.synced").detail == {"outcome": "PartnerUnavailable"}
 
 
 def test_resend_last_notification_action(ops):
@@ -219,7 +220,7 @@ def test_resend_last_notification_action(ops):
     act(ops, "transaction", "resend_last_notification", [txn.pk])
     last.refresh_from_db()
     assert last.state == "pending"
-    log = AuditLog.objects.get(action="notification.resend")
+    log = AuditLog.objects.get(action="notification.resent")
     assert log.actor_kind == "staff" and log.target == f"notification:{last.pk}"
 
 
@@ -231,7 +232,7 @@ def test_notification_admin_resend_action_and_attempts_shown(ops):
     act(ops, "notification", "resend", [note.pk])
     note.refresh_from_db()
     assert note.state == "pending"
-    assert AuditLog.objects.filter(action="notification.resend", actor_kind="staff").count() == 1
+    assert AuditLog.objects.filter(action="notification.resent", actor_kind="staff").count() == 1
 
 
 # --- review queue --------------------------------------------------------------------------------
@@ -260,17 +261,18 @@ def test_resolve_review_asks_for_a_note_then_clears_flag_with_event_and_audit(op
     assert (
         event.payload["note"] == "Partner confirmed paid; expiry was late." and event.payload["by"] == "ops"
     )
-    log = AuditLog.objects.get(action="transaction.resolve_review")
+    log = AuditLog.objects.get(action="transaction.review_resolved")
     assert log.actor_kind == "staff" and log.actor_user == staff and log.merchant == merchant
 
 
 def test_resolve_review_service_refuses_an_unflagged_transaction(staff):
     from payments.exceptions import NotAllowed
+    from payments.services.audit import Actor
     from payments.services.review import transaction_resolve_review
 
     txn = make_txn(make_merchant("ADMSHOP10")[0])
     with pytest.raises(NotAllowed):
-        transaction_resolve_review(transaction_id=txn.pk, user=staff, note="n/a")
+        transaction_resolve_review(transaction_id=txn.pk, note="n/a", actor=Actor("staff", staff))
     assert not AuditLog.objects.exists()
 
 
@@ -284,7 +286,7 @@ def test_records_are_read_only(ops, model):
 def test_audit_log_and_job_pages(ops):
     merchant, _ = make_merchant("ADMSHOP11")
     log = AuditLog.objects.create(
-        actor_kind="api", merchant=merchant, action="notification.replay", target="x"
+        actor_kind="api", merchant=merchant, action="notification.replayed", target="x"
     )
     job = Job.objects.create(kind="export", merchant=merchant, state="running", progress=30, total=120)
     page = ops.get(f"/admin/payments/auditlog/{log.pk}/change/")

@@ -237,3 +237,28 @@ def test_services_and_selectors_never_import_a_front_door():
     for name, targets in graph.items():
         if name.startswith(("payments.services", "payments.selectors")):
             assert not {t for t in targets if t.startswith(FRONT_DOORS)}, name
+
+
+# The demo store's own partner lists, reshaped with the sandbox (issue 14, item 6): drop each
+# entry once its file derives its list.
+NOT_YET_DERIVED = {"providers/sandbox/shop/client.py", "providers/sandbox/shop/views.py"}
+
+
+def test_partner_codes_appear_only_in_their_own_package_and_the_catalogue():
+    """Rule 13: every list of partners and every per-partner rule derives from providers/registry.py;
+    a partner's code is spelled only there and in its own packages (providers/<slug>/,
+    providers/sandbox/<slug>/, templates/sandbox/<slug>/)."""
+    from providers import registry
+
+    own = {code: registry.adapter_class(code).slug for code in registry.known_mitra_codes()}
+    quoted = re.compile(r"""["'](""" + "|".join(own) + r""")["']""")
+    files = [*py_files("payments", "providers"), *(ROOT / "templates").rglob("*.html")]
+    offenders = set()
+    for path in files:
+        rel = path.relative_to(ROOT)
+        if rel.name == "registry.py" and rel.parent.name == "providers":
+            continue
+        for match in quoted.finditer(path.read_text()):
+            if own[match.group(1)] not in rel.parts:
+                offenders.add(str(rel))
+    assert offenders - NOT_YET_DERIVED == set()

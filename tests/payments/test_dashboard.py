@@ -44,7 +44,7 @@ def test_login_page_and_sign_in(client, two_merchants):
     answer = client.post("/dashboard/login/", {"username": owner.user.username, "password": PASSWORD})
     assert answer.status_code == 302 and answer["Location"] == "/dashboard/"
     assert b"Alpha Shop" in client.get("/dashboard/").content
-    assert AuditLog.objects.filter(action="dashboard.login", merchant=two_merchants[0]).count() == 1
+    assert AuditLog.objects.filter(action="member.signed_in", merchant=two_merchants[0]).count() == 1
 
 
 def test_login_is_throttled_per_ip_and_username(client, two_merchants):
@@ -442,11 +442,12 @@ def test_replay_window_runs_as_a_job_scoped_to_the_merchant(client, two_merchant
     assert mine.state == "pending" and theirs.state == "dead"
     status = client.get(f"/dashboard/jobs/{job.pk}/status").json()
     assert status["state"] == "done" and status["percent"] == 100 and status["result"]["replayed"] == 1
-    assert AuditLog.objects.filter(action="notification.replay", merchant=a).exists()
+    assert AuditLog.objects.filter(action="notification.replayed", merchant=a).exists()
 
 
 def test_replay_job_stays_scoped_when_its_imid_no_longer_resolves(two_merchants):
     """The Job's merchant, not a lookup of the iMid in its params, scopes the replay."""
+    from payments.services.audit import SYSTEM
     from payments.services.jobs import job_run
     from payments.services.replay import replay_start
 
@@ -454,7 +455,9 @@ def test_replay_job_stays_scoped_when_its_imid_no_longer_resolves(two_merchants)
     mine = Notification.objects.create(merchant=a, url="http://127.0.0.1:9/n", payload={}, state="dead")
     theirs = Notification.objects.create(merchant=b, url="http://127.0.0.1:9/n", payload={}, state="dead")
     now = timezone.now()
-    job = replay_start(since=now - timedelta(hours=1), until=now + timedelta(hours=1), merchant=a)
+    job = replay_start(
+        since=now - timedelta(hours=1), until=now + timedelta(hours=1), merchant=a, actor=SYSTEM
+    )
     Job.objects.filter(pk=job.pk).update(params={**job.params, "imid": "RENAMED01"})
     job_run(job_id=job.pk)
     mine.refresh_from_db()

@@ -136,5 +136,5 @@ def test_admin_pages_list_and_show_runs(day_setup, admin_client):
     assert queued.status_code == 302 and Job.objects.filter(kind="reconcile").count() == 2
     from payments.models import AuditLog
 
-    entry = AuditLog.objects.get(action="reconciliation.run")
+    entry = AuditLog.objects.get(action="reconciliation.started")
     assert entry.actor_kind == "staff" and entry.detail == {"day": DAY.isoformat()}

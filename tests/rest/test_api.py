@@ -351,11 +351,11 @@ def test_resend_requeues_and_is_audited(api):
     assert resp.json()["state"] == "pending"
     dead.refresh_from_db()
     assert dead.state == "pending" and dead.next_attempt_at is not None
-    log = AuditLog.objects.get(action="notification.resend")
+    log = AuditLog.objects.get(action="notification.resent")
     assert (
         log.actor_kind == "api" and log.merchant == api.merchant and log.target == f"notification:{dead.pk}"
     )
-    assert log.detail == {"previous_state": "dead"}
+    assert log.detail == {"previous_state": "dead", "txid": txn.txid}
 
 
 def test_replay_window_requeues_only_failed_and_dead_inside_it(api):
@@ -380,7 +380,7 @@ def test_replay_window_requeues_only_failed_and_dead_inside_it(api):
         inside_delivered.pk: "delivered",
         outside.pk: "dead",
     }
-    log = AuditLog.objects.get(action="notification.replay")
+    log = AuditLog.objects.get(action="notification.replayed")
     assert log.actor_kind == "api" and log.detail["replayed"] == 2
 
 
@@ -396,7 +396,7 @@ def test_replay_window_requeues_only_failed_and_dead_inside_it(api):
 def test_replay_bad_input(api, body, field):
     err = assert_error(api.post("/api/v1/notifications/replay", body, format="json"), 400, "invalid")
     assert field in err["fields"]
-    assert not AuditLog.objects.filter(action="notification.replay").exists()
+    assert not AuditLog.objects.filter(action="notification.replayed").exists()
 
 
 def test_replay_malformed_json_and_wrong_media_type(api):

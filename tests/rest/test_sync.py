@@ -28,7 +28,7 @@ def test_sync_applies_a_payment_the_partner_never_notified(sandbox_server, demo_
     assert body["status"] == "0" and body["statusWord"] == "paid"
     assert [(e["kind"], e["source"]) for e in body["events"]][-1] == ("status_corrected", "sync")
     assert len(body["notifications"]) == 1  # the merchant is told through the outbox
-    log = AuditLog.objects.get(action="transaction.sync")
+    log = AuditLog.objects.get(action="transaction.synced")
     assert log.actor_kind == "api" and log.merchant == demo_merchant
     assert log.detail == {"outcome": "ok", "from": "9", "to": "0"}
 
@@ -52,4 +52,4 @@ def test_sync_with_partner_down_is_503_in_the_shape_and_changes_nothing(api, set
     assert resp["Retry-After"]
     txn.refresh_from_db()
     assert txn.status == "9" and not txn.events.exists()
-    assert AuditLog.objects.get(action="transaction.sync").detail == {"outcome": "PartnerUnavailable"}
+    assert AuditLog.objects.get(action="transaction.synced").detail == {"outcome": "PartnerUnavailable"}

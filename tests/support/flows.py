@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from providers import registry
+
 IMID = "IONPAYTEST"
 KEY = "33F49GnCMS1mFYlGXisbUDzVf2ATWCl9k3R++d5hDd3Frmuos/XLx8XhXpe+LDYAbpGKZYSwtlyyLOtS/8aD7A=="
-PAYLOAN = ("AKLP", "KDVI", "IDNA")
 
 
 def sha(*parts: object) -> str:
@@ -39,7 +40,8 @@ def registration_body(
     """A valid V2 registration body (payMethod 05 or 06 by mitraCd). Overrides replace fields."""
     ref = reference_no or f"ORD{uuid.uuid4().hex[:16].upper()}"
     ts = stamp()
-    payloan = mitra_cd in PAYLOAN
+    partner = registry.find(mitra_cd)  # an unknown code makes an e-wallet body (the gateway refuses it)
+    payloan = bool(partner and partner.is_payloan)
     item = {
         "goods_id": "SKU1",
         "goods_name": "Test item",
@@ -55,7 +57,7 @@ def registration_body(
     body = {
         "timeStamp": ts,
         "iMid": imid,
-        "payMethod": "06" if payloan else "05",
+        "payMethod": partner.pay_method if partner else "05",
         "currency": "IDR",
         "amt": str(amount),
         "referenceNo": ref,
@@ -86,7 +88,7 @@ def registration_body(
             deliveryPostCd="10210",
             deliveryCountry="Indonesia",
         )
-    if mitra_cd == "AKLP":
+    if partner and partner.sellers_required:
         body["sellers"] = json.dumps(
             [
                 {

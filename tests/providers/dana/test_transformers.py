@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers import registry
 from providers.base import signing
 from providers.base.errors import CancelNotAllowed, InvalidPayload, InvalidSignature, UnknownStatus
 from providers.base.http import HttpClient
@@ -226,4 +227,5 @@ def test_cancel_rules():
 
 def test_class_attributes():
     assert (DanaAdapter.mitra_cd, DanaAdapter.slug, DanaAdapter.env_prefix) == ("DANA", "dana", "DANA")
-    assert DanaAdapter.default_expiry_seconds == 24 * 3600 and DanaAdapter.supports_partial_cancel
+    partner = registry.partner("DANA")
+    assert partner.expiry_seconds == 24 * 3600 and partner.cancel.partial

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers import registry
 from providers.base.errors import (
     CancelNotAllowed,
     InvalidPayload,
@@ -173,3 +174,7 @@ def test_cancel_rules():
     assert (
         sent["refundId"] == "r1" and sent["cancellationAmount"] == 100_000 and sent["merchantOrderId"] == "T"
     )
+
+
+def test_every_tenor_the_catalogue_offers_has_an_indodana_payment_type():
+    assert set(registry.partner("IDNA").tenors) == set(t.PAYMENT_TYPES)

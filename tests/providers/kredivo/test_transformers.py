@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers import registry
 from providers.base.errors import (
     CancelNotAllowed,
     InvalidPayload,
@@ -237,3 +238,7 @@ def test_cancel_rules_and_idempotent_repeat():
     result = adapter.cancel(partial)
     assert result.kind == "refund" and result.partner_cancel_ref == "c1"
     assert json.loads(http.calls[0]["data"])["cancellation_amount"] == 4_000
+
+
+def test_every_tenor_the_catalogue_offers_has_a_kredivo_payment_type():
+    assert set(registry.partner(KredivoAdapter.mitra_cd).tenors) == set(t.PAYMENT_TYPES)

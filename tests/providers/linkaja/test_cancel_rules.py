@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers import registry
 from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerUnavailable
 from providers.base.http import HttpClient
 from providers.base.types import CancelRequest, PartnerConfig, PaymentRequest
@@ -50,11 +51,12 @@ def test_no_server_push():
         adapter().parse_callback(headers={}, body=b"{}", path="/partners/LINK/notify")
 
 
-def test_class_attributes():
+def test_class_attributes_and_catalogue_entry():
     a = LinkAjaAdapter
     assert (a.mitra_cd, a.slug, a.env_prefix) == ("LINK", "linkaja", "LINKAJA")
-    assert (a.min_amount, a.max_amount, a.default_expiry_seconds) == (10_000, 5_000_000, 300)
-    assert a.supports_partial_cancel is False and a.registers_at_partner is False
+    p = registry.partner("LINK")
+    assert (p.min_amount, p.max_amount, p.expiry_seconds) == (10_000, 5_000_000, 300)
+    assert p.cancel.partial is False and p.registers_at_partner is False
 
 
 def test_an_answer_without_json_is_ambiguous_not_a_decline():

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from providers import registry
 from providers.base.errors import CancelNotAllowed, InvalidPayload, UnknownStatus
 from providers.base.types import PartnerStatus
 from providers.ovo import transformers as tf
@@ -177,7 +178,8 @@ def test_no_notifications():
 
 def test_class_attributes():
     assert (OvoAdapter.mitra_cd, OvoAdapter.slug, OvoAdapter.env_prefix) == ("OVOE", "ovo", "OVO")
-    assert OvoAdapter.default_expiry_seconds == 55 and not OvoAdapter.supports_partial_cancel
+    partner = registry.partner("OVOE")
+    assert partner.expiry_seconds == 55 and not partner.cancel.partial and partner.cancel.same_day
 
 
 def test_push_without_a_phone_fails_without_io():

@@ -10,7 +10,7 @@ def settle_old_attempts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0004_neutral_cart_and_cancel_codes"),
+        ("payments", "0006_one_audit_vocabulary"),
     ]
 
     operations = [
