@@ -159,6 +159,14 @@ class PaymentDeclined(NotAllowed):
     default_message = "The partner declined this payment: {detail}"
 
 
+class PaymentStarting(PartnerFailure):
+    """Another request (a second tab, a double submit) is asking the partner for this payment's
+    next step right now: ask again in a moment for the same answer. Not a failure of the payment."""
+
+    http_status = 202
+    default_message = "This payment is being started; ask again in a moment"
+
+
 # --- cancellation ----------------------------------------------------------------------------
 class CancelTargetNotFound(TransactionNotFound):
     """`partial`: the refused request was a partial cancel."""

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
-from payments.exceptions import ApplicationError, TransactionNotFound
+from payments.exceptions import ApplicationError, PaymentStarting, TransactionNotFound
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
@@ -124,9 +124,24 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn=None) -> HttpResponse:  # noqa: ANN001
-    """The customer's page for an error on the V2 browser path, worded as the V2 answer."""
+    """The customer's page for an error on the V2 browser path, worded as the V2 answer. A payment
+    being started by another request gets a small page that asks again in a moment."""
+    if isinstance(exc, PaymentStarting):
+        return starting_page(request, txn)
     a = answer(exc)
     return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
+
+
+def starting_page(request: HttpRequest, txn=None) -> HttpResponse:  # noqa: ANN001
+    """The same payment step asked again after a second (the same query, or the same form fields
+    posted again): by then the other request has the partner's answer, which this browser gets too."""
+    fields = list(request.POST.items()) if request.method == "POST" else []
+    return render(
+        request,
+        "hosted/starting.html",
+        {"txn": txn, "method": request.method, "fields": fields, "again": request.get_full_path()},
+        status=202,
+    )
 
 
 @csrf_exempt  # the merchant's page posts here cross-site; authenticated by merchantToken

@@ -26,7 +26,9 @@ from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.payment")
 START_CLAIM = timedelta(seconds=60)  # well past the partner client's timeouts
-START_WAIT_SECONDS = 20.0
+# A request that finds another start of the same payment at the partner waits this long for its
+# answer, then answers "being started, ask again" (seconds; well under any partner call).
+START_WAIT_SECONDS = 2.0
 PUSH_RESUME_WINDOW = timedelta(minutes=5)  # longer than any push window (OVO: about 70 s)
 
 
@@ -50,7 +52,12 @@ def action_from_dict(data: dict) -> NextAction:
 def transaction_start_payment(
     *, txn: Transaction, callback_url: str = "", account_token: str = ""
 ) -> NextAction:
-    """Ask the partner for the customer's next step. Idempotent for a refreshed page."""
+    """Ask the partner for the customer's next step, once per payment: a refreshed page, a second
+    tab or a double submit gets the same answer.
+
+    Returns the NextAction. Raises PaymentNotOpen, PaymentExpired, PaymentDeclined, PartnerFailure,
+    and PaymentStarting when another request is with the partner for longer than
+    START_WAIT_SECONDS (seconds): the caller asks again shortly."""
     if callback_url and callback_url != txn.callback_url:
         Transaction.objects.filter(pk=txn.pk).update(callback_url=callback_url)
         txn.callback_url = callback_url
@@ -61,13 +68,23 @@ def transaction_start_payment(
             transaction_id=txn.pk, to=Status.EXPIRED, source="expiry", idempotency_key="expired"
         )
         raise err.PaymentExpired()
-    if txn.partner_data.get("action"):
-        action = action_from_dict(txn.partner_data["action"])
-        transaction_push_ensure(txn, action)  # a refresh re-queues a push that never left (broker was down)
-        return action
-    claimed_at = _claim_start(txn.pk)
-    if claimed_at is None:
-        return _action_of_concurrent_start(txn.pk)
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while True:
+        if txn.partner_data.get("action"):
+            action = action_from_dict(txn.partner_data["action"])
+            transaction_push_ensure(txn, action)  # a refresh re-queues a push that never left
+            return action
+        claimed_at = _claim_start(txn.pk)
+        if claimed_at is not None:
+            break
+        # Another request is asking the partner: its answer is everyone's. Wait a moment for it;
+        # past that, the browser is told to ask again (no web thread held per waiter).
+        if time.monotonic() >= deadline:
+            raise err.PaymentStarting()
+        time.sleep(0.2)
+        txn.refresh_from_db(fields=["partner_data", "status"])
+        if not txn.status_enum.is_open:  # the first start was declined meanwhile
+            raise err.PaymentNotOpen(word=txn.status_enum.word)
     try:
         action = _ask_partner(txn, account_token)
     except Exception:  # released, so the customer can try again at once
@@ -110,20 +127,6 @@ def _claim_start(pk: int) -> datetime | None:
         .update(payment_started_at=now)
     )
     return now if claimed else None
-
-
-def _action_of_concurrent_start(pk: int) -> NextAction:
-    """Another request is asking the partner right now: answer with what it gets."""
-    deadline = time.monotonic() + START_WAIT_SECONDS
-    while True:
-        data, started = Transaction.objects.values_list("partner_data", "payment_started_at").get(pk=pk)
-        if data.get("action"):
-            return action_from_dict(data["action"])
-        if started is None or time.monotonic() >= deadline:  # it failed, or is taking too long
-            raise err.PartnerFailure(
-                "This payment is being started in another window. Please try again shortly."
-            )
-        time.sleep(0.2)
 
 
 def _ask_partner(txn: Transaction, account_token: str) -> NextAction:

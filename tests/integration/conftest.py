@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.stack import Stack
+from tests.support.stack import Stack, free_port
 
 
 @pytest.fixture
@@ -31,3 +31,24 @@ def tuned_workers(stack) -> Iterator[Callable[..., Stack]]:  # noqa: ANN001
     if started:
         stack.start_worker()
         stack.start_beat()
+
+
+@pytest.fixture
+def extra_web(stack) -> Iterator[Callable[..., Stack]]:  # noqa: ANN001
+    """Starts another gateway web process on the same database and Redis, with other settings (its
+    environment, e.g. a partner's base URL pointing at a recording proxy). Its public URL stays the
+    stack's, so partners still send browsers and notifications to the stack's web."""
+    started: list[Stack] = []
+
+    def start(**env: str) -> Stack:
+        port = free_port()
+        web = Stack(env={**stack.env, **env}, base_url=f"http://127.0.0.1:{port}", logs=stack.logs)
+        web.procs.update({name: proc for name, proc in stack.procs.items() if name == "sandbox"})
+        web.start_web()
+        web.procs.pop("sandbox", None)  # the stack's own, never stopped here
+        started.append(web)
+        return web
+
+    yield start
+    for web in started:
+        web.stop_all()

@@ -36,7 +36,7 @@ def is_check(call: Call) -> bool:
 
 @pytest.fixture
 def ovo_proxy(stack) -> Iterator[PartnerProxy]:  # noqa: ANN001
-    proxy = start_proxy(f"{getattr(stack, 'sandbox_url', stack.base_url)}/sandbox/ovo")
+    proxy = start_proxy(getattr(stack, "sandbox_url", stack.base_url))
     yield proxy
     proxy.close()
 
@@ -49,7 +49,7 @@ def test_worker_killed_before_the_push_reached_ovo_the_push_is_still_made(
     stack, tuned_workers, ovo_proxy, demo_merchant, receiver
 ):
     ovo_proxy.hold_next(is_push)
-    workers = tuned_workers(OVO_BASE_URL=ovo_proxy.url, PUSH_CLAIM_SECONDS="4")
+    workers = tuned_workers(OVO_BASE_URL=f"{ovo_proxy.url}/sandbox/ovo", PUSH_CLAIM_SECONDS="4")
     reg = pay(stack, receiver, 26_000)
     assert ovo_proxy.held.wait(20), "the worker never sent the push"
     txn = Transaction.objects.get(txid=reg["tXid"])
@@ -74,7 +74,7 @@ def test_worker_killed_before_the_push_reached_ovo_the_push_is_still_made(
 def test_worker_killed_while_ovo_holds_the_push_it_is_never_pushed_again(
     stack, tuned_workers, ovo_proxy, demo_merchant, receiver
 ):
-    workers = tuned_workers(OVO_BASE_URL=ovo_proxy.url, PUSH_CLAIM_SECONDS="4")
+    workers = tuned_workers(OVO_BASE_URL=f"{ovo_proxy.url}/sandbox/ovo", PUSH_CLAIM_SECONDS="4")
     reg = pay(stack, receiver, 26_500)
     wait_for_push(reg)  # OVO has it: the customer's phone shows it, the worker waits on the call
     workers.stop("worker", signal.SIGKILL)

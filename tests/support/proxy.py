@@ -1,6 +1,7 @@
-"""A recording HTTP proxy in front of a simulated partner: the gateway's adapter is pointed at it
-(<PARTNER>_BASE_URL), and the test sees every call the partner got, and can slow a call down or
-hold it (the request never reaches the partner unless released)."""
+"""A recording HTTP proxy in front of the simulated partners: a gateway process's adapter is pointed at
+it (<PARTNER>_BASE_URL = proxy URL + the partner's usual path, so signed paths stay the same), and
+the test sees every call the partner got, and can slow a call down or hold it (the request never
+reaches the partner unless released)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ Match = Callable[[Call], bool]
 
 @dataclass
 class PartnerProxy:
-    upstream: str  # e.g. http://127.0.0.1:8000/sandbox/dana (no trailing slash)
+    upstream: str  # the partner's server root, e.g. http://127.0.0.1:8000; paths are forwarded as they are
     server: ThreadingHTTPServer | None = None
     calls: list[Call] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
