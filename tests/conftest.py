@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,24 @@ def demo_merchant(db):
     from tests.factories import demo_merchant
 
     return demo_merchant()
+
+
+@pytest.fixture
+def ninth_partner(monkeypatch):
+    """A fake ninth partner (tests/support/ninth) in the catalogue: the one line a new partner adds
+    to providers/registry.py."""
+    from providers import registry
+    from providers.base.types import PartnerKind
+
+    entry = registry.Partner(
+        "NINE", "Ninth Pay", PartnerKind.PAYLOAN, "tests.support.ninth.adapter.NinthAdapter",
+        min_amount=20_000, max_amount=2_000_000, expiry_seconds=3600, tenors=("1", "3"),
+        cancel=registry.CancelRules(partial=False, window=timedelta(days=7)),
+    )  # fmt: skip
+    monkeypatch.setitem(registry.CATALOGUE, "NINE", entry)
+    registry.get_adapter.cache_clear()
+    yield entry
+    registry.get_adapter.cache_clear()
 
 
 @pytest.fixture(scope="session")

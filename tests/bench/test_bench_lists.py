@@ -27,7 +27,7 @@ from payments.selectors.transactions import (
 )
 from providers import registry
 from tests.factories import MerchantFactory
-from tests.rest.conftest import basic
+from tests.support.rest import basic
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 
 from payments.models import AccountLink
-from tests.providers.astrapay import linking_flows as lf
 from tests.support import flows
+from tests.support import linking as lf
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from payments.models import Notification, Transaction
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member, txn
 from tests.support import flows
+from tests.support.dashboard import PASSWORD, member, txn
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from django.core.management import call_command
 
 from payments.models import AccountLink, PartnerCallback, Transaction
 from providers.sandbox.models import SandboxOrder
-from tests.providers.astrapay import linking_flows as lf
 from tests.support import flows
+from tests.support import linking as lf
 from tests.support.flows import notified as notifications
 from tests.support.flows import simulated as simulate
 

@@ -15,7 +15,8 @@ from payments.models import PartnerCallback, Transaction
 from providers.indodana import transformers as idn
 from providers.indodana.adapter import IndodanaAdapter
 from providers.sandbox.models import SandboxOrder
-from tests.providers.kredivo.e2e import (
+from tests.support import flows
+from tests.support.paylater_flows import (
     CALLBACK,
     back_to_merchant,
     callbacks,
@@ -24,7 +25,6 @@ from tests.providers.kredivo.e2e import (
     settled_by,
     simulate,
 )
-from tests.support import flows
 
 pytestmark = pytest.mark.integration
 APPLIED, DUPLICATE, REJECTED = (

@@ -12,7 +12,8 @@ import requests
 
 from payments.models import PartnerCallback, Transaction
 from providers.sandbox.models import SandboxOrder
-from tests.providers.kredivo.e2e import (
+from tests.support import flows
+from tests.support.paylater_flows import (
     CALLBACK,
     back_to_merchant,
     callbacks,
@@ -21,7 +22,6 @@ from tests.providers.kredivo.e2e import (
     settled_by,
     simulate,
 )
-from tests.support import flows
 
 pytestmark = pytest.mark.integration
 APPLIED, DUPLICATE = PartnerCallback.Outcome.APPLIED, PartnerCallback.Outcome.DUPLICATE

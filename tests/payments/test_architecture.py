@@ -262,3 +262,8 @@ def test_partner_codes_appear_only_in_their_own_package_and_the_catalogue():
             if own[match.group(1)] not in rel.parts:
                 offenders.add(str(rel))
     assert offenders - NOT_YET_DERIVED == set()
+
+
+def test_every_service_has_its_own_test_file():
+    services = {p.stem for p in (ROOT / "payments/services").glob("*.py") if p.stem != "__init__"}
+    assert services and {s for s in services if not (ROOT / f"tests/payments/test_{s}.py").exists()} == set()

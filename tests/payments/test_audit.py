@@ -14,7 +14,7 @@ from payments.services.audit import SYSTEM, Actor, audit_record
 from payments.services.merchants import merchant_set_active
 from payments.services.polling import transaction_sync
 from tests.payments.test_architecture import ROOT, py_files
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 # Where audit entries are written: services, the admin's own model forms (no service behind

@@ -12,7 +12,7 @@ from payments.services import cancellation
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from providers.base.types import CancelResult
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 

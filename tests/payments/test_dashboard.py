@@ -14,7 +14,7 @@ from django.utils import timezone
 from payments.models import AuditLog, Invitation, Job, MerchantMember, Notification, Transaction
 from payments.services.jobs import job_create
 from tests.factories import MerchantFactory
-from tests.payments.test_dashboard_support import PASSWORD, member, txn
+from tests.support.dashboard import PASSWORD, member, txn
 
 pytestmark = pytest.mark.django_db
 
@@ -443,26 +443,6 @@ def test_replay_window_runs_as_a_job_scoped_to_the_merchant(client, two_merchant
     status = client.get(f"/dashboard/jobs/{job.pk}/status").json()
     assert status["state"] == "done" and status["percent"] == 100 and status["result"]["replayed"] == 1
     assert AuditLog.objects.filter(action="notification.replayed", merchant=a).exists()
-
-
-def test_replay_job_stays_scoped_when_its_imid_no_longer_resolves(two_merchants):
-    """The Job's merchant, not a lookup of the iMid in its params, scopes the replay."""
-    from payments.services.audit import SYSTEM
-    from payments.services.jobs import job_run
-    from payments.services.replay import replay_start
-
-    a, b = two_merchants
-    mine = Notification.objects.create(merchant=a, url="http://127.0.0.1:9/n", payload={}, state="dead")
-    theirs = Notification.objects.create(merchant=b, url="http://127.0.0.1:9/n", payload={}, state="dead")
-    now = timezone.now()
-    job = replay_start(
-        since=now - timedelta(hours=1), until=now + timedelta(hours=1), merchant=a, actor=SYSTEM
-    )
-    Job.objects.filter(pk=job.pk).update(params={**job.params, "imid": "RENAMED01"})
-    job_run(job_id=job.pk)
-    mine.refresh_from_db()
-    theirs.refresh_from_db()
-    assert mine.state == "pending" and theirs.state == "dead"
 
 
 def test_detail_page_queries_do_not_grow_with_events(client, two_merchants, django_assert_max_num_queries):

@@ -14,7 +14,7 @@ from payments.services.settle import apply_partner_result
 from payments.status import Status
 from providers.base.errors import PartnerUnavailable
 from providers.base.types import PartnerStatus, StatusResult
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 PAST = timedelta(seconds=-1)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from payments import secrets as key_store
 from payments.models import AccountLink, Notification, PartnerCallback, Transaction
-from tests.providers.astrapay import linking_flows as lf
+from tests.support import linking as lf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOTIFY = "http://127.0.0.1:9/merchant/notify"

@@ -15,7 +15,7 @@ from payments import tokens
 from payments.models import Notification
 from payments.services import notifications
 from payments.services.transitions import transaction_apply_status
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 URL = "http://127.0.0.1:9/notify"  # replaced by the receiver where a post is made

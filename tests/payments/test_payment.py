@@ -16,7 +16,7 @@ from payments.models import Transaction
 from payments.services import payment
 from providers.base.errors import PartnerUnavailable
 from providers.base.types import PartnerStatus, PushToApp, Redirect, StatusResult
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 
 class SlowPartner:

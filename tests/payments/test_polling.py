@@ -12,7 +12,7 @@ from django.utils import timezone
 from payments.models import Transaction
 from payments.services import polling
 from payments.status import Status
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 

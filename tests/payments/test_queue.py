@@ -10,7 +10,7 @@ from django.utils import timezone
 from payments import tasks
 from payments.models import Notification
 from payments.services import queue
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +50,10 @@ def test_every_name_the_services_send_is_a_registered_task():
     assert sent_by_name and sent_by_name <= STABLE_NAMES
 
 
-def test_a_task_sent_by_name_runs_the_task(merchant, receiver, eager):
+def due_note(merchant, receiver) -> Notification:  # noqa: ANN001
     receiver.reset()
     txn = make_txn(merchant)
-    note = Notification.objects.create(
+    return Notification.objects.create(
         merchant=merchant,
         transaction=txn,
         sequence=1,
@@ -61,6 +61,11 @@ def test_a_task_sent_by_name_runs_the_task(merchant, receiver, eager):
         payload={"tXid": txn.txid},
         next_attempt_at=timezone.now(),
     )
+
+
+def test_a_task_sent_by_name_runs_the_task(merchant, receiver, eager):
+    note = due_note(merchant, receiver)
+    txn = note.transaction
     queue.send(queue.NOTIFICATION_SEND, note.pk, retry=False)
     note.refresh_from_db()
     assert note.state == "delivered" and len(receiver.for_txid(txn.txid)) == 1
@@ -68,16 +73,7 @@ def test_a_task_sent_by_name_runs_the_task(merchant, receiver, eager):
 
 
 def test_send_on_commit_waits_for_the_commit(merchant, receiver, eager, django_capture_on_commit_callbacks):
-    receiver.reset()
-    txn = make_txn(merchant)
-    note = Notification.objects.create(
-        merchant=merchant,
-        transaction=txn,
-        sequence=1,
-        url=receiver.url,
-        payload={"tXid": txn.txid},
-        next_attempt_at=timezone.now(),
-    )
+    note = due_note(merchant, receiver)
     with django_capture_on_commit_callbacks() as callbacks:
         queue.send_on_commit(queue.NOTIFICATION_SEND, note.pk)
         assert Notification.objects.get(pk=note.pk).state == "pending"  # nothing sent yet

@@ -15,7 +15,7 @@ from payments.services.jobs import job_run
 from payments.status import Status
 from providers.base.errors import PartnerUnavailable
 from providers.base.types import PartnerStatus, StatusResult
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 10)

@@ -17,7 +17,7 @@ from payments.selectors.transactions import (
     transactions_search,
 )
 from tests.factories import MerchantFactory
-from tests.rest.conftest import make_txn
+from tests.support.rest import make_txn
 
 pytestmark = pytest.mark.django_db
 

@@ -98,7 +98,7 @@ def order(base: str, mitra: str, amount: int = 150_000) -> OrderInfo:
 
 def link_token(adapter: PartnerAdapter, base: str) -> str:
     """AstraPay pays only from a linked account: bind one at the sandbox first."""
-    from tests.providers.astrapay.linking_flows import bind_at_astrapay
+    from tests.support.linking import bind_at_astrapay
 
     link_id = new_txid("IONPAYTEST", "05")
     started = adapter.link_start(

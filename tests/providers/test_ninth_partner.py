@@ -13,29 +13,14 @@ from rest_framework.test import APIClient
 from payments.dashboard import testpay
 from payments.models import Transaction
 from providers import registry
-from providers.base.types import PartnerKind
 from tests.factories import demo_merchant
-from tests.payments.test_dashboard_support import member
 from tests.providers import test_contract
-from tests.rest.conftest import basic
 from tests.support import flows
+from tests.support.dashboard import member
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.django_db
 REG = "/nicepay/direct/v2/registration"
-
-
-@pytest.fixture
-def ninth_partner(monkeypatch):
-    """The one line a new partner adds to providers/registry.py."""
-    entry = registry.Partner(
-        "NINE", "Ninth Pay", PartnerKind.PAYLOAN, "tests.support.ninth.adapter.NinthAdapter",
-        min_amount=20_000, max_amount=2_000_000, expiry_seconds=3600, tenors=("1", "3"),
-        cancel=registry.CancelRules(partial=False, window=timedelta(days=7)),
-    )  # fmt: skip
-    monkeypatch.setitem(registry.CATALOGUE, "NINE", entry)
-    registry.get_adapter.cache_clear()
-    yield entry
-    registry.get_adapter.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from payments.models import AuditLog, Notification
-from tests.rest.conftest import basic, make_notification, make_txn
+from tests.support.rest import basic, make_notification, make_txn
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
 from payloan_site.wsgi import application
-from tests.rest.conftest import basic, make_merchant, make_notification, make_txn
+from tests.support.rest import basic, make_merchant, make_notification, make_txn
 
 MAX_EXAMPLES = 25  # per operation; keeps the run well under a minute
 

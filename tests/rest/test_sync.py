@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from payments.models import AuditLog, Transaction
 from providers.registry import get_adapter
-from tests.rest.conftest import basic, make_txn
 from tests.support import flows
+from tests.support.rest import basic, make_txn
 
 
 def test_sync_applies_a_payment_the_partner_never_notified(sandbox_server, demo_merchant):

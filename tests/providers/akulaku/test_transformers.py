@@ -21,7 +21,7 @@ from providers.base.errors import (
     UnknownStatus,
 )
 from providers.base.types import CancelRequest, CartItem, PartnerStatus, PaymentRequest
-from tests.providers.kredivo.helpers import adapter_with, fixture, order
+from tests.support.paylater_orders import adapter_with, fixture, order
 
 S = PartnerStatus
 APP = AkulakuAdapter.default_credentials["app_id"]

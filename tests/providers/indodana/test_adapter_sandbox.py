@@ -11,7 +11,7 @@ import pytest
 from providers.base.errors import InvalidSignature, PartnerDeclined, PartnerUnavailable
 from providers.base.types import CancelRequest, PartnerStatus, PaymentRequest, Redirect
 from providers.registry import get_adapter
-from tests.providers.kredivo.helpers import PageWalker, order, received_for
+from tests.support.paylater_orders import PageWalker, order, received_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = PartnerStatus

@@ -20,7 +20,7 @@ from providers.base.errors import (
 from providers.base.types import CancelRequest, PartnerStatus, PaymentRequest
 from providers.indodana import transformers as t
 from providers.indodana.adapter import IndodanaAdapter
-from tests.providers.kredivo.helpers import adapter_with, fixture, order
+from tests.support.paylater_orders import adapter_with, fixture, order
 
 S = PartnerStatus
 KEY = IndodanaAdapter.default_credentials["api_key"]

@@ -12,8 +12,7 @@ import requests
 from providers.base.errors import InvalidSignature, PartnerDeclined, PartnerUnavailable
 from providers.base.types import CancelRequest, PartnerStatus, PaymentRequest, Redirect
 from providers.registry import get_adapter
-
-from .helpers import PageWalker, order, received_for
+from tests.support.paylater_orders import PageWalker, order, received_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = PartnerStatus

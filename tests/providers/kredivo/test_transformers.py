@@ -19,8 +19,7 @@ from providers.base.errors import (
 from providers.base.types import CancelRequest, CartItem, PartnerStatus, PaymentRequest
 from providers.kredivo import transformers as t
 from providers.kredivo.adapter import KredivoAdapter
-
-from .helpers import adapter_with, fixture, order
+from tests.support.paylater_orders import adapter_with, fixture, order
 
 S = PartnerStatus
 

@@ -11,7 +11,7 @@ from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerUnava
 from providers.base.http import HttpClient
 from providers.base.types import CancelRequest, PartnerConfig, PaymentRequest
 from providers.linkaja.adapter import LinkAjaAdapter
-from tests.providers.kredivo.helpers import FakeHttp
+from tests.support.paylater_orders import FakeHttp
 
 from .helpers import order
 

@@ -9,13 +9,21 @@ from datetime import datetime
 from typing import ClassVar
 
 from providers.base.adapter import PartnerAdapter
-from providers.base.errors import CancelNotAllowed, InvalidPayload, InvalidSignature
+from providers.base.errors import (
+    CancelNotAllowed,
+    InvalidPayload,
+    InvalidSignature,
+    PartnerDeclined,
+    PartnerUnavailable,
+)
 from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    OrderInfo,
     PaymentRequest,
     Redirect,
+    RegisterResult,
     StatusResult,
 )
 
@@ -27,6 +35,15 @@ class NinthAdapter(PartnerAdapter):
     slug: ClassVar[str] = "ninth"
     env_prefix: ClassVar[str] = "NINTH"
     default_credentials: ClassVar[Mapping[str, str]] = {"secret": "sbx-ninth-secret"}
+
+    def register(self, order: OrderInfo) -> RegisterResult:
+        """Used when the catalogue says it registers orders. Amounts ending in 909 find it down,
+        in 901 refused (the sandbox's outcome triggers)."""
+        if order.amount % 1000 == 909:
+            raise PartnerUnavailable("timed out")
+        if order.amount % 1000 == 901:
+            raise PartnerDeclined("order refused", code="R01")
+        return RegisterResult(partner_ref=f"NO-{order.txid}", data={"orderNo": f"NO-{order.txid}"})
 
     def start_payment(self, req: PaymentRequest) -> Redirect:
         return Redirect(url=self.url(f"/pay/{req.order.txid}"), partner_ref=f"N-{req.order.txid}")

@@ -1,4 +1,5 @@
-"""Builders shared by the pay-later (Kredivo, Indodana, Akulaku) adapter tests."""
+"""Builders shared by the pay-later (Kredivo, Indodana, Akulaku) adapter tests, and two fakes any
+adapter test may use: FakeHttp (canned answers) and PageWalker (a customer on the partner's pages)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import requests
 
 from providers.base.types import CartItem, OrderInfo, Party, Seller
 
-PROVIDERS = Path(__file__).parent.parent
+PROVIDERS = Path(__file__).parents[1] / "providers"
 
 
 def fixture(partner: str, name: str) -> dict:
