@@ -16,8 +16,8 @@ from django.utils import timezone
 from payments.models import Job, Notification
 from payments.services.replay import replay_start
 from tests.integration.test_reliability import wait_until
-from tests.payments.test_dashboard_support import member
-from tests.payments.test_transitions import make_txn
+from tests.support.dashboard import member
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.integration
 

@@ -159,7 +159,7 @@ def test_a_job_whose_queued_task_is_lost_with_redis_still_runs(own_stack, demo_m
     """An export queued while no worker runs; Redis restarts empty, so its task is gone. The Job
     must not stay "queued" forever: the recovery sweep hands it over again and a worker runs it."""
     from payments.models import Job
-    from tests.payments.test_dashboard_support import PASSWORD, member
+    from tests.support.dashboard import PASSWORD, member
 
     stack, own = own_stack
     owner = member(demo_merchant)

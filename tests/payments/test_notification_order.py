@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from payments.models import Notification, NotificationAttempt
 from payments.services import notifications
 from tests.payments.test_notifications import note_for
-from tests.payments.test_transitions import make_txn
+from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
