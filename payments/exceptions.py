@@ -139,6 +139,13 @@ class RegistrationPartnerFailure(PartnerFailure):
     default_message = "Registration failed: {detail}"
 
 
+class RegistrationInProgress(RegistrationPartnerFailure):
+    """The same order (merchant, referenceNo) is being created at the partner by another request."""
+
+    http_status = 409
+    default_message = "A registration of referenceNo {reference_no} is in progress; retry in a moment"
+
+
 class RegistrationDeclined(ApplicationError):
     http_status = 422
     default_message = "Registration failed: partner refused the order ({detail})"
@@ -244,6 +251,13 @@ class CancelFailedEarlier(ApplicationError):
 # --- receipts (pay-later partners that release funds on the merchant's word) ----------------
 class ReceiptNotOffered(NotAllowed):
     default_message = "Receipt confirmation is only for {partners} transactions"
+
+
+class ReceiptInProgress(PartnerFailure):
+    """Another request is telling the partner about this receipt right now."""
+
+    http_status = 409
+    default_message = "The receipt confirmation is in progress with {partner}; ask again in a moment"
 
 
 class ReceiptNeedsPayment(NotAllowed):

@@ -47,6 +47,15 @@ def claim_done(claim: PartnerCall, **data: Any) -> None:
     PartnerCall.objects.filter(pk=claim.pk, attempt=claim.attempt).update(**fields)
 
 
+def claim_abandon(claim: PartnerCall, **data: Any) -> None:
+    """The call's outcome is unknown (a timeout): end the lease now, keep the claim and its data,
+    so whoever takes over finds out what the partner did (or repeats the call the same way)."""
+    fields: dict[str, Any] = {"lease_until": timezone.now()}
+    if data:
+        fields["data"] = {**claim.data, **data}
+    PartnerCall.objects.filter(pk=claim.pk, attempt=claim.attempt, done_at__isnull=True).update(**fields)
+
+
 def claim_release(claim: PartnerCall) -> None:
     """The call failed before the partner acted: free the key, so a retry may claim it at once."""
     PartnerCall.objects.filter(pk=claim.pk, attempt=claim.attempt, done_at__isnull=True).delete()
