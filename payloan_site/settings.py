@@ -136,6 +136,7 @@ CELERY_BEAT_SCHEDULE = {
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
     "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
     "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
+    "cancellations-settle": {"task": "payments.tasks.cancellations_settle", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
 }
 
@@ -154,6 +155,11 @@ POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 30
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# Cancels whose partner answer was lost are settled by asking the partner: seconds between the
+# questions (services/cancel_checks.py); after the last one, ops are asked to look (review queue).
+CANCEL_CHECK_SCHEDULE = env.list(
+    "CANCEL_CHECK_SCHEDULE", cast=int, default=[10, 30, 60, 300, 900, 3600, 21600]
+)
 # Seconds a worker holds the claim on a push to the customer's app (OVO) before another may take
 # it over, asking the partner first (services/payment.py): longer than getting the call out.
 PUSH_CLAIM_SECONDS = env.float("PUSH_CLAIM_SECONDS", default=15.0)

@@ -406,6 +406,8 @@ class CancellationAdmin(ReadOnlyAdmin):
         "amount",
         "state",
         "result_code",
+        "checks",
+        "next_check_at",
         "created_at",
     )
     list_filter = ("state",)

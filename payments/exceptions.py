@@ -227,7 +227,13 @@ class CancelRefusedByRules(CancelRefused):
 
 
 class CancelPartnerUnavailable(PartnerFailure):
-    default_message = "The partner did not answer the cancel; check the status before retrying"
+    """The partner's answer to the cancel was lost: it may have been made. The gateway asks the
+    partner and settles it; a new cancel is refused meanwhile."""
+
+    default_message = (
+        "The partner did not answer the cancel in time; we are checking with it whether it was made. "
+        "Do not send it again: ask for the transaction's status shortly"
+    )
 
 
 class CancelDeclined(ApplicationError):
@@ -241,6 +247,13 @@ class CancelFailedAtPartner(ApplicationError):
     """`partial`: it was a partial cancel."""
 
     default_message = "Cancel failed: {detail}"
+
+
+class CancelNotMade(ApplicationError):
+    """A cancel whose answer was lost, settled: the partner says it never made it (nothing was
+    refunded; a new cancel may be sent)."""
+
+    default_message = "The partner did not receive this cancel; nothing was refunded"
 
 
 class CancelFailedEarlier(ApplicationError):

@@ -162,9 +162,10 @@ class TransactionEvent(models.Model):
 
 class Cancellation(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending"
+        PENDING = "pending"  # with the partner now
+        UNKNOWN = "unknown"  # its answer was lost (timeout, process died): being checked with the partner
         SUCCEEDED = "succeeded"
-        FAILED = "failed"
+        FAILED = "failed"  # the partner refused it, or never made it: nothing was refunded
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
     cancel_txid = models.CharField(max_length=30, unique=True)
@@ -178,12 +179,22 @@ class Cancellation(models.Model):
     result_message = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The settle sweep (services/cancellation.py): when to ask the partner next, how often it asked.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="cancel_unsettled_idx",
+                condition=Q(state__in=["pending", "unknown"]),
+            )
         ]
 
 

@@ -5,7 +5,16 @@ and the queue routing matches them, so moving a function never renames its task.
 
 from celery import shared_task
 
-from payments.services import expiry, jobs, notifications, payment, polling, queue, reconciliation
+from payments.services import (
+    cancel_checks,
+    expiry,
+    jobs,
+    notifications,
+    payment,
+    polling,
+    queue,
+    reconciliation,
+)
 
 
 @shared_task(name=queue.NOTIFICATION_SEND, acks_late=True)
@@ -54,6 +63,12 @@ def transaction_complete_push(transaction_id: int) -> None:
 def pushes_resume() -> int:
     """Beat: pushes whose worker died (or that never reached one) are queued again."""
     return payment.pushes_resume()
+
+
+@shared_task(name="payments.tasks.cancellations_settle")
+def cancellations_settle() -> int:
+    """Beat: cancels whose partner answer was lost are settled from the partner's own answer."""
+    return cancel_checks.cancellations_settle()
 
 
 @shared_task(name=queue.JOB_RUN, acks_late=True)

@@ -12,6 +12,7 @@ from .types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     LinkRequest,
     LinkResult,
     LinkToken,
@@ -91,6 +92,14 @@ class PartnerAdapter(abc.ABC):
 
     @abc.abstractmethod
     def cancel(self, req: CancelRequest) -> CancelResult: ...
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """What the partner did with the cancel `req` whose answer we never got (a timeout, a web
+        process that died during the call): req.cancel_id is the reference cancel() sent, and
+        req.already_cancelled what was cancelled before it (whole rupiah). Returns DONE, NOT_DONE
+        or PENDING; never guesses. Raises PartnerUnavailable when the partner cannot say now.
+        Every partner that takes cancels implements it, in its own protocol."""
+        raise NotSupported("this partner cannot be asked about a cancel")
 
     def confirm_receipt(self, *, txid: str, partner_ref: str) -> StatusResult:
         raise NotSupported("receipt confirmation is Akulaku only")

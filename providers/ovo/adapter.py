@@ -20,10 +20,12 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     NextAction,
     PartnerStatus,
     PaymentRequest,
     PushToApp,
+    RefundState,
     StatusResult,
 )
 
@@ -203,6 +205,20 @@ class OvoAdapter(PartnerAdapter):
         )
         if rules.same_day and not same_day:
             raise CancelNotAllowed("OVO voids only on the day of payment (until 23:59:59 Jakarta time)")
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """OVO's void status check (0100/020040): 00 voided, 25 no such void."""
+        _, data = self._post(self._body(tf.VOID_CHECK, txid=req.txid, amount=req.amount))
+        rc = tf.response_code(data)
+        if rc == "00":
+            return CancelStatus(
+                RefundState.DONE, partner_cancel_ref=tf.approval_code(data), kind="void", raw=data
+            )
+        if rc == tf.NOT_FOUND:
+            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=data)
+        raise PartnerUnavailable(
+            f"OVO answered the void status check with {rc or 'no code'}", code=rc, raw=data
+        )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         self.check_cancel(req, now=datetime.now(UTC))

@@ -25,6 +25,7 @@ PUSH = Operation("0200", "040000")
 REVERSAL = Operation("0400", "040000")
 VOID = Operation("0200", "020040")
 CHECK = Operation("0100", "040000")
+VOID_CHECK = Operation("0100", "020040")
 DUPLICATE = "94"  # ISO-8583 duplicate transmission: referenceNumber reused within the batch
 NOT_FOUND = "25"  # a status check of a push OVO never received
 

@@ -24,6 +24,7 @@ STABLE_NAMES = {
     "payments.tasks.transactions_expire_sweep",
     "payments.tasks.transaction_complete_push",
     "payments.tasks.pushes_resume",
+    "payments.tasks.cancellations_settle",
     "payments.tasks.job_run",
     "payments.tasks.jobs_recover",
     "payments.tasks.reconcile_daily",
