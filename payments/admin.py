@@ -3,15 +3,16 @@ service and is written to the audit log (actor_kind="staff"). Secrets are only e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.template import Context, Template
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from payments import secrets as key_store
@@ -57,13 +58,13 @@ def _staff_audit(
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Viewable by staff, never added, edited or deleted from here."""
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -88,10 +89,10 @@ class MerchantAdmin(admin.ModelAdmin):
     readonly_fields = ("merchant_key_masked",)
     actions = ["suspend", "reactivate"]
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # merchants own money rows: suspend instead
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Sequence[str]:
         # The iMid is the merchant's V2 identity and scopes its jobs: fixed once created.
         return ("imid", *self.readonly_fields) if obj else self.readonly_fields
 
@@ -99,7 +100,7 @@ class MerchantAdmin(admin.ModelAdmin):
     def merchant_key_masked(self, obj: Merchant) -> str:
         return key_store.mask(obj.merchant_key) if obj.pk else "generated on save, shown once"
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
         if not change:
             key = key_store.generate_merchant_key()
             obj.set_merchant_key(key)
@@ -114,11 +115,11 @@ class MerchantAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Suspend (API and V2 calls refused)")
-    def suspend(self, request, queryset: QuerySet[Merchant]) -> None:  # noqa: ANN001
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
         self._set_active(request, queryset, False)
 
     @admin.action(description="Reactivate")
-    def reactivate(self, request, queryset: QuerySet[Merchant]) -> None:  # noqa: ANN001
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
         self._set_active(request, queryset, True)
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Merchant], active: bool) -> None:
@@ -128,7 +129,7 @@ class MerchantAdmin(admin.ModelAdmin):
         )
         messages.info(request, f"{changed} merchant(s) {'reactivated' if active else 'suspended'}.")
 
-    def get_urls(self):  # noqa: ANN201
+    def get_urls(self) -> list[URLPattern]:
         extra = [path("partners/", self.admin_site.admin_view(self.partners_view), name="payments_partners")]
         return extra + super().get_urls()
 
@@ -179,7 +180,7 @@ class MerchantMemberAdmin(admin.ModelAdmin):
     list_select_related = ("user", "merchant")
     raw_id_fields = ("user", "merchant")  # no select listing every user and merchant
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         _staff_audit(
             request,
@@ -189,11 +190,11 @@ class MerchantMemberAdmin(admin.ModelAdmin):
             detail={"user": obj.user.get_username(), "role": obj.role, "fields": sorted(form.changed_data)},
         )
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request: HttpRequest, obj: MerchantMember) -> None:
         self._audit_removed(request, obj)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MerchantMember]) -> None:
         for obj in queryset.select_related("user", "merchant"):
             self._audit_removed(request, obj)
         super().delete_queryset(request, queryset)
@@ -223,10 +224,10 @@ class EventInline(admin.TabularInline):
         "payload",
     )
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -253,16 +254,16 @@ class TransactionAdmin(admin.ModelAdmin):
     actions = ["sync_with_partner", "resend_last_notification", "resolve_review"]
     show_full_result_count = False  # no COUNT(*) over a big table on every page
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Sequence[str]:
         return [f.name for f in Transaction._meta.fields]
 
-    def has_add_permission(self, request):  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_urls(self):  # noqa: ANN201
+    def get_urls(self) -> list[URLPattern]:
         extra = [path("review/", self.admin_site.admin_view(self.review_queue), name="payments_review_queue")]
         return extra + super().get_urls()
 
@@ -273,7 +274,7 @@ class TransactionAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Sync with partner now")
-    def sync_with_partner(self, request, queryset):  # noqa: ANN001
+    def sync_with_partner(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
         for txn in queryset.select_related("merchant"):
             before = txn.status
             try:
@@ -284,7 +285,7 @@ class TransactionAdmin(admin.ModelAdmin):
             messages.info(request, f"{txn.txid}: synced ({before} -> {after.status}).")
 
     @admin.action(description="Resend the last notification")
-    def resend_last_notification(self, request, queryset):  # noqa: ANN001
+    def resend_last_notification(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
         for txn in queryset.select_related("merchant"):
             note = txn.notifications.order_by("-sequence", "-id").first()
             if note is None:
@@ -294,7 +295,7 @@ class TransactionAdmin(admin.ModelAdmin):
             messages.info(request, f"{txn.txid}: notification {note.pk} queued.")
 
     @admin.action(description="Resolve review (with a note)")
-    def resolve_review(self, request, queryset):  # noqa: ANN001
+    def resolve_review(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> HttpResponse | None:
         """An intermediate page asks for the note; the POST with it resolves each selected row."""
         queryset = queryset.filter(needs_review=True)
         form = ResolveReviewForm(request.POST if "note" in request.POST else None)
@@ -344,10 +345,10 @@ class AttemptInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("started_at", "finished_at", "duration_ms", "http_status", "response_excerpt", "error")
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -370,17 +371,17 @@ class NotificationAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     actions = ["resend"]
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Sequence[str]:
         return [f.name for f in Notification._meta.fields]
 
-    def has_add_permission(self, request):  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.action(description="Resend now")
-    def resend(self, request, queryset):  # noqa: ANN001
+    def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = 0
         for note in queryset.select_related("merchant"):
             notifications.notification_resend(notification_id=note.pk, actor=staff(request))

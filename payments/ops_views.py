@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 MACHINE_PREFIXES = ("/nicepay/", "/api/", "/partners/", "/sandbox/simulate", "/healthz")
@@ -39,7 +39,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str):
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         return JsonResponse({"resultCd": code, "resultMsg": message}, status=status)
@@ -48,17 +48,17 @@ def _error(request: HttpRequest, status: int, title: str, message: str):
     )
 
 
-def error_400(request, exception=None):
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 400, "Bad request", "The request could not be understood.")
 
 
-def error_403(request, exception=None):
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 403, "Not allowed", "You are not allowed to do this.")
 
 
-def error_404(request, exception=None):
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 404, "Not found", "The page or transaction was not found.")
 
 
-def error_500(request):
+def error_500(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")

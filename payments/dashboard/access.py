@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -61,7 +62,7 @@ def member_required(capability: str | None = None) -> Callable:
 
     def wrap(view: Callable) -> Callable:
         @functools.wraps(view)
-        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             member = member_for_user(user=request.user)

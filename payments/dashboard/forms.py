@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from payments.models import MerchantMember
@@ -69,7 +71,7 @@ class ReplayForm(forms.Form):
     since = forms.DateTimeField(label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     until = forms.DateTimeField(label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
-    def clean(self):  # noqa: ANN201
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             raise forms.ValidationError("'From' must be before 'Until'.")
@@ -98,7 +100,7 @@ class AcceptForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):  # noqa: ANN201
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password2"):
             raise forms.ValidationError("The passwords do not match.")

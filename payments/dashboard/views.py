@@ -18,6 +18,7 @@ from django.http import (
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -76,7 +77,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filters(data) -> tuple[TransactionFilterForm, TransactionFilters]:  # noqa: ANN001 - a QueryDict
+def _filters(data: QueryDict) -> tuple[TransactionFilterForm, TransactionFilters]:
     form = TransactionFilterForm(data or None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data

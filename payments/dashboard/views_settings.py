@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from payments import secrets as key_store
 from payments.exceptions import ApplicationError
+from payments.models import Notification
 from payments.selectors.merchants import invitations_pending, members_list
 from payments.services import merchants as merchant_service
 from providers import registry
@@ -24,7 +25,7 @@ def _developers(
     *,
     revealed: str = "",
     rotated: bool = False,
-    test_note=None,  # noqa: ANN001
+    test_note: Notification | None = None,
     key_error: str = "",
     url_form: NotificationUrlForm | None = None,
     status: int = 200,

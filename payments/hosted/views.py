@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from payments.exceptions import TransactionNotFound
+from payments.models import Transaction
 from payments.nicepay import responses
 from payments.nicepay.views import error_page, with_params
 from payments.selectors.transactions import transaction_get_public
@@ -18,7 +19,7 @@ from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
 
 
-def _txn_or_error(request: HttpRequest, txid: str):
+def _txn_or_error(request: HttpRequest, txid: str) -> tuple[Transaction | None, HttpResponse | None]:
     txn = transaction_get_public(txid=txid)
     if txn is None:
         return None, error_page(request, TransactionNotFound("We could not find this payment."))

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import tokens
 from payments.exceptions import ApplicationError, PaymentStarting, TransactionNotFound
+from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
 from payments.services import payment as payment_service
@@ -123,7 +124,7 @@ def with_params(url: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def error_page(request: HttpRequest, exc: ApplicationError, txn=None) -> HttpResponse:  # noqa: ANN001
+def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
     """The customer's page for an error on the V2 browser path, worded as the V2 answer. A payment
     being started by another request gets a small page that asks again in a moment."""
     if isinstance(exc, PaymentStarting):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class RecentFirstCursorPagination(CursorPagination):
@@ -14,7 +16,7 @@ class RecentFirstCursorPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 200
 
-    def get_page_size(self, request) -> int:  # noqa: ANN001
+    def get_page_size(self, request: Request) -> int:
         # DRF silently ignores a bad `limit`; say so instead (above the cap is simply capped).
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
@@ -27,7 +29,7 @@ class RecentFirstCursorPagination(CursorPagination):
             raise ValidationError({self.page_size_query_param: ["A positive integer is required."]})
         return min(size, self.max_page_size)
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:  # noqa: ANN001
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
         params = super().get_schema_operation_parameters(view)
         for param in params:
             if param["name"] == self.page_size_query_param:
@@ -37,7 +39,7 @@ class RecentFirstCursorPagination(CursorPagination):
                 )
         return params
 
-    def decode_cursor(self, request) -> Cursor | None:  # noqa: ANN001
+    def decode_cursor(self, request: Request) -> Cursor | None:
         # DRF answers a bad cursor with 404 and trusts the position it carries (a forged one would
         # reach the database as a bad timestamp): it is bad input, so check it and answer 400.
         invalid = ValidationError({self.cursor_query_param: ["Invalid cursor."]})

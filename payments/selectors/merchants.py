@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from payments.models import Invitation, Merchant, MerchantMember
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 def merchant_get(*, imid: str) -> Merchant | None:
@@ -12,7 +17,7 @@ def merchant_get(*, imid: str) -> Merchant | None:
     return Merchant.objects.filter(imid=imid, is_active=True).first()
 
 
-def member_for_user(*, user) -> MerchantMember | None:  # noqa: ANN001 - a User or AnonymousUser
+def member_for_user(*, user: AbstractBaseUser | AnonymousUser | None) -> MerchantMember | None:
     """The user's membership (with its merchant), or None when not logged in, not a member, or
     the merchant is suspended."""
     if not getattr(user, "is_authenticated", False):

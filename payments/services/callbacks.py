@@ -28,6 +28,14 @@ def _finish(cb: PartnerCallback, outcome: str, detail: str, reply: Reply) -> Rep
 def partner_callback_receive(
     *, mitra_cd: str, headers: Mapping[str, str], body: bytes, path: str, remote_addr: str
 ) -> Reply:
+    """A partner's server notification, stored raw first (PartnerCallback), then verified and
+    applied through the settle path. Partners that must confirm a push (Kredivo, Indodana) are
+    asked, outside any DB transaction, and only their answer is applied.
+
+    Returns (HTTP status, content type, body) to answer the partner: its own acknowledgement when
+    applied or a duplicate; 404 unknown partner or transaction, 401 bad signature or disowned
+    push, 400 unparseable, 503 when the confirmation failed (the partner retries). Raises nothing:
+    every outcome is on the stored row."""
     cb = PartnerCallback.objects.create(
         mitra_cd=mitra_cd[:4],
         path=path[:255],

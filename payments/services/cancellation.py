@@ -46,7 +46,8 @@ def _unpaid_untouched(txn: Transaction) -> bool:
 
 
 def cancel_types_allowed(txn: Transaction) -> tuple[str, ...]:
-    """Which cancelType values could be accepted now (before the partner's own rules)."""
+    """Which cancel types ("1" full, "2" partial) could be accepted now, before the partner's own
+    rules: a paid payment with money left, or a payment that never reached a partner (full only)."""
     if txn.remaining_amount <= 0:
         return ()
     if txn.status_enum == Status.PAID:

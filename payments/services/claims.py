@@ -62,4 +62,5 @@ def claim_release(claim: PartnerCall) -> None:
 
 
 def claim_is_done(key: str) -> bool:
+    """Whether the call `key` was made (its claim marked done)."""
     return PartnerCall.objects.filter(key=key, done_at__isnull=False).exists()

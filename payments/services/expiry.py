@@ -19,6 +19,10 @@ log = logging.getLogger("payments.expiry")
 
 
 def transaction_expire(*, transaction_id: int) -> Transaction:
+    """Expire an open payment whose validity has ended. A payment that reached a partner is
+    synced first (the customer may have paid in the last second), and one still waiting on an app
+    push is left until the push's own deadline. Returns the transaction as it is afterwards.
+    Raises nothing: an unreachable partner does not keep the payment open."""
     txn = Transaction.objects.get(pk=transaction_id)
     if not txn.status_enum.is_open or txn.expires_at > timezone.now():
         return txn
@@ -46,4 +50,5 @@ def _partner_still_waiting(txn: Transaction) -> bool:
 
 
 def transactions_expire_due(*, limit: int = 200) -> list[int]:
+    """Pks of open payments past their validity now, at most `limit`: the sweep's work."""
     return transactions_due_for_expiry(now=timezone.now(), limit=limit)

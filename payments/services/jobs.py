@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -28,6 +28,9 @@ from django.utils import timezone
 
 from payments.models import Job, Merchant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 from . import queue
 
 log = logging.getLogger("payments.jobs")
@@ -36,6 +39,9 @@ WORKER_LOST = "the worker running it stopped"
 
 
 def job_handler(kind: str) -> Callable:
+    """Register the decorated function as the handler of Job `kind` (it takes the Job and returns
+    the result dict)."""
+
     def register(fn: Callable[[Job], dict[str, Any]]) -> Callable[[Job], dict[str, Any]]:
         HANDLERS[kind] = fn
         return fn
@@ -55,13 +61,15 @@ def job_create(
     *,
     kind: str,
     merchant: Merchant | None = None,
-    user=None,
-    params: dict | None = None,  # noqa: ANN001
+    user: AbstractBaseUser | None = None,
+    params: dict | None = None,
     run_now: bool = False,
     enqueue: bool = True,
 ) -> Job:
-    """run_now runs it here and now; enqueue=False leaves it for the caller to run (a command that
-    shows progress while it works); otherwise a Celery worker runs it."""
+    """Create a Job of `kind` (its handler is registered with @job_handler) for `merchant`,
+    created by `user`, with `params` (JSON). run_now runs it here and now; enqueue=False leaves it
+    for the caller to run (a command that shows progress while it works); otherwise a Celery
+    worker runs it once the DB transaction commits. Returns the Job."""
     job = Job.objects.create(
         kind=kind,
         merchant=merchant,
@@ -78,6 +86,8 @@ def job_create(
 
 
 def job_progress(job: Job, progress: int, total: int | None = None) -> None:
+    """Record `progress` (and `total`, when given) on the Job's row, for pages that follow it; it
+    is also a heartbeat."""
     fields: dict[str, Any] = {"progress": progress, "heartbeat_at": timezone.now()}
     if total is not None:
         fields["total"] = total
@@ -113,6 +123,9 @@ def job_heartbeat(job: Job) -> Iterator[None]:
 
 
 def job_run(*, job_id: int) -> None:
+    """Run a queued Job once: a redelivered task finds it claimed and does nothing. A failing
+    handler leaves the Job failed with the exception's name (never its message, which may hold
+    paths or data). The run beats a heartbeat (job_heartbeat) while it works. Raises nothing."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
         state=Job.State.RUNNING, heartbeat_at=now

@@ -63,7 +63,10 @@ def _notify_merchant(link: AccountLink) -> None:
 
 
 def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[AccountLink, str]:
-    """Create (or restart) the link and ask AstraPay for its binding page. -> (link, redirect URL)."""
+    """Create (or restart) the merchant's account link and ask the partner for its binding page.
+    Returns (link, the URL to send the customer to). Raises LinkAlreadyLinked, LinkRevoked (a
+    reference is linked once), LinkDeclined (the partner refused: the link failed),
+    PartnerFailure (unreachable or failed: try again)."""
     link = AccountLink.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
     if link is not None and link.state == AccountLink.State.LINKED:
         raise err.LinkAlreadyLinked(reference_no=data.reference_no, mandate_id=link.mandate_id)
@@ -153,7 +156,8 @@ def _mark_failed(link_id: int) -> AccountLink:
 
 
 def account_link_finish(*, link: AccountLink, auth_code: str) -> AccountLink:
-    """Exchange AstraPay's one-time authCode for the customer token; idempotent."""
+    """Exchange the partner's one-time authCode for the customer's token; idempotent, and a
+    refused code leaves a pending link pending. Returns the link. Raises PartnerFailure."""
     if link.state != AccountLink.State.PENDING:
         return link
     if not auth_code:
@@ -170,7 +174,8 @@ def account_link_finish(*, link: AccountLink, auth_code: str) -> AccountLink:
 
 
 def link_apply_callback(*, event: CallbackEvent, callback: PartnerCallback) -> tuple[str, str]:
-    """A verified binding notice (kind "link"). -> (PartnerCallback outcome, detail)."""
+    """A verified binding notice (kind "link") from the partner of `callback`. Returns the
+    PartnerCallback outcome and detail (applied, duplicate, rejected, error). Raises nothing."""
     link = AccountLink.objects.filter(mandate_id=event.txid, mitra_cd=callback.mitra_cd).first()
     if link is None:
         return "rejected", "unknown account link"
@@ -197,7 +202,9 @@ def link_apply_callback(*, event: CallbackEvent, callback: PartnerCallback) -> t
 
 
 def account_link_revoke(*, link: AccountLink) -> AccountLink:
-    """Unbind at AstraPay, then forget the token. Payments on this mandate are refused afterwards."""
+    """Unbind at the partner, then forget the token; payments on this mandate are refused
+    afterwards. A partner that no longer knows the token is no obstacle. Returns the link.
+    Raises LinkNotLinked, PartnerFailure."""
     if link.state != AccountLink.State.LINKED:
         raise err.LinkNotLinked(mandate_id=link.mandate_id, state=link.state)
     token = key_store.decrypt(link.token_encrypted)
@@ -226,7 +233,10 @@ def account_link_revoke(*, link: AccountLink) -> AccountLink:
 def link_payment_initiate(
     *, merchant: Merchant, mandate_id: str, data: RegistrationData, callback_url: str
 ) -> tuple[Transaction, NextAction]:
-    """Pay on a linked account: register the transaction and start it with the link's customer token."""
+    """Pay on a linked account: register the transaction (via_link) and start it with the link's
+    customer token. Returns (transaction, next action). Raises LinkNotFound, LinkNotActive,
+    LinkExpired, LinkReferenceReused, and whatever transaction_register and
+    transaction_start_payment raise."""
     link = AccountLink.objects.filter(merchant=merchant, mandate_id=mandate_id).first()
     if link is None:
         raise err.LinkNotFound(mandate_id=mandate_id)

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -19,6 +20,9 @@ from payments import secrets as key_store
 from payments.models import AuditLog, Invitation, Merchant, MerchantMember, Notification
 from payments.services.audit import Actor, audit_record
 from payments.services.notifications import notification_deliver, notification_format
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 INVITATION_DAYS = 7
 Action = AuditLog.Action
@@ -147,7 +151,7 @@ def invitation_for_token(*, token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str, actor: Actor):  # noqa: ANN201 - the new User
+def invitation_accept(*, token: str, password: str, actor: Actor) -> AbstractBaseUser:
     """Creates the user and the membership; the token works once. Returns the user (the actor of
     the audit entry). Raises InvitationInvalid, UserExists."""
     inv = invitation_for_token(token=token)

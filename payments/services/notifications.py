@@ -75,6 +75,7 @@ def notification_format() -> NotificationFormat:
 
 
 def retry_schedule() -> list[int]:
+    """Seconds to wait after attempt 1, 2, ... (NOTIFICATION_RETRY_SCHEDULE); then the row is dead."""
     return list(settings.NOTIFICATION_RETRY_SCHEDULE)
 
 
@@ -86,7 +87,9 @@ def _enqueue(notification_id: int) -> None:
 
 
 def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notification:
-    """Caller holds the transaction's row lock, inside the status change's DB transaction."""
+    """The outbox row of a status change: the next sequence number of the transaction and the
+    payload of the registered format. Caller holds the transaction's row lock, inside the status
+    change's DB transaction; the row is handed to Celery on commit. Returns the row."""
     txn.notification_seq += 1
     txn.save(update_fields=["notification_seq"])
     note = Notification.objects.create(
@@ -118,6 +121,8 @@ def notification_enqueue_link(*, link: AccountLink) -> Notification:
 
 
 def signature_header(key: str, timestamp: int, body: bytes) -> str:
+    """X-Payloan-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>' with the
+    merchant's key>" (docs/notifications.md)."""
     mac = hmac.new(key.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
 
@@ -162,9 +167,12 @@ def _park_if_waiting(note: Notification) -> bool:
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
-    """One delivery attempt, if the row is due and nobody else holds it. No DB transaction is
-    open while we wait on the merchant. The attempt is recorded before the request leaves and
-    settled after, so a worker killed mid-flight leaves its attempt in the history."""
+    """One delivery attempt, if the row is due and nobody else holds it: posts the payload with
+    the merchant's current token and signature, and schedules the next attempt (or marks it
+    delivered or dead). The attempt is recorded before the request leaves and settled after, so a
+    worker killed mid-flight leaves its attempt in the history. No DB transaction is open while we
+    wait on the merchant (NOTIFICATION_TIMEOUT seconds at most). Returns the row, or None when it
+    was not ours to send."""
     now = timezone.now()
     if not _claim(notification_id, now):
         return None

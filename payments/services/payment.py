@@ -33,6 +33,7 @@ PUSH_RESUME_WINDOW = timedelta(minutes=5)  # longer than any push window (OVO: a
 
 
 def action_to_dict(action: NextAction) -> dict:
+    """The next action as JSON for Transaction.partner_data (PushToApp's deadline as ISO 8601)."""
     data = asdict(action)
     data["type"] = type(action).__name__
     if isinstance(action, PushToApp):
@@ -41,6 +42,7 @@ def action_to_dict(action: NextAction) -> dict:
 
 
 def action_from_dict(data: dict) -> NextAction:
+    """The next action stored by action_to_dict."""
     data = dict(data)
     kind = data.pop("type")
     if kind == "PushToApp":
@@ -52,11 +54,12 @@ def action_from_dict(data: dict) -> NextAction:
 def transaction_start_payment(
     *, txn: Transaction, callback_url: str = "", account_token: str = ""
 ) -> NextAction:
-    """Ask the partner for the customer's next step, once per payment: a refreshed page, a second
-    tab or a double submit gets the same answer.
-
-    Returns the NextAction. Raises PaymentNotOpen, PaymentExpired, PaymentDeclined, PartnerFailure,
-    and PaymentStarting when another request is with the partner for longer than
+    """Ask the partner for the customer's next step (a redirect, a deeplink, or a push to the
+    customer's app), once per payment: a refreshed page, a second tab or a double submit gets the
+    same answer. `callback_url` replaces the stored one when given; `account_token` is a linked
+    account's token. Returns the NextAction. Raises PaymentNotOpen, PaymentExpired (and expires
+    it), PaymentDeclined (and fails it), PartnerFailure (unreachable or failed: the customer may try
+    again), and PaymentStarting when another request is with the partner for longer than
     START_WAIT_SECONDS (seconds): the caller asks again shortly."""
     if callback_url and callback_url != txn.callback_url:
         Transaction.objects.filter(pk=txn.pk).update(callback_url=callback_url)
@@ -96,11 +99,13 @@ def transaction_start_payment(
 
 
 def push_key(transaction_id: int) -> str:
+    """The PartnerCall key of transaction `transaction_id`'s app push."""
     return f"push:{transaction_id}"
 
 
 def transaction_push_ensure(txn: Transaction, action: NextAction) -> None:
-    """Queue the blocking push (OVO) unless it was made; the task itself pushes at most once."""
+    """Queue the blocking push (OVO) unless it was made or its deadline passed; the task itself
+    pushes at most once. Returns nothing; a broker that is down is retried by the push sweep."""
     if not isinstance(action, PushToApp) or action.expires_at <= timezone.now():
         return
     if claims.claim_is_done(push_key(txn.pk)):

@@ -23,6 +23,8 @@ log = logging.getLogger("payments.polling")
 
 
 def poll_delay(poll_count: int) -> timedelta:
+    """How long after the `poll_count`-th poll to ask again (POLL_SCHEDULE, seconds; the last
+    value repeats)."""
     schedule = settings.POLL_SCHEDULE
     return timedelta(seconds=schedule[min(poll_count, len(schedule) - 1)])
 
@@ -82,6 +84,8 @@ def _audit_sync(actor: Actor | None, txn: Transaction, detail: dict[str, str]) -
 
 
 def transaction_poll(*, transaction_id: int) -> None:
+    """One poll round of a payment (the task): an unreachable or failing partner is logged and the
+    next round retries. Raises nothing."""
     try:
         transaction_sync(transaction_id=transaction_id, source="poll")
     except PartnerUnavailable as exc:

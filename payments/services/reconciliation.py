@@ -34,7 +34,8 @@ def default_day() -> date:
 
 
 def drift_of(txn: Transaction, result: StatusResult) -> str:
-    """'' when both sides agree; otherwise what disagrees."""
+    """What disagrees between `txn` and the partner's `result`: "" when both agree, "amount",
+    "status", or "partner_open" (we hold money the partner calls open)."""
     if result.amount is not None and result.amount != txn.amount:
         return "amount"
     to = target_status(txn.status, result.status)
@@ -44,6 +45,10 @@ def drift_of(txn: Transaction, result: StatusResult) -> str:
 
 
 def reconcile_day(day: date, *, job: Job | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Ask each partner about every transaction of `day` (Jakarta) that reached it; apply what
+    disagrees through the settle path (open ones corrected, settled ones flagged). `job` and
+    `progress` follow the work. Returns the report: checked, agreed, drift (kind, both statuses,
+    amounts in whole rupiah, action) and the unreachable ones. Raises nothing for a partner."""
     txns = list(transactions_for_day(day))
     total = len(txns)
     if job is not None:
@@ -104,6 +109,7 @@ def _day_of(job: Job) -> date:
 
 @job_handler("reconcile")
 def handle_reconcile(job: Job) -> dict[str, Any]:
+    """The "reconcile" Job kind: the day in its params (default yesterday)."""
     return reconcile_day(_day_of(job), job=job)
 
 

@@ -81,6 +81,7 @@ def replay_execute(job: Job, progress: Progress | None = None) -> dict[str, Any]
 
 @job_handler("replay")
 def handle_replay(job: Job) -> dict[str, Any]:
+    """The "replay" Job kind."""
     return replay_execute(job)
 
 

@@ -33,6 +33,14 @@ def transaction_apply_status(
     idempotency_key: str,
     payload: dict[str, Any] | None = None,
 ) -> Transaction:
+    """The one writer of Transaction.status: move the transaction to `to` and write its outbox
+    notification, in one DB transaction under the row lock.
+
+    Args: `source` names the path (partner_callback, poll, sync, expiry, merchant, ...);
+    `idempotency_key` makes the same input again a no-op (unique per transaction); `payload` is
+    kept on the event. A move the transition table forbids is never applied: it is recorded as a
+    rejected event and the transaction flagged for review. A correcting source (poll, sync,
+    reconcile) writes a status_corrected event. Returns the transaction. Raises nothing of its own."""
     to = Status(to)
     txn = Transaction.objects.select_for_update().get(pk=transaction_id)
     frm = Status(txn.status)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from .errors import CancelNotAllowed, NotSupported
 from .http import HttpClient
@@ -24,6 +25,9 @@ from .types import (
     StatusResult,
 )
 
+if TYPE_CHECKING:
+    from providers.registry import Partner  # the catalogue imports the adapters, by path
+
 
 class PartnerAdapter(abc.ABC):
     """One partner's protocol. The partner's facts and rules (limits, tenors, capabilities,
@@ -40,7 +44,7 @@ class PartnerAdapter(abc.ABC):
         self.http = http
 
     @property
-    def partner(self):  # noqa: ANN201 - a registry.Partner (the catalogue imports the adapters)
+    def partner(self) -> Partner:
         """This partner's catalogue entry."""
         from providers import registry
 
@@ -85,7 +89,7 @@ class PartnerAdapter(abc.ABC):
         """Ask the partner to confirm a notification (Kredivo, Indodana)."""
         raise NotSupported("this partner's notifications need no confirmation")
 
-    def check_cancel(self, req: CancelRequest, *, now) -> None:  # noqa: ANN001
+    def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         """Raise CancelNotAllowed when the partner's rules refuse this cancel. Pure, no I/O."""
         if not req.is_full and not self.partner.cancel.partial:
             raise CancelNotAllowed("partial cancel is not supported by this partner")

@@ -15,7 +15,7 @@ from tests.support import linking as lf
 pytestmark = pytest.mark.browser
 
 
-def bind(page, stack, receiver, **kw) -> dict:  # noqa: ANN001
+def bind(page, stack, receiver, **kw) -> dict:
     query = lf.link_enable_query(db_process_url=receiver.url, **kw)
     page.goto(f"{stack.base_url}/nicepay/api/linkEnable.do?{urlencode(query)}")
     page.wait_for_url(re.compile(r"/sandbox/astrapay/payment-channel/account-binding/BND"))

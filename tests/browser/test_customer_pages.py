@@ -16,20 +16,20 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def registered(stack, receiver, mitra_cd: str = "ESHP", amount: int = 21_000) -> dict:  # noqa: ANN001
+def registered(stack, receiver, mitra_cd: str = "ESHP", amount: int = 21_000) -> dict:
     reg = flows.register(stack.base_url, mitra_cd=mitra_cd, amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     return reg
 
 
-def assert_order_shown(page, reg: dict, merchant_name: str) -> None:  # noqa: ANN001
+def assert_order_shown(page, reg: dict, merchant_name: str) -> None:
     assert page.get_by_test_id("merchant-name").inner_text() == merchant_name
     rupiah = f"{int(reg['_body']['amt']):,}".replace(",", ".")
     assert page.get_by_test_id("amount").inner_text() == f"Rp {rupiah}"
     assert page.get_by_test_id("order").inner_text() == reg["_body"]["referenceNo"]
 
 
-def assert_accessible_basics(page) -> None:  # noqa: ANN001
+def assert_accessible_basics(page) -> None:
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").count() == 1
     assert page.locator("meta[name=viewport]").count() == 1
@@ -65,14 +65,14 @@ def test_result_pages(stack, demo_merchant, receiver, page) -> None:
     assert_accessible_basics(page)
 
 
-def goto_error(page, url: str, status: int):  # noqa: ANN001, ANN201
+def goto_error(page, url: str, status: int):
     """Error pages answer with their own HTTP status (the page fixture lets that document through)."""
     answer = page.goto(url)
     assert answer.status == status
     return answer
 
 
-def error_page(page, url: str, status: int, kind: str) -> None:  # noqa: ANN001
+def error_page(page, url: str, status: int, kind: str) -> None:
     goto_error(page, url, status)
     assert page.get_by_role("heading", level=1).inner_text() == "We couldn't continue with this payment"
     assert page.locator("#problem-kind").inner_text() == kind

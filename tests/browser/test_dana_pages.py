@@ -12,7 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def open_cashier(page, stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
+def open_cashier(page, stack, receiver, amount: int) -> tuple[dict, str]:
     reg = flows.register(stack.base_url, mitra_cd="DANA", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index

@@ -20,24 +20,24 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def _accept_confirms(page):  # noqa: ANN001, ANN202
+def _accept_confirms(page):
     page.on("dialog", lambda d: d.accept())  # the confirm() before destructive forms
 
 
-def go(page, locator) -> None:  # noqa: ANN001
+def go(page, locator) -> None:
     """Click something that navigates, and wait until the new page (and its assets) loaded."""
     with page.expect_navigation(wait_until="load"):
         locator.click()
 
 
-def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/dashboard/login/")
     page.get_by_label("E-mail").fill(username)
     page.get_by_label("Password").fill(password)
     go(page, page.get_by_role("button", name="Sign in"))
 
 
-def paid_shopeepay(stack, receiver, amount: int) -> dict:  # noqa: ANN001
+def paid_shopeepay(stack, receiver, amount: int) -> dict:
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     assert flows.start_payment(stack.base_url, reg).status_code == 302

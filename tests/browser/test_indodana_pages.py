@@ -12,7 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int) -> tuple[dict, str]:
     reg = flows.register(stack.base_url, mitra_cd="IDNA", amount=amount, db_process_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))

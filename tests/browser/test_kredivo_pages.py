@@ -12,7 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[dict, str]:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[dict, str]:
     reg = flows.register(stack.base_url, mitra_cd="KDVI", amount=amount, db_process_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))

@@ -12,7 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int = 45_000) -> dict:  # noqa: ANN001
+def open_checkout(page, stack, receiver, amount: int = 45_000) -> dict:
     reg = flows.register(stack.base_url, mitra_cd="LINK", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=f"{stack.base_url}/sandbox/"))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 PHONE = "081234567890"
 
 
-def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[dict, str]:  # noqa: ANN001
+def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[dict, str]:
     reg = flows.register(
         stack.base_url, mitra_cd="OVOE", amount=amount, db_process_url=receiver.url, phone=phone
     )

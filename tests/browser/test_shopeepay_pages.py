@@ -12,7 +12,7 @@ from tests.support import flows
 pytestmark = pytest.mark.browser
 
 
-def checkout(page, stack, outcome: str = "") -> None:  # noqa: ANN001
+def checkout(page, stack, outcome: str = "") -> None:
     """The demo store: pick ShopeePay, pay; the gateway sends the browser to ShopeePay."""
     page.goto(f"{stack.base_url}/sandbox/shop/")
     page.select_option("#method", "ESHP")

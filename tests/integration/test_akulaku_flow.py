@@ -58,7 +58,7 @@ TWO_LINES = json.dumps(
 )
 
 
-def confirm_receipt(stack, reg: dict) -> requests.Response:  # noqa: ANN001
+def confirm_receipt(stack, reg: dict) -> requests.Response:
     ts = flows.stamp()
     body = {
         "timeStamp": ts,

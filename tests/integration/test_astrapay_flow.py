@@ -23,12 +23,12 @@ pytestmark = pytest.mark.integration
 CALLBACK = "http://127.0.0.1:9/merchant/callback"
 
 
-def link_notes(receiver, mandate_id: str) -> list:  # noqa: ANN001
+def link_notes(receiver, mandate_id: str) -> list:
     with receiver.lock:
         return [r for r in receiver.received if r.form.get("mandateID") == mandate_id]
 
 
-def wait_link_notes(receiver, mandate_id: str, count: int, timeout: float = 20) -> list:  # noqa: ANN001
+def wait_link_notes(receiver, mandate_id: str, count: int, timeout: float = 20) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(link_notes(receiver, mandate_id)) < count:
         time.sleep(0.1)
@@ -36,7 +36,7 @@ def wait_link_notes(receiver, mandate_id: str, count: int, timeout: float = 20) 
     return link_notes(receiver, mandate_id)
 
 
-def link(stack, receiver) -> str:  # noqa: ANN001
+def link(stack, receiver) -> str:
     """linkEnable, then the customer binds at AstraPay (simulated); returns the mandateID."""
     resp = lf.link_enable(stack.base_url, db_process_url=receiver.url, returnJsonFormat="1")
     assert resp.status_code == 200, resp.text[:300]
@@ -48,7 +48,7 @@ def link(stack, receiver) -> str:  # noqa: ANN001
     return mandate
 
 
-def pay(stack, receiver, mandate: str, amount: int) -> tuple[dict, str]:  # noqa: ANN001
+def pay(stack, receiver, mandate: str, amount: int) -> tuple[dict, str]:
     resp = lf.link_initiate(
         stack.base_url, mandate_id=mandate, amount=amount, db_process_url=receiver.url, callback_url=CALLBACK
     )

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 CALLBACK = "http://127.0.0.1:9/merchant/callback"
 
 
-def pay(stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
+def pay(stack, receiver, amount: int) -> tuple[dict, str]:
     reg = flows.register(stack.base_url, mitra_cd="LINK", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg
     hop = flows.start_payment(stack.base_url, reg, callback_url=CALLBACK)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 CALLBACK = "http://127.0.0.1:9/merchant/callback"
 
 
-def pay(stack, receiver, amount: int, phone: str = "081234567890") -> dict:  # noqa: ANN001
+def pay(stack, receiver, amount: int, phone: str = "081234567890") -> dict:
     reg = flows.register(
         stack.base_url, mitra_cd="OVOE", amount=amount, db_process_url=receiver.url, phone=phone
     )
@@ -41,7 +41,7 @@ def wait_for_push(reg: dict, timeout: float = 15) -> SandboxOrder:
     raise AssertionError("the worker never pushed to OVO")
 
 
-def simulate(stack, reg: dict, outcome: str) -> dict:  # noqa: ANN001
+def simulate(stack, reg: dict, outcome: str) -> dict:
     wait_for_push(reg)
     return flows.simulated(stack, reg, outcome)
 

@@ -83,7 +83,7 @@ def own_stack(_stack_session, transactional_db, settings):
         _stack_session.start_beat()
 
 
-def _own_stack(connection, settings):  # noqa: ANN001, ANN202
+def _own_stack(connection, settings):
     own = OwnRedis()
     own.start()
     port = free_port()

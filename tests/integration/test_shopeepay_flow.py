@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 CALLBACK = "http://127.0.0.1:9/merchant/callback"
 
 
-def pay(stack, receiver, amount: int) -> tuple[dict, str]:  # noqa: ANN001
+def pay(stack, receiver, amount: int) -> tuple[dict, str]:
     """Registration, then the browser's first hop: the gateway sends it to ShopeePay's page."""
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=amount, db_process_url=receiver.url)
     assert reg["resultCd"] == "0000", reg

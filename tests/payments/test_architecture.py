@@ -267,3 +267,18 @@ def test_partner_codes_appear_only_in_their_own_package_and_the_catalogue():
 def test_every_service_has_its_own_test_file():
     services = {p.stem for p in (ROOT / "payments/services").glob("*.py") if p.stem != "__init__"}
     assert services and {s for s in services if not (ROOT / f"tests/payments/test_{s}.py").exists()} == set()
+
+
+def test_every_public_service_and_selector_says_what_it_does():
+    """Arguments, return, errors and units are in the docstring (the brief's rule); a missing one
+    is the easy case to catch."""
+    missing = []
+    for path in py_files("payments/services", "payments/selectors"):
+        for node in ast.parse(path.read_text()).body:
+            if (
+                isinstance(node, ast.FunctionDef)
+                and not node.name.startswith("_")
+                and not ast.get_docstring(node)
+            ):
+                missing.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert missing == []

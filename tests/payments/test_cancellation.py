@@ -21,10 +21,10 @@ class FakeAdapter:
     def __init__(self) -> None:
         self.cancels: list = []
 
-    def check_cancel(self, req, *, now) -> None:  # noqa: ANN001
+    def check_cancel(self, req, *, now) -> None:
         return None
 
-    def cancel(self, req):  # noqa: ANN001, ANN201
+    def cancel(self, req):
         self.cancels.append(req)
         return CancelResult(partner_cancel_ref="P-1", kind="void")
 
@@ -53,7 +53,7 @@ def test_paid_just_before_the_lock_still_goes_to_the_partner(merchant, adapter, 
     txn = make_txn(merchant)
     real_open = cancellation._open
 
-    def paid_meanwhile(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def paid_meanwhile(*args, **kwargs):
         transaction_apply_status(transaction_id=txn.pk, to=Status.PAID, source="cb", idempotency_key="p")
         return real_open(*args, **kwargs)
 

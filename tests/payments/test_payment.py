@@ -27,14 +27,14 @@ class SlowPartner:
         self.starts = 0
         self.pushes = 0
 
-    def start_payment(self, req):  # noqa: ANN001, ANN201
+    def start_payment(self, req):
         self.starts += 1
         time.sleep(self.delay)
         if self.fail:
             raise PartnerUnavailable("timeout")
         return Redirect(url=f"https://partner.example/pay/{self.starts}", partner_ref=f"P{self.starts}")
 
-    def complete_push(self, req):  # noqa: ANN001, ANN201
+    def complete_push(self, req):
         self.pushes += 1
         return StatusResult(PartnerStatus.PENDING, "pending")
 

@@ -51,7 +51,7 @@ def test_every_name_the_services_send_is_a_registered_task():
     assert sent_by_name and sent_by_name <= STABLE_NAMES
 
 
-def due_note(merchant, receiver) -> Notification:  # noqa: ANN001
+def due_note(merchant, receiver) -> Notification:
     receiver.reset()
     txn = make_txn(merchant)
     return Notification.objects.create(

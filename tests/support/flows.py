@@ -197,14 +197,14 @@ def verify_notification(form: dict[str, str], *, key: str = KEY, imid: str = IMI
     return form.get("merchantToken") == sha(imid, form.get("tXid", ""), form.get("amt", ""), key)
 
 
-def simulated(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
+def simulated(stack, reg: dict, outcome: str = "success") -> dict:
     """`simulate`, for a test that expects the partner to accept the outcome."""
     resp = simulate(stack.base_url, reg["tXid"], outcome)
     assert resp.status_code == 200, resp.text
     return resp.json()
 
 
-def notified(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:  # noqa: ANN001
+def notified(receiver, reg: dict, count: int, *, quiet: float = 1.5) -> list:
     """Waits for `count` merchant notifications, checks no extra one follows and each verifies."""
     receiver.wait_for(reg["tXid"], count, timeout=20)
     time.sleep(quiet)

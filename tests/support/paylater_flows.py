@@ -17,7 +17,7 @@ PAGES = {
 }
 
 
-def pay(stack, receiver, mitra: str, amount: int, **kw) -> tuple[dict, str]:  # noqa: ANN001
+def pay(stack, receiver, mitra: str, amount: int, **kw) -> tuple[dict, str]:
     """Registration, then the browser's first hop: the gateway sends it to the partner's page."""
     reg = flows.register(stack.base_url, mitra_cd=mitra, amount=amount, db_process_url=receiver.url, **kw)
     assert reg["resultCd"] == "0000", reg
@@ -27,13 +27,13 @@ def pay(stack, receiver, mitra: str, amount: int, **kw) -> tuple[dict, str]:  # 
     return reg, hop.headers["Location"]
 
 
-def simulate(stack, reg: dict, outcome: str = "success") -> dict:  # noqa: ANN001
+def simulate(stack, reg: dict, outcome: str = "success") -> dict:
     resp = flows.simulate(stack.base_url, reg["tXid"], outcome)
     assert resp.status_code == 200, resp.text
     return resp.json()
 
 
-def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.0) -> list:  # noqa: ANN001
+def notifications(receiver, reg: dict, count: int, *, quiet: float = 1.0) -> list:
     """Waits for `count` merchant notifications, checks no extra one follows and each token."""
     receiver.wait_for(reg["tXid"], count, timeout=20)
     time.sleep(quiet)

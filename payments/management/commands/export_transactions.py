@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import threading
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from payments.dashboard.exports import exports_dir
@@ -16,13 +17,13 @@ from payments.services.jobs import job_create, job_run
 class Command(BaseCommand):
     help = "Export transactions of one merchant as CSV, with the dashboard's filters."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--imid", required=True)
         parser.add_argument("--output", required=True, help="where to write the CSV file")
         for name in ("status", "partner", "date_from", "date_to", "amount_min", "amount_max", "q"):
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         merchant = Merchant.objects.filter(imid=options["imid"]).first()
         if merchant is None:
             raise CommandError(f"no merchant {options['imid']}")

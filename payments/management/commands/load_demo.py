@@ -1,5 +1,7 @@
 """Demo data for the sandbox (idempotent): two merchants, a dashboard user, an admin."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +18,7 @@ NICEPAY_SANDBOX_KEY = (
 class Command(BaseCommand):
     help = "Load the sandbox demo data (only when SANDBOX is on). Safe to run again."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.SANDBOX:
             raise CommandError("Demo data is only loaded when SANDBOX is on.")
         demo_url = f"{settings.PUBLIC_BASE_URL}/sandbox/shop/notify"

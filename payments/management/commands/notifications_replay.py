@@ -1,8 +1,9 @@
 """Re-deliver the failed and dead merchant notifications of a time window, with progress."""
 
 from datetime import datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -24,12 +25,12 @@ def _moment(value: str) -> datetime:
 class Command(BaseCommand):
     help = "Replay failed/dead notifications created in [--since, --until), optionally for one --imid."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", required=True, help="YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+07:00]")
         parser.add_argument("--until", required=True, help="exclusive end, same formats")
         parser.add_argument("--imid", default="", help="only this merchant")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         since, until = _moment(options["since"]), _moment(options["until"])
         if until <= since:
             raise CommandError("--until must be after --since")

@@ -1,6 +1,8 @@
 """Send one merchant notification again now, whatever its state."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.models import Notification
 from payments.services import notifications
@@ -9,11 +11,11 @@ from payments.services import notifications
 class Command(BaseCommand):
     help = "Send one merchant notification again (by id); --now delivers it here and shows the answer."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("notification_id", type=int)
         parser.add_argument("--now", action="store_true", help="deliver here instead of via a Celery worker")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         pk = options["notification_id"]
         if not Notification.objects.filter(pk=pk).exists():
             raise CommandError(f"No notification {pk}")

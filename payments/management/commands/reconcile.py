@@ -1,8 +1,9 @@
 """Compare one day's transactions with the partners' answers and report drift, with progress."""
 
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.services.reconciliation import default_day, reconciliation_run_inline
 
@@ -10,10 +11,10 @@ from payments.services.reconciliation import default_day, reconciliation_run_inl
 class Command(BaseCommand):
     help = "Reconcile a day's transactions with the partners (default: yesterday, gateway time zone)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", default="", help="YYYY-MM-DD (default yesterday)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             day = date.fromisoformat(options["date"]) if options["date"] else default_day()
         except ValueError:

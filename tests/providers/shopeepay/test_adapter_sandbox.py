@@ -25,7 +25,7 @@ def new_txid() -> str:
     return "IONPAYTEST0520261122" + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
-def order_for(server, amount: int = 10_000, txid: str | None = None) -> OrderInfo:  # noqa: ANN001
+def order_for(server, amount: int = 10_000, txid: str | None = None) -> OrderInfo:
     txid = txid or new_txid()
     return OrderInfo(
         txid=txid,
@@ -45,7 +45,7 @@ def outbox(monkeypatch):
     """Notifications the simulated ShopeePay sends, captured instead of posted."""
     sent: list[tuple[str, bytes, dict]] = []
 
-    def fake_send(url, *, body, headers=None, copies=1, form=False):  # noqa: ANN001, ANN202
+    def fake_send(url, *, body, headers=None, copies=1, form=False):
         for _ in range(copies):
             sent.append((url, body, dict(headers or {})))
         return [200] * copies
@@ -54,7 +54,7 @@ def outbox(monkeypatch):
     return sent
 
 
-def start(server, amount: int = 10_000) -> tuple[ShopeePayAdapter, OrderInfo, Deeplink]:  # noqa: ANN001
+def start(server, amount: int = 10_000) -> tuple[ShopeePayAdapter, OrderInfo, Deeplink]:
     adapter = get_adapter("ESHP")
     order = order_for(server, amount)
     action = adapter.start_payment(PaymentRequest(order=order))
@@ -62,7 +62,7 @@ def start(server, amount: int = 10_000) -> tuple[ShopeePayAdapter, OrderInfo, De
     return adapter, order, action
 
 
-def simulate(server, txid: str, outcome: str) -> dict:  # noqa: ANN001
+def simulate(server, txid: str, outcome: str) -> dict:
     resp = requests.post(
         f"{server.url}/sandbox/simulate", json={"tXid": txid, "outcome": outcome}, timeout=15
     )
@@ -70,7 +70,7 @@ def simulate(server, txid: str, outcome: str) -> dict:  # noqa: ANN001
     return resp.json()
 
 
-def status(adapter: ShopeePayAdapter, order: OrderInfo):  # noqa: ANN201
+def status(adapter: ShopeePayAdapter, order: OrderInfo):
     return adapter.fetch_status(txid=order.txid, partner_ref=order.txid, amount=order.amount)
 
 
@@ -120,7 +120,7 @@ def test_simulate_success_then_check_says_succeeded(sandbox_server, outbox) -> N
         (10_905, "success", PartnerStatus.PENDING),
     ],
 )
-def test_outcomes_notify_and_check_agree(sandbox_server, outbox, amount, outcome, expected) -> None:  # noqa: ANN001
+def test_outcomes_notify_and_check_agree(sandbox_server, outbox, amount, outcome, expected) -> None:
     adapter, order, _ = start(sandbox_server, amount)
     simulate(sandbox_server, order.txid, outcome)
     assert status(adapter, order).status is expected

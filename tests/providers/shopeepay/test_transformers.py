@@ -63,7 +63,7 @@ class FakeHttp(HttpClient):
         self.answer = answer
         self.calls: list[tuple[str, bytes, dict]] = []
 
-    def post_json(self, url, body, *, headers=None, **kw):  # noqa: ANN001, ANN003, ANN201
+    def post_json(self, url, body, *, headers=None, **kw):
         self.calls.append((url, body, dict(headers or {})))
         return self.answer
 
