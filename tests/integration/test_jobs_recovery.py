@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from payments.models import Job, Notification
+from payments.services.audit import SYSTEM
 from payments.services.replay import replay_start
 from tests.integration.test_reliability import wait_until
 from tests.support.dashboard import member
@@ -53,7 +54,8 @@ def test_a_job_whose_worker_is_killed_is_restarted_and_finishes(
     holder.start()
     assert locked.wait(10)
     now = timezone.now()
-    job = replay_start(since=now - timedelta(hours=1), until=now + timedelta(hours=1), merchant=demo_merchant)
+    window = {"since": now - timedelta(hours=1), "until": now + timedelta(hours=1)}
+    job = replay_start(**window, actor=SYSTEM, merchant=demo_merchant)
     try:
         wait_until(lambda: job_state(job.pk) == ("running", 0), 20)
         time.sleep(2)  # a few heartbeats: the sweep must not take a live job for a dead one
