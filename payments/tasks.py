@@ -4,8 +4,10 @@ Each task's name is spelled out: services send tasks by these names (payments.se
 and the queue routing matches them, so moving a function never renames its task."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from payments.services import (
+    callbacks,
     cancel_checks,
     expiry,
     jobs,
@@ -86,3 +88,9 @@ def jobs_recover() -> dict[str, int]:
 def reconcile_daily() -> int:
     """Beat, once a day: yesterday's transactions against the partners' answers (a Job row)."""
     return reconciliation.reconciliation_start().pk
+
+
+@shared_task(name="payments.tasks.partner_callbacks_purge")
+def partner_callbacks_purge() -> tuple[int, int]:
+    """Beat, hourly: unverified partner notifications past their retention, and spent nonces."""
+    return callbacks.partner_callbacks_purge(now=timezone.now())

@@ -28,6 +28,7 @@ STABLE_NAMES = {
     "payments.tasks.job_run",
     "payments.tasks.jobs_recover",
     "payments.tasks.reconcile_daily",
+    "payments.tasks.partner_callbacks_purge",
 }
 
 

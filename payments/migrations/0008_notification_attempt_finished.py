@@ -10,7 +10,7 @@ def settle_old_attempts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0006_one_audit_vocabulary"),
+        ("payments", "0007_unverified_callbacks_and_nonces"),
     ]
 
     operations = [
