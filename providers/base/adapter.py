@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from .errors import CancelNotAllowed, NotSupported
+from .errors import CancelNotAllowed, NotSupported, PartnerUnavailable
 from .http import HttpClient
 from .redaction import redact_body, redact_headers
 from .types import (
@@ -21,7 +21,9 @@ from .types import (
     NextAction,
     OrderInfo,
     PartnerConfig,
+    PartnerStatus,
     PaymentRequest,
+    RefundState,
     RegisterResult,
     StatusResult,
 )
@@ -124,6 +126,21 @@ class PartnerAdapter(abc.ABC):
         or PENDING; never guesses. Raises PartnerUnavailable when the partner cannot say now.
         Every partner that takes cancels implements it, in its own protocol."""
         raise NotSupported("this partner cannot be asked about a cancel")
+
+    def void_status(self, req: CancelRequest) -> CancelStatus:
+        """For a cancel of the whole payment that the partner keys by the payment itself (a void,
+        a reversal): the payment's own status tells. Voided or refunded: DONE; still paid:
+        NOT_DONE; anything else cannot be told (PartnerUnavailable: ask again later)."""
+        payment = self.fetch_status(txid=req.txid, partner_ref=req.partner_ref, amount=req.total_amount)
+        if payment.status in (PartnerStatus.CANCELLED, PartnerStatus.REFUNDED):
+            return CancelStatus(
+                RefundState.DONE, partner_cancel_ref=payment.partner_ref, kind="void", raw=payment.raw
+            )
+        if payment.status is PartnerStatus.SUCCEEDED:
+            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=payment.raw)
+        raise PartnerUnavailable(
+            f"the partner reports the payment {payment.raw_status}: its void cannot be told"
+        )
 
     def confirm_receipt(self, *, txid: str, partner_ref: str) -> StatusResult:
         raise NotSupported("receipt confirmation is Akulaku only")

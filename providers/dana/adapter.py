@@ -32,7 +32,6 @@ from providers.base.types import (
     CancelResult,
     CancelStatus,
     NextAction,
-    PartnerStatus,
     PaymentRequest,
     Redirect,
     RefundState,
@@ -185,14 +184,7 @@ class DanaAdapter(PartnerAdapter):
             raise PartnerUnavailable(f"DANA answered the refund query with {code}", code=str(code), raw=data)
         if not req.is_full:
             return CancelStatus(RefundState.NOT_DONE, raw=data)
-        payment = self.fetch_status(txid=req.txid, partner_ref=req.partner_ref, amount=req.total_amount)
-        if payment.status in (PartnerStatus.CANCELLED, PartnerStatus.REFUNDED):
-            return CancelStatus(
-                RefundState.DONE, partner_cancel_ref=payment.partner_ref, kind="void", raw=payment.raw
-            )
-        if payment.status is PartnerStatus.SUCCEEDED:
-            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=payment.raw)
-        raise PartnerUnavailable(f"DANA reports the payment {payment.raw_status}: the void cannot be told")
+        return self.void_status(req)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         now = datetime.now(UTC)

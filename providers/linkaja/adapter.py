@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from providers.base.adapter import PartnerAdapter
-from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerDeclined, PartnerUnavailable
+from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerDeclined
 from providers.base.http import HttpResponse
 from providers.base.types import (
     CallbackEvent,
@@ -18,7 +18,6 @@ from providers.base.types import (
     PartnerStatus,
     PaymentRequest,
     Redirect,
-    RefundState,
     StatusResult,
 )
 
@@ -82,16 +81,7 @@ class LinkAjaAdapter(PartnerAdapter):
     def cancel_status(self, req: CancelRequest) -> CancelStatus:
         """A LinkAja cancel is the reversal of the whole transaction: its status by refNum says
         whether it was reversed (04, with the reversal date) or is still paid (00)."""
-        result = self.fetch_status(txid=req.txid, partner_ref=req.partner_ref, amount=req.total_amount)
-        if result.status in (PartnerStatus.REFUNDED, PartnerStatus.CANCELLED):
-            return CancelStatus(
-                RefundState.DONE, partner_cancel_ref=result.partner_ref, kind="void", raw=result.raw
-            )
-        if result.status is PartnerStatus.SUCCEEDED:
-            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=result.raw)
-        raise PartnerUnavailable(
-            f"LinkAja reports the transaction {result.raw_status}: the reversal cannot be told"
-        )
+        return self.void_status(req)
 
     def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:
         # WCO has no server push (STAND-IN, providers.md §7.1): status comes from fetch_status.

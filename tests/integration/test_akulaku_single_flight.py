@@ -13,6 +13,7 @@ import requests
 
 from payments.models import Transaction
 from providers.sandbox.models import SandboxOrder
+from tests.integration.test_akulaku_flow import confirm_receipt
 from tests.support import flows
 from tests.support.paylater_flows import pay, simulate
 from tests.support.proxy import start_proxy
@@ -51,16 +52,7 @@ def test_ten_concurrent_receipt_confirmations_reach_akulaku_once(
     proxy.slow(lambda call: call.path.endswith("/order/receipt.do"), 1.5)
 
     def confirm(_: int) -> dict:
-        ts = flows.stamp()
-        body = {
-            "timeStamp": ts,
-            "tXid": reg["tXid"],
-            "iMid": flows.IMID,
-            "merchantToken": flows.sha(ts, reg["tXid"], flows.IMID, flows.KEY),
-        }
-        return requests.post(
-            f"{web.base_url}/nicepay/api/direct/v2/confirmAkulaku", json=body, timeout=30
-        ).json()
+        return confirm_receipt(web, reg).json()
 
     answers = all_at_once(CONCURRENT, confirm)
     assert len(proxy.calls_to("/order/receipt.do")) == 1, answers

@@ -17,6 +17,7 @@ from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from providers.base.errors import PartnerDeclined, PartnerUnavailable
 from providers.base.types import CancelResult, CancelStatus, RefundState
+from tests.payments.test_cancellation import cancel as cancel_as_merchant
 from tests.support.data import make_txn
 
 pytestmark = pytest.mark.django_db
@@ -66,14 +67,15 @@ def paid(merchant):  # noqa: ANN001, ANN201
 
 
 def cancel(txn, amount: int, key: str, cancel_type: str = "2"):  # noqa: ANN001, ANN201
-    return cancellation.transaction_cancel(
-        merchant=txn.merchant,
-        txid=txn.txid,
-        cancel_type=cancel_type,
-        amount=amount,
-        reason="",
-        idempotency_key=key,
-    )
+    return cancel_as_merchant(txn, amount=amount, cancel_type=cancel_type, key=key)
+
+
+def answer_lost(partner: Partner, txn, amount: int, cancel_type: str = "2") -> Cancellation:  # noqa: ANN001
+    """A cancel whose partner answer times out: the merchant is told to wait, the row is unknown."""
+    partner.timeout = True
+    with pytest.raises(err.CancelPartnerUnavailable):
+        cancel(txn, amount, "k1", cancel_type=cancel_type)
+    return Cancellation.objects.get(transaction=txn)
 
 
 def due_now(row: Cancellation) -> None:
@@ -82,10 +84,7 @@ def due_now(row: Cancellation) -> None:
 
 def test_a_timed_out_cancel_is_unknown_never_failed_then_settled_from_the_partner(merchant, partner):
     txn = paid(merchant)
-    partner.timeout = True
-    with pytest.raises(err.CancelPartnerUnavailable):
-        cancel(txn, 3_000, "k1")
-    row = Cancellation.objects.get(transaction=txn)
+    row = answer_lost(partner, txn, 3_000)
     assert row.state == "unknown" and row.next_check_at > timezone.now()
     # Meanwhile neither the same request nor another cancel reaches the partner.
     for key in ("k1", "k2"):
@@ -107,10 +106,7 @@ def test_a_timed_out_cancel_is_unknown_never_failed_then_settled_from_the_partne
 
 def test_a_cancel_the_partner_never_made_is_failed_and_a_new_one_goes_through(merchant, partner):
     txn = paid(merchant)
-    partner.timeout = True
-    with pytest.raises(err.CancelPartnerUnavailable):
-        cancel(txn, 10_000, "k1", cancel_type="1")
-    row = Cancellation.objects.get(transaction=txn)
+    row = answer_lost(partner, txn, 10_000, cancel_type="1")
     partner.made.clear()  # the request was lost on the way: nothing happened at the partner
     due_now(row)
     cancel_checks.cancellations_settle()
@@ -149,10 +145,7 @@ def test_a_pending_cancel_whose_process_died_is_settled_once_its_call_must_be_ov
 def test_a_partner_that_cannot_say_is_asked_again_then_ops_look(merchant, partner, settings):
     settings.CANCEL_CHECK_SCHEDULE = [1, 2]
     txn = paid(merchant)
-    partner.timeout = True
-    with pytest.raises(err.CancelPartnerUnavailable):
-        cancel(txn, 1_000, "k1")
-    row = Cancellation.objects.get(transaction=txn)
+    row = answer_lost(partner, txn, 1_000)
     partner.unreachable = True
     due_now(row)
     cancel_checks.cancellations_settle()
@@ -168,10 +161,7 @@ def test_a_partner_that_cannot_say_is_asked_again_then_ops_look(merchant, partne
 
 def test_two_sweeps_never_ask_about_one_cancel_twice(merchant, partner):
     txn = paid(merchant)
-    partner.timeout = True
-    with pytest.raises(err.CancelPartnerUnavailable):
-        cancel(txn, 1_000, "k1")
-    row = Cancellation.objects.get(transaction=txn)
+    row = answer_lost(partner, txn, 1_000)
     due_now(row)
     assert cancel_checks.cancellation_check(cancellation_id=row.pk, checks=0) is True
     assert cancel_checks.cancellation_check(cancellation_id=row.pk, checks=0) is False

@@ -49,19 +49,6 @@ def test_every_kind_of_the_product_has_its_handler():
     assert {"export", "replay", "reconcile"} <= set(jobs.HANDLERS)
 
 
-@pytest.fixture
-def eager():
-    """A job handed to Celery runs here at once (as with CELERY_TASK_ALWAYS_EAGER)."""
-    from celery import current_app
-
-    from payments import tasks  # noqa: F401 - registers the task names
-
-    before = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = before
-
-
 def _ago(seconds: float):  # noqa: ANN202
     from datetime import timedelta
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 from django.db import connection, transaction
@@ -16,19 +15,7 @@ from payments.services import notifications
 from tests.payments.test_notifications import note_for
 from tests.support.data import make_txn
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache_namespace(settings) -> None:
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[int]:
-    queued: list[int] = []
-    monkeypatch.setattr(notifications, "_enqueue", queued.append)
-    return queued
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_cache_namespace")]
 
 
 def in_thread(fn, *args, **kwargs) -> tuple[threading.Thread, dict]:  # noqa: ANN001

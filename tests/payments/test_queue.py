@@ -32,15 +32,6 @@ STABLE_NAMES = {
 }
 
 
-@pytest.fixture
-def eager():
-    """Celery runs a sent task in this process, as with CELERY_TASK_ALWAYS_EAGER."""
-    before = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = before
-
-
 def test_task_names_are_stable():
     assert tasks.notification_send.name == "payments.tasks.notification_send"
     names = {name for name in current_app.tasks if name.startswith("payments.")}
