@@ -15,14 +15,21 @@ from payments.models import PartnerCall
 
 
 def claim_take(
-    *, key: str, seconds: float, transaction_id: int | None = None, data: dict[str, Any] | None = None
+    *,
+    key: str,
+    seconds: float,
+    transaction_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    reuse_done: bool = False,
 ) -> PartnerCall | None:
     """Claim the call `key` for `seconds` (its lease).
 
     Returns the claim - attempt 1 for a new one, attempt n > 1 when an abandoned claim (lease run out,
     not done) was taken over: the caller must then find out what the earlier attempt did before
     calling again - or None while another holder's lease runs or the call is done. `data` is stored
-    on a new claim only (a takeover keeps the first attempt's data, e.g. a reserved tXid)."""
+    on a new claim only (a takeover keeps the first attempt's data, e.g. a reserved tXid).
+    `reuse_done`: a done call may be claimed afresh (attempt 1, `data`), for keys that a finished
+    call frees again (a referenceNo used again once its earlier transaction ended unpaid)."""
     now = timezone.now()
     lease = now + timedelta(seconds=seconds)
     try:
@@ -35,6 +42,10 @@ def claim_take(
     taken = PartnerCall.objects.filter(key=key, done_at__isnull=True, lease_until__lt=now).update(
         attempt=F("attempt") + 1, lease_until=lease
     )
+    if not taken and reuse_done:
+        taken = PartnerCall.objects.filter(key=key, done_at__isnull=False).update(
+            attempt=1, lease_until=lease, done_at=None, data=data or {}, transaction_id=transaction_id
+        )
     return PartnerCall.objects.get(key=key) if taken else None
 
 

@@ -232,6 +232,7 @@ def _register_at_partner(
             key=key,
             seconds=settings.PARTNER_HTTP_TIMEOUT + 30,
             data={"txid": txn.txid, "fingerprint": data.fingerprint},
+            reuse_done=True,
         )
     ) is None:
         if (found := _existing(merchant, data)) is not None:
@@ -239,6 +240,14 @@ def _register_at_partner(
         if time.monotonic() >= deadline:
             raise err.RegistrationInProgress(reference_no=data.reference_no)
         time.sleep(0.1)
+    try:
+        found = _existing(merchant, data)  # the copy ahead of us may have finished meanwhile
+    except err.DuplicateReference:
+        claims.claim_release(claim)
+        raise
+    if found is not None:
+        claims.claim_done(claim)
+        return found
     if claim.attempt > 1 and claim.data.get("fingerprint") == data.fingerprint:
         txn.txid = claim.data["txid"]  # the earlier attempt's order, if it reached the partner
     try:

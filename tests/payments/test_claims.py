@@ -39,3 +39,11 @@ def test_a_released_claim_can_be_taken_at_once():
     claims.claim_release(first)
     again = claims.claim_take(key="receipt:9", seconds=30)
     assert again is not None and again.attempt == 1
+
+
+def test_a_done_call_may_be_claimed_afresh_where_the_key_is_freed_again():
+    first = claims.claim_take(key="register:1:R2", seconds=30, data={"txid": "T1"})
+    claims.claim_done(first)
+    assert claims.claim_take(key="register:1:R2", seconds=30) is None
+    again = claims.claim_take(key="register:1:R2", seconds=30, data={"txid": "T2"}, reuse_done=True)
+    assert again is not None and again.attempt == 1 and again.data == {"txid": "T2"} and again.done_at is None
