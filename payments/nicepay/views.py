@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from payments import tokens
+from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, PaymentStarting, TransactionNotFound
+from payments.hosted.pages import starting_page
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
@@ -133,18 +134,6 @@ def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | N
     return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
 
 
-def starting_page(request: HttpRequest, txn=None) -> HttpResponse:  # noqa: ANN001
-    """The same payment step asked again after a second (the same query, or the same form fields
-    posted again): by then the other request has the partner's answer, which this browser gets too."""
-    fields = list(request.POST.items()) if request.method == "POST" else []
-    return render(
-        request,
-        "hosted/starting.html",
-        {"txn": txn, "method": request.method, "fields": fields, "again": request.get_full_path()},
-        status=202,
-    )
-
-
 @csrf_exempt  # the merchant's page posts here cross-site; authenticated by merchantToken
 def payment_view(request: HttpRequest) -> HttpResponse:
     """The customer's browser arrives here (GET or form POST) and leaves for the partner."""
@@ -176,7 +165,7 @@ def payment_view(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return error_page(request, exc, txn)
     if isinstance(action, PushToApp):
-        return HttpResponseRedirect(f"/pay/{txn.txid}/wait")
+        return HttpResponseRedirect(customer_access.page_path(txn.txid, "wait"))
     if isinstance(action, Deeplink):
         if data.get("returnJsonFormat") == "1":
             return JsonResponse(

@@ -122,6 +122,9 @@ class TransactionSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
     expiresAt = serializers.DateTimeField(source="expires_at")
     paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
+    paymentLinkId = serializers.IntegerField(
+        source="payment_link_id", allow_null=True, help_text="The payment link it was paid through, if any."
+    )
 
 
 class EventSerializer(serializers.Serializer):

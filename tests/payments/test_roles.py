@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from payments import clock
-from payments.models import Invitation, Job, MerchantMember, Notification
+from payments.models import CheckoutSettings, Invitation, Job, MerchantMember, Notification, PaymentLink
 from tests.factories import MerchantFactory
 from tests.support.dashboard import PASSWORD, member, txn
 from tests.support.rest import basic
@@ -31,6 +31,8 @@ TABLE: dict[str, tuple[bool, bool, bool]] = {
     "replay notifications": (N, Y, Y),
     "send a test notification": (N, Y, Y),
     "make a sandbox test payment": (N, Y, Y),
+    "create or stop payment links": (N, Y, Y),
+    "hosted checkout settings": (N, N, Y),
     "cancel or refund": (N, N, Y),
     "confirm receipt (release funds)": (N, N, Y),
     "reveal the merchantKey": (N, N, Y),
@@ -88,6 +90,7 @@ def attempt(shop: Shop, action: str) -> bool:
     if action == "read pages and exports":
         pages = ["/dashboard/", "/dashboard/transactions/", f"/dashboard/transactions/{shop.paid.txid}/"]
         pages += ["/dashboard/notifications/", "/dashboard/developers/", "/dashboard/team/"]
+        pages += ["/dashboard/links/", "/dashboard/checkout/"]
         ok = all(c.get(p).status_code == 200 for p in pages)
         return ok and c.get("/dashboard/transactions/export.csv").status_code == 200
     if action == "sync with the partner":
@@ -111,6 +114,12 @@ def attempt(shop: Shop, action: str) -> bool:
         return _done(
             c.post("/dashboard/sandbox/payment", {"mitra_cd": "ESHP", "amount": "10000", "phone": "0812"})
         )
+    if action == "create or stop payment links":
+        resp = c.post("/dashboard/links/new", {"amount": "25000", "description": "Role link"})
+        return _done(resp, PaymentLink.objects.filter(merchant=m, description="Role link").exists())
+    if action == "hosted checkout settings":
+        resp = c.post("/dashboard/checkout/", {"display_name": "Role Toko", "methods": ["DANA"]})
+        return _done(resp, CheckoutSettings.objects.filter(merchant=m, display_name="Role Toko").exists())
     if action == "cancel or refund":
         form = {"cancel_type": "1", "amount": shop.unpaid.amount, "idempotency_key": f"k{next(_n)}"}
         resp = c.post(f"/dashboard/transactions/{shop.unpaid.txid}/cancel", form)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0010_partner_call'),
+        ('payments', '0011_partner_call'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0008_notification_attempt_finished"),
+        ("payments", "0009_notification_attempt_finished"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

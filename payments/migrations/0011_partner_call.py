@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0009_job_recovery'),
+        ('payments', '0010_job_recovery'),
     ]
 
     operations = [

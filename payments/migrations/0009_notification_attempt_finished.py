@@ -10,7 +10,7 @@ def settle_old_attempts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0007_unverified_callbacks_and_nonces"),
+        ("payments", "0008_hosted_checkout"),
     ]
 
     operations = [
