@@ -174,9 +174,10 @@ def transaction_cancel(
     a paid one is cancelled at the partner, outside any DB transaction, after its rules allow it.
     Returns the Cancellation (succeeded). Raises CancelTargetNotFound, InvalidCancelType,
     InvalidCancelAmount, CancelAmountTooLarge, FullCancelAfterPartial, FullCancelNotWhole,
-    CancelInProgress, CancelRefused (and PartialCancelBeforePayment, CancelRefusedByRules),
-    CancelNumberCollision, CancelPartnerUnavailable, CancelDeclined, CancelFailedAtPartner,
-    CancelFailedEarlier."""
+    CancelInProgress (another cancel, or this one, is unsettled), CancelRefused (and
+    PartialCancelBeforePayment, CancelRefusedByRules), CancelNumberCollision, CancelDeclined,
+    CancelFailedEarlier, and CancelPartnerUnavailable when the partner's answer was lost: the row
+    is then unknown, never failed, until the settle sweep asks the partner (cancel_checks.py)."""
     detail = {"type": cancel_type, "amount": amount}
     try:
         row = _cancel(merchant, txid, cancel_type, amount, reason, idempotency_key, source)
