@@ -62,9 +62,13 @@ POOLS: tuple[Pool, ...] = (
             "payments.tasks.transactions_expire_sweep",
             "payments.tasks.transaction_expire",
             "payments.tasks.partner_callbacks_purge",
+            "payments.tasks.pushes_resume",
+            "payments.tasks.cancellations_settle",
+            "payments.tasks.jobs_recover",
         ),
-        "status polls and expiry checks (one partner call each, PARTNER_HTTP_TIMEOUT) and the periodic "
-        "sweeps (polls, expiry, the hourly purge of unverified partner notifications)",
+        "status polls, expiry checks and lost cancel answers (one partner call each, PARTNER_HTTP_TIMEOUT) "
+        "and the periodic sweeps (polls, expiry, pushes and jobs of a dead worker, the hourly purge of "
+        "unverified partner notifications)",
     ),
     Pool(
         "jobs",

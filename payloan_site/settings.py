@@ -189,6 +189,9 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": _SWEEP},
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
+    "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
+    "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
+    "cancellations-settle": {"task": "payments.tasks.cancellations_settle", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
     "unverified-callbacks-purge": {
         "task": "payments.tasks.partner_callbacks_purge",
@@ -234,6 +237,21 @@ SANDBOX_DANA_CLOSED_HOURS = [
 # Where adapters reach the simulated partners' APIs when no <PARTNER>_BASE_URL is set: a server of
 # their own in make run and the test stack (empty: this server, at PUBLIC_BASE_URL).
 SANDBOX_PARTNER_BASE_URL = env("SANDBOX_PARTNER_BASE_URL", default="").rstrip("/")
+# Cancels whose partner answer was lost are settled by asking the partner: seconds between the
+# questions (services/cancel_checks.py); after the last one, ops are asked to look (review queue).
+CANCEL_CHECK_SCHEDULE = env.list(
+    "CANCEL_CHECK_SCHEDULE", cast=int, default=[10, 30, 60, 300, 900, 3600, 21600]
+)
+# Seconds a worker holds the claim on a push to the customer's app (OVO) before another may take
+# it over, asking the partner first (services/payment.py): longer than getting the call out.
+PUSH_CLAIM_SECONDS = env.float("PUSH_CLAIM_SECONDS", default=15.0)
+# Jobs (services/jobs.py): a running job's heartbeat (seconds); older than JOB_STALE_SECONDS means
+# its worker died and it is queued again, at most JOB_MAX_RESTARTS times; a queued job not started
+# JOB_REDISPATCH_SECONDS after it was handed over is handed over again (its task may be lost).
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+JOB_MAX_RESTARTS = env.int("JOB_MAX_RESTARTS", default=2)
+JOB_REDISPATCH_SECONDS = env.float("JOB_REDISPATCH_SECONDS", default=120.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -148,6 +148,13 @@ class RegistrationPartnerFailure(PartnerFailure):
     default_message = "Registration failed: {detail}"
 
 
+class RegistrationInProgress(RegistrationPartnerFailure):
+    """The same order (merchant, referenceNo) is being created at the partner by another request."""
+
+    http_status = 409
+    default_message = "A registration of referenceNo {reference_no} is in progress; retry in a moment"
+
+
 class RegistrationDeclined(ApplicationError):
     http_status = 422
     default_message = "Registration failed: partner refused the order ({detail})"
@@ -166,6 +173,14 @@ class PaymentExpired(NotAllowed):
 class PaymentDeclined(NotAllowed):
     http_status = 422
     default_message = "The partner declined this payment: {detail}"
+
+
+class PaymentStarting(PartnerFailure):
+    """Another request (a second tab, a double submit) is asking the partner for this payment's
+    next step right now: ask again in a moment for the same answer. Not a failure of the payment."""
+
+    http_status = 202
+    default_message = "This payment is being started; ask again in a moment"
 
 
 # --- cancellation ----------------------------------------------------------------------------
@@ -221,7 +236,13 @@ class CancelRefusedByRules(CancelRefused):
 
 
 class CancelPartnerUnavailable(PartnerFailure):
-    default_message = "The partner did not answer the cancel; check the status before retrying"
+    """The partner's answer to the cancel was lost: it may have been made. The gateway asks the
+    partner and settles it; a new cancel is refused meanwhile."""
+
+    default_message = (
+        "The partner did not answer the cancel in time; we are checking with it whether it was made. "
+        "Do not send it again: ask for the transaction's status shortly"
+    )
 
 
 class CancelDeclined(ApplicationError):
@@ -237,6 +258,13 @@ class CancelFailedAtPartner(ApplicationError):
     default_message = "Cancel failed: {detail}"
 
 
+class CancelNotMade(ApplicationError):
+    """A cancel whose answer was lost, settled: the partner says it never made it (nothing was
+    refunded; a new cancel may be sent)."""
+
+    default_message = "The partner did not receive this cancel; nothing was refunded"
+
+
 class CancelFailedEarlier(ApplicationError):
     """The same cancel request again, after it failed: `cause` is the first failure's code,
     `partial` whether it was a partial cancel; the message is the first failure's."""
@@ -247,12 +275,15 @@ class ReceiptNotOffered(NotAllowed):
     default_message = "Receipt confirmation is only for {partners} transactions"
 
 
+class ReceiptInProgress(PartnerFailure):
+    """Another request is telling the partner about this receipt right now."""
+
+    http_status = 409
+    default_message = "The receipt confirmation is in progress with {partner}; ask again in a moment"
+
+
 class ReceiptNeedsPayment(NotAllowed):
     default_message = "Receipt can only be confirmed for a paid transaction; this one is {word}"
-
-
-class ReceiptInProgress(NotAllowed):
-    default_message = "This receipt confirmation is already with {partner}; ask again shortly"
 
 
 class ReceiptDeclined(NotAllowed):

@@ -106,6 +106,10 @@ def _stack_session(django_db_setup, django_db_blocker, receiver):
         "SWEEP_INTERVAL": "1",
         "NOTIFICATION_RETRY_SCHEDULE": "1,2,2,3,3,3,3,3",
         "NOTIFICATION_TIMEOUT": "3",
+        # Jobs: a heartbeat each second; 4 s without one means the worker died.
+        "JOB_HEARTBEAT_SECONDS": "1",
+        "JOB_STALE_SECONDS": "4",
+        "JOB_REDISPATCH_SECONDS": "4",
         "SANDBOX_OVO_PUSH_TIMEOUT": os.environ.get("SANDBOX_OVO_PUSH_TIMEOUT", "20"),
     }
     stack = Stack(env=env, base_url=base_url, logs=logs)

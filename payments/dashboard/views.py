@@ -335,6 +335,7 @@ def _job_json(job: Job) -> dict:
         "total": job.total,
         "percent": min(100, percent),
         "error": job.error,
+        "restarts": job.restarts,
         "result": job.result,
         "download": f"/dashboard/jobs/{job.pk}/download"
         if job.kind == "export" and job.file_path and job.state == Job.State.DONE

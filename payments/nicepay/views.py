@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +19,8 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from payments import customer_access, tokens
-from payments.exceptions import ApplicationError, TransactionNotFound
+from payments.exceptions import ApplicationError, PaymentStarting, TransactionNotFound
+from payments.hosted.pages import starting_page
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
@@ -105,6 +108,16 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     return responses.inquiry(txn)
 
 
+def cancel_request_key(body: dict[str, Any]) -> str:
+    """The cancel's idempotency key: a digest of every field the merchant sent, so only a true
+    replay (same timeStamp, amt, cancelMsg, merchantToken, ...) gets the first answer, and two
+    different cancels in the same second are two cancels. cancelRetryCnt is left out: it counts
+    the merchant's own retries of one cancel."""
+    fields = {k: str(v) for k, v in body.items() if k != "cancelRetryCnt"}
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"v2:{digest}"
+
+
 @nicepay_json
 def cancel_view(body: dict[str, Any], **_: str) -> dict:
     merchant = merchant_for(text(body, wire_requests.IMID))
@@ -122,7 +135,7 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
         cancel_type=cancel_type,
         amount=amt,
         reason=reason,
-        idempotency_key=f"{ts}:{cancel_type}:{amt}",
+        idempotency_key=cancel_request_key(body),
     )
     txn = transaction_get(merchant=merchant, txid=txid)
     return responses.cancel(txn, row)
@@ -135,7 +148,10 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
-    """The customer's page for an error on the V2 browser path, worded as the V2 answer."""
+    """The customer's page for an error on the V2 browser path, worded as the V2 answer. A payment
+    being started by another request gets a small page that asks again in a moment."""
+    if isinstance(exc, PaymentStarting):
+        return starting_page(request, txn)
     a = answer(exc)
     return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
 

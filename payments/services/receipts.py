@@ -6,24 +6,25 @@ outside any DB transaction (architecture rule 4)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import time
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import AuditLog, Merchant, Transaction, TransactionEvent
+from payments.models import AuditLog, Merchant, PartnerCall, Transaction, TransactionEvent
 from payments.selectors.transactions import transaction_get
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
-from providers.base.types import StatusResult
 
+from . import claims
 from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.receipts")
-CLAIM = timedelta(seconds=60)  # well past the partner client's timeout
+# A copy of a confirmation that is with the partner waits this long (seconds) for its answer.
+RECEIPT_WAIT_SECONDS = 3.0
 
 
 def _check(txn: Transaction) -> registry.Partner:
@@ -36,56 +37,34 @@ def _check(txn: Transaction) -> registry.Partner:
     return partner
 
 
-def _claim(txn_id: int) -> datetime | None:
-    """One request at a time asks the partner: the claim is a conditional update, released on failure
-    and considered abandoned after CLAIM (a crashed worker must not block the receipt forever)."""
-    now = timezone.now()
-    free = Q(receipt_requested_at__isnull=True) | Q(receipt_requested_at__lt=now - CLAIM)
-    claimed = Transaction.objects.filter(free, pk=txn_id, receipt_confirmed_at__isnull=True).update(
-        receipt_requested_at=now
-    )
-    return now if claimed else None
-
-
-def _ask(partner: registry.Partner, txn: Transaction) -> StatusResult:
-    adapter = registry.get_adapter(partner.mitra_cd)
-    try:
-        return adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
-    except PartnerUnavailable:
-        raise err.PartnerFailure(f"{partner.name} did not answer the receipt confirmation; please retry")
-    except PartnerDeclined as exc:
-        raise err.ReceiptDeclined(partner=partner.name, detail=exc.message)
-    except PartnerError as exc:
-        raise err.PartnerFailure(f"Receipt confirmation failed: {exc.message}")
-
-
 def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor | None = None) -> Transaction:
     """Tell the partner the merchant's customer received the goods, once.
 
     Returns the transaction with receipt_confirmed_at set (the stored one when already confirmed:
-    the partner is not asked twice; a copy arriving while the first is with the partner is refused
-    rather than sent twice). Raises TransactionNotFound, ReceiptNotOffered (a partner without
-    receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptInProgress (the same confirmation
-    is with the partner now: ask again shortly), ReceiptDeclined (the partner refused),
-    PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is audited
-    (once, when the partner is told)."""
+    the partner is not asked twice). Raises TransactionNotFound, ReceiptNotOffered (a partner
+    without receipt confirmation), ReceiptNeedsPayment (not paid), ReceiptDeclined (the partner
+    refused), PartnerFailure (unreachable or failed: retry). With an `actor` the confirmation is
+    audited (once, when the partner is told)."""
     txn = transaction_get(merchant=merchant, txid=txid)
     if txn.receipt_confirmed_at:
         return txn  # the stored answer: the partner is not asked twice
     partner = _check(txn)
-    claimed_at = _claim(txn.pk)
-    if claimed_at is None:
-        txn.refresh_from_db()
-        if txn.receipt_confirmed_at:
-            return txn
-        raise err.ReceiptInProgress(partner=partner.name)
+    claim = _claim(txn, partner)
+    if isinstance(claim, Transaction):
+        return claim
+    adapter = registry.get_adapter(partner.mitra_cd)
     try:
-        result = _ask(partner, txn)
-    except BaseException:  # released, so the merchant can try again at once
-        Transaction.objects.filter(pk=txn.pk, receipt_requested_at=claimed_at).update(
-            receipt_requested_at=None
-        )
-        raise
+        result = adapter.confirm_receipt(txid=txn.txid, partner_ref=txn.partner_ref)
+    except PartnerUnavailable:
+        claims.claim_release(claim)  # confirming twice is harmless at the partner; asking in parallel is not
+        raise err.PartnerFailure(f"{partner.name} did not answer the receipt confirmation; please retry")
+    except PartnerDeclined as exc:
+        claims.claim_release(claim)
+        raise err.ReceiptDeclined(partner=partner.name, detail=exc.message)
+    except PartnerError as exc:
+        claims.claim_release(claim)
+        raise err.PartnerFailure(f"Receipt confirmation failed: {exc.message}")
+    claims.claim_done(claim, outcome=result.raw_status)
     with transaction.atomic():
         locked = Transaction.objects.select_for_update().get(pk=txn.pk)
         if locked.receipt_confirmed_at:  # a concurrent request recorded it first
@@ -112,3 +91,21 @@ def transaction_confirm_receipt(*, txid: str, merchant: Merchant, actor: Actor |
             target=f"transaction:{locked.txid}",
         )
     return locked
+
+
+def _claim(txn: Transaction, partner: registry.Partner) -> PartnerCall | Transaction:
+    """One request at a time tells the partner (a PartnerCall claim, no lock across the call). A
+    concurrent copy waits up to RECEIPT_WAIT_SECONDS for its answer and returns the confirmed
+    transaction, else raises ReceiptInProgress."""
+    deadline = time.monotonic() + RECEIPT_WAIT_SECONDS
+    key = f"receipt:{txn.pk}"
+    while (
+        claim := claims.claim_take(key=key, seconds=settings.PARTNER_HTTP_TIMEOUT + 30, transaction_id=txn.pk)
+    ) is None:
+        txn.refresh_from_db(fields=["receipt_confirmed_at", "receipt_response"])
+        if txn.receipt_confirmed_at:
+            return txn
+        if time.monotonic() >= deadline:
+            raise err.ReceiptInProgress(partner=partner.name)
+        time.sleep(0.1)
+    return claim

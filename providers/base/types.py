@@ -199,6 +199,24 @@ class CancelResult:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
+class RefundState(enum.StrEnum):
+    """What a partner says about one cancel or refund we asked for."""
+
+    DONE = "done"  # the partner made it
+    NOT_DONE = "not_done"  # the partner has no such cancel: nothing was refunded
+    PENDING = "pending"  # the partner has it and is still processing it
+
+
+@dataclass(frozen=True)
+class CancelStatus:
+    """A partner's answer to "what became of this cancel?" (the cancel's outcome was lost)."""
+
+    state: RefundState
+    partner_cancel_ref: str = ""
+    kind: str = "refund"  # as CancelResult.kind, when DONE
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class LinkRequest:
     """AstraPay account binding."""

@@ -30,9 +30,11 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     NextAction,
     PaymentRequest,
     Redirect,
+    RefundState,
     StatusResult,
 )
 
@@ -175,6 +177,20 @@ class DanaAdapter(PartnerAdapter):
     def is_void(req: CancelRequest, now: datetime) -> bool:
         """A full cancel before payment or within 24 h is a void; the rest is an online refund."""
         return req.is_full and (req.paid_at is None or now - req.paid_at < VOID_WINDOW)
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """The refund by its partnerRefundNo; for a full cancel not found as a refund, the payment's
+        own status tells whether it was voided (cancel.htm names no cancel of ours)."""
+        _, data = self._call(STATUS_PATH, tf.refund_status_body(req, merchant_id=self.cred("merchant_id")))
+        code = data.get("responseCode")
+        if code == tf.OK_STATUS:
+            ref = str(data.get("refundNo", ""))
+            return CancelStatus(RefundState.DONE, partner_cancel_ref=ref, kind="refund", raw=data)
+        if code != tf.NOT_FOUND_STATUS:
+            raise PartnerUnavailable(f"DANA answered the refund query with {code}", code=str(code), raw=data)
+        if not req.is_full:
+            return CancelStatus(RefundState.NOT_DONE, raw=data)
+        return self.void_status(req)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         now = datetime.now(UTC)

@@ -193,9 +193,21 @@ def test_worker_killed_mid_delivery_then_restarted_still_delivers(stack, demo_me
         stack.start_worker()
     wait_until(all_delivered(reg["tXid"], 1), 40)
     note.refresh_from_db()
-    assert note.attempts == 1 and note.attempt_log.get().http_status == 200
     assert endpoint.requests >= 2  # posted again by the new worker: at least once, never lost
     assert {d["sequence"] for d in endpoint.for_txid(reg["tXid"])} == {"1"}
+    # The killed attempt left its trace (recorded before the request left), closed as interrupted
+    # by the next one: the history shows every request the merchant got, in REST and the dashboard.
+    cut, ok = note.attempt_log.order_by("id")
+    assert cut.error.startswith("interrupted") and cut.http_status is None and cut.finished_at
+    assert ok.http_status == 200 and note.attempts == 2
+    detail = requests.get(
+        f"{stack.base_url}/api/v1/transactions/{reg['tXid']}", auth=(flows.IMID, flows.KEY), timeout=10
+    ).json()
+    (logged,) = detail["notifications"]
+    assert [(a["httpStatus"], a["error"][:11]) for a in logged["attemptLog"]] == [
+        (None, "interrupted"),
+        (200, ""),
+    ]
 
 
 def test_fifty_identical_partner_notifications_change_status_once(stack, demo_merchant, receiver):

@@ -193,20 +193,30 @@ def inquiry(base_url: str, reg: dict, *, key: str = KEY) -> dict:
     return requests.post(f"{base_url}/nicepay/direct/v2/inquiry", json=req, timeout=30).json()
 
 
-def cancel(base_url: str, reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY) -> dict:
+def cancel_body(
+    reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY, ts: str = "", msg: str = "test cancel"
+) -> dict:
+    """A signed V2 cancel of `amount` for the registration `reg` (timeStamp now unless given)."""
     body = reg["_body"]
-    ts = stamp()
-    req = {
+    ts = ts or stamp()
+    return {
         "timeStamp": ts,
         "tXid": reg["tXid"],
         "iMid": body["iMid"],
         "payMethod": body["payMethod"],
         "cancelType": cancel_type,
         "amt": str(amount),
-        "cancelMsg": "test cancel",
+        "cancelMsg": msg,
         "merchantToken": sha(ts, body["iMid"], reg["tXid"], amount, key),
     }
+
+
+def post_cancel(base_url: str, req: dict) -> dict:
     return requests.post(f"{base_url}/nicepay/direct/v2/cancel", json=req, timeout=60).json()
+
+
+def cancel(base_url: str, reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY) -> dict:
+    return post_cancel(base_url, cancel_body(reg, amount=amount, cancel_type=cancel_type, key=key))
 
 
 def wait_for_status(base_url: str, reg: dict, expected: str, timeout: float = 30.0) -> dict:
