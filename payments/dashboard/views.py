@@ -210,6 +210,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
+            "attempts": transaction_reads.transaction_attempts(txn=txn),
             "partner_names": registry.display_names(),
             "status_label": words.status_label(txn.status),
             "timeline": words.timeline(txn, txn.partner_name),
@@ -230,7 +231,12 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
             and status == Status.PAID
             and not txn.receipt_confirmed_at,
             "cancel_rows": [
-                {"c": c, "amount": charts.rupiah(c.amount), "who": words.requested_by(c)}
+                {
+                    "c": c,
+                    "amount": charts.rupiah(c.amount),
+                    "who": words.requested_by(c),
+                    "state": words.cancel_state(c.state),
+                }
                 for c in txn.cancellations.all()
             ],
         },
@@ -352,6 +358,7 @@ def _job_json(job: Job) -> dict:
         "total": job.total,
         "percent": min(100, percent),
         "error": job.error,
+        "restarts": job.restarts,
         "result": job.result,
         "download": f"/dashboard/jobs/{job.pk}/download"
         if job.kind == "export" and job.file_path and job.state == Job.State.DONE

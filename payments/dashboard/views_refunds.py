@@ -23,7 +23,7 @@ class RefundFilterForm(forms.Form):
     state = forms.ChoiceField(
         label="At the partner",
         required=False,
-        choices=[("", "Any result"), *Cancellation.State.choices],
+        choices=[("", "Any result"), *words.CANCEL_STATES.items()],
     )
     kind = forms.ChoiceField(
         label="Type",
@@ -64,6 +64,7 @@ def _row(c: Cancellation) -> dict:
         "amount": charts.rupiah(c.amount),
         "remaining": charts.rupiah(c.transaction.remaining_amount),
         "who": words.requested_by(c),
+        "state": words.cancel_state(c.state),
     }
 
 

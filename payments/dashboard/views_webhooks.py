@@ -47,11 +47,17 @@ def describe(attempt: NotificationAttempt) -> dict:
     ok = attempt.http_status is not None and 200 <= attempt.http_status < 300
     note = attempt.notification
     signature = attempt.request_headers.get("X-Payloan-Signature", "")
+    in_flight = attempt.finished_at is None  # recorded before the POST left; no answer yet
+    if in_flight:
+        result = "sending"
+    else:
+        result = f"HTTP {attempt.http_status}" if attempt.http_status else (attempt.error or "no answer")
     return {
         "a": attempt,
         "note": note,
         "ok": ok,
-        "result": f"HTTP {attempt.http_status}" if attempt.http_status else (attempt.error or "no answer"),
+        "in_flight": in_flight,
+        "result": result,
         "signature": signature,
         "headers": sorted(attempt.request_headers.items()),
         "fields": sorted(attempt.request_fields.items()),

@@ -36,6 +36,18 @@ SOURCES = {
     "ops": "Payloan operations",
 }
 
+# A cancel at the partner, in words (the filter of the Refunds list and its badges).
+CANCEL_STATES = {
+    Cancellation.State.PENDING: "Pending",
+    Cancellation.State.UNKNOWN: "Checking with the partner",
+    Cancellation.State.SUCCEEDED: "Succeeded",
+    Cancellation.State.FAILED: "Failed",
+}
+
+
+def cancel_state(state: str) -> str:
+    return CANCEL_STATES.get(state, state)
+
 
 def status_label(status: str) -> str:
     """The status in words ("Paid"); an unknown code is shown as it is."""

@@ -85,7 +85,7 @@ def attempts_filtered(*, merchant: Merchant, filters: AttemptFilters) -> QuerySe
     if filters.outcome == SUCCEEDED:
         qs = qs.filter(_ok())
     elif filters.outcome == FAILED:
-        qs = qs.exclude(_ok())
+        qs = qs.exclude(_ok()).filter(finished_at__isnull=False)  # one in flight has not failed
     if filters.txid:
         qs = qs.filter(notification__transaction__txid=filters.txid)
     if filters.date_from:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from payloan_site.queues import QUEUES
 from payments.models import Cancellation, Job, Notification, Transaction
 from payments.status import OPEN, Status
 
@@ -70,28 +71,22 @@ def reviews_open(*, limit: int = 10) -> tuple[int, list[Transaction]]:
 
 
 def cancels_stuck(*, now: datetime | None = None, minutes: int = STUCK_CANCEL_MINUTES) -> list[Cancellation]:
-    """Cancels still pending at the partner after `minutes`: the partner never answered."""
+    """Cancels not settled after `minutes`: pending at the partner, or their answer lost and still
+    being checked with it (unknown)."""
     now = now or timezone.now()
+    unsettled = [Cancellation.State.PENDING, Cancellation.State.UNKNOWN]
     return list(
-        Cancellation.objects.filter(
-            state=Cancellation.State.PENDING, created_at__lt=now - timedelta(minutes=minutes)
-        )
+        Cancellation.objects.filter(state__in=unsettled, created_at__lt=now - timedelta(minutes=minutes))
         .select_related("transaction", "transaction__merchant")
         .order_by("created_at")[:50]
     )
 
 
 def queue_names() -> list[str]:
-    """Celery's default queue and every queue named in the routing settings."""
-    names = {
-        settings.CELERY_TASK_DEFAULT_QUEUE if hasattr(settings, "CELERY_TASK_DEFAULT_QUEUE") else "celery"
-    }
+    """Every Celery queue: the pools' (payloan_site/queues.py) and any other the routes name."""
     routes = getattr(settings, "CELERY_TASK_ROUTES", None) or {}
-    if isinstance(routes, dict):
-        names |= {r["queue"] for r in routes.values() if isinstance(r, dict) and r.get("queue")}
-    for queue in getattr(settings, "CELERY_TASK_QUEUES", None) or []:
-        names.add(getattr(queue, "name", str(queue)))
-    return sorted(names)
+    routed = {r["queue"] for r in routes.values() if isinstance(r, dict) and r.get("queue")}
+    return sorted(set(QUEUES) | routed)
 
 
 def queue_depths() -> list[tuple[str, int | None]]:

@@ -12,6 +12,7 @@ import redis
 from django.test import Client
 from django.utils import timezone
 
+from payloan_site.queues import QUEUES
 from payments.models import AuditLog, Cancellation, Job, Notification, PartnerFee
 from tests.factories import MerchantFactory
 from tests.support.dashboard import member, txn
@@ -60,9 +61,27 @@ def test_ops_overview_figures(ops, settings):
     Notification.objects.create(merchant=b, url="http://x", payload={}, state="dead")
     Notification.objects.create(merchant=b, url="http://x", payload={}, state="failed")
     stuck = Cancellation.objects.create(
-        transaction=flagged, cancel_txid="C1", cancel_type="1", amount=10, idempotency_key="k"
+        transaction=flagged, cancel_txid="STUCKPENDING1", cancel_type="1", amount=10, idempotency_key="k"
     )
-    Cancellation.objects.filter(pk=stuck.pk).update(created_at=now - timedelta(minutes=20))
+    lost = Cancellation.objects.create(  # its answer was lost: still being checked with the partner
+        transaction=flagged,
+        cancel_txid="STUCKUNKNOWN2",
+        cancel_type="2",
+        amount=5,
+        idempotency_key="k2",
+        state="unknown",
+    )
+    done = Cancellation.objects.create(
+        transaction=flagged,
+        cancel_txid="SETTLEDDONE3",
+        cancel_type="2",
+        amount=5,
+        idempotency_key="k3",
+        state="succeeded",
+    )
+    Cancellation.objects.filter(pk__in=[stuck.pk, lost.pk, done.pk]).update(
+        created_at=now - timedelta(minutes=20)
+    )
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete("ops-overview-test")
     client.rpush("ops-overview-test", "m1", "m2", "m3")
@@ -75,9 +94,15 @@ def test_ops_overview_figures(ops, settings):
     assert "25%" in dana  # 1 failed of 4 finished
     assert "OPSMERCH02" in page and re.search(r"<strong>1</strong>", page)
     assert re.search(r'id="ops-reviews">1<', page) and "poll reported expired while paid" in page
-    assert re.search(r'id="ops-stuck">1<', page) and "C1" in page
+    assert (
+        re.search(r'id="ops-stuck">2<', page)
+        and "STUCKPENDING1" in page
+        and "STUCKUNKNOWN2" in page
+        and "SETTLEDDONE3" not in page
+    )
     assert re.search(r'data-queue="ops-overview-test"><td>ops-overview-test</td><td>3</td>', page)
-    assert 'data-queue="celery"' in page
+    for queue in QUEUES:  # every pool's queue, each with its depth
+        assert re.search(rf'data-queue="{queue}"><td>{queue}</td><td>\d+</td>', page), queue
 
 
 def test_review_queue_has_a_reason_column(ops):

@@ -105,6 +105,21 @@ def test_log_page_shows_both_answers_filters_and_scope(client, receiver):
     )
 
 
+def test_an_attempt_in_flight_reads_sending_and_is_not_counted_as_failed(client, receiver):
+    m = MerchantFactory()
+    note = outbox_row(m, receiver.url, txn(m, status="0"))
+    NotificationAttempt.objects.create(  # recorded when its POST left; the answer has not come yet
+        notification=note, merchant=m, started_at=timezone.now(), url=receiver.url
+    )
+    client.force_login(member(m, "viewer").user)
+    body = client.get("/dashboard/notifications/").content.decode()
+    assert body.count('class="attempt"') == 1
+    assert ">sending</span>" in body and "waiting for your server's answer" in body
+    assert "no more retries" not in body
+    failed_only = client.get("/dashboard/notifications/", {"outcome": "failed"}).content.decode()
+    assert failed_only.count('class="attempt"') == 0
+
+
 def test_send_test_notification_shows_the_answer_at_once(client, receiver):
     m = MerchantFactory(default_notification_url=receiver.url)
     receiver.reply = b"demo store says hi"

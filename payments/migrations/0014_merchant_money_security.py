@@ -23,7 +23,7 @@ def copy_merchant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_hosted_checkout'),
+        ('payments', '0013_cancel_settle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
