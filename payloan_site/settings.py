@@ -152,6 +152,11 @@ POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 30
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
+# BI-SNAP: bearer token lifetime (seconds), and the gateway's RSA key that signs SNAP notifications
+# (PEM text, "\n" escapes allowed, or a file). Without either, one is generated and kept encrypted.
+ACCESS_TOKEN_SECONDS = env.int("ACCESS_TOKEN_SECONDS", default=900)
+GATEWAY_SIGNING_KEY = env.str("GATEWAY_SIGNING_KEY", default="", multiline=True)
+GATEWAY_SIGNING_KEY_FILE = env("GATEWAY_SIGNING_KEY_FILE", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -58,6 +58,8 @@ class RegistrationData:
     vat: int = 0
     fee: int = 0
     notax_amount: int = 0
+    door: str = Transaction.Door.V2  # the merchant API it came through
+    door_data: dict = field(default_factory=dict)  # request facts only that door answers with
 
 
 def new_txid(imid: str, pay_method: str) -> str:
@@ -178,6 +180,8 @@ def transaction_register(
         callback_url=data.callback_url,
         expires_at=expires_at,
         request_fingerprint=data.fingerprint,
+        door=data.door,
+        door_data=data.door_data,
         **data.billing,
         **data.delivery,
     )
