@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("nicepay/", include("payments.snap.urls")),
     path("nicepay/", include("payments.nicepay.urls")),
     path("", include("payments.hosted.urls")),
     path("dashboard/", include("payments.dashboard.urls")),

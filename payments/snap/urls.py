@@ -1,0 +1,15 @@
+"""SNAP paths, under /nicepay/ as NICEPAY serves them; no trailing slash, as the clients send them."""
+
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "snap"
+urlpatterns = [
+    path("v1.0/access-token/b2b", views.access_token, name="access-token"),
+    path("api/v1.0/debit/payment-host-to-host", views.payment, name="payment"),
+    path("api/v1.0/debit/status", views.status, name="status"),
+    path("api/v1.0/debit/refund", views.refund, name="refund"),
+    path("snap/public-key.pem", views.public_key_pem, name="public-key"),
+    re_path(r"^(?:api/)?v1\.0/(?P<rest>.*)$", views.unsupported, name="unsupported"),
+]
