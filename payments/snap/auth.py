@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from payments.exceptions import AccessTokenInvalid
-from payments.models import ApiCredential, Merchant
-from payments.selectors.merchants import merchant_get
+from payments.models import Merchant
+from payments.selectors.merchants import api_credential_get, merchant_get
 from payments.services import api_credentials
 
 from .errors import INVALID_TOKEN, SnapError, field_format, field_missing, unauthorized
@@ -31,10 +31,6 @@ def header(request: HttpRequest, name: str, *, size: int = 0) -> str:
     return value
 
 
-def _credential(merchant: Merchant) -> ApiCredential | None:
-    return ApiCredential.objects.filter(merchant=merchant).first()
-
-
 def token_request_merchant(request: HttpRequest) -> Merchant:
     """The merchant of a verified token request: X-CLIENT-KEY is its client id (the iMid), and
     X-SIGNATURE its RSA signature over `clientId|X-TIMESTAMP`. Raises 400xx02/400xx01 for missing
@@ -45,7 +41,7 @@ def token_request_merchant(request: HttpRequest) -> Merchant:
     merchant = merchant_get(imid=client_id)
     if merchant is None:
         raise unauthorized("Unknown client")
-    cred = _credential(merchant)
+    cred = api_credential_get(merchant=merchant)
     if cred is None or not cred.public_key_pem:
         raise unauthorized("No public key registered: upload yours on the dashboard's SNAP page")
     if not rsa_verify(cred.public_key_pem, token_request_string(client_id, stamp), signature):
@@ -90,7 +86,7 @@ def transaction_caller(request: HttpRequest) -> Caller:
     if merchant.imid != partner_id:
         log.warning("token of %s used with X-PARTNER-ID %s", merchant.imid, partner_id)
         raise SnapError(INVALID_TOKEN, "[the access token was not issued to this X-PARTNER-ID]")
-    cred = _credential(merchant)
+    cred = api_credential_get(merchant=merchant)
     secret = cred.client_secret if cred else ""
     if not secret or not hmac_verify(
         secret=secret,

@@ -43,9 +43,11 @@ class ClientEnv:
             env["PYTHONPATH"] = str(STUBS)
         return env
 
-    def run_scenario(self, settings: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
+    def run_scenario(
+        self, settings: dict[str, Any], timeout: float = 120, script: Path = SCRIPT
+    ) -> dict[str, Any]:
         proc = subprocess.run(
-            [str(self.python), str(SCRIPT)],
+            [str(self.python), str(script)],
             input=json.dumps(settings),
             capture_output=True,
             text=True,
