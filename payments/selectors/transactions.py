@@ -133,6 +133,11 @@ def transaction_find(*, merchant: Merchant, txid: str = "", reference_no: str = 
     return txn
 
 
+def transaction_refunds(*, txn: Transaction) -> list[Cancellation]:
+    """The transaction's cancels and refunds that succeeded, oldest first."""
+    return list(txn.cancellations.filter(state=Cancellation.State.SUCCEEDED).order_by("id"))
+
+
 def transaction_get_public(*, txid: str) -> Transaction | None:
     """Any merchant's transaction by tXid, for pages reached by the tXid alone (the customer's)."""
     return Transaction.objects.filter(txid=txid).select_related("merchant").first()

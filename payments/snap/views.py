@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from payments.exceptions import ApplicationError, TransactionNotFound
-from payments.models import Cancellation, Transaction
-from payments.selectors.transactions import transaction_find
+from payments.models import Transaction
+from payments.selectors.transactions import transaction_find, transaction_refunds
 from payments.services import api_credentials, gateway_keys, linking, refunds, request_ids
 from payments.services import payment as payment_service
 from payments.services import registration as registration_service
@@ -26,6 +27,7 @@ from payments.services.partner_io import gateway_url
 from . import payloads
 from .auth import Caller, same_merchant, token_request_merchant, transaction_caller
 from .errors import (
+    BAD_REQUEST,
     GENERAL_ERROR,
     INVALID_AMOUNT,
     NOT_FOUND,
@@ -66,6 +68,8 @@ def snap_json(service: str) -> Callable[[Callable[..., dict]], Callable[[HttpReq
                 return JsonResponse(view(request))
             except ApplicationError as exc:
                 return error_json(exc, service)
+            except RequestDataTooBig:
+                return error_json(SnapError(BAD_REQUEST, "[the body is too large]"), service)
             except Exception:  # noqa: BLE001 - a client that reads JSON must get JSON, even now
                 log.exception("SNAP %s failed", request.path)
                 return error_json(SnapError(GENERAL_ERROR), service)
@@ -152,8 +156,7 @@ def _status(caller: Caller, body: dict[str, Any], request: HttpRequest) -> dict:
     amount = money(body, "amount", required=False)
     if amount is not None and amount != txn.amount:
         raise SnapError(INVALID_AMOUNT, f"[the payment is {txn.amount}.00, not {amount}.00]")
-    refunds_done = list(txn.cancellations.filter(state=Cancellation.State.SUCCEEDED).order_by("id"))
-    return payloads.status(txn, refunds_done)
+    return payloads.status(txn, transaction_refunds(txn=txn))
 
 
 def _refund(caller: Caller, body: dict[str, Any], request: HttpRequest) -> dict:

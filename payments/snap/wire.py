@@ -78,6 +78,8 @@ def money(data: dict[str, Any], name: str, *, required: bool = True) -> int | No
         raise field_format(name, 'must be an object {"value": "10000.00", "currency": "IDR"}')
     raw = amount.get("value")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if not required:
+            return None
         raise field_missing(f"{name}.value")
     if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
         raise field_format(f"{name}.value", 'must be a string such as "10000.00"')

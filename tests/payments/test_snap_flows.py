@@ -9,6 +9,7 @@ import requests
 from payments.models import Cancellation, Notification, RefundReference, RequestId, Transaction
 from tests.support import flows, snap
 from tests.support import linking as lf
+from tests.support.rest import basic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOTIFY = "http://127.0.0.1:9/merchant/notify"
@@ -64,6 +65,13 @@ def test_dana_payment_status_and_refund_and_v2_agrees(sandbox_server, api):
     assert paid["transAmount"] == {"value": "25000.00", "currency": "IDR"} and paid["paidTime"]
     assert paid["originalExternalId"] == txn.door_data["externalId"]
     assert flows.inquiry(base, v2_reg(answer, 25_000))["status"] == "0"
+    listed = requests.get(
+        f"{base}/api/v1/transactions",
+        params={"q": answer["partnerReferenceNo"]},
+        headers={"Authorization": basic("IONPAYTEST", snap.NICEPAY_SANDBOX_KEY)},
+        timeout=10,
+    ).json()["results"]
+    assert [(t["tXid"], t["door"], t["status"]) for t in listed] == [(answer["referenceNo"], "snap", "0")]
     [note] = Notification.objects.filter(transaction=txn)
     assert note.payload["latestTransactionStatus"] == "00" and note.payload["amount"]["value"] == "25000.00"
 
