@@ -38,6 +38,7 @@ if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 
 MIDDLEWARE = [
+    "payloan_site.proxy.TrustedProxyMiddleware",  # first: the client's address and scheme
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,7 +89,15 @@ def _neighbour_db(url: str) -> str:
 
 # Cache and rate-limit counters; by default beside the broker in its own database.
 CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=_neighbour_db(REDIS_URL))
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}}
+# Fail-soft: with Redis down a cached read is a miss and a write is skipped (payloan_site/cache.py);
+# the atomic counters (add/incr) still raise, and each limit decides what an outage means.
+CACHES = {
+    "default": {
+        "BACKEND": "payloan_site.cache.FailSoftRedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "Asia/Jakarta"
@@ -107,9 +116,22 @@ STORAGES = {
 
 LOGIN_URL = "/dashboard/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
+
+# --- HTTPS and proxies (docs/security.md) -------------------------------------------------------
+# Addresses or networks of our own reverse proxies / load balancers. Only from these are
+# X-Forwarded-For and X-Forwarded-Proto believed (payloan_site/proxy.py); every per-address limit
+# uses the client address derived from them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not SANDBOX)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not SANDBOX)
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # a balancer's health check may come in plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if SANDBOX else 365 * 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not SANDBOX)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not SANDBOX)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -135,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
+    "unverified-callbacks-purge": {
+        "task": "payments.tasks.partner_callbacks_purge",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
@@ -149,6 +175,14 @@ NOTIFICATION_RETRY_SCHEDULE = env.list(
 )
 # Status polling of payments still open at a partner: seconds after start, then every last value.
 POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 300, 900])
+# Partner notifications (docs/security.md): seconds a signed timestamp or nonce may be away from now;
+# requests per address per minute; unverified ones stored per address and in all per 10 minutes
+# (beyond that they are answered but not stored), and kept this many days.
+PARTNER_NOTIFICATION_WINDOW = env.int("PARTNER_NOTIFICATION_WINDOW", default=15 * 60)
+PARTNER_NOTIFY_RATE_PER_ADDRESS = env.int("PARTNER_NOTIFY_RATE_PER_ADDRESS", default=3000)
+PARTNER_UNVERIFIED_STORED_PER_ADDRESS = env.int("PARTNER_UNVERIFIED_STORED_PER_ADDRESS", default=30)
+PARTNER_UNVERIFIED_STORED_TOTAL = env.int("PARTNER_UNVERIFIED_STORED_TOTAL", default=600)
+PARTNER_UNVERIFIED_RETENTION_DAYS = env.int("PARTNER_UNVERIFIED_RETENTION_DAYS", default=7)
 # Sandbox: where each simulated partner sends its server notifications (set at "onboarding").
 SANDBOX_GATEWAY_BASE_URL = env("SANDBOX_GATEWAY_BASE_URL", default=PUBLIC_BASE_URL)
 SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)

@@ -29,6 +29,7 @@ from payments.models import (
     PartnerCallback,
     Transaction,
     TransactionEvent,
+    UnverifiedCallback,
 )
 from payments.services import notifications, polling
 from payments.services.audit import Actor, audit_record
@@ -392,10 +393,23 @@ class NotificationAdmin(admin.ModelAdmin):
 # --- read-only records ---------------------------------------------------------------------------
 @admin.register(PartnerCallback)
 class PartnerCallbackAdmin(ReadOnlyAdmin):
+    """Verified notifications only, stored with their secrets redacted (the adapter's
+    secret_notification_headers/fields)."""
+
     list_display = ("id", "mitra_cd", "transaction", "outcome", "detail", "received_at")
     list_filter = ("mitra_cd", "outcome")
     search_fields = ("transaction__txid",)
     list_select_related = ("transaction",)
+
+
+@admin.register(UnverifiedCallback)
+class UnverifiedCallbackAdmin(ReadOnlyAdmin):
+    """Notifications that did not verify: redacted, cut short, purged after the retention period."""
+
+    list_display = ("id", "mitra_cd", "reason", "remote_addr", "body_bytes", "received_at")
+    list_filter = ("mitra_cd",)
+    search_fields = ("remote_addr",)
+    date_hierarchy = "received_at"
 
 
 @admin.register(Cancellation)

@@ -218,6 +218,36 @@ class PartnerCallback(models.Model):
     detail = models.CharField(max_length=255, blank=True)
 
 
+class UnverifiedCallback(models.Model):
+    """A notification posted as a known partner that did not verify: bad or stale signature, a
+    replayed nonce, an unparseable body, or one the partner disowned when asked. Kept apart from
+    PartnerCallback (which holds only verified ones), redacted, cut to its first bytes, stored at
+    a bounded rate per address, and purged after PARTNER_UNVERIFIED_RETENTION_DAYS by beat."""
+
+    mitra_cd = models.CharField(max_length=4)
+    path = models.CharField(max_length=255)
+    remote_addr = models.CharField(max_length=45, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    headers = models.JSONField(default=dict)
+    body_excerpt = models.TextField(blank=True)
+    body_bytes = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=255)
+
+
+class PartnerNonce(models.Model):
+    """A notification nonce already accepted (Indodana's, with the body's digest): the unique
+    constraint refuses a replay.
+    Purged by beat once older than twice PARTNER_NOTIFICATION_WINDOW (a stale nonce is refused
+    by its time anyway)."""
+
+    mitra_cd = models.CharField(max_length=4)
+    nonce = models.CharField(max_length=64)  # sha256 hex of the adapter's replay_key
+    seen_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mitra_cd", "nonce"], name="partner_nonce_once")]
+
+
 class Notification(models.Model):
     """Outbox row: one merchant notification per status change, written with the change."""
 

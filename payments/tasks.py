@@ -4,8 +4,9 @@ Each task's name is spelled out: services send tasks by these names (payments.se
 and the queue routing matches them, so moving a function never renames its task."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from payments.services import expiry, jobs, notifications, payment, polling, queue, reconciliation
+from payments.services import callbacks, expiry, jobs, notifications, payment, polling, queue, reconciliation
 
 
 @shared_task(name=queue.NOTIFICATION_SEND, acks_late=True)
@@ -59,3 +60,9 @@ def job_run(job_id: int) -> None:
 def reconcile_daily() -> int:
     """Beat, once a day: yesterday's transactions against the partners' answers (a Job row)."""
     return reconciliation.reconciliation_start().pk
+
+
+@shared_task(name="payments.tasks.partner_callbacks_purge")
+def partner_callbacks_purge() -> tuple[int, int]:
+    """Beat, hourly: unverified partner notifications past their retention, and spent nonces."""
+    return callbacks.partner_callbacks_purge(now=timezone.now())

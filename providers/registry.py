@@ -185,7 +185,13 @@ def build_config(cls: type[PartnerAdapter]) -> PartnerConfig:
     prefix = cls.env_prefix
     base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{settings.PUBLIC_BASE_URL}/sandbox/{cls.slug}"
     creds = {k: os.environ.get(f"{prefix}_{k.upper()}", v) for k, v in cls.default_credentials.items()}
-    return PartnerConfig(cls.mitra_cd, base_url.rstrip("/"), creds, settings.PARTNER_HTTP_TIMEOUT)
+    return PartnerConfig(
+        cls.mitra_cd,
+        base_url.rstrip("/"),
+        creds,
+        settings.PARTNER_HTTP_TIMEOUT,
+        notification_window=settings.PARTNER_NOTIFICATION_WINDOW,
+    )
 
 
 @cache

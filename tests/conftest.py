@@ -16,6 +16,11 @@ from tests.support.stack import Stack, database_url, free_port
 # Playwright's sync API keeps an event loop in the main thread; Django's ORM calls from tests are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Every simulated partner posts from 127.0.0.1, and the suite posts hundreds of forged notifications
+# in minutes: storage of unverified ones is bounded per address in production, not here. The tests
+# of that bound set their own limits (tests/payments/test_partner_notify_door.py).
+os.environ.setdefault("PARTNER_UNVERIFIED_STORED_PER_ADDRESS", "1000000")
+os.environ.setdefault("PARTNER_UNVERIFIED_STORED_TOTAL", "1000000")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -15,12 +15,12 @@ from payments.selectors.merchants import member_for_user
 from payments.services.audit import Actor
 
 Role = MerchantMember.Role
-# viewer: reads only; developer: operational actions; owner: everything.
+# viewer: reads only; developer: operational actions that move no money; owner: everything.
+# The merchantKey signs V2 cancels and is the REST API's password: whoever sees it can refund, so
+# seeing it (reveal_key) is money-moving power and belongs to owners only (docs/security.md).
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(),
-    Role.DEVELOPER: frozenset(
-        {"resend", "sync", "replay", "test_notification", "reveal_key", "test_payment"}
-    ),
+    Role.DEVELOPER: frozenset({"resend", "sync", "replay", "test_notification", "test_payment"}),
     Role.OWNER: frozenset(
         {
             "resend",
@@ -44,7 +44,8 @@ def can(member: MerchantMember | None, capability: str) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, configure it to set REMOTE_ADDR; forwarded headers are not trusted here.
+    # The client's own address: behind TRUSTED_PROXIES the first middleware has set it from
+    # X-Forwarded-For (payloan_site/proxy.py); from anyone else that header is ignored.
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 

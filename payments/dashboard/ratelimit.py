@@ -1,33 +1,45 @@
-"""Login throttling in the shared cache (Redis): failures per IP + username in a sliding bucket."""
+"""Throttles in the shared cache (Redis) for sign-in and re-entered passwords. Each attempt is one
+atomic increment whose result decides (payments/throttle.py): two requests racing each other can
+never both take the last allowed attempt. Without Redis nothing can be counted, and these
+throttles fail closed (Unavailable): a password form is never open to unlimited guessing."""
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
+from payments import throttle
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
+# scope -> (attempts allowed per window, window in seconds)
+LIMITS: dict[str, tuple[int, int]] = {
+    "login": (MAX_FAILURES, WINDOW_SECONDS),
+    "reauth": (MAX_FAILURES, WINDOW_SECONDS),
+}
+Unavailable = throttle.ThrottleUnavailable
+UNAVAILABLE_MESSAGE = (
+    "Signing in is paused for a moment: our protection against password guessing is unavailable. "
+    "Nothing is wrong with your account. Please try again in a minute."
+)
 
 
 def _key(scope: str, ip: str, username: str) -> str:
-    digest = hashlib.sha256(f"{ip}|{username.strip().lower()}".encode()).hexdigest()[:32]
-    return f"dash-{scope}-fail:{digest}"
+    return f"dash-{scope}-fail:{throttle.digest(ip, username.strip().lower())}"
+
+
+def _limit(scope: str) -> tuple[int, int]:
+    return LIMITS.get(scope, (MAX_FAILURES, WINDOW_SECONDS))
+
+
+def hit(scope: str, ip: str, username: str) -> bool:
+    """Counts one attempt and says whether it is allowed (the count is still within the limit).
+    The window starts with the first attempt. Raises Unavailable when Redis cannot count."""
+    limit, window = _limit(scope)
+    return throttle.take(_key(scope, ip, username), window=window) <= limit
 
 
 def is_locked(scope: str, ip: str, username: str) -> bool:
-    return (cache.get(_key(scope, ip, username)) or 0) >= MAX_FAILURES
-
-
-def record_failure(scope: str, ip: str, username: str) -> int:
-    key = _key(scope, ip, username)
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        return 1
+    """Read-only: whether the next attempt would be refused (for messages, never for deciding)."""
+    return throttle.peek(_key(scope, ip, username)) >= _limit(scope)[0]
 
 
 def reset(scope: str, ip: str, username: str) -> None:
-    cache.delete(_key(scope, ip, username))
+    throttle.clear(_key(scope, ip, username))

@@ -40,7 +40,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         ip, username = client_ip(request), form.cleaned_data["username"]
-        if ratelimit.is_locked("login", ip, username):
+        try:
+            allowed: bool | None = ratelimit.hit("login", ip, username)
+        except ratelimit.Unavailable:  # fail closed: no counting, no password check
+            allowed = None
+        if allowed is None:
+            error, status = ratelimit.UNAVAILABLE_MESSAGE, 503
+        elif not allowed:
             error, status = LOCKED_MESSAGE, 429
         else:
             user = authenticate(
@@ -48,7 +54,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             member = member_for_user(user=user) if user else None
             if member is None:
-                ratelimit.record_failure("login", ip, username)
                 error, status = "The e-mail or password is not correct.", 401
                 if ratelimit.is_locked("login", ip, username):
                     error, status = LOCKED_MESSAGE, 429

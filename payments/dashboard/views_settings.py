@@ -64,13 +64,16 @@ def _password_ok(request: HttpRequest) -> tuple[bool, str]:
     """Re-entered password, throttled per account from any address: whoever holds a stolen
     session chooses the IP, so an IP in the key would give five more guesses per address."""
     ip, who = "any", request.user.get_username()
-    if ratelimit.is_locked("reauth", ip, who):
+    try:
+        allowed = ratelimit.hit("reauth", ip, who)
+    except ratelimit.Unavailable:
+        return False, "The password check is briefly unavailable. Try again in a minute."
+    if not allowed:
         return False, "Too many wrong passwords. Try again in 15 minutes."
     form = PasswordConfirmForm(request.POST)
     if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
         ratelimit.reset("reauth", ip, who)
         return True, ""
-    ratelimit.record_failure("reauth", ip, who)
     return False, "The password is not correct."
 
 

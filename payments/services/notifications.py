@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
-import socket
 import time
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -25,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from payments import outbound
 from payments.models import (
     AccountLink,
     AuditLog,
@@ -40,6 +38,8 @@ from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.notifications")
 EXCERPT_BYTES = 200
+DESTINATION_REFUSED = "destination not allowed"
+destination_allowed = outbound.destination_allowed  # the early check; post() decides on its own
 
 
 class NotificationFormat(Protocol):
@@ -178,7 +178,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         Notification.objects.filter(pk=note.pk).update(lease_until=None, next_attempt_at=None)
         return note
     if not destination_allowed(note.url):
-        return _record_attempt(note.pk, timezone.now(), 0, None, "", "destination not allowed", False)
+        return _record_attempt(note.pk, timezone.now(), 0, None, "", DESTINATION_REFUSED, False)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
     fmt = notification_format(note.transaction.door if note.transaction else Transaction.Door.V2)
@@ -197,16 +197,12 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     try:
         # Streamed: only the first bytes are read and logged, so a huge or trickling answer cannot
         # hold the worker past its lease.
-        with requests.post(
-            note.url,
-            data=body,
-            headers=headers,
-            timeout=(timeout, timeout),
-            allow_redirects=False,
-            stream=True,
-        ) as resp:
+        # Pinned to the address it checked, redirects not followed (payments/outbound.py: SSRF).
+        with outbound.post(note.url, data=body, headers=headers, timeout=timeout) as resp:
             status_code = resp.status_code
             excerpt = resp.raw.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
+    except outbound.DestinationRefused:
+        error = DESTINATION_REFUSED
     except requests.RequestException as exc:
         error = type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - e.g. a reset while reading the excerpt; still an attempt
@@ -267,23 +263,6 @@ def _release_following(note: Notification, now: datetime) -> None:
     if following:
         Notification.objects.filter(pk=following, next_attempt_at__isnull=True).update(next_attempt_at=now)
         transaction.on_commit(lambda: _enqueue(following))
-
-
-def destination_allowed(url: str) -> bool:
-    """In production a merchant URL must not reach our own network (no SSRF through
-    dbProcessUrl or the test notification). The sandbox posts to loopback by design."""
-    if settings.NOTIFICATION_ALLOW_PRIVATE_URLS:
-        return True
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return True  # unresolvable: the attempt itself fails and is logged as such
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not addr.is_global:
-            return False
-    return True
 
 
 def notifications_due(*, limit: int = 500) -> list[int]:

@@ -42,6 +42,9 @@ class AkulakuAdapter(PartnerAdapter):
         # empty = the API base, as in the built-in sandbox. AKULAKU_PAGE_URL sets the page root.
         "page_url": "",
     }
+    # The server callback is three form fields, ~0.2 KB (providers.md §3.4).
+    max_notification_bytes: ClassVar[int] = 2 * 1024
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset({"sign"})
 
     @property
     def app_id(self) -> str:

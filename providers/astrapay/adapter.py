@@ -68,6 +68,9 @@ class AstraPayAdapter(PartnerAdapter):
         "merchant_id": "MCH0000PAYLOAN",
         "private_key": SANDBOX_PRIVATE_KEY,
     }
+    # Payment and binding notices are ~0.5 KB (providers.md §8.3).
+    max_notification_bytes: ClassVar[int] = 8 * 1024
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset({"x-signature"})
 
     def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
         super().__init__(config=config, http=http)
@@ -198,7 +201,14 @@ class AstraPayAdapter(PartnerAdapter):
         )
 
     def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:
-        data = t.verify_notification(headers, body, path, self.cred("client_secret"))
+        data = t.verify_notification(
+            headers,
+            body,
+            path,
+            self.cred("client_secret"),
+            now=self.now(),
+            window=self.config.notification_window,
+        )
         return t.parse_notification(data)
 
     # --- cancel ------------------------------------------------------------------------------

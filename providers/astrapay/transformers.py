@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from providers.base import signing
+from providers.base import freshness, signing
 from providers.base.errors import InvalidPayload, InvalidSignature, UnknownStatus
 from providers.base.money import snap_amount, snap_money
 from providers.base.types import CallbackEvent, CancelRequest, LinkRequest, OrderInfo, PartnerStatus
@@ -164,10 +164,11 @@ def header(headers: Mapping[str, str], name: str) -> str:
 
 
 def verify_notification(
-    headers: Mapping[str, str], body: bytes, path: str, client_secret: str
+    headers: Mapping[str, str], body: bytes, path: str, client_secret: str, *, now: datetime, window: int
 ) -> dict[str, Any]:
     """STAND-IN recipe (§8.3): recompute the symmetric service signature over the merchant path,
-    with the bearer value of the request as the token. -> the parsed body."""
+    with the bearer value of the request as the token; then the signed X-TIMESTAMP must be within
+    `window` seconds of `now` (else StaleNotification: a replay). -> the parsed body."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
@@ -184,6 +185,7 @@ def verify_notification(
     )
     if not signing.equal(expected, given):
         raise InvalidSignature("AstraPay notification signature does not verify")
+    freshness.require_fresh(freshness.snap_time(timestamp), now=now, window=window, partner="AstraPay")
     return data
 
 

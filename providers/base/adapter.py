@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from .errors import CancelNotAllowed, NotSupported
 from .http import HttpClient
+from .redaction import redact_body, redact_headers
 from .types import (
     CallbackEvent,
     CancelRequest,
@@ -37,6 +38,13 @@ class PartnerAdapter(abc.ABC):
     env_prefix: ClassVar[str]  # <PREFIX>_BASE_URL and <PREFIX>_<CREDENTIAL> settings
     # Credentials with the built-in sandbox's values; each overridable from the environment.
     default_credentials: ClassVar[Mapping[str, str]] = {}
+    # Largest server notification body accepted, in bytes: a few times the partner's largest real
+    # payload. 0 = the partner sends none (the gateway refuses every post for it unread).
+    max_notification_bytes: ClassVar[int] = 0
+    # Notification headers and body fields that are secrets or replayable credentials: stored and
+    # shown only as "[redacted]" (Authorization, Proxy-Authorization and Cookie always are).
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset()
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, config: PartnerConfig, http: HttpClient) -> None:
         self.config = config
@@ -54,6 +62,18 @@ class PartnerAdapter(abc.ABC):
 
     def url(self, path: str) -> str:
         return f"{self.config.base_url}{path}"
+
+    def now(self) -> datetime:
+        """The clock a notification's timestamp is checked against."""
+        return datetime.now(UTC)
+
+    @classmethod
+    def redact_notification(cls, *, headers: Mapping[str, str], body: str) -> tuple[dict[str, str], str]:
+        """The notification as it may be stored and shown: secrets replaced. Pure."""
+        return (
+            redact_headers(headers, cls.secret_notification_headers),
+            redact_body(body, cls.secret_notification_fields),
+        )
 
     # --- payment lifecycle ---------------------------------------------------------------
     def register(self, order: OrderInfo) -> RegisterResult:

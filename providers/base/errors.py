@@ -37,3 +37,8 @@ class CancelNotAllowed(PartnerError):
 
 class UnknownStatus(InvalidPayload):
     """A partner status value missing from the adapter's STATUS_MAP: we never guess."""
+
+
+class StaleNotification(InvalidSignature):
+    """A notification whose signed timestamp is outside the accepted window, or whose nonce was
+    already used: a replay, refused like a bad signature."""

@@ -34,6 +34,8 @@ class PartnerConfig:
     base_url: str  # partner API root, no trailing slash
     credentials: Mapping[str, str]
     timeout: float = 15.0
+    # Seconds a notification's signed timestamp may be away from now (providers/base/freshness.py).
+    notification_window: int = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,8 @@ class CallbackEvent:
     `idempotency_key` is stable for the same partner event, so a repeated delivery is a no-op.
     `needs_confirmation` means the push itself must not be trusted (Kredivo, Indodana): the
     gateway calls `confirm_callback` and applies only that answer.
+    `replay_key`, when set, must be seen only once (Indodana's nonce with the body): the gateway
+    records it and refuses a second notification that carries it.
     """
 
     txid: str
@@ -165,6 +169,7 @@ class CallbackEvent:
     kind: str = "payment"  # "payment" or "link" (AstraPay account binding)
     raw: Mapping[str, Any] = field(default_factory=dict)
     reply: tuple[int, str, str] = (200, "application/json", '{"status":"OK"}')
+    replay_key: str = ""
 
 
 @dataclass(frozen=True)

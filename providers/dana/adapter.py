@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from providers.base import freshness
 from providers.base.adapter import PartnerAdapter
 from providers.base.errors import (
     CancelNotAllowed,
@@ -58,6 +59,9 @@ class DanaAdapter(PartnerAdapter):
         "private_key": sandbox_keys.MERCHANT_PRIVATE_KEY,
         "dana_public_key": sandbox_keys.DANA_PUBLIC_KEY,
     }
+    # A finish notify is ~1 KB (providers.md §4.4); payOptionInfos, shopInfo and extendInfo can grow it.
+    max_notification_bytes: ClassVar[int] = 16 * 1024
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset({"x-signature"})
 
     # --- outbound -----------------------------------------------------------------------------
     def _call(self, path: str, body: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any]]:
@@ -128,6 +132,10 @@ class DanaAdapter(PartnerAdapter):
             h.get("x-signature", ""),
         ):
             raise InvalidSignature("DANA notification signature does not verify")
+        # The signature covers X-TIMESTAMP: a notification signed long ago is a replay.
+        sent_at = freshness.snap_time(h.get("x-timestamp", ""))
+        window = self.config.notification_window
+        freshness.require_fresh(sent_at, now=self.now(), window=window, partner="DANA")
         data = tf.decode(body)
         txid = data.get("originalPartnerReferenceNo")
         ref = data.get("originalReferenceNo")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from providers.base import freshness
 from providers.base.adapter import PartnerAdapter
 from providers.base.errors import CancelNotAllowed, InvalidPayload, InvalidSignature, PartnerUnavailable
 from providers.base.http import HttpResponse
@@ -34,6 +36,8 @@ class IndodanaAdapter(PartnerAdapter):
         "api_key": "sbx-idn-merchant-01",
         "api_secret": "sbx-indodana-5c1e9a70b3d24f68",
     }
+    # A notification is ~0.3 KB of JSON (providers.md §2.4).
+    max_notification_bytes: ClassVar[int] = 4 * 1024
 
     def _auth(self) -> dict[str, str]:
         token = t.bearer(self.cred("api_key"), self.cred("api_secret"), int(time.time()))
@@ -77,6 +81,15 @@ class IndodanaAdapter(PartnerAdapter):
         auth = t.header(headers, "Authorization")
         if not t.verify_bearer(auth, self.cred("api_key"), self.cred("api_secret")):
             raise InvalidSignature("Indodana notification Authorization does not verify")
+        # The signature covers only apiKey:nonce (not the body), and the nonce is Unix seconds: an
+        # old one is refused, and the gateway accepts each (nonce, body) once (replay_key). Not the
+        # nonce alone: Indodana's own SDK stamps time(), so two genuine notifications sent in one
+        # second share it. A copy with another body is only a hint: check_status decides.
+        nonce = t.bearer_nonce(auth)
+        sent_at = freshness.unix_time(nonce)
+        freshness.require_fresh(
+            sent_at, now=self.now(), window=self.config.notification_window, partner="Indodana"
+        )
         data = t.parse_notification(body)
         raw = str(data["transactionStatus"])
         value = data.get("amount")
@@ -90,6 +103,7 @@ class IndodanaAdapter(PartnerAdapter):
             needs_confirmation=True,  # the body is unsigned: check_status decides
             raw=data,
             reply=(200, "application/json", '{"status":"OK","message":"OK"}'),
+            replay_key=f"nonce:{nonce}:{hashlib.sha256(body).hexdigest()}",
         )
 
     def confirm_callback(self, event: CallbackEvent) -> StatusResult:

@@ -62,6 +62,12 @@ def verify_bearer(header: str | None, api_key: str, api_secret: str) -> bool:
     return key_ok and sig_ok
 
 
+def bearer_nonce(header: str | None) -> str:
+    """The nonce of `Bearer apiKey:nonce:signature` ("" when the header has another shape)."""
+    parts = (header or "").strip().partition(" ")[2].split(":")
+    return parts[1] if len(parts) == 3 else ""
+
+
 def parse_amount(value: object) -> int:
     """decimal(16,2) on the wire; whole rupiah here."""
     return whole_rupiah(value, partner="Indodana")

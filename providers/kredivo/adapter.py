@@ -37,6 +37,9 @@ class KredivoAdapter(PartnerAdapter):
     env_prefix: ClassVar[str] = "KREDIVO"
     # The built-in sandbox's issued value; KREDIVO_SERVER_KEY overrides it.
     default_credentials: ClassVar[Mapping[str, str]] = {"server_key": "sbx-kredivo-8d3f0b6a41c2e975"}
+    # A push is ~0.7 KB (providers.md §1.4); the shipping address is free text.
+    max_notification_bytes: ClassVar[int] = 8 * 1024
+    secret_notification_fields: ClassVar[frozenset[str]] = frozenset(t.SECRET_FIELDS)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body, separators=(",", ":")).encode()

@@ -187,6 +187,9 @@ def parse_push(body: bytes) -> dict[str, Any]:
     return data
 
 
+SECRET_FIELDS = ("signature_key", "server_key", "user_token")
+
+
 def redact(data: Mapping[str, Any]) -> dict[str, Any]:
     """The push's signature_key proves it to Kredivo: it is a secret, never stored in clear."""
-    return {k: ("***" if k in ("signature_key", "server_key", "user_token") else v) for k, v in data.items()}
+    return {k: ("***" if k in SECRET_FIELDS else v) for k, v in data.items()}

@@ -46,6 +46,9 @@ class ShopeePayAdapter(PartnerAdapter):
         "store_ext_id": "PAYLOAN-ONLINE",
     }
     # NICEPAY's default for ESHP is 5 minutes; sent to ShopeePay as validity_period.
+    # A notify is ~0.4 KB of JSON (providers.md §5.1).
+    max_notification_bytes: ClassVar[int] = 4 * 1024
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset({t.SIGNATURE_HEADER.lower()})
 
     # --- HTTP ----------------------------------------------------------------------------------
     def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:

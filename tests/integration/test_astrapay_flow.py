@@ -11,7 +11,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from payments.models import AccountLink, PartnerCallback, Transaction
+from payments.models import AccountLink, PartnerCallback, Transaction, UnverifiedCallback
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
 from tests.support import linking as lf
@@ -167,9 +167,9 @@ def test_907_notified_twice_applied_once(stack, receiver, mandate) -> None:
 def test_908_bad_signature_stored_refused_never_applied(stack, receiver, mandate) -> None:
     reg, _ = pay(stack, receiver, mandate, 25_908)
     assert simulate(stack, reg)["notified"] == [401]
-    refused = PartnerCallback.objects.get(mitra_cd="ASTR", body__contains=reg["tXid"])
-    assert refused.outcome == PartnerCallback.Outcome.REJECTED and "signature" in refused.detail
-    assert refused.transaction_id is None
+    refused = UnverifiedCallback.objects.get(mitra_cd="ASTR", body_excerpt__contains=reg["tXid"])
+    assert "signature" in refused.reason and refused.headers["X-Signature"] == "[redacted]"
+    assert not PartnerCallback.objects.filter(mitra_cd="ASTR", body__contains=reg["tXid"]).exists()
     assert flows.wait_for_status(stack.base_url, reg, "0", timeout=20)["status"] == "0"
     notifications(receiver, reg, 1)
     txn = Transaction.objects.get(txid=reg["tXid"])

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from payments.models import PartnerCallback, Transaction
+from payments.models import PartnerCallback, Transaction, UnverifiedCallback
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
 from tests.support.paylater_flows import (
@@ -80,8 +80,10 @@ def test_forged_push_changes_nothing(stack, demo_merchant, receiver) -> None:
         timeout=30,
     )
     assert resp.status_code >= 400
-    stored = PartnerCallback.objects.get(mitra_cd="KDVI", body__contains="KRD-forged-000")
-    assert stored.outcome != APPLIED and "confirm" in stored.detail
+    # Kept apart from verified callbacks, its signature_key never stored.
+    stored = UnverifiedCallback.objects.get(mitra_cd="KDVI", body_excerpt__contains="KRD-forged-000")
+    assert "confirm" in stored.reason and "f" * 64 not in stored.body_excerpt
+    assert not PartnerCallback.objects.filter(body__contains="KRD-forged-000").exists()
     time.sleep(2.5)  # a poll round: Kredivo itself still says pending
     assert flows.inquiry(stack.base_url, reg)["status"] == "9"
     assert receiver.for_txid(reg["tXid"]) == []
@@ -144,8 +146,9 @@ def test_908_unconfirmable_push_refused_then_polling_settles(stack, demo_merchan
     reg, _ = pay(stack, receiver, "KDVI", 60_908)
     [status] = simulate(stack, reg)["notified"]
     assert status >= 400  # Kredivo's /v2/update did not confirm the key: refused, not applied
-    refused = PartnerCallback.objects.get(mitra_cd="KDVI", body__contains=reg["tXid"])
-    assert refused.outcome != APPLIED
+    refused = UnverifiedCallback.objects.get(mitra_cd="KDVI", body_excerpt__contains=reg["tXid"])
+    assert "confirm" in refused.reason
+    assert not PartnerCallback.objects.filter(mitra_cd="KDVI", body__contains=reg["tXid"]).exists()
     assert flows.wait_for_status(stack.base_url, reg, "0", timeout=20)["status"] == "0"
     notifications(receiver, reg, 1)
     assert settled_by(reg, "0") == "poll"

@@ -1,6 +1,6 @@
-"""Partner notifications: stored raw first, verified by the partner's adapter, then applied through
-the settle path; every refusal is a 4xx with the reason on the stored row (the fake ninth partner
-signs with HMAC, tests/support/ninth)."""
+"""Partner notifications: verified by the partner's adapter, stored, then applied through the settle
+path; every refusal is a 4xx, and one that did not verify is kept apart with its reason (the fake
+ninth partner signs with HMAC, tests/support/ninth)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from payments.models import PartnerCallback
+from payments.models import PartnerCallback, UnverifiedCallback
 from payments.services.callbacks import partner_callback_receive
 from payments.status import Status
 from tests.support.data import make_txn
@@ -38,10 +38,9 @@ def notice(txid: str, status: str) -> bytes:
     return json.dumps({"order": txid, "status": status}).encode()
 
 
-def test_an_unknown_partner_is_refused_and_kept(ninth_partner):
+def test_an_unknown_partner_is_refused_and_nothing_is_kept(ninth_partner):
     assert receive("NOPE", b"{}")[0] == 404
-    cb = PartnerCallback.objects.get()
-    assert (cb.mitra_cd, cb.outcome, cb.detail, cb.body) == ("NOPE", "rejected", "unknown partner", "{}")
+    assert not PartnerCallback.objects.exists() and not UnverifiedCallback.objects.exists()
 
 
 def test_a_forged_or_unreadable_notice_is_refused_before_anything_is_applied(ninth_partner, merchant):
@@ -49,9 +48,9 @@ def test_a_forged_or_unreadable_notice_is_refused_before_anything_is_applied(nin
     assert receive("NINE", notice(txn.txid, "DONE"), signature="forged")[0] == 401
     assert receive("NINE", b"not json")[0] == 400
     assert receive("NINE", notice(txn.txid, "NO-SUCH-STATUS"))[0] == 400
-    outcomes = list(PartnerCallback.objects.order_by("id").values_list("outcome", "detail"))
-    assert [o for o, _ in outcomes] == ["rejected"] * 3
-    assert outcomes[0][1].startswith("invalid signature") and outcomes[1][1].startswith("invalid payload")
+    reasons = list(UnverifiedCallback.objects.order_by("id").values_list("reason", flat=True))
+    assert len(reasons) == 3 and not PartnerCallback.objects.exists()  # kept apart from verified ones
+    assert reasons[0].startswith("invalid signature") and reasons[1].startswith("invalid payload")
     txn.refresh_from_db()
     assert txn.status == Status.INIT and not txn.events.exists()
 

@@ -12,7 +12,7 @@ import requests
 from django.core.management import call_command
 
 from payments import secrets as key_store
-from payments.models import AccountLink, Notification, PartnerCallback, Transaction
+from payments.models import AccountLink, Notification, PartnerCallback, Transaction, UnverifiedCallback
 from tests.support import linking as lf
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,7 +156,8 @@ def test_forged_link_notice_is_refused(sandbox_server, demo_merchant):
         },
     )
     assert r.status_code == 401
-    assert PartnerCallback.objects.get(mitra_cd="ASTR").outcome == "rejected"
+    assert "signature" in UnverifiedCallback.objects.get(mitra_cd="ASTR").reason
+    assert not PartnerCallback.objects.filter(mitra_cd="ASTR").exists()
     assert AccountLink.objects.get(mandate_id=mandate).state == AccountLink.State.PENDING
 
 

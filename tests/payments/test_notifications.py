@@ -90,20 +90,21 @@ def test_failures_follow_the_schedule_then_dead(merchant, sent, settings, receiv
     receiver.reset()
 
 
-def test_connection_refused_and_timeout_are_failed_attempts(merchant, sent, monkeypatch):
-    import requests
+def test_connection_refused_and_timeout_are_failed_attempts(merchant, sent, settings):
+    import socket
 
     txn = make_txn(merchant)
     note = note_for(txn)  # port 9: nothing listens
     done = notifications.notification_deliver(notification_id=note.pk)
     assert done.state == "failed" and done.attempt_log.get().error == "ConnectionError"
 
-    def slow(*args, **kwargs):
-        raise requests.ReadTimeout()
-
-    monkeypatch.setattr(notifications.requests, "post", slow)
-    Notification.objects.filter(pk=note.pk).update(next_attempt_at=timezone.now())
-    done = notifications.notification_deliver(notification_id=note.pk)
+    settings.NOTIFICATION_TIMEOUT = 0.5
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/notify"
+        Notification.objects.filter(pk=note.pk).update(url=url, next_attempt_at=timezone.now())
+        done = notifications.notification_deliver(notification_id=note.pk)
     assert [a.error for a in done.attempt_log.all()] == ["ConnectionError", "ReadTimeout"]
 
 

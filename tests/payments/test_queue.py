@@ -25,6 +25,7 @@ STABLE_NAMES = {
     "payments.tasks.transaction_complete_push",
     "payments.tasks.job_run",
     "payments.tasks.reconcile_daily",
+    "payments.tasks.partner_callbacks_purge",
 }
 
 

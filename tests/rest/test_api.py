@@ -425,19 +425,45 @@ def test_wrong_key_is_counted_with_the_v2_bad_token_counter(shop):
     assert cache.get(f"bad-token:{merchant.imid}:{timezone.now():%Y%m%d}") == 2
 
 
-def test_guessing_keys_is_throttled_per_address(shop):
-    from payments.rest.authentication import FAILED_AUTH_LIMIT
+def test_guessing_one_imids_key_is_throttled_for_that_imid_from_that_address(shop, rival):
+    from payments.rest.authentication import PER_IMID
 
     merchant, key = shop
     client = APIClient(REMOTE_ADDR="203.0.113.9")
-    for _ in range(FAILED_AUTH_LIMIT):
+    for _ in range(PER_IMID.limit):
         assert (
             client.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, "x" * 88)).status_code
             == 401
         )
-    # From now on even the right key gets 429 from this address: a guess can no longer be confirmed.
+    # From now on even the right key for this iMid gets 429 from here: a guess can no longer be confirmed.
     assert_error(
         client.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, key)), 429, "throttled"
     )
     other = APIClient(REMOTE_ADDR="203.0.113.10")
     assert other.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, key)).status_code == 200
+    # Another merchant behind the same address is not locked out by someone else's failures.
+    rival_merchant, rival_key = rival
+    ok = client.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(rival_merchant.imid, rival_key))
+    assert ok.status_code == 200
+
+
+def test_a_shared_address_keeps_working_for_valid_credentials(shop, rival):
+    """Behind a proxy every merchant shares one address: 20+ bad sign-ins from others there (for
+    other and unknown iMids) must not lock out a valid credential; their own failures get 429."""
+    from payments.rest.authentication import PER_ADDRESS
+
+    merchant, key = shop
+    proxy = APIClient(REMOTE_ADDR="198.51.100.20")
+    answers = [
+        proxy.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(f"GUESS{i:05d}", "x" * 88)).status_code
+        for i in range(PER_ADDRESS.limit + 5)
+    ]
+    assert answers[: PER_ADDRESS.limit] == [401] * PER_ADDRESS.limit and set(
+        answers[PER_ADDRESS.limit :]
+    ) == {429}
+    assert proxy.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(merchant.imid, key)).status_code == 200
+    rival_merchant, rival_key = rival
+    bad = proxy.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(rival_merchant.imid, "y" * 88))
+    assert_error(bad, 429, "throttled")  # a failure from the noisy address is throttled...
+    good = proxy.get("/api/v1/transactions", HTTP_AUTHORIZATION=basic(rival_merchant.imid, rival_key))
+    assert good.status_code == 200  # ...a valid credential is not

@@ -17,6 +17,8 @@ from .helpers import fixture, link_request, order
 
 SECRET = AstraPayAdapter.default_credentials["client_secret"]
 PATH = "/partners/ASTR/notify"
+SENT = datetime(2026, 11, 22, 5, 31, 6, tzinfo=UTC)  # the X-TIMESTAMP of signed() below
+FRESH = {"now": SENT + timedelta(seconds=40), "window": 900}
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def signed(body: dict, secret: str = SECRET, path: str = PATH) -> tuple[dict, by
 
 def test_payment_notification_verifies_and_normalises():
     headers, raw = signed(fixture("notify_success.json"))
-    data = t.verify_notification(headers, raw, PATH, SECRET)
+    data = t.verify_notification(headers, raw, PATH, SECRET, **FRESH)
     event = t.parse_notification(data)
     assert event.txid == "IONPAYTEST05202611221230001234" and event.kind == "payment"
     assert event.status is PartnerStatus.SUCCEEDED and event.amount == 25_000
@@ -102,7 +104,7 @@ def test_payment_notification_verifies_and_normalises():
 
 def test_binding_notification_is_a_link_event():
     headers, raw = signed(fixture("notify_binding.json"))
-    event = t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET))
+    event = t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET, **FRESH))
     assert event.kind == "link" and event.txid == "IONPAYTEST00123456789"
     assert event.status is PartnerStatus.SUCCEEDED and event.partner_ref == "BND261122123000123456"
 
@@ -117,19 +119,19 @@ def test_bad_signatures_are_refused(mutate):
     if mutate == "missing":
         headers.pop("x-signature")
     with pytest.raises(InvalidSignature):
-        t.verify_notification(headers, raw, path, SECRET)
+        t.verify_notification(headers, raw, path, SECRET, **FRESH)
 
 
 def test_garbled_notifications_are_invalid_payloads():
     with pytest.raises(InvalidPayload):
-        t.verify_notification({}, b"not json", PATH, SECRET)
+        t.verify_notification({}, b"not json", PATH, SECRET, **FRESH)
     headers, raw = signed({"hello": "world"})
     with pytest.raises(InvalidPayload):
-        t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET))
+        t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET, **FRESH))
     bad = fixture("notify_success.json") | {"latestTransactionStatus": "42"}
     headers, raw = signed(bad)
     with pytest.raises(UnknownStatus):
-        t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET))
+        t.parse_notification(t.verify_notification(headers, raw, PATH, SECRET, **FRESH))
 
 
 def test_status_parsing():

@@ -25,7 +25,7 @@ def adapter() -> DanaAdapter:
 
 
 def signed_headers(body: bytes, path: str = NOTIFY_PATH) -> dict[str, str]:
-    ts = "2026-11-22T19:31:03+07:00"
+    ts = signing.snap_timestamp_wib()  # now: a notification's time is checked (freshness)
     return {
         "X-TIMESTAMP": ts,
         "X-SIGNATURE": dana_side.sign_as_dana(path, body, ts),

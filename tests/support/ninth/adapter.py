@@ -35,6 +35,8 @@ class NinthAdapter(PartnerAdapter):
     slug: ClassVar[str] = "ninth"
     env_prefix: ClassVar[str] = "NINTH"
     default_credentials: ClassVar[Mapping[str, str]] = {"secret": "sbx-ninth-secret"}
+    max_notification_bytes: ClassVar[int] = 1024  # {"order", "status"}: a few dozen bytes
+    secret_notification_headers: ClassVar[frozenset[str]] = frozenset({"x-signature"})
 
     def register(self, order: OrderInfo) -> RegisterResult:
         """Used when the catalogue says it registers orders. Amounts ending in 909 find it down,

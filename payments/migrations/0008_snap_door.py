@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_one_audit_vocabulary'),
+        ('payments', '0007_unverified_callbacks_and_nonces'),
     ]
 
     operations = [

@@ -1,0 +1,196 @@
+"""SSRF through a merchant's notification URL, production mode. The attacker controls the DNS of
+the URL's host (here: socket.getaddrinfo answered by the test, the attack's own resolver) and we
+run real HTTP servers on loopback: one stands for the merchant's public server, one for something
+on our own network that must never be reached."""
+
+from __future__ import annotations
+
+import http.server
+import ipaddress
+import socket
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from payments import outbound
+from payments.models import Notification
+from payments.services import notifications
+from tests.support.data import make_txn
+
+pytestmark = pytest.mark.django_db
+PUBLIC_STAND_IN = ipaddress.ip_address("127.0.0.2")  # plays a merchant's public address
+
+
+class Recorder(http.server.ThreadingHTTPServer):
+    def __init__(self, ip: str, port: int, answer: tuple[int, dict[str, str], bytes]) -> None:
+        self.hits: list[dict[str, str]] = []
+        self.answer = answer
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.hits.append({"path": self.path, "host": self.headers.get("Host", "")})
+                status, headers, body = outer.answer
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # noqa: ANN002
+                pass
+
+        super().__init__((ip, port), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@contextmanager
+def servers(**answers):  # noqa: ANN003
+    """A 'merchant' server on 127.0.0.2 and an 'internal' one on 127.0.0.1, on the same port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ok = (200, {}, b"OK")
+    merchant = Recorder(str(PUBLIC_STAND_IN), port, answers.get("merchant", ok))
+    internal = Recorder("127.0.0.1", port, (200, {}, b"internal: db password hunter2"))
+    try:
+        yield port, merchant, internal
+    finally:
+        for srv in (merchant, internal):
+            srv.shutdown()
+            srv.server_close()
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """The attacker's resolver: answers for *.rebind.test follow a script (the last one repeats);
+    every other name or address resolves as usual. Counts lookups per name."""
+    real = socket.getaddrinfo
+    script: dict[str, list[str]] = {}
+    lookups: Counter[str] = Counter()
+
+    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if isinstance(host, str) and host.endswith(".rebind.test"):
+            lookups[host] += 1
+            answers = script[host]
+            ip = answers.pop(0) if len(answers) > 1 else answers[0]
+            family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (ip, port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return script, lookups
+
+
+@pytest.fixture
+def production(settings, monkeypatch):
+    settings.NOTIFICATION_ALLOW_PRIVATE_URLS = False
+    settings.NOTIFICATION_TIMEOUT = 2
+    real = outbound.address_allowed
+    monkeypatch.setattr(outbound, "address_allowed", lambda ip: ip == PUBLIC_STAND_IN or real(ip))
+    monkeypatch.setattr(notifications, "_enqueue", lambda pk: None)
+
+
+def deliver(merchant, url: str) -> Notification:  # noqa: ANN001
+    txn = make_txn(merchant, db_process_url=url)
+    note = Notification.objects.create(
+        merchant=merchant,
+        transaction=txn,
+        sequence=1,
+        url=url,
+        payload={"tXid": txn.txid},
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+    notifications.notification_deliver(notification_id=note.pk)
+    note.refresh_from_db()
+    return note
+
+
+def test_rebinding_after_the_check_reaches_nothing_internal(production, dns, merchant):
+    script, lookups = dns
+    # Public for the early check, then 127.0.0.1 for whoever asks again.
+    script["shop.rebind.test"] = ["8.8.8.8", "127.0.0.1"]
+    with servers() as (port, _, internal):
+        note = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    attempt = note.attempt_log.get()
+    assert internal.hits == []
+    assert attempt.error == "destination not allowed" and attempt.http_status is None
+    assert "hunter2" not in attempt.response_excerpt
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(production, dns, merchant):
+    script, lookups = dns
+    # Allowed for the check and for the pinned lookup; any later lookup would get 127.0.0.1.
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN), str(PUBLIC_STAND_IN), "127.0.0.1"]
+    with servers() as (port, merchant_server, internal):
+        note = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert note.state == "delivered" and note.attempt_log.get().http_status == 200
+    assert internal.hits == []
+    assert merchant_server.hits == [{"path": "/notify", "host": f"shop.rebind.test:{port}"}]
+    assert lookups["shop.rebind.test"] == 2  # the early check, then the one the connection uses
+
+
+def test_redirects_are_answers_never_followed(production, dns, merchant):
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    with servers() as (port, _, internal):
+        redirect = (302, {"Location": f"http://127.0.0.1:{port}/admin"}, b"")
+        with servers(merchant=redirect) as (port2, merchant_server, internal2):
+            note = deliver(merchant, f"http://shop.rebind.test:{port2}/notify")
+    assert len(merchant_server.hits) == 1 and internal.hits == [] and internal2.hits == []
+    attempt = note.attempt_log.get()
+    assert attempt.http_status == 302 and note.state == "failed"
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1: is_global says yes in Python 3.11
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::ffff:169.254.169.254",  # IPv4-mapped metadata address
+        "192.0.0.8",
+        "192.88.99.1",
+        "224.0.0.251",
+        "ff02::1",
+        "fec0::1",
+        "100.64.0.1",
+    ],
+)
+def test_special_ranges_that_is_global_lets_through_are_refused(production, dns, merchant, hidden):
+    script, _ = dns
+    script["shop.rebind.test"] = [hidden]
+    note = deliver(merchant, "http://shop.rebind.test:8080/notify")
+    assert note.attempt_log.get().error == "destination not allowed"
+
+
+def test_address_rules_without_the_stand_in():
+    refused = [
+        "127.0.0.1",
+        "10.0.0.1",
+        "169.254.169.254",
+        "::1",
+        "fd00::1",
+        "64:ff9b::808:808",
+        "2002:808:808::1",
+    ]
+    allowed = ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+    assert not any(outbound.address_allowed(ipaddress.ip_address(a)) for a in refused)
+    assert all(outbound.address_allowed(ipaddress.ip_address(a)) for a in allowed)
+
+
+def test_https_is_pinned_with_the_host_name_for_sni_and_the_certificate():
+    adapter = outbound._PinnedAdapter(ipaddress.ip_address("93.184.216.34"), "shop.example.com")
+    request = requests.Request("POST", "https://shop.example.com/notify").prepare()
+    host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(request, True)
+    assert host_params["host"] == "93.184.216.34"
+    assert pool_kwargs["server_hostname"] == pool_kwargs["assert_hostname"] == "shop.example.com"
+    assert pool_kwargs["cert_reqs"] == "CERT_REQUIRED"
