@@ -1,4 +1,5 @@
-"""SNAP paths, under /nicepay/ as NICEPAY serves them; no trailing slash, as the clients send them."""
+"""SNAP paths, under /nicepay/ as NICEPAY serves them; the clients send no trailing slash, and one
+added by hand is served too (a redirect would lose the POST)."""
 
 from django.urls import path, re_path
 
@@ -6,10 +7,10 @@ from . import views
 
 app_name = "snap"
 urlpatterns = [
-    path("v1.0/access-token/b2b", views.access_token, name="access-token"),
-    path("api/v1.0/debit/payment-host-to-host", views.payment, name="payment"),
-    path("api/v1.0/debit/status", views.status, name="status"),
-    path("api/v1.0/debit/refund", views.refund, name="refund"),
+    re_path(r"^v1\.0/access-token/b2b/?$", views.access_token, name="access-token"),
+    re_path(r"^api/v1\.0/debit/payment-host-to-host/?$", views.payment, name="payment"),
+    re_path(r"^api/v1\.0/debit/status/?$", views.status, name="status"),
+    re_path(r"^api/v1\.0/debit/refund/?$", views.refund, name="refund"),
     path("snap/public-key.pem", views.public_key_pem, name="public-key"),
     re_path(r"^(?:api/)?v1\.0/(?P<rest>.*)$", views.unsupported, name="unsupported"),
 ]

@@ -190,7 +190,10 @@ def unsupported(request: HttpRequest, rest: str = "") -> JsonResponse:
     return error_json(SnapError(UNSUPPORTED, "[no such SNAP service here]"), "00")
 
 
+@csrf_exempt  # a public document, read by machines
 def public_key_pem(request: HttpRequest) -> HttpResponse:
     """The gateway's public key (PEM) that verifies the X-SIGNATURE of our SNAP notifications."""
+    if request.method not in ("GET", "HEAD"):
+        return error_json(SnapError(UNSUPPORTED, "[use GET]"), "00")
     key = gateway_keys.public_key()
     return HttpResponse(key.pem, content_type="application/x-pem-file; charset=utf-8")

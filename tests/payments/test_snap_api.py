@@ -314,3 +314,14 @@ def test_credentials_never_reach_the_audit_log_or_answers(api, merchant):
     api.signed(snap.PAYMENT_PATH, snap.payment_body(value="1.50"))
     for entry in AuditLog.objects.all():
         assert snap.NICEPAY_SANDBOX_KEY not in json.dumps(entry.detail)
+
+
+def test_a_trailing_slash_is_served_too(api, merchant):
+    answer = api.signed(snap.STATUS_PATH + "/", {"originalReferenceNo": "NONE"})
+    assert (answer.status, answer.json["responseCode"]) == (404, "4045501")  # reached the view, signed
+
+
+def test_the_public_key_document_is_read_only(client):
+    assert client.get("/nicepay/snap/public-key.pem").status_code == 200
+    posted = client.post("/nicepay/snap/public-key.pem")
+    assert posted.status_code == 405 and posted.json()["responseCode"] == "4050000"
