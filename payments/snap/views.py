@@ -21,7 +21,6 @@ from payments.models import Transaction
 from payments.selectors.transactions import transaction_find, transaction_refunds
 from payments.services import api_credentials, gateway_keys, linking, refunds, request_ids
 from payments.services import payment as payment_service
-from payments.services import registration as registration_service
 from payments.services.partner_io import gateway_url
 
 from . import payloads
@@ -135,8 +134,7 @@ def _payment(caller: Caller, body: dict[str, Any], request: HttpRequest) -> dict
             merchant=caller.merchant, mandate_id=mandate_id, data=data, callback_url=data.callback_url
         )
     else:
-        txn = registration_service.transaction_register(merchant=caller.merchant, data=data)
-        action = payment_service.transaction_start_payment(txn=txn, callback_url=data.callback_url)
+        txn, action = payment_service.transaction_pay(merchant=caller.merchant, data=data)
     return payloads.payment(txn, action, gateway_url(f"/pay/{txn.txid}/wait"))
 
 
