@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # shopper pages: switch, Accept-Language, default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -61,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ]
         },
     }
@@ -99,7 +101,14 @@ CACHES = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+# Shopper pages speak Bahasa Indonesia and English (payments/locale); an Indonesian browser gets
+# Indonesian. Requests without Accept-Language (API clients, tests) get English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "payments" / "locale"]
+LANGUAGE_COOKIE_NAME = "payloan_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
@@ -175,6 +184,12 @@ NOTIFICATION_RETRY_SCHEDULE = env.list(
 )
 # Status polling of payments still open at a partner: seconds after start, then every last value.
 POLL_SCHEDULE = env.list("POLL_SCHEDULE", cast=int, default=[15, 30, 60, 120, 300, 900])
+# Hosted checkout (redirect API, payment links): how long a checkout stays open without
+# payValidDt/paymentExpDt, and how many wrong or missing customer-page tokens one client address
+# may send per window before its requests are refused (guessing tXids gains nothing).
+CHECKOUT_EXPIRY_SECONDS = env.int("CHECKOUT_EXPIRY_SECONDS", default=3600)
+CUSTOMER_PAGE_MISS_LIMIT = env.int("CUSTOMER_PAGE_MISS_LIMIT", default=20)
+CUSTOMER_PAGE_MISS_WINDOW = env.int("CUSTOMER_PAGE_MISS_WINDOW_SECONDS", default=600)
 # Partner notifications (docs/security.md): seconds a signed timestamp or nonce may be away from now;
 # requests per address per minute; unverified ones stored per address and in all per 10 minutes
 # (beyond that they are answered but not stored), and kept this many days.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("nicepay/", include("payments.snap.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # the shopper pages' language switch
     path("nicepay/", include("payments.nicepay.urls")),
     path("", include("payments.hosted.urls")),
     path("dashboard/", include("payments.dashboard.urls")),

@@ -337,3 +337,73 @@ class RequestIdReused(ApplicationError):
 class RefundReferenceReused(ApplicationError):
     http_status = 409
     default_message = "Refund number {reference} was already used for another refund"
+
+
+# --- hosted checkout and payment links -------------------------------------------------------
+class NoMethodFits(InvalidInput):
+    http_status = 422
+    default_message = "No payment method fits pay method {pay_method} and amount {amount}"
+
+
+class MethodNotOffered(NotAllowed):
+    default_message = "This payment method is not available for this order"
+
+
+class CheckoutClosed(NotAllowed):
+    default_message = "This checkout is closed"
+
+
+class CheckoutExpired(CheckoutClosed):
+    http_status = 410
+    default_message = "This checkout has expired"
+
+
+class CheckoutPaid(CheckoutClosed):
+    default_message = "This order is already paid"
+
+
+class AttemptStarted(NotAllowed):
+    default_message = "A payment method was already chosen for this attempt"
+
+
+class AttemptOpen(NotAllowed):
+    default_message = "This payment attempt is still open"
+
+
+class PaymentLinkClosed(NotAllowed):
+    http_status = 410
+    default_message = "This payment link is {state}"
+
+
+class PaymentLinkBusy(NotAllowed):
+    default_message = "This payment link is being paid right now"
+
+
+class PaymentLinkAmountInvalid(InvalidInput):
+    default_message = "No payment method you offer accepts Rp {amount}"
+
+
+class PaymentLinkExpiryInPast(InvalidInput):
+    default_message = "The expiry must be in the future"
+
+
+class LogoInvalid(InvalidInput):
+    default_message = "The logo must be a PNG, JPEG or WebP image of at most {max_kb} KB"
+
+
+class NoMethodEnabled(InvalidInput):
+    default_message = "Offer at least one payment method"
+
+
+class LanguageNotOffered(InvalidInput):
+    default_message = "Language {language!r} is not offered"
+
+
+class TooManyAttempts(ApplicationError):
+    http_status = 429
+    default_message = "Too many attempts from your network. Please wait a few minutes."
+
+
+class PaymentLinkIncomplete(NotAllowed):
+    http_status = 403
+    default_message = "This payment link is incomplete. Please open the payment again from the shop."

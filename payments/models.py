@@ -103,12 +103,24 @@ class Transaction(models.Model):
     notification_seq = models.PositiveIntegerField(default=0)  # last sequence number handed out
     door = models.CharField(max_length=8, choices=Door.choices, default=Door.V2)
     door_data = models.JSONField(default=dict, blank=True)  # request facts only its door answers with
+    # Hosted checkout (redirect API or payment link): the order this payment attempt belongs to.
+    checkout = models.ForeignKey(
+        "Checkout", null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "reference_no"], name="txn_merchant_reference_uniq"),
+            # One open or paid transaction per referenceNo; attempts that ended unpaid (failed,
+            # expired, voided before payment) free it for a new attempt (hosted checkout retries).
+            models.UniqueConstraint(
+                fields=["merchant", "reference_no"],
+                condition=~Q(status__in=[Status.EXPIRED, Status.FAILED])
+                & ~Q(status=Status.VOID, paid_at__isnull=True),
+                name="txn_merchant_reference_live_uniq",
+            ),
         ]
         indexes = [
+            models.Index(fields=["merchant", "reference_no"], name="txn_merchant_reference_idx"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="txn_merchant_recent_idx"),
             models.Index(
                 fields=["next_poll_at"], name="txn_poll_due_idx", condition=Q(status__in=sorted(OPEN))
@@ -136,6 +148,13 @@ class Transaction(models.Model):
     @property
     def remaining_amount(self) -> int:
         return self.amount - self.cancelled_amount
+
+    @property
+    def payment_link_id(self) -> int | None:
+        """The payment link this payment came through (lists annotate it as link_ref)."""
+        if "link_ref" in self.__dict__:
+            return self.__dict__["link_ref"]
+        return self.checkout.link_id if self.checkout_id else None
 
 
 class TransactionEvent(models.Model):
@@ -368,6 +387,10 @@ class AuditLog(models.Model):
         TRANSACTION_REVIEW_RESOLVED = "transaction.review_resolved"
         TRANSACTIONS_EXPORTED = "transactions.exported"
         TRANSACTIONS_EXPORT_QUEUED = "transactions.export_queued"
+        PAYMENT_LINK_CREATED = "payment_link.created"
+        PAYMENT_LINK_ENABLED = "payment_link.enabled"
+        PAYMENT_LINK_DISABLED = "payment_link.disabled"
+        CHECKOUT_SETTINGS_UPDATED = "checkout.settings_updated"
 
     actor_kind = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -497,3 +520,64 @@ class GatewayKey(models.Model):
     @property
     def private_key_pem(self) -> str:
         return key_store.decrypt(self.private_key_encrypted)
+
+
+class CheckoutSettings(models.Model):
+    """What the merchant's shoppers see on the hosted checkout, set in the dashboard."""
+
+    class Language(models.TextChoices):
+        BROWSER = "", "Follow the shopper's browser"
+        ID = "id", "Bahasa Indonesia"
+        EN = "en", "English"
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="checkout_settings")
+    display_name = models.CharField(max_length=60, blank=True)  # blank: the merchant's name
+    logo = models.BinaryField(null=True, blank=True, editable=False)  # PNG/JPEG/WebP, small
+    logo_content_type = models.CharField(max_length=20, blank=True)
+    logo_version = models.PositiveIntegerField(default=0)  # in the logo URL: caches never go stale
+    default_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    disabled_methods = models.JSONField(default=list, blank=True)  # mitraCd values not offered
+    # NICEPAY's own payment link is /redirect/v2/payment?tXid=... with no secret; merchants who
+    # use our paymentURL (which carries one) can refuse the bare form.
+    accept_txid_only_links = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class PaymentLink(models.Model):
+    """A link the merchant shares (chat, e-mail, QR code); each payment through it is a Transaction."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payment_links")
+    code = models.CharField(max_length=32, unique=True)  # random and unguessable: the URL's secret
+    amount = models.PositiveBigIntegerField()  # whole rupiah
+    description = models.CharField(max_length=100)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    multi_use = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="paylink_merchant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.imid} link {self.pk}"
+
+
+class Checkout(models.Model):
+    """One order paid on the hosted page. Its attempts (Transactions) share its referenceNo: one
+    attempt is open at a time, and a new one starts only after the last ended unpaid."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="checkouts")
+    link = models.ForeignKey(
+        PaymentLink, null=True, blank=True, on_delete=models.PROTECT, related_name="checkouts"
+    )
+    reference_no = models.CharField("referenceNo", max_length=40)
+    pay_method = models.CharField(max_length=2)  # what the registration allowed: 00, 05 or 06
+    mitra_cd = models.CharField(max_length=4, blank=True)  # narrowed to one partner, or ""
+    order = models.JSONField(default=dict)  # the registration's order, copied into each attempt
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "reference_no"], name="checkout_merchant_ref_idx")]

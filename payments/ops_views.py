@@ -7,6 +7,10 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from payments.snap import views as snap_views
 
 MACHINE_PREFIXES = ("/nicepay/", "/api/", "/partners/", "/sandbox/simulate", "/healthz")
 
@@ -40,25 +44,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if snap_views.is_snap_path(request.path):  # SNAP's body, not V2's, under its paths
+        return snap_views.site_error(request.path, status)
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
-        return JsonResponse({"resultCd": code, "resultMsg": message}, status=status)
+        with translation.override("en"):  # machine answers are never translated
+            return JsonResponse({"resultCd": code, "resultMsg": str(message)}, status=status)
     return render(
         request, "error.html", {"title": title, "message": message, "status": status}, status=status
     )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "Bad request", "The request could not be understood.")
+    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "Not allowed", "You are not allowed to do this.")
+    return _error(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "Not found", "The page or transaction was not found.")
+    return _error(request, 404, _("Not found"), _("The page or transaction was not found."))
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")
+    return _error(
+        request, 500, _("Something went wrong"), _("Something went wrong on our side. Please try again.")
+    )

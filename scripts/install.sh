@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v msgfmt >/dev/null || need+=(gettext)  # compiles the shopper pages' translations
 if [ "${1:-}" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium)
@@ -22,3 +23,5 @@ if [ ! -x .venv/bin/python ] || [ requirements.txt -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   touch .venv/.installed
 fi
+# Shopper pages speak Bahasa Indonesia and English: the .po files are in the repo, .mo built here.
+.venv/bin/python manage.py compilemessages --ignore=.venv --ignore=var -v 0

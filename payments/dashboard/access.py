@@ -20,7 +20,10 @@ Role = MerchantMember.Role
 # seeing it (reveal_key) is money-moving power and belongs to owners only (docs/security.md).
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(),
-    Role.DEVELOPER: frozenset({"resend", "sync", "replay", "test_notification", "test_payment"}),
+    # Payment links ask for money; they move none.
+    Role.DEVELOPER: frozenset(
+        {"resend", "sync", "replay", "test_notification", "test_payment", "payment_links"}
+    ),
     Role.OWNER: frozenset(
         {
             "resend",
@@ -34,6 +37,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "notification_url",
             "team",
             "test_payment",
+            "payment_links",
+            "checkout_settings",
         }
     ),
 }

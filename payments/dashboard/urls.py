@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_auth, views_settings, views_snap
+from . import views, views_auth, views_checkout, views_settings, views_snap
 
 app_name = "dashboard"
 urlpatterns = [
@@ -34,6 +34,11 @@ urlpatterns = [
     path("team/invite", views_settings.team_invite, name="team-invite"),
     path("team/invitations/<int:invitation_id>/revoke", views_settings.team_revoke, name="team-revoke"),
     path("team/members/<int:member_id>/role", views_settings.team_role, name="team-role"),
+    path("links/", views_checkout.links, name="links"),
+    path("links/new", views_checkout.link_create, name="link-create"),
+    path("links/<int:link_id>/", views_checkout.link_detail, name="link"),
+    path("links/<int:link_id>/active", views_checkout.link_active, name="link-active"),
+    path("checkout/", views_checkout.checkout_settings, name="checkout-settings"),
     path("sandbox/", views_settings.sandbox, name="sandbox"),
     path("sandbox/payment", views_settings.sandbox_payment, name="sandbox-payment"),
 ]

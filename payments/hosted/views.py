@@ -1,4 +1,7 @@
-"""Customer pages: back from the partner, the OVO waiting page, and its status feed."""
+"""Customer pages: back from the partner, the OVO waiting page, and its status feed.
+
+Every URL carries the transaction's page secret (payments.customer_access); a wrong one counts
+as a miss for the client's address and shows nothing."""
 
 from __future__ import annotations
 
@@ -6,85 +9,90 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
-from payments.exceptions import TransactionNotFound
+from payments import customer_access
 from payments.models import Transaction
 from payments.nicepay import responses
-from payments.nicepay.views import error_page, with_params
-from payments.selectors.transactions import transaction_get_public
+from payments.nicepay.views import with_params
 from payments.services.payment import action_from_dict, transaction_push_ensure
 from payments.services.polling import transaction_sync
 from providers import registry
 from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
 
-
-def _txn_or_error(request: HttpRequest, txid: str) -> tuple[Transaction | None, HttpResponse | None]:
-    txn = transaction_get_public(txid=txid)
-    if txn is None:
-        return None, error_page(request, TransactionNotFound("We could not find this payment."))
-    return txn, None
+from .pages import customer_page, order_context
 
 
 def _first_return_in_a_while(txid: str) -> bool:
-    """This page is public: ask the partner at most once every few seconds per payment."""
+    """Ask the partner at most once every few seconds per payment."""
     try:
         return bool(cache.add(f"return-sync:{txid}", 1, timeout=5))
     except Exception:  # noqa: BLE001 - without the cache, asking the partner is still correct
         return True
 
 
+def after_payment_url(txn: Transaction) -> str:
+    """Where the shopper goes once the partner is done: the hosted page for a checkout (receipt,
+    or another method), else the merchant's callBackUrl with NICEPAY's result parameters."""
+    if txn.checkout_id is not None:
+        return customer_access.page_path(txn.txid)
+    if txn.callback_url:
+        return with_params(txn.callback_url, responses.callback_params(txn))
+    return customer_access.page_path(txn.txid, "return")
+
+
 @csrf_exempt  # partners send the browser back by GET or by a form POST from their own domain
-def payment_return(request: HttpRequest, txid: str) -> HttpResponse:
-    txn, err = _txn_or_error(request, txid)
-    if err:
-        return err
-    if txn.status_enum.is_open and txn.payment_started_at and _first_return_in_a_while(txid):
+@customer_page
+def payment_return(request: HttpRequest, txn: Transaction) -> HttpResponse:
+    if txn.status_enum.is_open and txn.payment_started_at and _first_return_in_a_while(txn.txid):
         try:  # don't make the customer wait for the partner's notification
             txn = transaction_sync(transaction_id=txn.pk, source="return")
         except PartnerError:
             pass
-    if txn.callback_url:
-        return HttpResponseRedirect(with_params(txn.callback_url, responses.callback_params(txn)))
-    return render(request, "hosted/result.html", {"txn": txn})
+    if txn.checkout_id is not None or txn.callback_url:
+        return HttpResponseRedirect(after_payment_url(txn))
+    return render(request, "hosted/result.html", {**order_context(txn), "show_countdown": False})
 
 
 payment_cancelled = payment_return
 
 
-def payment_wait(request: HttpRequest, txid: str) -> HttpResponse:
-    txn, err = _txn_or_error(request, txid)
-    if err:
-        return err
+@require_GET
+@customer_page
+def payment_wait(request: HttpRequest, txn: Transaction) -> HttpResponse:
     action = txn.partner_data.get("action")
     push = action_from_dict(action) if action else None
     if not isinstance(push, PushToApp):
-        return HttpResponseRedirect(f"/pay/{txid}/return")
+        return HttpResponseRedirect(customer_access.page_path(txn.txid, "return"))
     if txn.status_enum.is_open:
         transaction_push_ensure(txn, push)
     return render(
         request,
         "hosted/wait.html",
         {
-            "txn": txn,
+            **order_context(txn),
+            "show_countdown": False,  # the push has its own, shorter timer
             "push": push,
             "phone_hint": push.phone[-4:].rjust(len(push.phone), "•"),
+            "status_url": customer_access.page_path(txn.txid, "status"),
+            "return_url": customer_access.page_path(txn.txid, "return"),
+            "page_url": customer_access.page_path(txn.txid),
             "partner_name": registry.partner(txn.mitra_cd).name,
         },
     )
 
 
-def payment_status(request: HttpRequest, txid: str) -> JsonResponse:
+@require_GET
+@customer_page
+def payment_status(request: HttpRequest, txn: Transaction) -> JsonResponse:
     """What the waiting page follows. Status only: no customer data."""
-    txn = transaction_get_public(txid=txid)
-    if txn is None:
-        return JsonResponse({"error": "not found"}, status=404)
     status = txn.status_enum
     return JsonResponse(
         {
             "status": status.value,
             "word": status.word,
             "final": not status.is_open,
-            "returnUrl": f"/pay/{txid}/return",
+            "returnUrl": customer_access.page_path(txn.txid, "return"),
         }
     )

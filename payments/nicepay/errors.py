@@ -100,6 +100,7 @@ RESULT_CODES: dict[type[e.ApplicationError], tuple[Code, str | Callable[[dict[st
     e.SellerUnknown: ("9003", "goods_sellers_id {seller_id!r} is not in sellers"),
     e.ValidUntilInPast: ("9031", "payValidDt/payValidTm is already in the past"),
     e.DuplicateReference: ("9009", "referenceNo {reference_no} has already been used"),
+    e.NoMethodFits: ("9012", "No payment method fits payMethod {pay_method} and amt {amount}"),
     e.TxidCollision: ("9006", None),
     e.RegistrationPartnerFailure: ("9001", None),
     e.RegistrationDeclined: ("9001", None),

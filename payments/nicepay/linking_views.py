@@ -12,8 +12,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from payments import tokens
+from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, LinkNotFound
+from payments.hosted import throttle
+from payments.hosted.pages import too_many
 from payments.models import AccountLink
 from payments.selectors.links import account_link_get
 from payments.services import linking
@@ -241,11 +243,20 @@ def _finish_params(link: AccountLink) -> dict[str, str]:
 
 
 @require_GET
-def link_finish(request: HttpRequest, mandate_id: str) -> HttpResponse:
-    """AstraPay sends the browser back here (finishBindingUrl?authCode=...)."""
-    link = account_link_get(mandate_id=mandate_id)
+def link_finish(request: HttpRequest, mandate_id: str, token: str) -> HttpResponse:
+    """AstraPay sends the browser back here (finishBindingUrl?authCode=...). The URL carries the
+    link's secret, like every customer page; misses count against the client's address."""
+    address = throttle.client_address(request)
+    if not throttle.take_slot(address):
+        return too_many(request)
+    link = (
+        account_link_get(mandate_id=mandate_id)
+        if customer_access.link_token_valid(mandate_id, token)
+        else None
+    )
     if link is None:
         return _error(request, LinkNotFound("We could not find this account link."), False)
+    throttle.give_back(address)
     try:
         link = linking.account_link_finish(link=link, auth_code=request.GET.get("authCode", ""))
     except ApplicationError as exc:

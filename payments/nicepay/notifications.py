@@ -27,7 +27,7 @@ def headers(note: Notification) -> dict[str, str]:
 def payment(txn: Transaction, sequence: int) -> dict[str, str]:
     """NICEPAY's notification fields (§6) of a payment's status change, plus our sequence number."""
     dt, tm = clock.date_and_time(txn.paid_at or txn.updated_at or timezone.now())
-    return {
+    payload = {
         "tXid": txn.txid,
         "merchantToken": tokens.notification_token(
             txn.merchant.imid, txn.txid, txn.amount, txn.merchant.merchant_key
@@ -48,6 +48,9 @@ def payment(txn: Transaction, sequence: int) -> dict[str, str]:
         "cancelAmt": str(txn.cancelled_amount),
         "sequence": str(sequence),
     }
+    if txn.payment_link_id is not None:  # paid through a payment link: which one
+        payload["paymentLinkId"] = str(txn.payment_link_id)
+    return payload
 
 
 def link(link: AccountLink) -> dict[str, str]:

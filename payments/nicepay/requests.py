@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from payments.services.registration import RegistrationData
@@ -66,15 +68,21 @@ def fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
+# The redirect (checkout) registration: the shopper picks the partner, so mitraCd is optional.
+CHECKOUT_FIELDS = [
+    Field(f.name, f.kind, f.size, required=False) if f.name == "mitraCd" else f for f in REGISTRATION_FIELDS
+]
+
+
 def registration_data(
-    body: dict[str, Any], *, remote_addr: str = ""
+    body: dict[str, Any], *, remote_addr: str = "", checkout: bool = False
 ) -> tuple[dict[str, str], RegistrationData]:
     """Validates every field to its type and size; returns (clean fields, service input)."""
     amt = amount(body)
-    if body.get("payMethod") == "06" and not body.get("userIP"):
+    if (checkout or body.get("payMethod") == "06") and not body.get("userIP"):
         # NICEPAY's own Payloan builders never send userIP: fall back to the caller's address.
         body = {**body, "userIP": remote_addr[:15]}
-    clean = {f.name: text(body, f) for f in REGISTRATION_FIELDS}
+    clean = {f.name: text(body, f) for f in (CHECKOUT_FIELDS if checkout else REGISTRATION_FIELDS)}
     extra = {n: amount(body, n, required=False, invalid_cd="9003") for n in ("vat", "fee", "notaxAmt")}
     data = RegistrationData(
         pay_method=clean["payMethod"],
@@ -100,6 +108,10 @@ def registration_data(
         notax_amount=extra["notaxAmt"],
     )
     return clean, data
+
+
+def with_valid_until(data: RegistrationData, until: datetime | None) -> RegistrationData:
+    return replace(data, pay_valid_until=until)
 
 
 TXID = Field("tXid", "AN", 30, missing_cd="9501")

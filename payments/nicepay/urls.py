@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import linking_views, receipt_views, views
+from . import linking_views, receipt_views, redirect_views, views
 
 app_name = "nicepay"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("direct/v2/cancel", views.cancel_view, name="cancel"),
     path("api/direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku"),
     path("direct/v2/confirmAkulaku", receipt_views.confirm_akulaku, name="confirm-akulaku-legacy"),
+    path("redirect/v2/registration", redirect_views.registration_view, name="redirect-registration"),
+    path("redirect/v2/payment", redirect_views.payment_view, name="redirect-payment"),
+    path("redirect/v2/payment/<str:token>", redirect_views.payment_view, name="redirect-payment-signed"),
     path("api/linkEnable.do", linking_views.link_enable, name="link-enable"),
     path("api/linkInitiate.do", linking_views.link_initiate, name="link-initiate"),
 ]

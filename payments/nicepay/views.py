@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from payments import tokens
+from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
@@ -149,7 +149,7 @@ def payment_view(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return error_page(request, exc, txn)
     if isinstance(action, PushToApp):
-        return HttpResponseRedirect(f"/pay/{txn.txid}/wait")
+        return HttpResponseRedirect(customer_access.page_path(txn.txid, "wait"))
     if isinstance(action, Deeplink):
         if data.get("returnJsonFormat") == "1":
             return JsonResponse(

@@ -127,6 +127,9 @@ class TransactionSerializer(serializers.Serializer):
         choices=Transaction.Door.values,
         help_text="The merchant API it came through: v2 (NICEPAY V2) or snap (BI-SNAP).",
     )
+    paymentLinkId = serializers.IntegerField(
+        source="payment_link_id", allow_null=True, help_text="The payment link it was paid through, if any."
+    )
 
 
 class EventSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -124,7 +125,11 @@ class TransactionListApi(MerchantListApi):
             q=f.get("q", ""),
         )
         # The list never shows cart, sellers or delivery data: leave those columns in the table.
-        qs = transactions_search(merchant=self.merchant, filters=filters).only(*s.LIST_FIELDS)
+        qs = (
+            transactions_search(merchant=self.merchant, filters=filters)
+            .only(*s.LIST_FIELDS)
+            .annotate(link_ref=F("checkout__link_id"))  # paymentLinkId without a query per row
+        )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.TransactionSerializer(page, many=True).data)
 

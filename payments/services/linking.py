@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments import clock
+from payments import clock, customer_access
 from payments import exceptions as err
 from payments import secrets as key_store
 from payments.models import AccountLink, Merchant, PartnerCallback, Transaction
@@ -102,7 +102,7 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
         name=link.billing_name,
         email=link.billing_email,
         external_uid=link.mandate_id,
-        finish_url=gateway_url(f"/link/{link.mandate_id}/finish"),
+        finish_url=gateway_url(customer_access.link_finish_path(link.mandate_id)),
         notify_url=gateway_url(f"/partners/{link.mitra_cd}/notify"),
     )
     try:

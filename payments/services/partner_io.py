@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from payments import customer_access
 from payments.models import Transaction
 from providers.base.types import CartItem, OrderInfo, Party, PaymentRequest, Seller
 
@@ -53,8 +54,8 @@ def order_info(txn: Transaction) -> OrderInfo:
         user_ip=txn.user_ip,
         expires_at=txn.expires_at,
         notify_url=gateway_url(f"/partners/{txn.mitra_cd}/notify"),
-        return_url=gateway_url(f"/pay/{txn.txid}/return"),
-        cancel_url=gateway_url(f"/pay/{txn.txid}/cancel"),
+        return_url=customer_access.page_url(txn.txid, "return"),
+        cancel_url=customer_access.page_url(txn.txid, "cancel"),
     )
 
 

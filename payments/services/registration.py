@@ -13,9 +13,10 @@ from django.utils import timezone
 from payments import clock
 from payments import exceptions as err
 from payments.models import Merchant, Transaction, TransactionEvent
+from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
-from providers.base.types import CartItem, Seller
+from providers.base.types import CartItem, RegisterResult, Seller
 
 from .partner_io import order_info
 
@@ -128,13 +129,83 @@ def _check_rules(
     return items, sellers
 
 
+def holds_reference(txn: Transaction) -> bool:
+    """Open or paid: the referenceNo is taken. Failed, expired and voided-before-payment attempts
+    free it (the database's partial unique constraint says the same)."""
+    if txn.status in (Status.FAILED, Status.EXPIRED):
+        return False
+    return not (txn.status == Status.VOID and txn.paid_at is None)
+
+
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
-    txn = Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
-    if txn is None:
-        return None
-    if txn.request_fingerprint == data.fingerprint:
-        return txn  # an identical replay gets the same answer
-    raise err.DuplicateReference(reference_no=data.reference_no)
+    same = list(Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).order_by("id"))
+    for txn in same:
+        if txn.request_fingerprint == data.fingerprint:
+            return txn  # an identical replay gets the same answer
+    held = next((txn for txn in same if holds_reference(txn)), None)
+    if held is not None:
+        raise err.DuplicateReference(reference_no=data.reference_no)
+    return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
+
+
+def existing_registration(merchant: Merchant, data: RegistrationData) -> Transaction | None:
+    """The transaction an identical earlier request made, or None when the referenceNo is free.
+    Raises DuplicateReference while another open or paid transaction holds the referenceNo."""
+    return _existing(merchant, data)
+
+
+def check_partner_rules(data: RegistrationData, partner: registry.Partner) -> None:
+    """The partner's registration rules (amount limits in whole rupiah, cart total, tenor, delivery,
+    sellers). Raises the InvalidInput subclasses transaction_register raises."""
+    _check_rules(data, partner)
+
+
+def registration_data_of(txn: Transaction) -> RegistrationData:
+    """A stored transaction as registration input, to check it against a partner's rules."""
+    items = tuple(CartItem(**item) for item in txn.cart_data.get("items", ()))
+    sellers = tuple(Seller(**seller) for seller in txn.sellers or ())
+    return RegistrationData(
+        pay_method=txn.pay_method,
+        mitra_cd=txn.mitra_cd,
+        currency=txn.currency,
+        amount=txn.amount,
+        reference_no=txn.reference_no,
+        goods_name=txn.goods_name,
+        billing={},
+        cart=lambda: items,
+        db_process_url=txn.db_process_url,
+        user_ip=txn.user_ip,
+        fingerprint=txn.request_fingerprint,
+        delivery={name: getattr(txn, name) for name in DELIVERY_FIELDS if getattr(txn, name)},
+        sellers=(lambda: sellers) if txn.sellers else None,
+        instalment_type=txn.instalment_type,
+        instalment_months=txn.instalment_months,
+    )
+
+
+def _partner_register(adapter, txn: Transaction) -> RegisterResult:  # noqa: ANN001 - a PartnerAdapter
+    try:
+        return adapter.register(order_info(txn))
+    except PartnerUnavailable:
+        raise err.RegistrationPartnerFailure(detail="the partner did not answer, please retry")
+    except PartnerDeclined as exc:
+        raise err.RegistrationDeclined(detail=exc.message)
+    except PartnerError as exc:
+        raise err.RegistrationPartnerFailure(detail=exc.message)
+
+
+def register_at_partner(txn: Transaction) -> None:
+    """For partners that create their order at registration (Akulaku), when a hosted checkout
+    attempt gets its method: call the partner (outside any DB transaction) and keep its order.
+    Raises RegistrationPartnerFailure or RegistrationDeclined."""
+    if not registry.partner(txn.mitra_cd).registers_at_partner or txn.partner_ref:
+        return
+    result = _partner_register(registry.get_adapter(txn.mitra_cd), txn)
+    txn.partner_ref = result.partner_ref
+    txn.partner_data = {**txn.partner_data, "order": dict(result.data)}
+    Transaction.objects.filter(pk=txn.pk, partner_ref="").update(
+        partner_ref=txn.partner_ref, partner_data=txn.partner_data
+    )
 
 
 def transaction_register(
@@ -187,14 +258,7 @@ def transaction_register(
     )
     if partner.registers_at_partner:
         # The partner creates its order now, outside any DB transaction. Nothing is stored on failure.
-        try:
-            result = registry.get_adapter(partner.mitra_cd).register(order_info(txn))
-        except PartnerUnavailable:
-            raise err.RegistrationPartnerFailure(detail="the partner did not answer, please retry")
-        except PartnerDeclined as exc:
-            raise err.RegistrationDeclined(detail=exc.message)
-        except PartnerError as exc:
-            raise err.RegistrationPartnerFailure(detail=exc.message)
+        result = _partner_register(registry.get_adapter(partner.mitra_cd), txn)
         txn.partner_ref = result.partner_ref
         txn.partner_data = {"order": dict(result.data)}
     try:

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
+from payments import customer_access
 from payments.exceptions import ApplicationError, TransactionNotFound
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_find, transaction_refunds
 from payments.services import api_credentials, gateway_keys, linking, refunds, request_ids
 from payments.services import payment as payment_service
-from payments.services.partner_io import gateway_url
 
 from . import payloads
 from .auth import Caller, same_merchant, token_request_merchant, transaction_caller
@@ -29,6 +31,7 @@ from .errors import (
     BAD_REQUEST,
     GENERAL_ERROR,
     INVALID_AMOUNT,
+    NOT_ALLOWED,
     NOT_FOUND,
     UNSUPPORTED,
     SnapError,
@@ -41,17 +44,29 @@ from .wire import json_body, money, obj, text
 
 log = logging.getLogger("payments.snap")
 TOKEN, PAYMENT, STATUS, REFUND = "73", "54", "55", "58"
+SNAP_PATH = re.compile(r"^/nicepay/(?:api/)?v1\.0(?:/|$)")
+SERVICE_OF_PATH = {"access-token/b2b": TOKEN, "debit/payment-host-to-host": PAYMENT}
+SERVICE_OF_PATH |= {"debit/status": STATUS, "debit/refund": REFUND}
+# What Django itself answers (payloan_site/urls.py handlers), in SNAP's cases.
+SITE_ERRORS = {400: BAD_REQUEST, 403: NOT_ALLOWED, 404: UNSUPPORTED}
+
+
+def english(response: HttpResponse) -> HttpResponse:
+    """Marks a SNAP answer English (LocaleMiddleware would label it with the request's language)."""
+    response["Content-Language"] = "en"
+    return response
 
 
 def error_json(exc: ApplicationError, service: str) -> JsonResponse:
-    """SNAP's error body for any application error (the one table in errors.py)."""
-    a = answer(exc, service)
+    """SNAP's error body for any application error (the one table in errors.py), in English."""
+    with translation.override("en"):
+        a = answer(exc, service)
     body: dict[str, Any] = a.body()
     if service == TOKEN:
         # python-nicepay reads data["accessToken"] before it logs the answer: without the key the
         # merchant would see a KeyError instead of our reason.
         body["accessToken"] = ""
-    return JsonResponse(body, status=a.http_status)
+    return english(JsonResponse(body, status=a.http_status))
 
 
 def snap_json(service: str) -> Callable[[Callable[..., dict]], Callable[[HttpRequest], JsonResponse]]:
@@ -62,9 +77,10 @@ def snap_json(service: str) -> Callable[[Callable[..., dict]], Callable[[HttpReq
         @functools.wraps(view)
         def inner(request: HttpRequest) -> JsonResponse:
             try:
-                if request.method != "POST":
-                    raise SnapError(UNSUPPORTED, f"[use POST, not {request.method}]")
-                return JsonResponse(view(request))
+                with translation.override("en"):  # machine answers: the shopper's language is not theirs
+                    if request.method != "POST":
+                        raise SnapError(UNSUPPORTED, f"[use POST, not {request.method}]")
+                    return english(JsonResponse(view(request)))
             except ApplicationError as exc:
                 return error_json(exc, service)
             except RequestDataTooBig:
@@ -135,7 +151,7 @@ def _payment(caller: Caller, body: dict[str, Any], request: HttpRequest) -> dict
         )
     else:
         txn, action = payment_service.transaction_pay(merchant=caller.merchant, data=data)
-    return payloads.payment(txn, action, gateway_url(f"/pay/{txn.txid}/wait"))
+    return payloads.payment(txn, action, customer_access.page_url(txn.txid, "wait"))
 
 
 def _original(caller: Caller, body: dict[str, Any]) -> Transaction:
@@ -180,6 +196,19 @@ def _refund(caller: Caller, body: dict[str, Any], request: HttpRequest) -> dict:
 payment = with_request_id(PAYMENT, _payment)
 status = with_request_id(STATUS, _status)
 refund = with_request_id(REFUND, _refund)
+
+
+def is_snap_path(path: str) -> bool:
+    """True for a path under SNAP's prefixes (/nicepay/v1.0/, /nicepay/api/v1.0/)."""
+    return SNAP_PATH.match(path) is not None
+
+
+def site_error(path: str, http_status: int) -> JsonResponse:
+    """SNAP's JSON for an error Django answers before or after a SNAP view (a refused host, a
+    crash in a middleware): the client reads JSON there too. `http_status`: the handler's status."""
+    rest = SNAP_PATH.sub("", path).strip("/")
+    service = SERVICE_OF_PATH.get(rest, "00")
+    return error_json(SnapError(SITE_ERRORS.get(http_status, GENERAL_ERROR)), service)
 
 
 @csrf_exempt

@@ -8,16 +8,19 @@
   var bar = document.getElementById("progress-bar");
   var status = document.getElementById("wait-status");
   var go = document.getElementById("continue");
+  var actions = document.getElementById("wait-actions");
   var done = false;
-  var words = { paid: "Payment approved", failed: "Payment failed", expired: "Payment expired",
-                void: "Payment cancelled", refund: "Payment refunded" };
+  var d = box.dataset;
+  var words = { paid: d.wordPaid, failed: d.wordFailed, expired: d.wordExpired, void: d.wordVoid,
+                refund: d.wordRefund };
 
   function finish(word, url) {
     done = true;
     box.classList.add("wait-" + word);
-    status.textContent = (words[word] || ("Payment " + word)) + ". Returning to the shop…";
+    status.textContent = (words[word] || d.wordOther) + " " + d.wordLeaving;
     counter.textContent = "0";
     go.hidden = false;
+    if (actions) actions.hidden = true;
     setTimeout(function () { window.location.href = url; }, 1500);
   }
 
@@ -26,7 +29,7 @@
     var left = Math.max(0, Math.round((expires - Date.now()) / 1000));
     counter.textContent = String(left);
     bar.style.width = Math.round((100 * left) / total) + "%";
-    if (left === 0) status.textContent = "Time is up, checking the result…";
+    if (left === 0) status.textContent = d.wordTimeup;
   }
 
   function poll() {
@@ -34,7 +37,7 @@
     fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (s) { if (s.final) finish(s.word, s.returnUrl); })
-      .catch(function () { status.textContent = "Connection problem, retrying…"; })
+      .catch(function () { status.textContent = d.wordOffline; })
       .finally(function () { if (!done) setTimeout(poll, 1500); });
   }
 

@@ -61,7 +61,7 @@ def test_link_then_pay_back_to_merchant(stack, demo_merchant, receiver, page) ->
 
 def test_link_without_callback_shows_result_page(stack, demo_merchant, receiver, page) -> None:
     bind(page, stack, receiver, callback_url="")
-    page.wait_for_url(re.compile(r"/link/IONPAYTEST[0-9]+/finish\?"))
+    page.wait_for_url(re.compile(r"/link/IONPAYTEST[0-9]+/[\w-]{22}/finish\?"))
     assert page.get_by_role("heading", name="AstraPay account linked").is_visible()
 
 

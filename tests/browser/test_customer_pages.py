@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from payments import customer_access
 from payments.models import Transaction
 from tests.support import flows
 
@@ -41,7 +42,7 @@ def assert_accessible_basics(page) -> None:
 def test_ovo_waiting_page(stack, demo_merchant, receiver, page) -> None:
     reg = registered(stack, receiver, "OVOE", 27_000)
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=f"{stack.base_url}/sandbox/"))
-    page.wait_for_url(re.compile(rf"/pay/{reg['tXid']}/wait$"))
+    page.wait_for_url(re.compile(re.escape(customer_access.page_path(reg["tXid"], "wait")) + "$"))
     assert_order_shown(page, reg, demo_merchant.name)
     assert_accessible_basics(page)
     assert page.get_by_role("heading", name="Open your OVO app to approve").is_visible()
@@ -53,13 +54,13 @@ def test_ovo_waiting_page(stack, demo_merchant, receiver, page) -> None:
 def test_result_pages(stack, demo_merchant, receiver, page) -> None:
     reg = registered(stack, receiver)
     Transaction.objects.filter(txid=reg["tXid"]).update(callback_url="")
-    page.goto(f"{stack.base_url}/pay/{reg['tXid']}/return")
+    page.goto(f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'return')}")
     assert_order_shown(page, reg, demo_merchant.name)
     assert page.get_by_role("heading", level=1).inner_text() == "Payment pending"
     assert page.get_by_role("link", name="Check again").is_visible()
 
     Transaction.objects.filter(txid=reg["tXid"]).update(status="0", paid_at=timezone.now())
-    page.goto(f"{stack.base_url}/pay/{reg['tXid']}/return")
+    page.goto(f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'return')}")
     assert page.get_by_role("heading", level=1).inner_text() == "Payment successful"
     assert "will confirm your order" in page.get_by_role("status").inner_text()
     assert_accessible_basics(page)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from payments import customer_access
 from tests.support import flows
 
 pytestmark = pytest.mark.browser
@@ -22,7 +23,7 @@ def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) ->
     assert reg["resultCd"] == "0000", reg
     callback = f"{stack.base_url}/sandbox/"
     page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
-    page.wait_for_url(re.compile(rf"/pay/{reg['tXid']}/wait$"))
+    page.wait_for_url(re.compile(re.escape(customer_access.page_path(reg["tXid"], "wait")) + "$"))
     assert page.get_by_role("heading", name="Open your OVO app to approve").is_visible()
     left = int(page.get_by_role("timer").inner_text())
     assert 50 <= left <= 70

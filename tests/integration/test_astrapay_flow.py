@@ -11,6 +11,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from payments import customer_access
 from payments.models import AccountLink, PartnerCallback, Transaction, UnverifiedCallback
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
@@ -93,7 +94,11 @@ def test_link_pay_refund_unlink_then_refused(stack, demo_merchant, receiver) -> 
     [note] = notifications(receiver, reg, 1)
     assert (note.form["status"], note.form["amt"], note.form["mitraCd"]) == ("0", "25000", "ASTR")
     assert callbacks(reg) == [PartnerCallback.Outcome.APPLIED]
-    back = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/return", allow_redirects=False, timeout=30)
+    back = requests.get(
+        f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'return')}",
+        allow_redirects=False,
+        timeout=30,
+    )
     assert back.status_code == 302 and back.headers["Location"].startswith(CALLBACK)
     assert lf.query_of(back.headers["Location"])["resultCd"] == "0000"
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from payments import customer_access
 from payments.models import Notification, PartnerCallback, Transaction, UnverifiedCallback
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
@@ -53,7 +54,8 @@ def test_paid_on_the_cashier_end_to_end(stack, demo_merchant, receiver) -> None:
     form = {"csrfmiddlewaretoken": token, "bizNo": order.ref, "phone": "083811223355", "pin": "181818"}
     back = browser.post(page_url, data=form, headers={"Referer": page_url}, allow_redirects=False, timeout=20)
     assert (
-        back.status_code == 302 and back.headers["Location"] == f"{stack.base_url}/pay/{reg['tXid']}/return"
+        back.status_code == 302
+        and back.headers["Location"] == f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'return')}"
     )
 
     # The finish notification arrived (signed, verified) before DANA sent the browser back.

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from payments import customer_access
 from payments.models import Transaction
 from providers.sandbox.models import SandboxOrder
 from tests.support import flows
@@ -27,7 +28,7 @@ def pay(stack, receiver, amount: int, phone: str = "081234567890") -> dict:
     assert reg["resultCd"] == "0000", reg
     hop = flows.start_payment(stack.base_url, reg, callback_url=CALLBACK)
     assert hop.status_code == 302, hop.text[:300]
-    assert hop.headers["Location"] == f"/pay/{reg['tXid']}/wait"
+    assert hop.headers["Location"] == customer_access.page_path(reg["tXid"], "wait")
     return reg
 
 
@@ -48,7 +49,7 @@ def simulate(stack, reg: dict, outcome: str) -> dict:
 
 def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     reg = pay(stack, receiver, 25_000)
-    wait_page = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/wait", timeout=10)
+    wait_page = requests.get(f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'wait')}", timeout=10)
     assert wait_page.status_code == 200 and "OVO" in wait_page.text
     # A refreshed payment page does not push a second time.
     again = flows.start_payment(stack.base_url, reg, callback_url=CALLBACK)
@@ -71,7 +72,9 @@ def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     assert source in ("partner", "poll")
     assert txn.partner_callbacks.count() == 0  # OVO never notifies
 
-    feed = requests.get(f"{stack.base_url}/pay/{reg['tXid']}/status", timeout=10).json()
+    feed = requests.get(
+        f"{stack.base_url}{customer_access.page_path(reg['tXid'], 'status')}", timeout=10
+    ).json()
     assert feed["final"] and feed["word"] == "paid"
     back = requests.get(f"{stack.base_url}{feed['returnUrl']}", allow_redirects=False, timeout=10)
     assert back.status_code == 302 and back.headers["Location"].startswith(CALLBACK)

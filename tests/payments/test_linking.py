@@ -11,6 +11,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from payments import customer_access
 from payments import secrets as key_store
 from payments.models import AccountLink, Notification, PartnerCallback, Transaction, UnverifiedCallback
 from tests.support import linking as lf
@@ -40,7 +41,7 @@ def test_link_pay_revoke_then_refused(sandbox_server, demo_merchant):
     assert len(link.mandate_id) <= 40 and link.partner_ref.startswith("BND")
 
     finish = lf.bind_at_astrapay(resp.headers["Location"])
-    assert urlparse(finish).path == f"/link/{link.mandate_id}/finish"
+    assert urlparse(finish).path == customer_access.link_finish_path(link.mandate_id)
     # AstraPay's signed binding notice reached the gateway before the browser did.
     link.refresh_from_db()
     assert link.state == AccountLink.State.LINKED and link.linked_at
@@ -65,7 +66,9 @@ def test_link_pay_revoke_then_refused(sandbox_server, demo_merchant):
     assert txn.partner_ref.startswith("INV/PAC/ONP/") and txn.partner_data["mandate_id"] == link.mandate_id
 
     done = lf.pay_at_astrapay(pay.headers["Location"])
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/pay/{txn.txid}/return")
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        customer_access.page_path(txn.txid, "return")
+    )
     txn.refresh_from_db()
     assert txn.status == "0"  # paid, through AstraPay's signed notify
 
@@ -115,7 +118,9 @@ def test_json_answer_and_pending_link_refuses_payment(sandbox_server, demo_merch
     assert pay.status_code == 409 and "pending" in pay.json()["resultMsg"]
     # A forged return with a made-up authCode leaves the link pending.
     forged = requests.get(
-        f"{base}/link/{data['mandateID']}/finish?authCode=forged", allow_redirects=False, timeout=30
+        f"{base}{customer_access.link_finish_path(data['mandateID'])}?authCode=forged",
+        allow_redirects=False,
+        timeout=30,
     )
     assert forged.status_code == 302 and lf.query_of(forged.headers["Location"])["linkStatus"] == "pending"
     assert AccountLink.objects.get(mandate_id=data["mandateID"]).state == AccountLink.State.PENDING

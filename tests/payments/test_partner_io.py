@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import pytest
 
+from payments import customer_access
 from payments.services.partner_io import order_info, payment_request
 from providers.base.types import CartItem, Seller
 from tests.support.data import make_txn
@@ -37,7 +38,9 @@ def test_order_info_carries_the_stored_cart_sellers_parties_and_gateway_urls(mer
     )
     assert (info.instalment_type, info.instalment_months) == ("1", "3")
     assert info.notify_url == f"https://pay.example/partners/{txn.mitra_cd}/notify"
-    assert info.return_url == f"https://pay.example/pay/{txn.txid}/return"
+    # the customer pages carry the transaction's secret (payments.customer_access)
+    assert info.return_url == f"https://pay.example{customer_access.page_path(txn.txid, 'return')}"
+    assert info.cancel_url == f"https://pay.example{customer_access.page_path(txn.txid, 'cancel')}"
     request = payment_request(txn, account_token="tok")
     assert request.order == info and request.account_token == "tok"
 

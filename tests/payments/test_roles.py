@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from payments import clock
-from payments.models import Invitation, Job, MerchantMember, Notification
+from payments.models import CheckoutSettings, Invitation, Job, MerchantMember, Notification, PaymentLink
 from payments.selectors.merchants import api_credential_get
 from payments.services import api_credentials
 from payments.services.audit import SYSTEM
@@ -35,6 +35,8 @@ TABLE: dict[str, tuple[bool, bool, bool]] = {
     "replay notifications": (N, Y, Y),
     "send a test notification": (N, Y, Y),
     "make a sandbox test payment": (N, Y, Y),
+    "create or stop payment links": (N, Y, Y),
+    "hosted checkout settings": (N, N, Y),
     "cancel or refund": (N, N, Y),
     "confirm receipt (release funds)": (N, N, Y),
     "reveal the merchantKey": (N, N, Y),
@@ -96,6 +98,7 @@ def attempt(shop: Shop, action: str) -> bool:
         pages = ["/dashboard/", "/dashboard/transactions/", f"/dashboard/transactions/{shop.paid.txid}/"]
         pages += ["/dashboard/notifications/", "/dashboard/developers/", "/dashboard/team/"]
         pages += ["/dashboard/developers/snap/"]
+        pages += ["/dashboard/links/", "/dashboard/checkout/"]
         ok = all(c.get(p).status_code == 200 for p in pages)
         return ok and c.get("/dashboard/transactions/export.csv").status_code == 200
     if action == "sync with the partner":
@@ -119,6 +122,12 @@ def attempt(shop: Shop, action: str) -> bool:
         return _done(
             c.post("/dashboard/sandbox/payment", {"mitra_cd": "ESHP", "amount": "10000", "phone": "0812"})
         )
+    if action == "create or stop payment links":
+        resp = c.post("/dashboard/links/new", {"amount": "25000", "description": "Role link"})
+        return _done(resp, PaymentLink.objects.filter(merchant=m, description="Role link").exists())
+    if action == "hosted checkout settings":
+        resp = c.post("/dashboard/checkout/", {"display_name": "Role Toko", "methods": ["DANA"]})
+        return _done(resp, CheckoutSettings.objects.filter(merchant=m, display_name="Role Toko").exists())
     if action == "cancel or refund":
         form = {"cancel_type": "1", "amount": shop.unpaid.amount, "idempotency_key": f"k{next(_n)}"}
         resp = c.post(f"/dashboard/transactions/{shop.unpaid.txid}/cancel", form)

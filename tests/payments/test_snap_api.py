@@ -8,8 +8,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from payments import ops_views
 from payments.models import AccessToken, AuditLog, Notification, RequestId, Transaction, TransactionEvent
 from payments.services import api_credentials
 from payments.services.audit import SYSTEM
@@ -325,3 +327,38 @@ def test_the_public_key_document_is_read_only(client):
     assert client.get("/nicepay/snap/public-key.pem").status_code == 200
     posted = client.post("/nicepay/snap/public-key.pem")
     assert posted.status_code == 405 and posted.json()["responseCode"] == "4050000"
+
+
+def test_djangos_own_errors_under_the_snap_paths_are_snaps_json(client):
+    # A refused Host header never reaches the view: Django's 400 handler answers.
+    refused = client.post(snap.TOKEN_PATH, "{}", content_type="application/json", HTTP_HOST="evil.example")
+    assert (refused.status_code, refused["Content-Type"]) == (400, "application/json")
+    assert refused.json() == {"responseCode": "4007300", "responseMessage": "Bad Request", "accessToken": ""}
+    factory = RequestFactory()
+    crashed = ops_views.error_500(factory.post(snap.PAYMENT_PATH))
+    assert crashed.status_code == 500
+    assert json.loads(crashed.content) == {"responseCode": "5005400", "responseMessage": "General Error"}
+    missing = ops_views.error_404(factory.post("/nicepay/api/v1.0"))
+    assert (missing.status_code, json.loads(missing.content)["responseCode"]) == (405, "4050000")
+    v2 = ops_views.error_500(factory.post("/nicepay/direct/v2/registration"))
+    assert json.loads(v2.content)["resultCd"] == "9002"  # the V2 door keeps its own body
+
+
+def test_snap_answers_stay_english_for_an_indonesian_client(client, api, merchant):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "id-ID,id;q=0.9"
+    client.cookies["payloan_language"] = "id"
+    refused = api.signed(snap.PAYMENT_PATH, snap.payment_body(value="25000.50"))
+    assert (refused.status, refused.json["responseCode"]) == (400, "4005401")
+    assert refused.json["responseMessage"].startswith("Invalid Field Format amount.value")
+    assert refused.headers["Content-Language"] == "en"
+    token = api.token_request()
+    assert token.json["responseMessage"] == "Successful" and token.headers["Content-Language"] == "en"
+
+
+def test_the_snap_paths_take_no_session_and_need_no_csrf_token(api, merchant):
+    strict = Client(enforce_csrf_checks=True)
+    answer = snap.SnapClient(snap.django_transport(strict)).signed(
+        snap.STATUS_PATH, {"originalReferenceNo": "X"}
+    )
+    assert (answer.status, answer.json["responseCode"]) == (404, "4045501")  # signed, past CSRF
+    assert "Set-Cookie" not in answer.headers and not strict.cookies

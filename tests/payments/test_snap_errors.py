@@ -41,6 +41,8 @@ PARAMS = {
     "cancel_type": "7",
     "cause": "cancel_declined",
     "partial": False,
+    "max_kb": 200,
+    "language": "fr",
 }
 
 

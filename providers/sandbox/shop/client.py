@@ -38,9 +38,12 @@ def register(
     customer: dict[str, str],
     notify_url: str,
     callback_url: str,
+    hosted: bool = False,
 ) -> dict:
+    """Direct registration for mitra_cd; with hosted=True the redirect ("API Checkout")
+    registration with payMethod 00 instead: the shopper chooses on the gateway's page."""
     ts = now_stamp()
-    payloan = mitra_cd in ("AKLP", "KDVI", "IDNA")
+    payloan = hosted or mitra_cd in ("AKLP", "KDVI", "IDNA")
     item = {
         "goods_id": "SKU-1",
         "goods_name": product,
@@ -56,7 +59,7 @@ def register(
     body = {
         "timeStamp": ts,
         "iMid": IMID,
-        "payMethod": "06" if payloan else "05",
+        "payMethod": "00" if hosted else "06" if payloan else "05",
         "currency": "IDR",
         "amt": str(amount),
         "referenceNo": reference_no,
@@ -89,7 +92,7 @@ def register(
             deliveryPostCd="10210",
             deliveryCountry="Indonesia",
         )
-    if mitra_cd == "AKLP":
+    if mitra_cd == "AKLP" or hosted:
         body["sellers"] = json.dumps(
             [
                 {
@@ -109,7 +112,8 @@ def register(
                 }
             ]
         )
-    return requests.post(f"{gateway()}/direct/v2/registration", json=body, timeout=30).json()
+    path = "redirect/v2/registration" if hosted else "direct/v2/registration"
+    return requests.post(f"{gateway()}/{path}", json=body, timeout=30).json()
 
 
 def payment_url(*, txid: str, reference_no: str, amount: int, callback_url: str) -> str:

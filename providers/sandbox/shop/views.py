@@ -19,6 +19,7 @@ PRODUCTS = {
     "batik": ("Batik shirt", 350000),
     "speaker": ("Bluetooth speaker", 1250000),
 }
+HOSTED = "00"  # ShopOrder.mitra_cd of an order paid on the gateway's hosted page
 METHODS = [
     ("ESHP", "ShopeePay"),
     ("OVOE", "OVO"),
@@ -55,9 +56,14 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
     product_key = request.POST.get("product", "")
-    mitra = request.POST.get("method", "")
+    hosted = request.POST.get("hosted") == "1"  # the gateway's hosted page: the shopper chooses there
+    mitra = HOSTED if hosted else request.POST.get("method", "")
     outcome = request.POST.get("outcome", "")
-    if product_key not in PRODUCTS or mitra not in dict(METHODS) or (outcome and outcome not in TRIGGERS):
+    if (
+        product_key not in PRODUCTS
+        or mitra not in dict(METHODS) | {HOSTED: ""}
+        or (outcome and outcome not in TRIGGERS)
+    ):
         return HttpResponseRedirect("/sandbox/shop/?error=Please+choose+a+product+and+a+payment+method")
     name, price = PRODUCTS[product_key]
     amount = price - price % 1000 + int(outcome) if outcome else price
@@ -82,6 +88,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             customer=customer,
             notify_url=f"{base}/notify",
             callback_url=callback_url,
+            hosted=hosted,
         )
     except (requests.RequestException, ValueError):
         return HttpResponseRedirect("/sandbox/shop/?error=The+gateway+did+not+answer")
@@ -91,6 +98,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return render(request, "sandbox/shop/refused.html", {"order": order, "reg": reg}, status=422)
     order.txid, order.state = reg["tXid"], "registered"
     order.save(update_fields=["txid", "state"])
+    if hosted:  # NICEPAY's recipe: paymentURL + "?tXid=" + tXid
+        return HttpResponseRedirect(f"{reg['paymentURL']}?tXid={reg['tXid']}")
     return HttpResponseRedirect(
         client.payment_url(
             txid=order.txid, reference_no=order.reference_no, amount=amount, callback_url=callback_url
@@ -104,6 +113,14 @@ def result(request: HttpRequest, reference_no: str) -> HttpResponse:
     if not order.txid and request.GET.get("tXid"):  # AstraPay: the tXid arrives with the callback
         order.txid = request.GET["tXid"][:30]
         order.save(update_fields=["txid"])
+    callback_txid = request.GET.get("tXid", "")[:30]
+    if order.mitra_cd == HOSTED and callback_txid and callback_txid != order.txid:
+        # Another attempt on the hosted page paid it: adopt its tXid once the gateway confirms it
+        # belongs to this order (inquiry checks tXid + referenceNo + amt).
+        found = client.inquiry(txid=callback_txid, reference_no=order.reference_no, amount=order.amount)
+        if found.get("resultCd") == "0000":
+            order.txid = callback_txid
+            order.save(update_fields=["txid"])
     status = {}
     if order.txid:
         try:

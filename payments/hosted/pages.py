@@ -1,0 +1,103 @@
+"""What every customer page shares: the secret in its URL, the per-address miss limit, the
+merchant's default language, and the finished error page."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from payments import customer_access
+from payments.exceptions import ApplicationError, TooManyAttempts, TransactionNotFound
+from payments.models import Merchant, Transaction
+from payments.nicepay.errors import answer
+from payments.selectors.checkout import checkout_settings_get
+from payments.selectors.transactions import transaction_get_public
+from providers import registry
+
+from . import throttle
+
+MOBILE = re.compile(r"Mobi|Android|iPhone|iPad", re.IGNORECASE)
+
+
+def use_merchant_language(request: HttpRequest, merchant: Merchant) -> None:
+    """The shopper's own choice (the switch's cookie) wins; then the merchant's default, when
+    set; otherwise LocaleMiddleware's pick from Accept-Language stands."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return
+    default = checkout_settings_get(merchant=merchant).default_language
+    if default:
+        translation.activate(default)
+        request.LANGUAGE_CODE = default
+
+
+def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
+    """The finished error page; its reference code is the V2 result code merchants know."""
+    shown = answer(exc)
+    ctx = {**order_context(txn), "show_countdown": False} if txn is not None else {}
+    return render(request, "hosted/error.html", {**ctx, "error": shown}, status=shown.http_status)
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """No data at all: the same answer for an unknown tXid and a wrong token."""
+    return error_page(request, TransactionNotFound(_("We could not find this payment.")))
+
+
+def too_many(request: HttpRequest) -> HttpResponse:
+    return error_page(
+        request, TooManyAttempts(_("Too many attempts from your network. Please wait a few minutes."))
+    )
+
+
+def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """/pay/<tXid>/<token>/...: the view gets the transaction only when the token is right."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, txid: str, token: str, *args: object, **kwargs: object) -> HttpResponse:
+        address = throttle.client_address(request)
+        if not throttle.take_slot(address):
+            return too_many(request)
+        txn = transaction_get_public(txid=txid) if customer_access.token_valid(txid, token) else None
+        if txn is None:
+            return not_found(request)
+        throttle.give_back(address)
+        use_merchant_language(request, txn.merchant)
+        return view(request, txn, *args, **kwargs)
+
+    return wrapper
+
+
+def is_phone(request: HttpRequest) -> bool:
+    return bool(MOBILE.search(request.META.get("HTTP_USER_AGENT", "")))
+
+
+def order_context(txn: Transaction) -> dict:
+    """What every checkout page shows: shop, items, amount, time left. No shopper data."""
+    settings_ = checkout_settings_get(merchant=txn.merchant)
+    items = [
+        {
+            "name": item.get("name") or txn.goods_name,
+            "quantity": item.get("quantity", 1),
+            "total": item.get("unit_price", 0) * item.get("quantity", 1),
+        }
+        for item in txn.cart_data.get("items", ())
+        if item.get("unit_price")
+    ]
+    checkout = txn.checkout
+    names = registry.display_names()
+    return {
+        "txn": txn,
+        "shop_name": settings_.display_name or txn.merchant.name,
+        "logo_url": f"/checkout-logo/{txn.merchant.imid}/{settings_.logo_version}" if settings_.logo else "",
+        "items": items,
+        "expires_at": checkout.expires_at if checkout else txn.expires_at,
+        "page_url": customer_access.page_path(txn.txid),
+        "method_name": names.get(txn.mitra_cd, ""),
+        "show_countdown": checkout is not None and txn.status_enum.is_open,
+    }

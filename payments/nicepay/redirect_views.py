@@ -1,0 +1,83 @@
+"""NICEPAY's V2 redirect ("API Checkout" / "Professional") API: registration, and the payment
+page entry the merchant sends the shopper to (nicepay-v2.md §1, NICEPAY "Registration - API
+Checkout" and "Payment - API Checkout"). Thin: parse, authenticate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_GET
+
+from payments import customer_access, tokens
+from payments.exceptions import ApplicationError, PaymentLinkIncomplete, TooManyAttempts, TransactionNotFound
+from payments.hosted import throttle
+from payments.hosted.pages import error_page
+from payments.selectors.checkout import checkout_settings_get
+from payments.selectors.transactions import transaction_get_public
+from payments.services import checkout as checkout_service
+
+from . import requests as wire_requests
+from . import responses
+from .auth import merchant_for, require_token
+from .views import nicepay_json
+from .wire import Field, amount, amount_str, parse_valid_until, text, timestamp
+
+# The redirect registration takes the direct registration's fields; payMethod may be 00 and
+# mitraCd is optional. The VA and card fields a checkout client may send are accepted and unused.
+CHECKOUT_EXTRA = [
+    Field("bankCd", "A", 4, required=False),
+    Field("vacctValidDt", "N", 8, required=False),
+    Field("vacctValidTm", "N", 6, required=False),
+    Field("merFixAcctId", "ANS", 40, required=False),
+    Field("paymentExpDt", "N", 8, required=False),
+    Field("paymentExpTm", "N", 6, required=False),
+]
+
+
+def payment_url_base(txid: str) -> str:
+    """NICEPAY answers paymentURL and the merchant opens paymentURL + "?tXid=" + tXid. Ours
+    carries the page's secret in its path, so that link is unguessable."""
+    return f"{settings.PUBLIC_BASE_URL}/nicepay/redirect/v2/payment/{customer_access.page_token(txid)}"
+
+
+@nicepay_json
+def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
+    merchant = merchant_for(text(body, wire_requests.IMID))
+    amount(body)
+    ref = text(body, wire_requests.REFERENCE_NO)
+    ts = timestamp(body)
+    expected = tokens.registration_token(ts, merchant.imid, ref, amount_str(body), merchant.merchant_key)
+    require_token(merchant, expected, text(body, wire_requests.TOKEN), "redirect registration")
+    extra = {f.name: text(body, f) for f in CHECKOUT_EXTRA}
+    _, data = wire_requests.registration_data(body, remote_addr=remote_addr, checkout=True)
+    if data.pay_valid_until is None and extra["paymentExpDt"]:
+        data = wire_requests.with_valid_until(
+            data, parse_valid_until(extra["paymentExpDt"], extra["paymentExpTm"])
+        )
+    txn = checkout_service.checkout_register(merchant=merchant, data=data)
+    return {**responses.registration(txn), "paymentURL": payment_url_base(txn.txid)}
+
+
+def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return error_page(request, exc)
+
+
+@require_GET
+def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
+    """The shopper's entry: /redirect/v2/payment?tXid=... (NICEPAY's form) or our paymentURL,
+    which adds the page secret. Either way the shopper lands on the hosted page."""
+    address = throttle.client_address(request)
+    if not throttle.take_slot(address):
+        return _refused(request, TooManyAttempts())
+    txid = request.GET.get("tXid", "")[:30]
+    txn = transaction_get_public(txid=txid) if txid else None
+    if txn is None or txn.checkout_id is None or (token and not customer_access.token_valid(txid, token)):
+        return _refused(
+            request, TransactionNotFound("We could not find this payment. Please start again from the shop.")
+        )
+    throttle.give_back(address)
+    if not token and not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
+        return _refused(request, PaymentLinkIncomplete())
+    return HttpResponseRedirect(customer_access.page_path(txn.txid))

@@ -1,0 +1,168 @@
+"""Issue 11, item 2: no customer page is reachable by tXid alone. Each URL carries a secret bound to
+its transaction; a wrong or missing one shows nothing and counts as a miss for the client's
+address; past the limit the address is refused, and parallel guesses cannot overshoot it."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.test import Client
+
+from payments import customer_access
+from payments.models import CheckoutSettings
+from payments.services import checkout as checkout_service
+from payments.services.registration import RegistrationData
+from tests.support.data import make_txn
+
+PERSONAL = ("Budi", "budi@example.com", "081234567890")
+
+
+def address() -> str:
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def checkout_txn(merchant):  # noqa: ANN001, ANN201
+    data = RegistrationData(
+        pay_method="00",
+        mitra_cd="",
+        currency="IDR",
+        amount=45_000,
+        reference_no=f"REF{uuid.uuid4().hex[:10]}",
+        goods_name="Batik shirt",
+        billing={
+            "billing_name": "Budi Santoso",
+            "billing_phone": "081234567890",
+            "billing_email": "budi@example.com",
+        },
+        cart=tuple,
+        db_process_url="http://127.0.0.1:9/notify",
+        user_ip="127.0.0.1",
+        fingerprint=uuid.uuid4().hex,
+    )
+    return checkout_service.checkout_register(merchant=merchant, data=data)
+
+
+def test_the_token_is_bound_to_its_transaction_and_unforgeable(settings) -> None:
+    a, b = "IONPAYTEST05202611301200001234", "IONPAYTEST05202611301200001235"
+    assert customer_access.token_valid(a, customer_access.page_token(a))
+    assert not customer_access.token_valid(b, customer_access.page_token(a))
+    assert not customer_access.token_valid(a, "")
+    old = customer_access.page_token(a)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" * 5, [settings.SECRET_KEY]
+    assert customer_access.token_valid(a, old)  # links already sent survive a key rotation
+    assert customer_access.page_token(a) != old
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["", "return", "cancel", "wait", "status", "method/DANA"])
+def test_every_page_needs_the_token_and_shows_nothing_without_it(merchant, page) -> None:
+    txn = make_txn(merchant, billing_name="Budi Santoso", billing_email="budi@example.com")
+    client = Client(REMOTE_ADDR=address())
+    for path in (
+        f"/pay/{txn.txid}/{page}",  # the old, tXid-only form
+        f"/pay/{txn.txid}/{'A' * 22}/{page}",  # a made-up token
+        f"/pay/{txn.txid}/{customer_access.page_token(txn.txid)[:-1]}x/{page}",
+    ):
+        answer = client.get(path, follow=True)  # (the old form is redirected to "<path>/" first)
+        assert answer.status_code == 404, path
+        body = answer.content.decode()
+        assert txn.reference_no not in body and not any(p in body for p in PERSONAL), path
+        assert str(merchant.name) not in body
+
+
+@pytest.mark.django_db
+def test_misses_are_limited_per_address(merchant, settings) -> None:
+    settings.CUSTOMER_PAGE_MISS_LIMIT = 5
+    txn = make_txn(merchant)
+    good = customer_access.page_path(txn.txid, "status")
+    guesser, shopper = Client(REMOTE_ADDR=address()), Client(REMOTE_ADDR=address())
+    for n in range(5):
+        assert guesser.get(f"/pay/{txn.txid[:-4]}{n:04d}/{'B' * 22}/status").status_code == 404
+    assert guesser.get(f"/pay/{txn.txid}/{'B' * 22}/status").status_code == 429
+    assert guesser.get(good).status_code == 429  # even the right link, from that address, for a while
+    assert shopper.get(good).status_code == 200  # other addresses are not affected
+    for _ in range(10):  # hits give their slot back: a shopper may reload freely
+        assert shopper.get(good).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_cannot_overshoot_the_limit(merchant, settings) -> None:
+    settings.CUSTOMER_PAGE_MISS_LIMIT = 20
+    txn = make_txn(merchant)
+    addr = address()
+    answers: list[int] = []
+    start = threading.Barrier(40)
+
+    def guess(n: int) -> None:
+        client = Client(REMOTE_ADDR=addr)
+        start.wait()
+        answers.append(client.get(f"/pay/{txn.txid}/{n:022d}/status").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [404] * 20 + [429] * 20
+
+
+@pytest.mark.django_db
+def test_nicepay_entry_by_txid_only_opens_checkouts_and_can_be_refused(merchant) -> None:
+    client = Client(REMOTE_ADDR=address())
+    direct = make_txn(merchant)
+    assert client.get(f"/nicepay/redirect/v2/payment?tXid={direct.txid}").status_code == 404
+    txn = checkout_txn(merchant)
+    answer = client.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}")
+    assert answer.status_code == 302 and answer["Location"] == customer_access.page_path(txn.txid)
+    signed = f"/nicepay/redirect/v2/payment/{customer_access.page_token(txn.txid)}?tXid={txn.txid}"
+    assert client.get(signed)["Location"] == customer_access.page_path(txn.txid)
+    wrong = f"/nicepay/redirect/v2/payment/{'C' * 22}?tXid={txn.txid}"
+    assert client.get(wrong).status_code == 404
+
+    CheckoutSettings.objects.create(merchant=merchant, accept_txid_only_links=False)
+    refused = client.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}")
+    assert refused.status_code == 403 and "Budi" not in refused.content.decode()
+    assert client.get(signed).status_code == 302  # the signed paymentURL still works
+
+
+@pytest.mark.django_db
+def test_the_hosted_page_shows_no_personal_data(merchant) -> None:
+    txn = checkout_txn(merchant)
+    page = Client(REMOTE_ADDR=address()).get(customer_access.page_path(txn.txid))
+    body = page.content.decode()
+    assert page.status_code == 200 and "Rp 45.000" in body and "Batik shirt" in body
+    assert not any(p in body for p in PERSONAL)
+
+
+@pytest.mark.django_db
+def test_the_account_link_return_needs_its_own_secret(merchant) -> None:
+    from payments.models import AccountLink
+
+    link = AccountLink.objects.create(
+        merchant=merchant,
+        mitra_cd="ASTR",
+        reference_no="LNK1",
+        mandate_id=f"{merchant.imid}20261130120000123456",
+        billing_name="Budi Santoso",
+        billing_phone="081234567890",
+        billing_email="budi@example.com",
+        db_process_url="http://127.0.0.1:9/notify",
+    )
+    client = Client(REMOTE_ADDR=address())
+    for path in (f"/link/{link.mandate_id}/finish", f"/link/{link.mandate_id}/{'D' * 22}/finish"):
+        answer = client.get(path, follow=True)
+        body = answer.content.decode()
+        assert (
+            answer.status_code == 404 and not any(p in body for p in PERSONAL) and merchant.name not in body
+        )
+    # a tXid's page secret does not open an account link that happens to share the string
+    assert (
+        client.get(
+            f"/link/{link.mandate_id}/{customer_access.page_token(link.mandate_id)}/finish"
+        ).status_code
+        == 404
+    )
+    page = client.get(customer_access.link_finish_path(link.mandate_id))
+    assert page.status_code == 200 and "Waiting for AstraPay" in page.content.decode()
