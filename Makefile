@@ -13,4 +13,5 @@ fmt:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
 bench:
-	KEEP_SERVICES= scripts/test.sh -m bench -p no:cacheprovider tests/bench
+	scripts/install.sh bench
+	KEEP_SERVICES= scripts/test.sh -m bench -p no:cacheprovider --ds=tests.bench.settings tests/bench

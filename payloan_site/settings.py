@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from payloan_site.queues import ROUTES as QUEUE_ROUTES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -37,16 +39,32 @@ INSTALLED_APPS = [
 if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 
+# Machine-to-machine paths (V2 JSON API, BI-SNAP, partner notifications) skip the browser-only
+# middleware (payloan_site/middleware.py): Django's own classes, passed through on these paths only.
+MACHINE_PATHS = (
+    "/nicepay/v1.0/",  # BI-SNAP: access token
+    "/nicepay/api/v1.0/",  # BI-SNAP: payment, status, refund
+    "/nicepay/snap/public-key.pem",
+    "/nicepay/direct/v2/registration",
+    "/nicepay/direct/v2/inquiry",
+    "/nicepay/direct/v2/cancel",
+    "/nicepay/direct/v2/confirmAkulaku",
+    "/nicepay/api/direct/v2/confirmAkulaku",
+    "/nicepay/redirect/v2/registration",
+    "/partners/",
+)
 MIDDLEWARE = [
     "payloan_site.proxy.TrustedProxyMiddleware",  # first: the client's address and scheme
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before sessions and views: a NUL or an unpaired surrogate never reaches a query (no 500).
+    "payments.middleware.InboundTextMiddleware",
+    "payloan_site.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # shopper pages: switch, Accept-Language, default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "payloan_site.middleware.AuthenticationMiddleware",
+    "payloan_site.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -75,6 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
+    # Connections are reused across requests and tasks (a new PostgreSQL connection costs a backend
+    # fork, several ms).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -158,6 +178,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per kind of work, each with its own worker and pool (payloan_site/queues.py, rule 12).
+CELERY_TASK_ROUTES = QUEUE_ROUTES
+# Every task is routed by name (a test checks it); anything else would run with the short polls.
+CELERY_TASK_DEFAULT_QUEUE = "polling"
+# Celery's Django fixup closes the DB connection around every task; a worker instead keeps it
+# like a web request does (CONN_MAX_AGE, health-checked): see payloan_site/celery.py.
+CELERY_DB_REUSE_MAX = 1_000_000
 from celery.schedules import crontab  # noqa: E402
 
 _SWEEP = timedelta(seconds=env.float("SWEEP_INTERVAL", default=5.0))
@@ -165,6 +192,9 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "payments.tasks.notifications_sweep", "schedule": _SWEEP},
     "poll-sweep": {"task": "payments.tasks.transactions_poll_sweep", "schedule": _SWEEP},
     "expiry-sweep": {"task": "payments.tasks.transactions_expire_sweep", "schedule": _SWEEP},
+    "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
+    "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
+    "cancellations-settle": {"task": "payments.tasks.cancellations_settle", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
     "unverified-callbacks-purge": {
         "task": "payments.tasks.partner_callbacks_purge",
@@ -173,7 +203,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Gateway ----------------------------------------------------------------------------------
-TIMESTAMP_WINDOW = timedelta(minutes=env.int("TIMESTAMP_WINDOW_MINUTES", default=15))
+# V2 timeStamp: the merchant's local clock in any zone (UTC-12 .. UTC+14), plus this much clock error.
+TIMESTAMP_SKEW = timedelta(minutes=env.int("TIMESTAMP_SKEW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.
@@ -206,6 +237,29 @@ SANDBOX_OVO_PUSH_TIMEOUT = env.float("SANDBOX_OVO_PUSH_TIMEOUT", default=60.0)
 ACCESS_TOKEN_SECONDS = env.int("ACCESS_TOKEN_SECONDS", default=900)
 GATEWAY_SIGNING_KEY = env.str("GATEWAY_SIGNING_KEY", default="", multiline=True)
 GATEWAY_SIGNING_KEY_FILE = env("GATEWAY_SIGNING_KEY_FILE", default="")
+# Jakarta hours in which the simulated DANA refuses cancels and refunds (DANA closes 00:00-01:00 WIB).
+# Comma-separated; empty: never, so a test run does not depend on the hour it starts.
+SANDBOX_DANA_CLOSED_HOURS = [
+    int(h) for h in env("SANDBOX_DANA_CLOSED_HOURS", default="0").split(",") if h.strip()
+]
+# Where adapters reach the simulated partners' APIs when no <PARTNER>_BASE_URL is set: a server of
+# their own in make run and the test stack (empty: this server, at PUBLIC_BASE_URL).
+SANDBOX_PARTNER_BASE_URL = env("SANDBOX_PARTNER_BASE_URL", default="").rstrip("/")
+# Cancels whose partner answer was lost are settled by asking the partner: seconds between the
+# questions (services/cancel_checks.py); after the last one, ops are asked to look (review queue).
+CANCEL_CHECK_SCHEDULE = env.list(
+    "CANCEL_CHECK_SCHEDULE", cast=int, default=[10, 30, 60, 300, 900, 3600, 21600]
+)
+# Seconds a worker holds the claim on a push to the customer's app (OVO) before another may take
+# it over, asking the partner first (services/payment.py): longer than getting the call out.
+PUSH_CLAIM_SECONDS = env.float("PUSH_CLAIM_SECONDS", default=15.0)
+# Jobs (services/jobs.py): a running job's heartbeat (seconds); older than JOB_STALE_SECONDS means
+# its worker died and it is queued again, at most JOB_MAX_RESTARTS times; a queued job not started
+# JOB_REDISPATCH_SECONDS after it was handed over is handed over again (its task may be lost).
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+JOB_MAX_RESTARTS = env.int("JOB_MAX_RESTARTS", default=2)
+JOB_REDISPATCH_SECONDS = env.float("JOB_REDISPATCH_SECONDS", default=120.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -9,6 +9,8 @@ from payments import ops_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("healthz/live", ops_views.healthz_live, name="healthz-live"),
+    path("healthz/ready", ops_views.healthz_ready, name="healthz-ready"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("nicepay/", include("payments.snap.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # the shopper pages' language switch

@@ -344,7 +344,7 @@ class AttemptInline(admin.TabularInline):
     model = NotificationAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ("started_at", "duration_ms", "http_status", "response_excerpt", "error")
+    readonly_fields = ("started_at", "finished_at", "duration_ms", "http_status", "response_excerpt", "error")
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -421,6 +421,8 @@ class CancellationAdmin(ReadOnlyAdmin):
         "amount",
         "state",
         "result_code",
+        "checks",
+        "next_check_at",
         "created_at",
     )
     list_filter = ("state",)
@@ -451,6 +453,9 @@ class JobAdmin(ReadOnlyAdmin):
         "merchant",
         "state",
         "progress_display",
+        "restarts",
+        "heartbeat_at",
+        "error",
         "created_by",
         "created_at",
         "finished_at",

@@ -127,16 +127,32 @@ class ValidUntilInPast(InvalidInput):
 
 
 class DuplicateReference(ApplicationError):
+    """The reference is held by transaction `txid`, which is open (`word`) or paid (`paid`)."""
+
     http_status = 409
-    default_message = "Reference {reference_no} has already been used"
+    default_message = "Reference {reference_no} is held by transaction {txid}, which is {word}"
 
 
 class TxidCollision(ApplicationError):
     default_message = "Transaction number generation error, please retry"
 
 
+class TxidSpaceExhausted(TxidCollision):
+    """All 10,000 tXid suffixes of this merchant, payMethod and second are taken (services/txids.py)."""
+
+    http_status = 503
+    default_message = "Transaction number generation error: too many transactions this second, please retry"
+
+
 class RegistrationPartnerFailure(PartnerFailure):
     default_message = "Registration failed: {detail}"
+
+
+class RegistrationInProgress(RegistrationPartnerFailure):
+    """The same order (merchant, referenceNo) is being created at the partner by another request."""
+
+    http_status = 409
+    default_message = "A registration of referenceNo {reference_no} is in progress; retry in a moment"
 
 
 class RegistrationDeclined(ApplicationError):
@@ -157,6 +173,14 @@ class PaymentExpired(NotAllowed):
 class PaymentDeclined(NotAllowed):
     http_status = 422
     default_message = "The partner declined this payment: {detail}"
+
+
+class PaymentStarting(PartnerFailure):
+    """Another request (a second tab, a double submit) is asking the partner for this payment's
+    next step right now: ask again in a moment for the same answer. Not a failure of the payment."""
+
+    http_status = 202
+    default_message = "This payment is being started; ask again in a moment"
 
 
 # --- cancellation ----------------------------------------------------------------------------
@@ -212,7 +236,13 @@ class CancelRefusedByRules(CancelRefused):
 
 
 class CancelPartnerUnavailable(PartnerFailure):
-    default_message = "The partner did not answer the cancel; check the status before retrying"
+    """The partner's answer to the cancel was lost: it may have been made. The gateway asks the
+    partner and settles it; a new cancel is refused meanwhile."""
+
+    default_message = (
+        "The partner did not answer the cancel in time; we are checking with it whether it was made. "
+        "Do not send it again: ask for the transaction's status shortly"
+    )
 
 
 class CancelDeclined(ApplicationError):
@@ -228,6 +258,13 @@ class CancelFailedAtPartner(ApplicationError):
     default_message = "Cancel failed: {detail}"
 
 
+class CancelNotMade(ApplicationError):
+    """A cancel whose answer was lost, settled: the partner says it never made it (nothing was
+    refunded; a new cancel may be sent)."""
+
+    default_message = "The partner did not receive this cancel; nothing was refunded"
+
+
 class CancelFailedEarlier(ApplicationError):
     """The same cancel request again, after it failed: `cause` is the first failure's code,
     `partial` whether it was a partial cancel; the message is the first failure's."""
@@ -236,6 +273,13 @@ class CancelFailedEarlier(ApplicationError):
 # --- receipts (pay-later partners that release funds on the merchant's word) ----------------
 class ReceiptNotOffered(NotAllowed):
     default_message = "Receipt confirmation is only for {partners} transactions"
+
+
+class ReceiptInProgress(PartnerFailure):
+    """Another request is telling the partner about this receipt right now."""
+
+    http_status = 409
+    default_message = "The receipt confirmation is in progress with {partner}; ask again in a moment"
 
 
 class ReceiptNeedsPayment(NotAllowed):

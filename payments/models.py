@@ -189,9 +189,10 @@ class TransactionEvent(models.Model):
 
 class Cancellation(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending"
+        PENDING = "pending"  # with the partner now
+        UNKNOWN = "unknown"  # its answer was lost (timeout, process died): being checked with the partner
         SUCCEEDED = "succeeded"
-        FAILED = "failed"
+        FAILED = "failed"  # the partner refused it, or never made it: nothing was refunded
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
     cancel_txid = models.CharField(max_length=30, unique=True)
@@ -205,12 +206,46 @@ class Cancellation(models.Model):
     result_message = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The settle sweep (services/cancellation.py): when to ask the partner next, how often it asked.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["transaction", "idempotency_key"], name="cancel_idempotency_uniq"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="cancel_unsettled_idx",
+                condition=Q(state__in=["pending", "unknown"]),
+            )
+        ]
+
+
+class PartnerCall(models.Model):
+    """Single flight for a partner call that must happen once (an OVO push, an order created at
+    registration): claimed before the call, marked done after it - a row, never a lock held across
+    the call. A claim whose lease ran out was abandoned (its process died) and may be taken over
+    (attempt + 1); whoever takes over asks the partner what became of the first attempt."""
+
+    key = models.CharField(max_length=120, unique=True)  # "push:<transaction id>", "register:..."
+    transaction = models.ForeignKey(
+        "Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="partner_calls"
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    lease_until = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # e.g. the tXid a registration reserved
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lease_until"], name="partnercall_open_idx", condition=Q(done_at__isnull=True)
+            )
         ]
 
 
@@ -303,8 +338,12 @@ class Notification(models.Model):
 
 
 class NotificationAttempt(models.Model):
+    """One POST to the merchant: recorded before the request leaves, settled after. Empty
+    finished_at: in flight (or cut off, until the next attempt closes it as interrupted)."""
+
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_excerpt = models.CharField(max_length=500, blank=True)
@@ -430,9 +469,18 @@ class Job(models.Model):
     error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Recovery of jobs whose worker died or whose queued task was lost (services/jobs.py sweep).
+    dispatched_at = models.DateTimeField(null=True, blank=True)  # last handed to Celery
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the running worker is alive
+    restarts = models.PositiveSmallIntegerField(default=0)  # runs restarted after a dead worker
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["state"], name="job_unfinished_idx", condition=Q(state__in=["queued", "running"])
+            )
+        ]
 
 
 class Invitation(models.Model):
@@ -581,3 +629,15 @@ class Checkout(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "reference_no"], name="checkout_merchant_ref_idx")]
+
+
+class TxidCounter(models.Model):
+    """The last tXid suffix handed out per (iMid, payMethod), and in which second (services/txids.py)."""
+
+    imid = models.CharField(max_length=10)
+    pay_method = models.CharField(max_length=2)
+    second = models.CharField(max_length=14)  # yyyyMMddHHmmss, Asia/Jakarta
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["imid", "pay_method"], name="txid_counter_uniq")]

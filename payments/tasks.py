@@ -6,7 +6,17 @@ and the queue routing matches them, so moving a function never renames its task.
 from celery import shared_task
 from django.utils import timezone
 
-from payments.services import callbacks, expiry, jobs, notifications, payment, polling, queue, reconciliation
+from payments.services import (
+    callbacks,
+    cancel_checks,
+    expiry,
+    jobs,
+    notifications,
+    payment,
+    polling,
+    queue,
+    reconciliation,
+)
 
 
 @shared_task(name=queue.NOTIFICATION_SEND, acks_late=True)
@@ -51,9 +61,27 @@ def transaction_complete_push(transaction_id: int) -> None:
     payment.transaction_complete_push(transaction_id=transaction_id)
 
 
+@shared_task(name="payments.tasks.pushes_resume")
+def pushes_resume() -> int:
+    """Beat: pushes whose worker died (or that never reached one) are queued again."""
+    return payment.pushes_resume()
+
+
+@shared_task(name="payments.tasks.cancellations_settle")
+def cancellations_settle() -> int:
+    """Beat: cancels whose partner answer was lost are settled from the partner's own answer."""
+    return cancel_checks.cancellations_settle()
+
+
 @shared_task(name=queue.JOB_RUN, acks_late=True)
 def job_run(job_id: int) -> None:
     jobs.job_run(job_id=job_id)
+
+
+@shared_task(name="payments.tasks.jobs_recover")
+def jobs_recover() -> dict[str, int]:
+    """Beat: jobs whose worker died are queued again (or failed); lost queued tasks are re-sent."""
+    return jobs.jobs_recover()
 
 
 @shared_task(name="payments.tasks.reconcile_daily")

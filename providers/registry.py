@@ -181,16 +181,20 @@ def adapter_class(mitra_cd: str) -> type[PartnerAdapter]:
 
 def build_config(cls: type[PartnerAdapter]) -> PartnerConfig:
     """The adapter's endpoint and credentials: <PREFIX>_BASE_URL and <PREFIX>_<NAME> from the
-    environment, else the built-in sandbox's."""
+    environment, else the built-in sandbox's; <PREFIX>_CANCEL_CLOSED_HOURS overrides the partner's
+    published closing hours. Raises ValueError on a closing hour that is not a number."""
     prefix = cls.env_prefix
-    base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{settings.PUBLIC_BASE_URL}/sandbox/{cls.slug}"
+    sandbox = settings.SANDBOX_PARTNER_BASE_URL or settings.PUBLIC_BASE_URL
+    base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{sandbox}/sandbox/{cls.slug}"
     creds = {k: os.environ.get(f"{prefix}_{k.upper()}", v) for k, v in cls.default_credentials.items()}
+    closed = os.environ.get(f"{prefix}_CANCEL_CLOSED_HOURS")  # comma-separated hours; empty: none
     return PartnerConfig(
         cls.mitra_cd,
         base_url.rstrip("/"),
         creds,
         settings.PARTNER_HTTP_TIMEOUT,
         notification_window=settings.PARTNER_NOTIFICATION_WINDOW,
+        cancel_closed_hours=None if closed is None else tuple(int(h) for h in closed.split(",") if h.strip()),
     )
 
 

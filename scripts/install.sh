@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Installs what is missing: the Python venv always; with "test", also PostgreSQL and Chromium.
+# Installs what is missing: the Python venv always; with "test", also PostgreSQL and Chromium;
+# with "bench", also wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v msgfmt >/dev/null || need+=(gettext)  # compiles the shopper pages' translations
-if [ "${1:-}" = "test" ]; then
+if [ "${1:-}" = "test" ] || [ "${1:-}" = "bench" ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium)
+fi
+# make bench drives the servers with wrk (a load generator in C: its own cost stays small)
+if [ "${1:-}" = "bench" ]; then
+  command -v wrk >/dev/null || need+=(wrk)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"

@@ -21,6 +21,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # of that bound set their own limits (tests/payments/test_partner_notify_door.py).
 os.environ.setdefault("PARTNER_UNVERIFIED_STORED_PER_ADDRESS", "1000000")
 os.environ.setdefault("PARTNER_UNVERIFIED_STORED_TOTAL", "1000000")
+# DANA closes for cancels 00:00-01:00 WIB (adapter and sandbox); a run must not depend on its hour.
+# The environment reaches the stack's processes; in-process sandboxes get `_dana_never_closed` below.
+# tests/providers/dana/test_adapter_sandbox.py opens and closes that hour itself.
+os.environ.setdefault("SANDBOX_DANA_CLOSED_HOURS", "")
+os.environ.setdefault("DANA_CANCEL_CLOSED_HOURS", "")  # the adapter's side (providers/registry.py)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,6 +37,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _dana_never_closed(settings):
+    settings.SANDBOX_DANA_CLOSED_HOURS = []
 
 
 @pytest.fixture
@@ -96,6 +106,10 @@ def _stack_session(django_db_setup, django_db_blocker, receiver):
         "SWEEP_INTERVAL": "1",
         "NOTIFICATION_RETRY_SCHEDULE": "1,2,2,3,3,3,3,3",
         "NOTIFICATION_TIMEOUT": "3",
+        # Jobs: a heartbeat each second; 4 s without one means the worker died.
+        "JOB_HEARTBEAT_SECONDS": "1",
+        "JOB_STALE_SECONDS": "4",
+        "JOB_REDISPATCH_SECONDS": "4",
         "SANDBOX_OVO_PUSH_TIMEOUT": os.environ.get("SANDBOX_OVO_PUSH_TIMEOUT", "20"),
     }
     stack = Stack(env=env, base_url=base_url, logs=logs)

@@ -179,6 +179,7 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
         {
             "nav": "transactions",
             "txn": txn,
+            "attempts": transaction_reads.transaction_attempts(txn=txn),
             "partner_names": registry.display_names(),
             "cancel_form": form,
             "can_cancel": can(member, "cancel") and cancellable,
@@ -334,6 +335,7 @@ def _job_json(job: Job) -> dict:
         "total": job.total,
         "percent": min(100, percent),
         "error": job.error,
+        "restarts": job.restarts,
         "result": job.result,
         "download": f"/dashboard/jobs/{job.pk}/download"
         if job.kind == "export" and job.file_path and job.state == Job.State.DONE

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from payments import customer_access
-from payments.exceptions import ApplicationError, TooManyAttempts, TransactionNotFound
+from payments.exceptions import ApplicationError, PaymentStarting, TooManyAttempts, TransactionNotFound
 from payments.models import Merchant, Transaction
 from payments.nicepay.errors import answer
 from payments.selectors.checkout import checkout_settings_get
@@ -38,10 +38,24 @@ def use_merchant_language(request: HttpRequest, merchant: Merchant) -> None:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
-    """The finished error page; its reference code is the V2 result code merchants know."""
+    """The finished error page; its reference code is the V2 result code merchants know. A payment
+    another request is starting right now is no error: the starting page asks again."""
+    if isinstance(exc, PaymentStarting):
+        return starting_page(request, txn)
     shown = answer(exc)
     ctx = {**order_context(txn), "show_countdown": False} if txn is not None else {}
     return render(request, "hosted/error.html", {**ctx, "error": shown}, status=shown.http_status)
+
+
+def starting_page(request: HttpRequest, txn: Transaction | None = None) -> HttpResponse:
+    """Another request (a second tab, a double submit) is asking the partner for this payment's
+    next step: this page sends the same step again after a second (the same query, or the same
+    form fields posted again), by when that request has the partner's answer, which this browser
+    then gets too. HTTP 202, no web thread held while the partner answers."""
+    ctx = {**order_context(txn), "show_countdown": False} if txn is not None else {}
+    fields = list(request.POST.items()) if request.method == "POST" else []
+    again = {"method": request.method, "fields": fields, "again": request.get_full_path()}
+    return render(request, "hosted/starting.html", {**ctx, **again}, status=202)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

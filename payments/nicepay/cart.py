@@ -3,9 +3,9 @@ CartItem and Seller the services and partners use. Bad JSON or shapes answer 902
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from payments import textcheck
 from providers.base.types import CartItem, Seller
 
 from .errors import InvalidField
@@ -21,8 +21,10 @@ def _whole(value: Any, field: str) -> int:
 def parse_cart(raw: str) -> tuple[CartItem, ...]:
     """The items of a cartData string. Raises InvalidField (9022)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nesting too deep
+        data = textcheck.loads(raw, "cartData")
+    except textcheck.BadText as exc:  # e.g. an escaped NUL inside: not storable
+        raise InvalidField("cartData", exc.message, result_cd="9022")
+    except textcheck.BadJson:
         raise InvalidField("cartData", "cartData is not valid JSON", result_cd="9022")
     if not isinstance(data, dict) or not isinstance(data.get("item"), list) or not data["item"]:
         raise InvalidField(
@@ -54,8 +56,10 @@ def parse_cart(raw: str) -> tuple[CartItem, ...]:
 def parse_sellers(raw: str) -> tuple[Seller, ...]:
     """The sellers of a sellers string (an object or an array of them). Raises InvalidField (9003)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = textcheck.loads(raw, "sellers")
+    except textcheck.BadText as exc:
+        raise InvalidField("sellers", exc.message)
+    except textcheck.BadJson:
         raise InvalidField("sellers", "sellers is not valid JSON")
     if isinstance(data, dict):
         data = [data]

@@ -63,6 +63,15 @@ def _partial(full: str, partial: str) -> Callable[[e.ApplicationError], str]:
     return lambda exc: partial if exc.params.get("partial") else full
 
 
+def _reference_held(*, reference_no: str, txid: str, word: str, paid: bool) -> str:
+    if paid:
+        return f"referenceNo {reference_no} is already paid by tXid {txid}; a new order needs a new one"
+    return (
+        f"referenceNo {reference_no} is in use by tXid {txid}, which is still {word}; "
+        "register it again only after that payment has ended unpaid"
+    )
+
+
 def _delivery_field(field: str) -> str:
     return {name: wire for wire, name in DELIVERY.items()}[field]
 
@@ -99,7 +108,7 @@ RESULT_CODES: dict[type[e.ApplicationError], tuple[Code, str | Callable[[dict[st
     e.SellerMissing: ("9003", "cartData item {item!r} needs goods_sellers_id ({partner})"),
     e.SellerUnknown: ("9003", "goods_sellers_id {seller_id!r} is not in sellers"),
     e.ValidUntilInPast: ("9031", "payValidDt/payValidTm is already in the past"),
-    e.DuplicateReference: ("9009", "referenceNo {reference_no} has already been used"),
+    e.DuplicateReference: ("9009", lambda p: _reference_held(**p)),
     e.NoMethodFits: ("9012", "No payment method fits payMethod {pay_method} and amt {amount}"),
     e.TxidCollision: ("9006", None),
     e.RegistrationPartnerFailure: ("9001", None),

@@ -27,7 +27,7 @@ from .auth import merchant_for, require_token
 from .cart import parse_cart
 from .errors import InvalidField, answer
 from .requests import fingerprint
-from .views import with_params
+from .views import continue_page, error_json, with_params
 from .wire import (
     Field,
     amount,
@@ -70,7 +70,7 @@ def _wants_json(data: dict[str, Any], request: HttpRequest) -> bool:
 def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
     a = answer(exc)
     if as_json:
-        return JsonResponse({"resultCd": a.result_cd, "resultMsg": a.message}, status=a.http_status)
+        return error_json(exc)  # HTTP 200, as every V2 JSON answer
     name = registry.linking_partners()[0].name  # the request may not have named a valid one
     return render(request, "hosted/link_error.html", {"error": a, "partner_name": name}, status=a.http_status)
 
@@ -134,7 +134,7 @@ def link_enable(request: HttpRequest) -> HttpResponse:
                 "redirectUrl": redirect_url,
             }
         )
-    return HttpResponseRedirect(redirect_url)
+    return continue_page(request, redirect_url, destination=partner.name)
 
 
 def _default_cart(goods_name: str, amt: int) -> str:
@@ -221,7 +221,7 @@ def link_initiate(request: HttpRequest) -> HttpResponse:
                 "redirectUrl": url,
             }
         )
-    return HttpResponseRedirect(url)
+    return continue_page(request, url, destination=partner.name, txn=txn)
 
 
 def _finish_params(link: AccountLink) -> dict[str, str]:

@@ -62,9 +62,10 @@ REGISTRATION_FIELDS = [
 
 
 def fingerprint(data: dict[str, Any]) -> str:
-    """The request without timeStamp and merchantToken, hashed: the same order sent again has the
-    same fingerprint (an identical replay), whatever its time and token."""
-    stable = {k: str(v) for k, v in data.items() if k not in ("timeStamp", "merchantToken")}
+    """The whole request hashed, timeStamp and merchantToken included: the exact same request again
+    is a replay and gets the first answer; a retry of the order with a new timeStamp is a new
+    request (a new transaction once the earlier ones ended unpaid, else 9009)."""
+    stable = {k: str(v) for k, v in data.items()}
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
@@ -79,6 +80,7 @@ def registration_data(
 ) -> tuple[dict[str, str], RegistrationData]:
     """Validates every field to its type and size; returns (clean fields, service input)."""
     amt = amount(body)
+    sent = fingerprint(body)
     if (checkout or body.get("payMethod") == "06") and not body.get("userIP"):
         # NICEPAY's own Payloan builders never send userIP: fall back to the caller's address.
         body = {**body, "userIP": remote_addr[:15]}
@@ -95,7 +97,7 @@ def registration_data(
         cart=functools.partial(parse_cart, clean["cartData"]),
         db_process_url=http_url(clean["dbProcessUrl"], "dbProcessUrl", "9020"),
         user_ip=clean["userIP"],
-        fingerprint=fingerprint(body),
+        fingerprint=sent,
         description=clean["description"],
         callback_url=http_url(clean["callBackUrl"], "callBackUrl", "9019"),
         delivery={v: clean[k] for k, v in DELIVERY.items() if clean[k]},

@@ -152,6 +152,12 @@ class PartnerCallbackSummarySerializer(serializers.Serializer):
 
 class NotificationAttemptSerializer(serializers.Serializer):
     startedAt = serializers.DateTimeField(source="started_at")
+    finishedAt = serializers.DateTimeField(
+        source="finished_at",
+        allow_null=True,
+        help_text="Empty while the request is with your server; an attempt cut off by a stopped "
+        "sender is closed with error 'interrupted' (it may have reached you).",
+    )
     durationMs = serializers.IntegerField(source="duration_ms")
     httpStatus = serializers.IntegerField(source="http_status", allow_null=True)
     responseExcerpt = serializers.CharField(source="response_excerpt")

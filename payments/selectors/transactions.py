@@ -167,6 +167,18 @@ def transaction_detail(*, merchant: Merchant, txid: str) -> Transaction:
     return txn
 
 
+def transaction_attempts(*, txn: Transaction) -> list[Transaction]:
+    """The other transactions registered for the same order (merchant + reference), oldest first:
+    a retried order's earlier, unpaid attempts, or the one that followed. Uses
+    txn_merchant_reference_idx."""
+    return list(
+        Transaction.objects.filter(merchant_id=txn.merchant_id, reference_no=txn.reference_no)
+        .exclude(pk=txn.pk)
+        .only("txid", "status", "amount", "mitra_cd", "created_at")
+        .order_by("created_at", "id")
+    )
+
+
 def transactions_due_for_poll(
     *, now: datetime, limit: int, lock: bool = False
 ) -> list[tuple[int, datetime, int]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from payments import exceptions as err
 from payments.models import AuditLog, Cancellation, Merchant, Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
-from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError, PartnerUnavailable
+from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError
 from providers.base.types import CancelRequest, CancelResult
 
 from .audit import Actor, audit_record
@@ -21,6 +23,7 @@ from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.cancellation")
 FULL, PARTIAL = "1", "2"
+UNSETTLED = (Cancellation.State.PENDING, Cancellation.State.UNKNOWN)
 
 
 def _request(txn: Transaction, amount: int, cancel_id: str, reason: str) -> CancelRequest:
@@ -76,8 +79,8 @@ def _open(
     if prior is not None:
         return prior, False, False  # the same request again: the same answer
     _check_amount(txn, cancel_type, amount)
-    if Cancellation.objects.filter(transaction=txn, state=Cancellation.State.PENDING).exists():
-        raise err.CancelInProgress()
+    if Cancellation.objects.filter(transaction=txn, state__in=UNSETTLED).exists():
+        raise err.CancelInProgress()  # (its outcome decides what is left to cancel)
     status = txn.status_enum
     unpaid_untouched = _unpaid_untouched(txn)
     if status != Status.PAID and not unpaid_untouched:
@@ -101,6 +104,9 @@ def _open(
                 amount=amount,
                 reason=reason[:255],
                 idempotency_key=key,
+                # If this request's process dies during the partner call, the settle sweep asks the
+                # partner once the call must be over (cancel_checks.py).
+                next_check_at=timezone.now() + timedelta(seconds=check_after_seconds()),
             )
     except IntegrityError:
         raise err.CancelNumberCollision()
@@ -108,12 +114,19 @@ def _open(
 
 
 @transaction.atomic
-def _close(
+def cancellation_close(
     row_id: int, result: CancelResult | None, error: err.ApplicationError | None, source: str
 ) -> Cancellation:
+    """Settle an unsettled cancellation: succeeded with the partner's `result` (the amount counted
+    as cancelled, the transaction voided or refunded once nothing is left), or failed with `error`
+    (nothing was refunded). A row settled already is returned as it is: the request and the settle
+    sweep may both get there, the first one counts."""
     row = Cancellation.objects.select_for_update().select_related("transaction").get(pk=row_id)
+    if row.state not in UNSETTLED:
+        return row
     txn = Transaction.objects.select_for_update().get(pk=row.transaction_id)
     row.finished_at = timezone.now()
+    row.next_check_at = None
     if error is not None:
         row.state, row.result_code, row.result_message = (
             Cancellation.State.FAILED,
@@ -161,9 +174,10 @@ def transaction_cancel(
     a paid one is cancelled at the partner, outside any DB transaction, after its rules allow it.
     Returns the Cancellation (succeeded). Raises CancelTargetNotFound, InvalidCancelType,
     InvalidCancelAmount, CancelAmountTooLarge, FullCancelAfterPartial, FullCancelNotWhole,
-    CancelInProgress, CancelRefused (and PartialCancelBeforePayment, CancelRefusedByRules),
-    CancelNumberCollision, CancelPartnerUnavailable, CancelDeclined, CancelFailedAtPartner,
-    CancelFailedEarlier."""
+    CancelInProgress (another cancel, or this one, is unsettled), CancelRefused (and
+    PartialCancelBeforePayment, CancelRefusedByRules), CancelNumberCollision, CancelDeclined,
+    CancelFailedEarlier, and CancelPartnerUnavailable when the partner's answer was lost: the row
+    is then unknown, never failed, until the settle sweep asks the partner (cancel_checks.py)."""
     detail = {"type": cancel_type, "amount": amount}
     try:
         row = _cancel(merchant, txid, cancel_type, amount, reason, idempotency_key, source)
@@ -196,9 +210,13 @@ def _cancel(
             )
         if row.state == Cancellation.State.PENDING:  # the first copy is still with the partner
             raise err.CancelInProgress("This cancel is still in progress; ask again shortly")
+        if row.state == Cancellation.State.UNKNOWN:  # never sent again: the partner is asked instead
+            raise err.CancelInProgress(
+                "This cancel's outcome is being checked with the partner; ask again shortly"
+            )
         return row
     if not paid:
-        return _close(row.pk, None, None, source)  # never reached the partner: void here
+        return cancellation_close(row.pk, None, None, source)  # never reached the partner: void here
     adapter = registry.get_adapter(txn.mitra_cd)
     txn.refresh_from_db()
     req = _request(txn, amount, row.cancel_txid, reason)
@@ -206,13 +224,41 @@ def _cancel(
         result = adapter.cancel(req)
     except CancelNotAllowed as exc:
         error: err.ApplicationError = err.CancelRefused(f"Cancel refused by the partner: {exc.message}")
-    except PartnerUnavailable:
-        error = err.CancelPartnerUnavailable()
     except PartnerDeclined as exc:
         error = err.CancelDeclined(detail=exc.message, partial=cancel_type == PARTIAL)
     except PartnerError as exc:
-        error = err.CancelFailedAtPartner(detail=exc.message, partial=cancel_type == PARTIAL)
+        # A timeout, a 5xx, an answer we cannot read: the partner may have made the refund. Never
+        # recorded as failed: the settle sweep asks the partner (cancel_checks.py).
+        _mark_unknown(row.pk, exc)
+        raise err.CancelPartnerUnavailable()
     else:
-        return _close(row.pk, result, None, source)
-    _close(row.pk, None, error, source)
+        return cancellation_close(row.pk, result, None, source)
+    cancellation_close(row.pk, None, error, source)
     raise error
+
+
+def _mark_unknown(row_id: int, exc: PartnerError) -> None:
+    """The partner call's outcome is unknown: the row waits for the settle sweep's first check."""
+    log.warning("cancel %s: outcome unknown (%s); the partner will be asked", row_id, exc.message)
+    Cancellation.objects.filter(pk=row_id, state=Cancellation.State.PENDING).update(
+        state=Cancellation.State.UNKNOWN,
+        result_message=f"outcome unknown: {exc.message}"[:255],
+        next_check_at=timezone.now() + timedelta(seconds=check_schedule()[0]),
+    )
+
+
+def check_after_seconds() -> float:
+    """When the settle sweep first looks at a cancel still pending: after its partner call must
+    have ended (twice the partner timeout, plus margin), i.e. its process died meanwhile."""
+    return 2 * settings.PARTNER_HTTP_TIMEOUT + 5
+
+
+def check_schedule() -> list[int]:
+    """Seconds between the settle sweep's questions to the partner (CANCEL_CHECK_SCHEDULE)."""
+    return list(settings.CANCEL_CHECK_SCHEDULE)
+
+
+def cancel_request(txn: Transaction, row: Cancellation) -> CancelRequest:
+    """The partner request of cancellation `row`, as it was sent (nothing else was cancelled while
+    it was unsettled: _open refuses a second cancel meanwhile)."""
+    return _request(txn, row.amount, row.cancel_txid, row.reason)

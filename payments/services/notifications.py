@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.utils import timezone
 
 from payments import outbound
@@ -153,32 +153,44 @@ def _claim(notification_id: int, now: datetime) -> bool:
     )
 
 
-def _blocked_by_earlier(note: Notification) -> bool:
-    """In order per transaction: wait until every earlier one is delivered (or dead)."""
+# In order per transaction: a notification waits while an earlier one of the same transaction is
+# not delivered, including a dead one (docs/notifications.md, "Duplicates and order").
+WAITS_FOR = (Notification.State.PENDING, Notification.State.FAILED, Notification.State.DEAD)
+
+
+@transaction.atomic
+def _park_if_waiting(note: Notification) -> bool:
+    """Park `note` (no attempt due, no lease) if an earlier notification of its transaction is
+    not delivered: one conditional UPDATE, never a check and a separate park. The earlier rows
+    are locked in the same statement (FOR UPDATE in the subquery), so a settle that is committing
+    meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or
+    we park first and its release (_release_following) finds us parked."""
     if note.transaction_id is None:
         return False
-    return Notification.objects.filter(
-        transaction_id=note.transaction_id,
-        sequence__lt=note.sequence,
-        state__in=[Notification.State.PENDING, Notification.State.FAILED],
-    ).exists()
+    earlier = Notification.objects.select_for_update().filter(
+        transaction_id=note.transaction_id, sequence__lt=note.sequence, state__in=WAITS_FOR
+    )
+    parked = Notification.objects.filter(Exists(earlier), pk=note.pk)
+    return bool(parked.update(lease_until=None, next_attempt_at=None))
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
     """One delivery attempt, if the row is due and nobody else holds it: posts the payload with
-    the merchant's current token and signature, records the attempt, and schedules the next one
-    (or marks it delivered or dead). No DB transaction is open while we wait on the merchant
-    (NOTIFICATION_TIMEOUT seconds at most). Returns the row, or None when it was not ours to send."""
+    the merchant's current token and signature, and schedules the next attempt (or marks it
+    delivered or dead). The attempt is recorded before the request leaves and settled after, so a
+    worker killed mid-flight leaves its attempt in the history. No DB transaction is open while we
+    wait on the merchant (NOTIFICATION_TIMEOUT seconds at most). Returns the row, or None when it
+    was not ours to send."""
     now = timezone.now()
     if not _claim(notification_id, now):
         return None
+    # The transaction too: its door chooses the notification's format (V2 form or SNAP JSON).
     note = Notification.objects.select_related("merchant", "transaction").get(pk=notification_id)
-    if _blocked_by_earlier(note):
-        # Parked until the earlier one is settled, which releases it (see _release_following).
-        Notification.objects.filter(pk=note.pk).update(lease_until=None, next_attempt_at=None)
-        return note
+    if _park_if_waiting(note):
+        return note  # released by the earlier one's delivery (or its replay)
     if not destination_allowed(note.url):
-        return _record_attempt(note.pk, timezone.now(), 0, None, "", DESTINATION_REFUSED, False)
+        attempt = _attempt_begin(note.pk, timezone.now())
+        return _attempt_settle(attempt, 0, None, "", DESTINATION_REFUSED, False)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
     fmt = notification_format(note.transaction.door if note.transaction else Transaction.Door.V2)
@@ -192,6 +204,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         **fmt.headers(note),
     }
     started, t0 = timezone.now(), time.monotonic()
+    attempt = _attempt_begin(note.pk, started)
     status_code, excerpt, error = None, "", ""
     timeout = settings.NOTIFICATION_TIMEOUT
     try:
@@ -209,25 +222,37 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         error = type(exc).__name__
     duration = int((time.monotonic() - t0) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    return _record_attempt(note.pk, started, duration, status_code, excerpt, error, ok)
+    return _attempt_settle(attempt, duration, status_code, excerpt, error, ok)
+
+
+INTERRUPTED = "interrupted: the sender stopped before the answer (it may have arrived)"
 
 
 @transaction.atomic
-def _record_attempt(
-    pk: int, started: datetime, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
-) -> Notification:
-    note = Notification.objects.select_for_update().get(pk=pk)
-    NotificationAttempt.objects.create(
-        notification=note,
-        started_at=started,
-        duration_ms=duration,
-        http_status=status_code,
-        response_excerpt=excerpt,
-        error=error,
+def _attempt_begin(pk: int, started: datetime) -> int:
+    """Record the attempt before the request leaves (finished_at empty: in flight) and count it.
+    An earlier attempt still open was cut off (its worker died): it is closed as interrupted."""
+    NotificationAttempt.objects.filter(notification_id=pk, finished_at__isnull=True).update(
+        finished_at=started, error=INTERRUPTED
     )
-    note.attempts += 1
-    note.lease_until = None
+    attempt = NotificationAttempt.objects.create(notification_id=pk, started_at=started)
+    Notification.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    return attempt.pk
+
+
+@transaction.atomic
+def _attempt_settle(
+    attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
+) -> Notification:
+    """Settle the attempt with the merchant's answer, and the notification with it: delivered,
+    or the next attempt scheduled (handed to Celery with that ETA), or dead."""
+    attempt = NotificationAttempt.objects.get(pk=attempt_id)
+    note = Notification.objects.select_for_update().get(pk=attempt.notification_id)
     now = timezone.now()
+    attempt.finished_at, attempt.duration_ms, attempt.http_status = now, duration, status_code
+    attempt.response_excerpt, attempt.error = excerpt, error
+    attempt.save()
+    note.lease_until = None
     if ok:
         note.state = Notification.State.DELIVERED
         note.delivered_at = now
@@ -240,14 +265,40 @@ def _record_attempt(
         else:
             note.state = Notification.State.FAILED
             note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
+            _enqueue_at(note.pk, note.attempts, note.next_attempt_at)
     note.save()
-    if note.state in (Notification.State.DELIVERED, Notification.State.DEAD):
+    if note.state == Notification.State.DELIVERED:
         _release_following(note, now)
     return note
 
 
+def _enqueue_at(pk: int, attempts: int, due: datetime) -> None:
+    """The next attempt, on time: handed to Celery with its ETA once this commits. Only for delays
+    well inside the broker's visibility timeout (a message held longer is redelivered as a copy);
+    later ones are sent by the outbox sweep, which stays the safety net for all of them."""
+    delay = (due - timezone.now()).total_seconds()
+    if delay > eta_limit_seconds():
+        return
+
+    def send() -> None:
+        if not _mark_dispatched(pk, attempts, hold=delay):
+            return
+        try:
+            queue.send(queue.NOTIFICATION_SEND, pk, retry=False, eta=due)
+        except Exception:  # noqa: BLE001 - broker down: the sweep sends it when due
+            log.warning("could not schedule notification %s; the sweep will send it", pk)
+
+    transaction.on_commit(send)
+
+
+def eta_limit_seconds() -> float:
+    """The longest retry delay given to Celery as an ETA: half the broker's visibility timeout."""
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
+    return int(options.get("visibility_timeout", 3600)) / 2
+
+
 def _release_following(note: Notification, now: datetime) -> None:
-    """The earlier one is settled: the next in sequence for this transaction is due now."""
+    """The earlier one is delivered: the next in sequence for this transaction is due now."""
     if note.transaction_id is None:
         return
     following = (
@@ -300,24 +351,44 @@ def notifications_dispatch_due(*, limit: int = 500) -> int:
     return sent
 
 
-def _mark_dispatched(pk: int, attempts: int) -> bool:
+def _mark_dispatched(pk: int, attempts: int, *, hold: float = 0) -> bool:
+    """True when (row, attempt) was not handed to Celery within the lease (plus `hold` seconds,
+    the ETA of a scheduled retry)."""
     try:
-        return bool(cache.add(f"notif-dispatch:{pk}:{attempts}", 1, timeout=int(lease_seconds()) + 1))
+        timeout = int(lease_seconds() + hold) + 1
+        return bool(cache.add(f"notif-dispatch:{pk}:{attempts}", 1, timeout=timeout))
     except Exception:  # noqa: BLE001 - no cache (Redis down): send anyway, the lease still guards
         return True
 
 
 def notification_resend(*, notification_id: int, actor: Actor | None = None) -> Notification:
     """Send again now, whatever its state (a delivered one is delivered again, on request).
-    Returns the row, pending again; with an `actor` the resend is audited."""
+    Returns the row, pending again; with an `actor` the resend is audited.
+
+    Notifications of one transaction go in sequence order, and one waits while an earlier one is
+    dead: resending it also resends those dead earlier ones, so they arrive first and it follows."""
     with transaction.atomic():
         note = Notification.objects.select_for_update().get(pk=notification_id)
         previous = note.state
-        note.state = Notification.State.PENDING
-        note.next_attempt_at = timezone.now()
-        note.lease_until = None
-        note.save(update_fields=["state", "next_attempt_at", "lease_until"])
-        transaction.on_commit(lambda: _enqueue(note.pk))
+        chain = [note]
+        if note.transaction_id is not None:
+            chain += list(
+                Notification.objects.select_for_update()
+                .filter(
+                    transaction_id=note.transaction_id,
+                    sequence__lt=note.sequence,
+                    state=Notification.State.DEAD,
+                )
+                .order_by("sequence")
+            )
+        now = timezone.now()
+        for row in chain:
+            row.state = Notification.State.PENDING
+            row.next_attempt_at = now
+            row.lease_until = None
+            row.save(update_fields=["state", "next_attempt_at", "lease_until"])
+        for row in sorted(chain, key=lambda r: r.sequence):
+            transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
     if actor is not None:
         txn = note.transaction
         audit_record(

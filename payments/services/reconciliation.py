@@ -17,7 +17,7 @@ from django.utils import timezone
 from payments.models import AuditLog, Job, Transaction
 from payments.selectors.transactions import transactions_for_day
 from payments.services.audit import Actor, audit_record
-from payments.services.jobs import job_create, job_handler, job_progress
+from payments.services.jobs import job_create, job_handler, job_heartbeat, job_progress
 from payments.services.settle import SETTLED, apply_partner_result, target_status
 from payments.status import Status
 from providers import registry
@@ -133,7 +133,8 @@ def reconciliation_run_inline(*, day: date | None = None, progress: Progress | N
     day = day or default_day()
     job = Job.objects.create(kind="reconcile", state=Job.State.RUNNING, params={"date": day.isoformat()})
     try:
-        result = reconcile_day(day, job=job, progress=progress)
+        with job_heartbeat(job):  # a killed command leaves a job the recovery sweep restarts
+            result = reconcile_day(day, job=job, progress=progress)
     except Exception as exc:
         Job.objects.filter(pk=job.pk).update(
             state=Job.State.FAILED, error=type(exc).__name__, finished_at=timezone.now()

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import secrets
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments import clock
 from payments import exceptions as err
-from payments.models import Merchant, Transaction, TransactionEvent
+from payments.models import Merchant, PartnerCall, Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
 from providers.base.types import CartItem, RegisterResult, Seller
 
+from . import claims
 from .partner_io import order_info
+from .txids import txid_allocate
 
+# A copy of a registration whose order is being created at the partner waits this long (seconds)
+# for the first one's answer before it is told to retry.
+REGISTER_WAIT_SECONDS = 3.0
 DELIVERY_FIELDS = (
     "delivery_name",
     "delivery_phone",
@@ -48,7 +53,7 @@ class RegistrationData:
     cart: Callable[[], tuple[CartItem, ...]]
     db_process_url: str
     user_ip: str
-    fingerprint: str  # the same request again has the same fingerprint (identical replay)
+    fingerprint: str  # the same request again (the door includes its timestamp and token) is a replay
     description: str = ""
     callback_url: str = ""
     delivery: dict[str, str] = field(default_factory=dict)
@@ -64,10 +69,8 @@ class RegistrationData:
 
 
 def new_txid(imid: str, pay_method: str) -> str:
-    """A new transaction id in NICEPAY's 30-char shape: iMid (10) + pay method (2) + Jakarta
-    yyyyMMddHHmmss + 4 random digits. Unique by chance: the unique index catches a collision."""
-    stamp = clock.compact()
-    return f"{imid[:10]:<10}{pay_method}{stamp}{secrets.randbelow(10_000):04d}".replace(" ", "0")
+    """NICEPAY's 30-char shape, from the per-second counter (never a random draw): see txids.py."""
+    return txid_allocate(imid=imid, pay_method=pay_method)
 
 
 def _partner_for(data: RegistrationData, *, via_link: bool) -> registry.Partner:
@@ -138,13 +141,20 @@ def holds_reference(txn: Transaction) -> bool:
 
 
 def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
+    # One query: the replay and the holder come from the same snapshot (a concurrent copy of this
+    # request may commit between two queries).
     same = list(Transaction.objects.filter(merchant=merchant, reference_no=data.reference_no).order_by("id"))
     for txn in same:
         if txn.request_fingerprint == data.fingerprint:
-            return txn  # an identical replay gets the same answer
+            return txn  # the same request again (its timestamp and token too) gets the same answer
     held = next((txn for txn in same if holds_reference(txn)), None)
     if held is not None:
-        raise err.DuplicateReference(reference_no=data.reference_no)
+        raise err.DuplicateReference(
+            reference_no=data.reference_no,
+            txid=held.txid,
+            word=held.status_enum.word,
+            paid=held.paid_at is not None,
+        )
     return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
 
 
@@ -215,12 +225,17 @@ def transaction_register(
 
     Args: `via_link` is set by the account-link door (partners that pay only from a linked
     account). Returns the new transaction, or the stored one when the same request (same
-    fingerprint) comes again. Partners that register orders (Akulaku) are called first, outside
-    any DB transaction; nothing is stored when they refuse. Amounts are whole rupiah; the validity
-    defaults to the partner's own (seconds).
+    fingerprint) comes again. A reference is used again only once all its earlier transactions
+    ended unpaid (failed, expired, voided before payment); the partial unique constraint
+    txn_merchant_reference_live_uniq decides under concurrency. Partners that register orders
+    (Akulaku) are called first, outside any DB transaction, one request per referenceNo at a time
+    (_register_at_partner); nothing is stored when they refuse. Amounts are whole rupiah; the
+    validity defaults to the partner's own (seconds).
     Raises: InvalidInput subclasses (pay method, partner, currency, amount limits, cart total,
-    instalment, delivery, sellers, validity), DuplicateReference, RegistrationPartnerFailure,
-    RegistrationDeclined, TxidCollision; and whatever the door's cart/sellers parsers raise."""
+    instalment, delivery, sellers, validity), DuplicateReference (the reference is held by an open
+    or paid transaction), RegistrationPartnerFailure, RegistrationInProgress, RegistrationDeclined,
+    TxidCollision; and
+    whatever the door's cart/sellers parsers raise."""
     partner = _partner_for(data, via_link=via_link)
     items, sellers = _check_rules(data, partner)
     if (found := _existing(merchant, data)) is not None:
@@ -256,11 +271,9 @@ def transaction_register(
         **data.billing,
         **data.delivery,
     )
-    if partner.registers_at_partner:
-        # The partner creates its order now, outside any DB transaction. Nothing is stored on failure.
-        result = _partner_register(registry.get_adapter(partner.mitra_cd), txn)
-        txn.partner_ref = result.partner_ref
-        txn.partner_data = {"order": dict(result.data)}
+    claim = _register_at_partner(merchant, data, txn) if partner.registers_at_partner else None
+    if isinstance(claim, Transaction):
+        return claim  # the same request, registered by the copy that held the claim
     try:
         with transaction.atomic():
             txn.save()
@@ -271,8 +284,64 @@ def transaction_register(
                 source="merchant",
                 idempotency_key="registered",
             )
+            if claim is not None:
+                claims.claim_done(claim)
     except IntegrityError:
+        if isinstance(claim, PartnerCall):
+            claims.claim_release(claim)
         if (found := _existing(merchant, data)) is not None:  # lost a race with the same request
             return found
         raise err.TxidCollision()
     return txn
+
+
+def _register_at_partner(
+    merchant: Merchant, data: RegistrationData, txn: Transaction
+) -> PartnerCall | Transaction:
+    """Create the order at the partner (Akulaku), once per (merchant, referenceNo) at a time.
+
+    A PartnerCall claim is taken before the call (no lock is held across it). A copy of the request
+    that arrives meanwhile waits up to REGISTER_WAIT_SECONDS for the first one's transaction and
+    answers with it (or DuplicateReference for a different order), else RegistrationInProgress.
+    An identical request that takes over a claim whose call timed out (or whose process died)
+    sends the same tXid again, so the partner, which keys orders by it, adopts the order it made.
+    Sets txn.partner_ref/partner_data. Returns the claim, or the stored transaction for a copy.
+    Raises RegistrationInProgress, RegistrationDeclined, RegistrationPartnerFailure."""
+    key = f"register:{merchant.pk}:{data.reference_no}"
+    deadline = time.monotonic() + REGISTER_WAIT_SECONDS
+    while (
+        claim := claims.claim_take(
+            key=key,
+            seconds=settings.PARTNER_HTTP_TIMEOUT + 30,
+            data={"txid": txn.txid, "fingerprint": data.fingerprint},
+            reuse_done=True,
+        )
+    ) is None:
+        if (found := _existing(merchant, data)) is not None:
+            return found
+        if time.monotonic() >= deadline:
+            raise err.RegistrationInProgress(reference_no=data.reference_no)
+        time.sleep(0.1)
+    try:
+        found = _existing(merchant, data)  # the copy ahead of us may have finished meanwhile
+    except err.DuplicateReference:
+        claims.claim_release(claim)
+        raise
+    if found is not None:
+        claims.claim_done(claim)
+        return found
+    if claim.attempt > 1 and claim.data.get("fingerprint") == data.fingerprint:
+        txn.txid = claim.data["txid"]  # the earlier attempt's order, if it reached the partner
+    try:
+        result = registry.get_adapter(txn.mitra_cd).register(order_info(txn))
+    except PartnerDeclined as exc:
+        claims.claim_release(claim)
+        raise err.RegistrationDeclined(detail=exc.message)
+    except PartnerError as exc:  # unknown outcome: a retry of this request adopts the order, if any
+        claims.claim_abandon(claim, txid=txn.txid, fingerprint=data.fingerprint)
+        if isinstance(exc, PartnerUnavailable):
+            raise err.RegistrationPartnerFailure(detail="the partner did not answer, please retry")
+        raise err.RegistrationPartnerFailure(detail=exc.message)
+    txn.partner_ref = result.partner_ref
+    txn.partner_data = {"order": dict(result.data)}
+    return claim

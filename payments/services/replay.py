@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from payments.models import AuditLog, Job, Merchant
 from payments.services import notifications
 from payments.services.audit import Actor, audit_record
-from payments.services.jobs import job_create, job_handler, job_progress
+from payments.services.jobs import job_create, job_handler, job_heartbeat, job_progress
 
 Progress = Callable[[int, int], None]
 MAX_IDS_IN_RESULT = 1000  # the Job result stays small; the count is always exact
@@ -95,7 +95,10 @@ def replay_run_inline(
         state=Job.State.RUNNING,
         params=_params(since=since, until=until, merchant=merchant),
     )
-    result = replay_execute(job, progress)
-    Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result, finished_at=timezone.now())
+    with job_heartbeat(job):  # a killed command leaves a job the recovery sweep restarts on a worker
+        result = replay_execute(job, progress)
+    Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, restarts=0).update(
+        state=Job.State.DONE, result=result, finished_at=timezone.now()
+    )
     job.refresh_from_db()
     return job

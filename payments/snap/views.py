@@ -203,12 +203,20 @@ def is_snap_path(path: str) -> bool:
     return SNAP_PATH.match(path) is not None
 
 
+def _service_of(path: str) -> str:
+    return SERVICE_OF_PATH.get(SNAP_PATH.sub("", path).strip("/"), "00")
+
+
 def site_error(path: str, http_status: int) -> JsonResponse:
     """SNAP's JSON for an error Django answers before or after a SNAP view (a refused host, a
     crash in a middleware): the client reads JSON there too. `http_status`: the handler's status."""
-    rest = SNAP_PATH.sub("", path).strip("/")
-    service = SERVICE_OF_PATH.get(rest, "00")
-    return error_json(SnapError(SITE_ERRORS.get(http_status, GENERAL_ERROR)), service)
+    return error_json(SnapError(SITE_ERRORS.get(http_status, GENERAL_ERROR)), _service_of(path))
+
+
+def text_refusal(path: str, field: str, reason: str) -> JsonResponse:
+    """400xx01 for text that cannot be stored (a NUL, an unpaired surrogate), found in `field`
+    before the view runs (payments/middleware.py)."""
+    return error_json(field_format(field, f"contains {reason}"), _service_of(path))
 
 
 @csrf_exempt

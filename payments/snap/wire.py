@@ -110,7 +110,7 @@ def timestamp(value: str, *, now: datetime | None = None) -> str:
     """X-TIMESTAMP as sent, once it reads as the current time. NICEPAY's Python and Node clients
     write the machine's local time and label it +07:00 whatever the machine's zone, so the wall
     clock is accepted when it is now on any real clock (UTC-12 to UTC+14, give or take
-    TIMESTAMP_WINDOW), as the V2 timeStamp is. Replay protection rests on X-EXTERNAL-ID and the
+    TIMESTAMP_SKEW), as the V2 timeStamp is. Replay protection rests on X-EXTERNAL-ID and the
     token's lifetime, not on this window. Raises 400xx02 / 400xx01."""
     if not value:
         raise field_missing("X-TIMESTAMP")
@@ -118,7 +118,7 @@ def timestamp(value: str, *, now: datetime | None = None) -> str:
     if moment is None:
         raise field_format("X-TIMESTAMP", "use yyyy-MM-ddTHH:mm:ss+07:00")
     now = now or timezone.now()
-    skew = settings.TIMESTAMP_WINDOW
+    skew = settings.TIMESTAMP_SKEW
     reading = moment.replace(tzinfo=UTC)  # the wall clock, its label aside
     if abs(moment - now) <= skew or now - ZONE_BEHIND - skew <= reading <= now + ZONE_AHEAD + skew:
         return value

@@ -16,6 +16,7 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     OrderInfo,
     PartnerStatus,
     PaymentRequest,
@@ -121,6 +122,17 @@ class AkulakuAdapter(PartnerAdapter):
             raise CancelNotAllowed(f"Akulaku refunds are only possible within {rules.window_text} of payment")
         if not req.is_full:
             t.whole_lines_for(req.items, req.amount)
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """status.do, with the refunds Akulaku made (refundDetails)."""
+        state = t.parse_cancel_state(
+            self._status_data(req.txid),
+            full=req.is_full,
+            before=req.already_cancelled,
+            amount=req.amount,
+            kind="refund" if req.paid_at else "void",
+        )
+        return CancelStatus(state.state, partner_cancel_ref=req.cancel_id, kind=state.kind, raw=state.raw)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         kind = "refund" if req.paid_at else "void"

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from providers.base.errors import CancelNotAllowed, InvalidPayload, PartnerDeclined, UnknownStatus
-from providers.base.types import CartItem, OrderInfo, PartnerStatus
+from providers.base.money import whole_rupiah
+from providers.base.types import CancelStatus, CartItem, OrderInfo, PartnerStatus, RefundState
 
 SIGN_FIELDS: tuple[str, ...] = (
     "refNo",
@@ -154,3 +155,31 @@ def whole_lines_for(items: tuple[CartItem, ...], amount: int) -> tuple[CartItem,
     raise CancelNotAllowed(
         f"Akulaku cancels whole items only: {amount} is not the total of any set of cart lines ({values})"
     )
+
+
+def parse_cancel_state(
+    data: Mapping[str, Any], *, full: bool, before: int, amount: int, kind: str
+) -> CancelStatus:
+    """What status.do's refundDetails say about our cancel (Akulaku keys none of its cancels by an id
+    of ours). A full cancel: the order refunded or cancelled (or a wholeOrder detail). A partial one
+    (SKU by SKU): the refunded SKUs add up to `before` + `amount` (DONE), still to `before`
+    (NOT_DONE), or between - some SKUs went through - which stays PENDING for ops to see. Whole
+    rupiah."""
+    details = data.get("refundDetails") or []
+    if not isinstance(details, list):
+        raise InvalidPayload("Akulaku refundDetails is not a list")
+    if full:
+        whole = any(isinstance(d, Mapping) and d.get("wholeOrder") for d in details)
+        gone = map_status(data.get("status")) in (PartnerStatus.REFUNDED, PartnerStatus.CANCELLED)
+        state = RefundState.DONE if whole or gone else RefundState.NOT_DONE
+        return CancelStatus(state, kind=kind, raw=dict(data))
+    refunded = sum(
+        whole_rupiah(d.get("refundAmount", 0), partner="Akulaku")
+        for d in details
+        if isinstance(d, Mapping) and not d.get("wholeOrder")
+    )
+    if refunded >= before + amount:
+        return CancelStatus(RefundState.DONE, kind=kind, raw=dict(data))
+    if refunded <= before:
+        return CancelStatus(RefundState.NOT_DONE, kind=kind, raw=dict(data))
+    return CancelStatus(RefundState.PENDING, kind=kind, raw=dict(data))

@@ -25,12 +25,14 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     LinkRequest,
     LinkResult,
     LinkToken,
     PartnerConfig,
     PaymentRequest,
     Redirect,
+    RefundState,
     StatusResult,
 )
 
@@ -220,6 +222,18 @@ class AstraPayAdapter(PartnerAdapter):
             raise CancelNotAllowed(f"AstraPay refunds only within {rules.window_text} of payment")
         if req.amount <= 0 or req.already_cancelled + req.amount > req.total_amount:
             raise CancelNotAllowed("refunds would exceed the paid amount")
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """The refund by its partnerRefundNo (every AstraPay cancel is a balance refund)."""
+        data = self._call(STATUS_PATH, t.refund_status_body(req))
+        if t.is_success(data, "55"):
+            ref = str(data.get("refundNo") or "")
+            return CancelStatus(RefundState.DONE, partner_cancel_ref=ref, kind="refund", raw=data)
+        if t.response_code(data) == "4045501":  # AstraPay never received that refund
+            return CancelStatus(RefundState.NOT_DONE, raw=data)
+        raise PartnerUnavailable(
+            f"AstraPay answered the refund query with {t.response_code(data) or 'nothing'}"
+        )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         data = self._call(REFUND_PATH, t.refund_body(req))

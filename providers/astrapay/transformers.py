@@ -118,6 +118,16 @@ def status_body(txid: str, partner_ref: str, amount: int) -> dict[str, Any]:
     }
 
 
+def refund_status_body(req: CancelRequest) -> dict[str, Any]:
+    """The status inquiry of one refund: serviceCode 58 and our partnerRefundNo."""
+    return {
+        "originalPartnerReferenceNo": req.txid,
+        "originalReferenceNo": req.partner_ref,
+        "serviceCode": "58",
+        "partnerRefundNo": req.cancel_id,
+    }
+
+
 def refund_body(req: CancelRequest) -> dict[str, Any]:
     return {
         "originalPartnerReferenceNo": req.txid,

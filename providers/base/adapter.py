@@ -7,20 +7,23 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from .errors import CancelNotAllowed, NotSupported
+from .errors import CancelNotAllowed, NotSupported, PartnerUnavailable
 from .http import HttpClient
 from .redaction import redact_body, redact_headers
 from .types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     LinkRequest,
     LinkResult,
     LinkToken,
     NextAction,
     OrderInfo,
     PartnerConfig,
+    PartnerStatus,
     PaymentRequest,
+    RefundState,
     RegisterResult,
     StatusResult,
 )
@@ -89,6 +92,13 @@ class PartnerAdapter(abc.ABC):
         when the outcome is unknown (polling settles it)."""
         raise NotSupported("this partner does not push to an app")
 
+    def push_outcome(self, req: PaymentRequest) -> StatusResult | None:
+        """For PushToApp partners: what became of a push whose call we did not see through (the
+        worker died). None when the partner never received it (pushing now is safe); otherwise its
+        status (PENDING: the push still waits on the customer). Raises PartnerUnavailable when
+        the partner cannot say."""
+        raise NotSupported("this partner does not push to an app")
+
     @abc.abstractmethod
     def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult: ...
 
@@ -108,6 +118,29 @@ class PartnerAdapter(abc.ABC):
 
     @abc.abstractmethod
     def cancel(self, req: CancelRequest) -> CancelResult: ...
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """What the partner did with the cancel `req` whose answer we never got (a timeout, a web
+        process that died during the call): req.cancel_id is the reference cancel() sent, and
+        req.already_cancelled what was cancelled before it (whole rupiah). Returns DONE, NOT_DONE
+        or PENDING; never guesses. Raises PartnerUnavailable when the partner cannot say now.
+        Every partner that takes cancels implements it, in its own protocol."""
+        raise NotSupported("this partner cannot be asked about a cancel")
+
+    def void_status(self, req: CancelRequest) -> CancelStatus:
+        """For a cancel of the whole payment that the partner keys by the payment itself (a void,
+        a reversal): the payment's own status tells. Voided or refunded: DONE; still paid:
+        NOT_DONE; anything else cannot be told (PartnerUnavailable: ask again later)."""
+        payment = self.fetch_status(txid=req.txid, partner_ref=req.partner_ref, amount=req.total_amount)
+        if payment.status in (PartnerStatus.CANCELLED, PartnerStatus.REFUNDED):
+            return CancelStatus(
+                RefundState.DONE, partner_cancel_ref=payment.partner_ref, kind="void", raw=payment.raw
+            )
+        if payment.status is PartnerStatus.SUCCEEDED:
+            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=payment.raw)
+        raise PartnerUnavailable(
+            f"the partner reports the payment {payment.raw_status}: its void cannot be told"
+        )
 
     def confirm_receipt(self, *, txid: str, partner_ref: str) -> StatusResult:
         raise NotSupported("receipt confirmation is Akulaku only")

@@ -36,6 +36,9 @@ class PartnerConfig:
     timeout: float = 15.0
     # Seconds a notification's signed timestamp may be away from now (providers/base/freshness.py).
     notification_window: int = 15 * 60
+    # Jakarta hours in which the partner takes no cancel; None: the hours the partner publishes
+    # (the adapter's own). Set from <PREFIX>_CANCEL_CLOSED_HOURS when the partner moves them.
+    cancel_closed_hours: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,24 @@ class CancelRequest:
 class CancelResult:
     partner_cancel_ref: str = ""
     kind: str = "void"  # "void" (before settlement) or "refund"
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RefundState(enum.StrEnum):
+    """What a partner says about one cancel or refund we asked for."""
+
+    DONE = "done"  # the partner made it
+    NOT_DONE = "not_done"  # the partner has no such cancel: nothing was refunded
+    PENDING = "pending"  # the partner has it and is still processing it
+
+
+@dataclass(frozen=True)
+class CancelStatus:
+    """A partner's answer to "what became of this cancel?" (the cancel's outcome was lost)."""
+
+    state: RefundState
+    partner_cancel_ref: str = ""
+    kind: str = "refund"  # as CancelResult.kind, when DONE
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -30,9 +30,11 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     NextAction,
     PaymentRequest,
     Redirect,
+    RefundState,
     StatusResult,
 )
 
@@ -61,6 +63,8 @@ class DanaAdapter(PartnerAdapter):
     }
     # A finish notify is ~1 KB (providers.md §4.4); payOptionInfos, shopInfo and extendInfo can grow it.
     max_notification_bytes: ClassVar[int] = 16 * 1024
+    # DANA closes for cancels and refunds 00:00-01:00 WIB (its sandbox answers 4035715 then).
+    cancel_closed_hours: ClassVar[tuple[int, ...]] = (0,)
     secret_notification_headers: ClassVar[frozenset[str]] = frozenset({"x-signature"})
 
     # --- outbound -----------------------------------------------------------------------------
@@ -159,8 +163,12 @@ class DanaAdapter(PartnerAdapter):
     # --- cancel -------------------------------------------------------------------------------
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         local = now.astimezone(JAKARTA)
-        if local.hour == 0:
-            raise CancelNotAllowed("DANA accepts no cancel between 00:00 and 01:00 Jakarta time")
+        closed = self.config.cancel_closed_hours
+        if local.hour in (self.cancel_closed_hours if closed is None else closed):
+            h = local.hour
+            raise CancelNotAllowed(
+                f"DANA accepts no cancel between {h:02d}:00 and {(h + 1) % 24:02d}:00 Jakarta time"
+            )
         rules = self.partner.cancel
         if req.paid_at is not None and now - req.paid_at > rules.window:
             raise CancelNotAllowed(f"DANA refunds only within {rules.window_text} of payment")
@@ -169,6 +177,20 @@ class DanaAdapter(PartnerAdapter):
     def is_void(req: CancelRequest, now: datetime) -> bool:
         """A full cancel before payment or within 24 h is a void; the rest is an online refund."""
         return req.is_full and (req.paid_at is None or now - req.paid_at < VOID_WINDOW)
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """The refund by its partnerRefundNo; for a full cancel not found as a refund, the payment's
+        own status tells whether it was voided (cancel.htm names no cancel of ours)."""
+        _, data = self._call(STATUS_PATH, tf.refund_status_body(req, merchant_id=self.cred("merchant_id")))
+        code = data.get("responseCode")
+        if code == tf.OK_STATUS:
+            ref = str(data.get("refundNo", ""))
+            return CancelStatus(RefundState.DONE, partner_cancel_ref=ref, kind="refund", raw=data)
+        if code != tf.NOT_FOUND_STATUS:
+            raise PartnerUnavailable(f"DANA answered the refund query with {code}", code=str(code), raw=data)
+        if not req.is_full:
+            return CancelStatus(RefundState.NOT_DONE, raw=data)
+        return self.void_status(req)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         now = datetime.now(UTC)

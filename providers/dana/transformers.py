@@ -137,6 +137,17 @@ def status_body(*, txid: str, partner_ref: str, merchant_id: str) -> dict[str, A
     return body
 
 
+def refund_status_body(req: CancelRequest, *, merchant_id: str) -> dict[str, Any]:
+    """The status inquiry of one refund: serviceCode 58 (refund) and our partnerRefundNo."""
+    return {
+        "originalPartnerReferenceNo": req.txid,
+        "originalReferenceNo": req.partner_ref,
+        "serviceCode": "58",
+        "partnerRefundNo": req.cancel_id,
+        "merchantId": merchant_id,
+    }
+
+
 def cancel_body(req: CancelRequest, *, merchant_id: str) -> dict[str, Any]:
     return {
         "originalPartnerReferenceNo": req.txid,

@@ -17,6 +17,7 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     PaymentRequest,
     Redirect,
     StatusResult,
@@ -56,7 +57,7 @@ class IndodanaAdapter(PartnerAdapter):
             raise PartnerUnavailable("Indodana checkout answer has no redirectUrl")
         return Redirect(url=url, partner_ref=str(ref or ""))
 
-    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
+    def _check_status(self, txid: str) -> dict[str, Any]:
         resp = self.http.get(
             self.url(f"{API}/v1/transactions/check_status"),
             params={"merchantOrderId": txid},
@@ -65,6 +66,10 @@ class IndodanaAdapter(PartnerAdapter):
         data = self._ok(resp)
         if str(data.get("merchantOrderId") or txid) != txid:
             raise InvalidPayload("Indodana status answer is for another order")
+        return data
+
+    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
+        data = self._check_status(txid)
         raw = str(data.get("transactionStatus") or "")
         value = data.get("amount")
         return StatusResult(
@@ -121,6 +126,10 @@ class IndodanaAdapter(PartnerAdapter):
             raise CancelNotAllowed(
                 f"Indodana cancellations are only possible within {rules.window_text} of payment"
             )
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """The transaction's refunds[] (check_status) hold each cancellation by our refundId."""
+        return t.parse_refund_of(self._check_status(req.txid), req.cancel_id)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         body = {

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from providers.base.errors import InvalidPayload, PartnerDeclined, PartnerUnavailable, UnknownStatus
 from providers.base.money import split_name, whole_rupiah
 from providers.base.signing import equal, hmac_sha256_hex
-from providers.base.types import OrderInfo, PartnerStatus, Party
+from providers.base.types import CancelStatus, OrderInfo, PartnerStatus, Party, RefundState
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 PAYMENT_TYPES: dict[str, str] = {"1": "30_days", "3": "3_months", "6": "6_months", "12": "12_months"}
@@ -187,3 +187,20 @@ def header(headers: Mapping[str, str], name: str) -> str:
         if k.lower() == wanted or k.upper() == f"HTTP_{name.upper().replace('-', '_')}":
             return v
     return ""
+
+
+def parse_refund_of(data: Mapping[str, Any], refund_id: str) -> CancelStatus:
+    """Our cancellation `refund_id` in check_status's refunds[]: SUCCESS is DONE, PENDING still
+    being made, absent NOT_DONE (Indodana never received it)."""
+    refunds = data.get("refunds") or []
+    if not isinstance(refunds, list):
+        raise InvalidPayload("Indodana refunds is not a list")
+    mine = next((r for r in refunds if isinstance(r, Mapping) and str(r.get("refundId")) == refund_id), None)
+    if mine is None:
+        return CancelStatus(RefundState.NOT_DONE, raw=dict(data))
+    state = str(mine.get("status") or "").upper()
+    if state == "SUCCESS":
+        return CancelStatus(RefundState.DONE, partner_cancel_ref=refund_id, kind="refund", raw=dict(mine))
+    if state in ("PENDING", "PROCESSING"):
+        return CancelStatus(RefundState.PENDING, raw=dict(mine))
+    return CancelStatus(RefundState.NOT_DONE, raw=dict(mine))

@@ -20,6 +20,7 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     PartnerStatus,
     PaymentRequest,
     Redirect,
@@ -71,11 +72,19 @@ class KredivoAdapter(PartnerAdapter):
             raw=t.redact(data),
         )
 
-    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
+    def _status_data(self, txid: str) -> dict[str, Any]:
         data = self._post("/transaction/status", {"server_key": self.cred("server_key"), "order_id": txid})
         if str(data.get("order_id") or txid) != txid:
             raise InvalidPayload("Kredivo status answer is for another order")
-        return self._result(data, partner_ref)
+        return data
+
+    def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
+        return self._result(self._status_data(txid), partner_ref)
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """transaction/status lists each cancellation by the cancellation_id cancel() sent."""
+        kind = "void" if req.already_cancelled + req.amount >= req.total_amount else "refund"
+        return t.parse_cancellation_of(self._status_data(req.txid), req.cancel_id[:60], kind=kind)
 
     # --- notification -------------------------------------------------------------------------
     def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:

@@ -11,7 +11,7 @@ from typing import Any
 
 from providers.base.errors import InvalidPayload, PartnerDeclined, PartnerUnavailable, UnknownStatus
 from providers.base.money import split_name, whole_rupiah
-from providers.base.types import OrderInfo, PartnerStatus, Party
+from providers.base.types import CancelStatus, OrderInfo, PartnerStatus, Party, RefundState
 
 # NICEPAY instmntMon -> Kredivo payment_type ("1" month is Kredivo's 30-day plan).
 PAYMENT_TYPES: dict[str, str] = {
@@ -193,3 +193,20 @@ SECRET_FIELDS = ("signature_key", "server_key", "user_token")
 def redact(data: Mapping[str, Any]) -> dict[str, Any]:
     """The push's signature_key proves it to Kredivo: it is a secret, never stored in clear."""
     return {k: ("***" if k in SECRET_FIELDS else v) for k, v in data.items()}
+
+
+def parse_cancellation_of(data: Mapping[str, Any], cancellation_id: str, *, kind: str) -> CancelStatus:
+    """Our `cancellation_id` in transaction/status's cancellations[]: listed as success is DONE,
+    absent NOT_DONE (Kredivo never received it)."""
+    listed = data.get("cancellations") or []
+    if not isinstance(listed, list):
+        raise InvalidPayload("Kredivo cancellations is not a list")
+    mine = next(
+        (c for c in listed if isinstance(c, Mapping) and str(c.get("cancellation_id")) == cancellation_id),
+        None,
+    )
+    if mine is None:
+        return CancelStatus(RefundState.NOT_DONE, raw=dict(data))
+    if str(mine.get("status") or "success").lower() != "success":
+        return CancelStatus(RefundState.PENDING, raw=dict(mine))
+    return CancelStatus(RefundState.DONE, partner_cancel_ref=cancellation_id, kind=kind, raw=dict(mine))

@@ -14,6 +14,7 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     PartnerStatus,
     PaymentRequest,
     Redirect,
@@ -76,6 +77,11 @@ class LinkAjaAdapter(PartnerAdapter):
             paid_at=parsed["at"] if parsed["status"] is PartnerStatus.SUCCEEDED else None,
             raw=data,
         )
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """A LinkAja cancel is the reversal of the whole transaction: its status by refNum says
+        whether it was reversed (04, with the reversal date) or is still paid (00)."""
+        return self.void_status(req)
 
     def parse_callback(self, *, headers: Mapping[str, str], body: bytes, path: str) -> CallbackEvent:
         # WCO has no server push (STAND-IN, providers.md §7.1): status comes from fetch_status.

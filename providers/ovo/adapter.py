@@ -20,10 +20,12 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     NextAction,
     PartnerStatus,
     PaymentRequest,
     PushToApp,
+    RefundState,
     StatusResult,
 )
 
@@ -178,6 +180,11 @@ class OvoAdapter(PartnerAdapter):
                 return StatusResult(PartnerStatus.EXPIRED, "68", message=tf.message("68"), raw=data)
         raise PartnerUnavailable("OVO push outcome unknown: the reversal did not go through")
 
+    def push_outcome(self, req: PaymentRequest) -> StatusResult | None:
+        """OVO's status check of the push: "no such transaction" means it never arrived."""
+        result = self.fetch_status(txid=req.order.txid, partner_ref=req.partner_ref, amount=req.order.amount)
+        return None if result.raw_status == tf.NOT_FOUND else result
+
     def fetch_status(self, *, txid: str, partner_ref: str, amount: int) -> StatusResult:
         _, data = self._post(self._body(tf.CHECK, txid=txid, amount=amount))
         rc = tf.response_code(data)
@@ -198,6 +205,20 @@ class OvoAdapter(PartnerAdapter):
         )
         if rules.same_day and not same_day:
             raise CancelNotAllowed("OVO voids only on the day of payment (until 23:59:59 Jakarta time)")
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """OVO's void status check (0100/020040): 00 voided, 25 no such void."""
+        _, data = self._post(self._body(tf.VOID_CHECK, txid=req.txid, amount=req.amount))
+        rc = tf.response_code(data)
+        if rc == "00":
+            return CancelStatus(
+                RefundState.DONE, partner_cancel_ref=tf.approval_code(data), kind="void", raw=data
+            )
+        if rc == tf.NOT_FOUND:
+            return CancelStatus(RefundState.NOT_DONE, kind="void", raw=data)
+        raise PartnerUnavailable(
+            f"OVO answered the void status check with {rc or 'no code'}", code=rc, raw=data
+        )
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         self.check_cancel(req, now=datetime.now(UTC))

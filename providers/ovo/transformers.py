@@ -25,7 +25,9 @@ PUSH = Operation("0200", "040000")
 REVERSAL = Operation("0400", "040000")
 VOID = Operation("0200", "020040")
 CHECK = Operation("0100", "040000")
+VOID_CHECK = Operation("0100", "020040")
 DUPLICATE = "94"  # ISO-8583 duplicate transmission: referenceNumber reused within the batch
+NOT_FOUND = "25"  # a status check of a push OVO never received
 
 # Response codes (providers.md §6.1). "09" and "68" are ISO-8583 codes the sandbox answers to a
 # status check ([STAND-IN]: OVO's list has no code for "still waiting" or "timed out").

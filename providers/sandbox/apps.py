@@ -5,3 +5,8 @@ class SandboxConfig(AppConfig):
     name = "providers.sandbox"
     label = "sandbox"
     verbose_name = "Partner sandbox"
+
+    def ready(self) -> None:
+        from . import simulators
+
+        simulators.load()  # every partner package registers its simulator

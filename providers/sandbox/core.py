@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 from django.utils import timezone
 
 from .models import SandboxOrder
@@ -20,16 +21,34 @@ from .models import SandboxOrder
 log = logging.getLogger("sandbox")
 
 
-class Simulator:
-    """One simulated partner. Subclasses provide their API and pages as URL patterns."""
+@dataclass(frozen=True)
+class Endpoint:
+    """One path a simulated partner serves under /sandbox/<slug>/, described for the index."""
 
-    slug: ClassVar[str]  # /sandbox/<slug>/
+    route: str
+    view: Callable[..., Any]
+    name: str
+    doc: str
+    page: bool = False  # a page the customer sees (else a machine API)
+    refund_status: bool = False  # where the partner answers whether a refund was made
+
+
+class Simulator:
+    """One simulated partner: its endpoints, its test credentials, and what a merchant must know
+    to sell with it (the demo store builds its checkout from these flags)."""
+
+    slug: ClassVar[str]  # /sandbox/<slug>/, and the partner's package name
     name: ClassVar[str]
-    mitra_cd: ClassVar[str]
+    mitra_cd: ClassVar[str]  # the NICEPAY mitraCd a merchant sends for this partner
+    endpoints: ClassVar[tuple[Endpoint, ...]] = ()
     test_credentials: ClassVar[dict[str, str]] = {}
+    pay_later: ClassVar[bool] = False  # payMethod 06, with cart and delivery details
+    needs_sellers: ClassVar[bool] = False  # the registration carries `sellers`
+    account_linking: ClassVar[bool] = False  # paid from a linked account (linkEnable/linkInitiate)
+    phone_app: ClassVar[str] = ""  # URL name of the simulated phone app, if the partner has one
 
     def urlpatterns(self) -> list[URLPattern]:
-        raise NotImplementedError
+        return [path(e.route, e.view, name=e.name) for e in self.endpoints]
 
     def simulate(self, order: SandboxOrder, outcome: str) -> dict[str, Any]:
         """Act at the partner as the customer would: success | decline | expire | cancel."""
@@ -42,6 +61,15 @@ SIMULATORS: dict[str, Simulator] = {}
 def register(cls: type[Simulator]) -> type[Simulator]:
     SIMULATORS[cls.slug] = cls()
     return cls
+
+
+def simulators() -> list[Simulator]:
+    """Every registered partner, e-wallets first, then pay-later, each group by name."""
+    return sorted(SIMULATORS.values(), key=lambda s: (s.pay_later, s.name.lower()))
+
+
+def by_mitra_cd(mitra_cd: str) -> Simulator | None:
+    return next((s for s in SIMULATORS.values() if s.mitra_cd == mitra_cd), None)
 
 
 def gateway_url(path: str) -> str:
@@ -60,20 +88,18 @@ def send(
     headers: dict[str, str] | None = None,
     copies: int = 1,
     form: bool = False,
+    sign: Callable[[], dict[str, str]] | None = None,
 ) -> list[int]:
-    """POST a notification `copies` times; returns the HTTP statuses (0 = unreachable)."""
+    """POST a notification `copies` times; returns the HTTP statuses (0 = unreachable).
+    `sign` gives each copy its own headers (a fresh timestamp or nonce), as a partner signs every
+    request it sends."""
     statuses = []
     for _ in range(copies):
+        sent = {**(headers or {}), **(sign() if sign else {})}
+        if not form:
+            sent = {"Content-Type": "application/json", **sent}
         try:
-            if form:
-                r = requests.post(url, data=body, headers=headers or {}, timeout=15)
-            else:
-                r = requests.post(
-                    url,
-                    data=body,
-                    headers={"Content-Type": "application/json", **(headers or {})},
-                    timeout=15,
-                )
+            r = requests.post(url, data=body, headers=sent, timeout=15)
             statuses.append(r.status_code)
         except requests.RequestException as exc:
             log.warning("sandbox notification to %s failed: %s", url, type(exc).__name__)
@@ -148,6 +174,3 @@ def lapse(order: SandboxOrder, *, open_state: str, lapsed: str) -> str:
         order.state = lapsed
         order.save(update_fields=["state", "updated_at"])
     return order.state
-
-
-Handler = Callable[..., Any]

@@ -38,7 +38,8 @@ class ShopNotification(models.Model):
 
     txid = models.CharField(max_length=30, db_index=True)
     payload = models.JSONField()
-    token_valid = models.BooleanField()
+    token_valid = models.BooleanField()  # merchantToken (and X-Payloan-Signature when sent) verified
+    signature_valid = models.BooleanField(null=True)  # X-Payloan-Signature; None: header absent
     received_at = models.DateTimeField(auto_now_add=True)
 
 
@@ -49,3 +50,28 @@ class ShopLink(models.Model):
     mandate_id = models.CharField(max_length=40)
     linked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SandboxCounter(models.Model):
+    """Attempt counters (PIN/OTP tries) and sequence numbers (nonces). Only ever changed by one
+    conditional UPDATE, so concurrent requests can never count past a limit (see counters.py)."""
+
+    key = models.CharField(max_length=160, unique=True)
+    value = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class RefundControl(models.Model):
+    """How the partner holding transaction `merchant_ref` treats refund and cancel calls: set by a
+    test through POST /sandbox/refund-control (see refunds.py)."""
+
+    merchant_ref = models.CharField(max_length=80, unique=True)
+    mode = models.CharField(max_length=10, default="normal")
+    seconds = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.merchant_ref}: {self.mode}"

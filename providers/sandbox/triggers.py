@@ -1,5 +1,7 @@
 """Outcome triggers: the last three digits of the amount choose the partner's behaviour."""
 
+from django.utils.translation import gettext_lazy as _
+
 SUCCESS = "success"
 DECLINE = "decline"
 EXPIRE = "expire"
@@ -22,16 +24,16 @@ TRIGGERS: dict[str, str] = {
     "908": BAD_SIGNATURE,
     "909": PARTNER_ERROR,
 }
-DESCRIPTIONS: dict[str, str] = {
-    DECLINE: "the partner declines",
-    EXPIRE: "expires without customer action",
-    CANCEL: "the customer cancels on the partner page",
-    FRAUD: "fraud deny (pay-later)",
-    PENDING: "stays pending forever",
-    NO_NOTIFY: "paid, but the notification is never sent (forces polling)",
-    NOTIFY_TWICE: "paid, notification sent twice",
-    BAD_SIGNATURE: "notification with an invalid signature",
-    PARTNER_ERROR: "the partner's create call answers 5xx",
+DESCRIPTIONS = {
+    DECLINE: _("the partner declines"),
+    EXPIRE: _("expires without customer action"),
+    CANCEL: _("the customer cancels on the partner page"),
+    FRAUD: _("fraud deny (pay-later)"),
+    PENDING: _("stays pending forever"),
+    NO_NOTIFY: _("paid, but the notification is never sent (forces polling)"),
+    NOTIFY_TWICE: _("paid, notification sent twice"),
+    BAD_SIGNATURE: _("notification with an invalid signature"),
+    PARTNER_ERROR: _("the partner's create call answers 5xx"),
 }
 
 

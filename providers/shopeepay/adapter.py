@@ -20,6 +20,7 @@ from providers.base.types import (
     CallbackEvent,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     Deeplink,
     PaymentRequest,
     StatusResult,
@@ -128,6 +129,14 @@ class ShopeePayAdapter(PartnerAdapter):
             )
         if req.amount <= 0 or req.already_cancelled + req.amount > req.total_amount:
             raise CancelNotAllowed("cancel amount exceeds what is left to cancel")
+
+    def cancel_status(self, req: CancelRequest) -> CancelStatus:
+        """transaction/check of the void (full) or refund (partial) by the reference cancel() gave it."""
+        kind = t.TRANSACTION_TYPE_VOID if req.is_full else t.TRANSACTION_TYPE_REFUND
+        payload = t.build_cancel_check(
+            request_id=self._request_id(req.txid), reference_id=req.cancel_id, kind=kind, **self._ids()
+        )
+        return t.parse_cancel_check(self._call(CHECK_PATH, payload), reference_id=req.cancel_id, kind=kind)
 
     def cancel(self, req: CancelRequest) -> CancelResult:
         """A full cancel voids the payment; a partial one is a refund of that amount."""

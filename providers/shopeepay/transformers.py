@@ -17,12 +17,13 @@ from providers.base.errors import (
     UnknownStatus,
 )
 from providers.base.signing import equal, hmac_sha256_b64
-from providers.base.types import Deeplink, OrderInfo, PartnerStatus, StatusResult
+from providers.base.types import CancelStatus, Deeplink, OrderInfo, PartnerStatus, RefundState, StatusResult
 
 CURRENCY = "IDR"
 POINT_OF_INITIATION = "app"
 TRANSACTION_TYPE_PAYMENT = 13
 TRANSACTION_TYPE_REFUND = 15
+TRANSACTION_TYPE_VOID = 16
 MINOR_PER_RUPIAH = 100
 SIGNATURE_HEADER = "X-Airpay-Req-H"
 CLIENT_ID_HEADER = "X-Airpay-ClientId"
@@ -192,6 +193,19 @@ def build_check(
     }
 
 
+def build_cancel_check(
+    *, request_id: str, reference_id: str, kind: int, merchant_ext_id: str, store_ext_id: str
+) -> dict[str, Any]:
+    """transaction/check of one refund (15) or void (16), by the reference_id we gave it."""
+    return {
+        "request_id": request_id,
+        "reference_id": reference_id,
+        "transaction_type": kind,
+        "merchant_ext_id": merchant_ext_id,
+        "store_ext_id": store_ext_id,
+    }
+
+
 def build_void(
     *, request_id: str, txid: str, void_reference_id: str, merchant_ext_id: str, store_ext_id: str
 ) -> dict[str, Any]:
@@ -301,6 +315,35 @@ def parse_cancel(data: Mapping[str, Any]) -> str:
     if isinstance(txn, Mapping) and txn.get("transaction_sn"):
         return str(txn["transaction_sn"])
     return str(data.get("request_id") or "")
+
+
+def parse_cancel_check(data: Mapping[str, Any], *, reference_id: str, kind: int) -> CancelStatus:
+    """What transaction/check says about our refund or void `reference_id`: its transaction when
+    ShopeePay made it (successful: DONE; initial or processing: PENDING), none when it never
+    received it (NOT_DONE)."""
+    raise_for_errcode(data)
+    listed = data.get("transaction_list") or []
+    if isinstance(listed, Mapping):
+        listed = [listed]
+    if not isinstance(listed, list):
+        raise InvalidPayload("ShopeePay transaction_list is not a list")
+    mine = [
+        item
+        for item in listed
+        if isinstance(item, Mapping)
+        and item.get("reference_id") == reference_id
+        and item.get("transaction_type") == kind
+    ]
+    kind_word = "void" if kind == TRANSACTION_TYPE_VOID else "refund"
+    if not mine:
+        return CancelStatus(RefundState.NOT_DONE, kind=kind_word, raw=dict(data))
+    status = map_status(f"{TRANSACTION_STATUS}:{mine[0].get('status')}")
+    if status is PartnerStatus.SUCCEEDED:
+        ref = str(mine[0].get("transaction_sn") or reference_id)
+        return CancelStatus(RefundState.DONE, partner_cancel_ref=ref, kind=kind_word, raw=dict(data))
+    if status is PartnerStatus.PENDING:
+        return CancelStatus(RefundState.PENDING, kind=kind_word, raw=dict(data))
+    return CancelStatus(RefundState.NOT_DONE, kind=kind_word, raw=dict(data))
 
 
 def parse_notification(data: Any) -> dict[str, Any]:

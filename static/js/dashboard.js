@@ -30,6 +30,10 @@
     progress.setAttribute("aria-valuenow", String(info.percent));
     count.textContent = info.progress + (info.total ? " of " + info.total : "");
     if (info.download) { download.href = info.download; download.hidden = false; }
+    if (info.restarts) {
+      document.getElementById("job-restart-count").textContent = String(info.restarts);
+      document.getElementById("job-restarts").hidden = false;
+    }
     if (info.state === "failed") { error.textContent = "The job failed (" + info.error + "). Try again."; error.hidden = false; }
     job.dataset.state = info.state;
   }

@@ -1,10 +1,21 @@
 """A newcomer buys from the demo store with ShopeePay, all in the browser."""
 
+import time
+
 import pytest
 
 from providers.sandbox.models import ShopNotification
 
 pytestmark = pytest.mark.browser
+
+
+def received(txid: str, timeout: float = 20) -> ShopNotification:
+    """The store's record of the gateway's notification, which comes through the outbox (after the
+    page, not before it)."""
+    deadline = time.monotonic() + timeout
+    while not ShopNotification.objects.filter(txid=txid).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return ShopNotification.objects.get(txid=txid)
 
 
 def test_buy_with_shopeepay_in_the_demo_store(stack, demo_merchant, page):
@@ -23,8 +34,8 @@ def test_buy_with_shopeepay_in_the_demo_store(stack, demo_merchant, page):
     assert page.locator("#inquiry-status").inner_text().startswith("0 (paid)")
     assert "Thank you" in page.locator("h1").inner_text()
     txid = page.locator("code").first.inner_text()
-    note = ShopNotification.objects.get(txid=txid)
-    assert note.token_valid and note.payload["status"] == "0"
+    note = received(txid)
+    assert note.token_valid and note.signature_valid and note.payload["status"] == "0"
 
 
 def test_store_shows_a_refused_registration(stack, demo_merchant, page):
@@ -56,7 +67,7 @@ def test_astrapay_in_the_demo_store_links_once_then_pays(stack, demo_merchant, p
     page.wait_for_url("**/sandbox/shop/result/**")
     assert page.locator("#inquiry-status").inner_text().startswith("0 (paid)")
     txid = page.locator("code").first.inner_text()
-    assert ShopNotification.objects.get(txid=txid).token_valid
+    assert received(txid).token_valid
 
     # Second purchase: the store already holds the mandate, so AstraPay asks only for the PIN.
     page.goto(f"{stack.base_url}/sandbox/shop/")

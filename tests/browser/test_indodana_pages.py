@@ -7,15 +7,15 @@ import re
 
 import pytest
 
-from tests.support import flows
+from tests.sandbox import merchant
 
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int) -> tuple[dict, str]:
-    reg = flows.register(stack.base_url, mitra_cd="IDNA", amount=amount, db_process_url=receiver.url)
+def open_checkout(page, stack, receiver, amount: int) -> tuple[merchant.Payment, str]:
+    reg = merchant.register(stack.base_url, mitra_cd="IDNA", amount=amount, notify_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"
-    page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
+    page.goto(reg.payment_url(callback))
     page.wait_for_url(re.compile(r"/sandbox/indodana/chermes/checkout/[0-9a-f-]+$"))
     for value in ("62838499610", "999999", "123654"):
         assert page.locator(".testcreds").get_by_text(value, exact=True).is_visible()
@@ -39,10 +39,10 @@ def test_wrong_otp_then_right_one_back_to_merchant(stack, demo_merchant, receive
     tenure.select_option("3_months")
     page.get_by_role("button", name="Confirm payment").click()
     page.wait_for_url(re.compile(re.escape(callback) + r"\?.*resultCd=0000"))
-    assert f"tXid={reg['tXid']}" in page.url and "mitraCd=IDNA" in page.url
-    assert flows.inquiry(stack.base_url, reg)["status"] == "0"
-    [note] = receiver.wait_for(reg["tXid"], 1, timeout=20)
-    assert flows.verify_notification(note.form) and note.form["status"] == "0"
+    assert f"tXid={reg.txid}" in page.url and "mitraCd=IDNA" in page.url
+    assert reg.inquiry()["status"] == "0"
+    [note] = receiver.wait_for(reg.txid, 1, timeout=20)
+    assert reg.client.token_valid(note.form) and note.form["status"] == "0"
 
 
 def test_three_wrong_otps_lock_the_checkout(stack, demo_merchant, receiver, page) -> None:
@@ -52,4 +52,4 @@ def test_three_wrong_otps_lock_the_checkout(stack, demo_merchant, receiver, page
         page.get_by_role("button", name="Verify").click()
     assert "this checkout is locked" in page.get_by_test_id("locked").inner_text()
     assert page.get_by_label("One-time code (OTP)").count() == 0
-    assert flows.inquiry(stack.base_url, reg)["status"] == "9"
+    assert reg.inquiry()["status"] == "9"

@@ -7,17 +7,17 @@ import re
 
 import pytest
 
-from tests.support import flows
+from tests.sandbox import merchant
 
 pytestmark = pytest.mark.browser
 
 
-def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[dict, str]:
-    reg = flows.register(stack.base_url, mitra_cd="KDVI", amount=amount, db_process_url=receiver.url)
+def open_checkout(page, stack, receiver, amount: int = 1_250_000) -> tuple[merchant.Payment, str]:
+    reg = merchant.register(stack.base_url, mitra_cd="KDVI", amount=amount, notify_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
-    page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
+    page.goto(reg.payment_url(callback))
     page.wait_for_url(re.compile(r"/sandbox/kredivo/kredivo/v2/signin\?tk="))
-    assert page.get_by_test_id("amount").inner_text() == f"Rp{amount}"
+    assert page.get_by_test_id("amount").inner_text() == "Rp " + f"{amount:,}".replace(",", ".")
     creds = page.locator(".testcreds")
     for value in ("081513114262", "663482", "4567"):
         assert creds.get_by_text(value, exact=True).is_visible()
@@ -43,10 +43,10 @@ def test_wrong_otp_then_right_one_back_to_merchant(stack, demo_merchant, receive
     plan.select_option("6_months")
     page.get_by_role("button", name="Confirm payment").click()
     page.wait_for_url(re.compile(re.escape(callback) + r"\?.*resultCd=0000"))
-    assert f"tXid={reg['tXid']}" in page.url and "mitraCd=KDVI" in page.url
-    assert flows.inquiry(stack.base_url, reg)["status"] == "0"
-    [note] = receiver.wait_for(reg["tXid"], 1, timeout=20)
-    assert flows.verify_notification(note.form) and note.form["status"] == "0"
+    assert f"tXid={reg.txid}" in page.url and "mitraCd=KDVI" in page.url
+    assert reg.inquiry()["status"] == "0"
+    [note] = receiver.wait_for(reg.txid, 1, timeout=20)
+    assert reg.client.token_valid(note.form) and note.form["status"] == "0"
 
 
 def test_three_wrong_otps_lock_the_checkout(stack, demo_merchant, receiver, page) -> None:
@@ -60,4 +60,4 @@ def test_three_wrong_otps_lock_the_checkout(stack, demo_merchant, receiver, page
     assert page.get_by_test_id("locked").is_visible()  # still locked, not just this page view
     page.get_by_role("button", name="Back to the store").click()
     page.wait_for_url(re.compile(re.escape(callback) + r"\?.*resultCd=9752"))
-    assert flows.wait_for_status(stack.base_url, reg, "8")["status"] == "8"
+    assert reg.wait_for_status("8")["status"] == "8"

@@ -9,21 +9,20 @@ import re
 import pytest
 
 from payments import customer_access
-from tests.support import flows
+from tests.sandbox import merchant
 
 pytestmark = pytest.mark.browser
 
 PHONE = "081234567890"
 
 
-def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[dict, str]:
-    reg = flows.register(
-        stack.base_url, mitra_cd="OVOE", amount=amount, db_process_url=receiver.url, phone=phone
+def open_waiting_page(page, stack, receiver, amount: int, phone: str = PHONE) -> tuple[merchant.Payment, str]:
+    reg = merchant.register(
+        stack.base_url, mitra_cd="OVOE", amount=amount, notify_url=receiver.url, phone=phone
     )
-    assert reg["resultCd"] == "0000", reg
     callback = f"{stack.base_url}/sandbox/"
-    page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
-    page.wait_for_url(re.compile(re.escape(customer_access.page_path(reg["tXid"], "wait")) + "$"))
+    page.goto(reg.payment_url(callback))
+    page.wait_for_url(re.compile(re.escape(customer_access.page_path(reg.txid, "wait")) + "$"))
     assert page.get_by_role("heading", name="Open your OVO app to approve").is_visible()
     left = int(page.get_by_role("timer").inner_text())
     assert 50 <= left <= 70
@@ -39,14 +38,14 @@ def test_approve_in_the_ovo_app_then_paid(stack, demo_merchant, receiver, page) 
     phone.on("pageerror", lambda e: problems.append(str(e)))
     phone.goto(f"{stack.base_url}/sandbox/ovo/ovo-sim/{PHONE}")
     assert phone.locator(".testcreds").get_by_text("7890 (last 4 digits of the phone)").is_visible()
-    push = phone.locator(".push").filter(has_text=reg["tXid"])
+    push = phone.locator(".push").filter(has_text=reg.txid)
     push.wait_for(timeout=15000)  # the page refreshes itself when the worker's push arrives
-    assert "Rp27.000" in push.inner_text()
+    assert "Rp 27.000" in push.inner_text()
 
     push.get_by_label("OTP / PIN").fill("0000")
     push.get_by_role("button", name="Approve payment").click()
     assert phone.get_by_role("alert").inner_text().startswith("Wrong OTP")
-    push = phone.locator(".push").filter(has_text=reg["tXid"])
+    push = phone.locator(".push").filter(has_text=reg.txid)
     push.get_by_label("OTP / PIN").fill("7890")
     push.get_by_role("button", name="Approve payment").click()
     assert phone.get_by_role("status").inner_text() == "Payment approved."
@@ -54,10 +53,10 @@ def test_approve_in_the_ovo_app_then_paid(stack, demo_merchant, receiver, page) 
 
     page.get_by_text("Payment approved. Returning to the shop").wait_for(timeout=15000)
     page.wait_for_url(re.compile(re.escape(callback) + r"\?.*resultCd=0000"), timeout=15000)
-    assert f"tXid={reg['tXid']}" in page.url
-    assert flows.inquiry(stack.base_url, reg)["status"] == "0"
-    [note] = receiver.wait_for(reg["tXid"], 1, timeout=20)
-    assert flows.verify_notification(note.form) and note.form["status"] == "0"
+    assert f"tXid={reg.txid}" in page.url
+    assert reg.inquiry()["status"] == "0"
+    [note] = receiver.wait_for(reg.txid, 1, timeout=20)
+    assert reg.client.token_valid(note.form) and note.form["status"] == "0"
 
 
 def test_unanswered_push_runs_out_to_expired(stack, demo_merchant, receiver, page) -> None:
@@ -66,7 +65,7 @@ def test_unanswered_push_runs_out_to_expired(stack, demo_merchant, receiver, pag
     reg, callback = open_waiting_page(page, stack, receiver, 19_000)
     page.get_by_text("Payment expired. Returning to the shop").wait_for(timeout=45000)
     page.wait_for_url(re.compile(re.escape(callback) + r"\?"), timeout=15000)
-    assert f"tXid={reg['tXid']}" in page.url
-    assert flows.inquiry(stack.base_url, reg)["status"] == "5"
-    [note] = receiver.wait_for(reg["tXid"], 1, timeout=20)
+    assert f"tXid={reg.txid}" in page.url
+    assert reg.inquiry()["status"] == "5"
+    [note] = receiver.wait_for(reg.txid, 1, timeout=20)
     assert note.form["status"] == "5"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.support import flows
+from tests.sandbox import merchant
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_pay_with_pin_back_to_merchant(stack, demo_merchant, page) -> None:
     pin = page.get_by_label("ShopeePay PIN")
     pin.fill("000000")
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("alert").inner_text() == "Incorrect PIN. Please try again."
+    assert page.get_by_role("alert").inner_text() == "Incorrect PIN. 2 attempts left."
     page.get_by_label("ShopeePay PIN").fill("123456")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/sandbox/shop/result/SHOP"))
@@ -59,15 +59,15 @@ def test_expired_order_page_links_back(stack, demo_merchant, page) -> None:
 
 def test_merchant_payment_url_to_callback(stack, demo_merchant, receiver, page) -> None:
     """A merchant integration of its own: the V2 payment URL straight into ShopeePay and back."""
-    reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=45_000, db_process_url=receiver.url)
+    reg = merchant.register(stack.base_url, mitra_cd="ESHP", amount=45_000, notify_url=receiver.url)
     callback = f"{stack.base_url}/sandbox/"  # any page of the merchant's; here the sandbox index
-    page.goto(flows.payment_url(stack.base_url, reg, callback_url=callback))
+    page.goto(reg.payment_url(callback))
     page.wait_for_url(re.compile(r"/sandbox/shopeepay/universal-link/wallet/pay\?"))
     page.get_by_role("button", name="Pay now").click()
     page.get_by_label("ShopeePay PIN").fill("123456")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(re.escape(callback) + r"\?.*resultCd=0000"))
-    assert f"tXid={reg['tXid']}" in page.url
-    assert flows.inquiry(stack.base_url, reg)["status"] == "0"
-    [note] = receiver.wait_for(reg["tXid"], 1, timeout=20)
-    assert flows.verify_notification(note.form) and note.form["status"] == "0"
+    assert f"tXid={reg.txid}" in page.url
+    assert reg.inquiry()["status"] == "0"
+    [note] = receiver.wait_for(reg.txid, 1, timeout=20)
+    assert reg.client.token_valid(note.form) and note.form["status"] == "0"

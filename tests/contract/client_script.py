@@ -222,8 +222,12 @@ def main() -> None:
     s.inquire("KDVI inquiry", kdvi, str(unit * qty))
     s.cancel("ESHP cancel", eshp, ConstantsGeneral.getPayMethodEWallet(), str(ewallet_amt))
     s.inquire("ESHP inquiry after cancel", eshp, str(ewallet_amt))
+    s.cancel("KDVI cancel", kdvi, ConstantsGeneral.getPayMethodPayloan(), str(unit * qty))
+    s.inquire("KDVI inquiry after cancel", kdvi, str(unit * qty))
 
-    json.dump({"steps": s.steps}, sys.stdout)
+    # The process clock the client stamped with: local wall time and its UTC offset (from TZ).
+    clock = {"local": _now_stamp(), "utcoffset": time.strftime("%z")}
+    json.dump({"steps": s.steps, "clock": clock}, sys.stdout)
     sys.stdout.write("\n")
 
 

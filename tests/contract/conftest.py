@@ -25,6 +25,8 @@ VENV_HOME = ROOT / "var" / "contract"
 VENV = VENV_HOME / CLIENT_REQUIREMENT.replace("==", "-")
 STUBS = HERE / "stubs"
 SCRIPT = HERE / "client_script.py"
+# The same zones in POSIX form (the sign is inverted: "<+14>-14" is UTC+14), where tzdata is missing.
+POSIX_TZ = {"Asia/Jakarta": "WIB-7", "UTC": "UTC0", "Etc/GMT-14": "<+14>-14", "Etc/GMT+12": "<-12>+12"}
 
 
 @dataclass(frozen=True)
@@ -32,26 +34,31 @@ class ClientEnv:
     python: Path
     needs_tk_stub: bool
 
-    def env(self, *, force_stub: bool = False) -> dict[str, str]:
-        """Environment for the client process: Jakarta local time (the client stamps requests with
-        local time), no proxy for the loopback server, and the tkinter stand-in where Tk is missing."""
+    def env(self, *, force_stub: bool = False, tz: str = "Asia/Jakarta") -> dict[str, str]:
+        """Environment for the client process: the merchant server's local time zone `tz` (the client
+        stamps requests with local time), no proxy for the loopback server, and the tkinter
+        stand-in where Tk is missing."""
         env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
-        jakarta = Path("/usr/share/zoneinfo/Asia/Jakarta")
-        env["TZ"] = "Asia/Jakarta" if jakarta.exists() else "WIB-7"  # POSIX form: UTC+7, no DST
+        env["TZ"] = tz if Path("/usr/share/zoneinfo", tz).exists() else POSIX_TZ[tz]
         env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
         if self.needs_tk_stub or force_stub:
             env["PYTHONPATH"] = str(STUBS)
         return env
 
     def run_scenario(
-        self, settings: dict[str, Any], timeout: float = 120, script: Path = SCRIPT
+        self,
+        settings: dict[str, Any],
+        *,
+        tz: str = "Asia/Jakarta",
+        timeout: float = 120,
+        script: Path = SCRIPT,
     ) -> dict[str, Any]:
         proc = subprocess.run(
             [str(self.python), str(script)],
             input=json.dumps(settings),
             capture_output=True,
             text=True,
-            env=self.env(),
+            env=self.env(tz=tz),
             cwd=VENV,
             timeout=timeout,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,14 @@ def test_client_imports_with_the_tkinter_stand_in(nicepay_client):
     assert (retry, endpoint) == ("retry", "/direct/v2/registration")
 
 
+# The client stamps requests with the merchant server's local clock (datetime.now()), so the same
+# calls must pass whatever zone that server runs in: UTC (WordPress-style hosting), Jakarta, UTC+14.
+ZONES = {"UTC": 0, "Asia/Jakarta": 7, "Etc/GMT-14": 14}
+
+
 @pytest.mark.integration
-def test_official_python_client_registers_inquires_and_cancels(stack, receiver, nicepay_client):
+@pytest.mark.parametrize("tz", list(ZONES), ids=["utc", "jakarta", "utc+14"])
+def test_official_python_client_registers_inquires_and_cancels(stack, receiver, nicepay_client, tz):
     from payments.models import Transaction
     from tests.factories import demo_merchant
 
@@ -114,9 +121,16 @@ def test_official_python_client_registers_inquires_and_cancels(stack, receiver, 
             "ewallet_amt": EWALLET_AMT,
             "payloan_unit_price": PAYLOAN_UNIT_PRICE,
             "payloan_quantity": PAYLOAN_QUANTITY,
-        }
+        },
+        tz=tz,
     )
     steps = result["steps"]
+    # The client really ran on that zone's clock (not ours): its stamps read as local time there.
+    offset = ZONES[tz]
+    assert result["clock"]["utcoffset"] == f"+{offset:02d}00", result["clock"]
+    local_now = datetime.now(UTC) + timedelta(hours=offset)
+    sent_stamp = datetime.strptime(steps[0]["request"]["timeStamp"], "%Y%m%d%H%M%S")
+    assert abs(local_now.replace(tzinfo=None) - sent_stamp) < timedelta(minutes=5), (tz, sent_stamp)
     assert [s["name"] for s in steps] == [
         "ESHP registration",
         "ESHP inquiry",
@@ -124,6 +138,8 @@ def test_official_python_client_registers_inquires_and_cancels(stack, receiver, 
         "KDVI inquiry",
         "ESHP cancel",
         "ESHP inquiry after cancel",
+        "KDVI cancel",
+        "KDVI inquiry after cancel",
     ]
     r = Report(steps)
     sent = {s["name"]: s.get("request") or {} for s in steps}
@@ -197,13 +213,23 @@ def test_official_python_client_registers_inquires_and_cancels(stack, receiver, 
     for field, value in {"resultCd": "0000", "status": "1", "tXid": eshp.get("tXid")}.items():
         r.expect(name, answer, field, value)
 
+    name = "KDVI cancel"
+    answer = r.response(name)
+    for field, value in {"resultCd": "0000", "tXid": kdvi.get("tXid"), "referenceNo": kdvi_ref}.items():
+        r.expect(name, answer, field, value)
+
+    name = "KDVI inquiry after cancel"
+    answer = r.response(name)
+    for field, value in {"resultCd": "0000", "status": "1", "tXid": kdvi.get("tXid")}.items():
+        r.expect(name, answer, field, value)
+
     # What the server recorded matches what the client asked for.
     stored = {t.reference_no: t for t in Transaction.objects.filter(merchant=merchant)}
     if set(stored) != {eshp_ref, kdvi_ref}:
         r.problems.append(f"stored transactions: {sorted(stored)}, expected {[eshp_ref, kdvi_ref]}")
     else:
         got = [(t.txid, t.mitra_cd, t.amount, t.status) for t in (stored[eshp_ref], stored[kdvi_ref])]
-        want = [(eshp.get("tXid"), "ESHP", EWALLET_AMT, "1"), (kdvi.get("tXid"), "KDVI", PAYLOAN_AMT, "9")]
+        want = [(eshp.get("tXid"), "ESHP", EWALLET_AMT, "1"), (kdvi.get("tXid"), "KDVI", PAYLOAN_AMT, "1")]
         if got != want:
             r.problems.append(f"stored (tXid, mitraCd, amount, status): {got}, expected {want}")
         kdvi_row = stored[kdvi_ref]

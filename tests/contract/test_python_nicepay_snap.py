@@ -112,19 +112,12 @@ def test_official_python_client_pays_checks_and_refunds_over_snap(stack, receive
         mac, hmac.new(key, stamp.encode() + b"." + note.body, hashlib.sha256).hexdigest()
     )
 
-    cutoff = snap.in_danas_nightly_cutoff()
     then = answers(nicepay_client.run_scenario({**cfg, "reference_no": txid, "steps": ["status", "refund"]},
                                                script=SCRIPT), ["status", "refund"])  # fmt: skip
-    cutoff = cutoff or snap.in_danas_nightly_cutoff()
     status = then["status"]
     assert (status["responseCode"], status["latestTransactionStatus"]) == ("2005500", "00"), status
     assert status["transAmount"] == {"value": "25000.00", "currency": "IDR"}
     refund = then["refund"]
-    txn.refresh_from_db()
-    if cutoff and refund["responseCode"] == "4055801":
-        # DANA's nightly cut-off (00:00-01:00 Jakarta): its rule, told in SNAP's terms; nothing moved.
-        assert "00:00 and 01:00" in refund["responseMessage"] and txn.cancelled_amount == 0, refund
-        return
     assert (refund["responseCode"], refund["responseMessage"]) == ("2005800", "Successful"), refund
     assert (
         refund["partnerRefundNo"] == cfg["partner_refund_no"] and refund["refundNo"] and refund["refundTime"]

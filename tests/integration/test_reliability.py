@@ -114,7 +114,7 @@ def paid_shopeepay(base_url: str, url: str, amount: int = 15000) -> dict:
     """Register, open the partner page, pay (the sandbox notifies the gateway)."""
     reg = flows.register(base_url, mitra_cd="ESHP", amount=amount, db_process_url=url)
     assert reg["resultCd"] == "0000", reg
-    assert flows.start_payment(base_url, reg).status_code == 302
+    flows.payment_started(base_url, reg)
     assert flows.simulate(base_url, reg["tXid"], "success").status_code == 200
     return reg
 
@@ -193,16 +193,28 @@ def test_worker_killed_mid_delivery_then_restarted_still_delivers(stack, demo_me
         stack.start_worker()
     wait_until(all_delivered(reg["tXid"], 1), 40)
     note.refresh_from_db()
-    assert note.attempts == 1 and note.attempt_log.get().http_status == 200
     assert endpoint.requests >= 2  # posted again by the new worker: at least once, never lost
     assert {d["sequence"] for d in endpoint.for_txid(reg["tXid"])} == {"1"}
+    # The killed attempt left its trace (recorded before the request left), closed as interrupted
+    # by the next one: the history shows every request the merchant got, in REST and the dashboard.
+    cut, ok = note.attempt_log.order_by("id")
+    assert cut.error.startswith("interrupted") and cut.http_status is None and cut.finished_at
+    assert ok.http_status == 200 and note.attempts == 2
+    detail = requests.get(
+        f"{stack.base_url}/api/v1/transactions/{reg['tXid']}", auth=(flows.IMID, flows.KEY), timeout=10
+    ).json()
+    (logged,) = detail["notifications"]
+    assert [(a["httpStatus"], a["error"][:11]) for a in logged["attemptLog"]] == [
+        (None, "interrupted"),
+        (200, ""),
+    ]
 
 
 def test_fifty_identical_partner_notifications_change_status_once(stack, demo_merchant, receiver):
-    from providers.sandbox.shopeepay import flow as shopee
+    from providers.sandbox.shopeepay import state as shopee
 
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=18000, db_process_url=receiver.url)
-    assert flows.start_payment(stack.base_url, reg).status_code == 302
+    flows.payment_started(stack.base_url, reg)
     body = shopee.dumps(
         {
             "amount": 18000 * 100,
@@ -260,7 +272,7 @@ def test_partner_that_never_notifies_is_settled_by_polling(stack, demo_merchant,
 
 def test_expired_then_late_paid_is_not_applied_and_flagged(stack, demo_merchant, receiver):
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=21000, db_process_url=receiver.url)
-    assert flows.start_payment(stack.base_url, reg).status_code == 302
+    flows.payment_started(stack.base_url, reg)
     Transaction.objects.filter(txid=reg["tXid"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     notes = receiver.wait_for(reg["tXid"], 1, timeout=20)
     assert [n.form["status"] for n in notes] == ["5"]

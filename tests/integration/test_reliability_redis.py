@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 
 from payments.models import Notification, Transaction
 from tests.integration.test_reliability import all_delivered, wait_until
@@ -102,6 +103,10 @@ def _own_stack(connection, settings):
         "SWEEP_INTERVAL": "1",
         "NOTIFICATION_RETRY_SCHEDULE": "1,2,2,3,3,3,3,3",
         "NOTIFICATION_TIMEOUT": "3",
+        # Jobs: a heartbeat each second; 4 s without one means the worker died.
+        "JOB_HEARTBEAT_SECONDS": "1",
+        "JOB_STALE_SECONDS": "4",
+        "JOB_REDISPATCH_SECONDS": "4",
     }
     stack = Stack(env=env, base_url=base_url, logs=Path(tempfile.mkdtemp(prefix="payloan-redis-")))
     settings.PUBLIC_BASE_URL = base_url
@@ -121,7 +126,7 @@ def test_redis_down_while_payments_change_status_then_back_nothing_lost(own_stac
     base = stack.base_url
     # Before the outage: works end to end.
     first = flows.register(base, mitra_cd="ESHP", amount=31000, db_process_url=receiver.url)
-    assert flows.start_payment(base, first).status_code == 302
+    flows.payment_started(base, first)
     assert flows.simulate(base, first["tXid"], "success").status_code == 200
     assert [n.form["status"] for n in receiver.wait_for(first["tXid"], 1, timeout=30)] == ["0"]
 
@@ -130,7 +135,7 @@ def test_redis_down_while_payments_change_status_then_back_nothing_lost(own_stac
         for amount in (32000, 33000, 34000)
     ]
     for reg in regs:
-        assert flows.start_payment(base, reg).status_code == 302
+        flows.payment_started(base, reg)
 
     own.stop()  # Redis is gone: no broker, no cache
     for reg in regs:  # the partner tells us they were paid; the statuses change meanwhile
@@ -148,3 +153,46 @@ def test_redis_down_while_payments_change_status_then_back_nothing_lost(own_stac
         assert [n.form["status"] for n in got] == ["0"] and flows.verify_notification(got[0].form)
     time.sleep(1.5)
     assert all(len(receiver.for_txid(t)) == 1 for t in txids)
+
+
+def test_a_job_whose_queued_task_is_lost_with_redis_still_runs(own_stack, demo_merchant):
+    """An export queued while no worker runs; Redis restarts empty, so its task is gone. The Job
+    must not stay "queued" forever: the recovery sweep hands it over again and a worker runs it."""
+    from payments.models import Job
+    from tests.support.dashboard import PASSWORD, member
+
+    stack, own = own_stack
+    owner = member(demo_merchant)
+    stack.stop("worker")
+    browser = requests.Session()
+    login = browser.get(f"{stack.base_url}/dashboard/login/", timeout=10)
+    assert login.status_code == 200
+    signed_in = browser.post(
+        f"{stack.base_url}/dashboard/login/",
+        data={
+            "username": owner.user.username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{stack.base_url}/dashboard/login/"},
+        timeout=10,
+    )
+    assert signed_in.url.endswith("/dashboard/"), signed_in.status_code
+    started = browser.post(
+        f"{stack.base_url}/dashboard/transactions/export-job",
+        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Referer": f"{stack.base_url}/dashboard/transactions/"},
+        timeout=10,
+    )
+    job = Job.objects.filter(kind="export", merchant=demo_merchant).latest("id")
+    assert started.url.endswith(f"/dashboard/jobs/{job.pk}/") and job.state == "queued"
+    client = redis.Redis(port=own.port)
+    queued = [m for key in client.keys("*") if client.type(key) == b"list" for m in client.lrange(key, 0, -1)]
+    assert any(b"payments.tasks.job_run" in m for m in queued)  # its task waits in Redis
+
+    own.stop()
+    own.start()  # back, and empty: the job's task is gone
+    stack.start_worker()
+    wait_until(lambda: Job.objects.get(pk=job.pk).state == "done", 40)
+    status = browser.get(f"{stack.base_url}/dashboard/jobs/{job.pk}/status", timeout=10).json()
+    assert status["state"] == "done" and status["download"]

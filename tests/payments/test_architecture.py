@@ -254,11 +254,6 @@ def test_services_and_selectors_never_import_a_front_door():
             assert not {t for t in targets if t.startswith(FRONT_DOORS)}, name
 
 
-# The demo store's own partner lists, reshaped with the sandbox (issue 14, item 6): drop each
-# entry once its file derives its list.
-NOT_YET_DERIVED = {"providers/sandbox/shop/client.py", "providers/sandbox/shop/views.py"}
-
-
 def test_partner_codes_appear_only_in_their_own_package_and_the_catalogue():
     """Rule 13: every list of partners and every per-partner rule derives from providers/registry.py;
     a partner's code is spelled only there and in its own packages (providers/<slug>/,
@@ -276,7 +271,7 @@ def test_partner_codes_appear_only_in_their_own_package_and_the_catalogue():
         for match in quoted.finditer(path.read_text()):
             if own[match.group(1)] not in rel.parts:
                 offenders.add(str(rel))
-    assert offenders - NOT_YET_DERIVED == set()
+    assert offenders == set()
 
 
 def test_every_service_has_its_own_test_file():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,22 +16,8 @@ from payments.services import notifications
 from payments.services.transitions import transaction_apply_status
 from tests.support.data import make_txn
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache_namespace")]
 URL = "http://127.0.0.1:9/notify"  # replaced by the receiver where a post is made
-
-
-@pytest.fixture(autouse=True)
-def _own_cache_namespace(settings) -> None:
-    """The sweep's hand-over markers are keyed by row id, and a recreated test database hands out
-    the same ids again: a run right after another must not see the first run's markers."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[int]:
-    queued: list[int] = []
-    monkeypatch.setattr(notifications, "_enqueue", queued.append)
-    return queued
 
 
 def note_for(txn, seq: int = 1, url: str = URL, **kw) -> Notification:

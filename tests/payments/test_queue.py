@@ -23,19 +23,13 @@ STABLE_NAMES = {
     "payments.tasks.transaction_expire",
     "payments.tasks.transactions_expire_sweep",
     "payments.tasks.transaction_complete_push",
+    "payments.tasks.pushes_resume",
+    "payments.tasks.cancellations_settle",
     "payments.tasks.job_run",
+    "payments.tasks.jobs_recover",
     "payments.tasks.reconcile_daily",
     "payments.tasks.partner_callbacks_purge",
 }
-
-
-@pytest.fixture
-def eager():
-    """Celery runs a sent task in this process, as with CELERY_TASK_ALWAYS_EAGER."""
-    before = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = before
 
 
 def test_task_names_are_stable():

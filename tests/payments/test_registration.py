@@ -60,7 +60,12 @@ def test_the_same_request_again_answers_the_same_and_another_with_its_reference_
     assert transaction_register(merchant=merchant, data=data()).pk == first.pk
     with pytest.raises(err.DuplicateReference) as exc:
         transaction_register(merchant=merchant, data=data(fingerprint="another"))
-    assert exc.value.params == {"reference_no": first.reference_no}
+    assert exc.value.params == {
+        "reference_no": first.reference_no,
+        "txid": first.txid,
+        "word": "init",
+        "paid": False,
+    }
     assert Transaction.objects.count() == 1
 
 
@@ -135,3 +140,48 @@ def test_nothing_is_stored_when_the_partner_does_not_register_the_order(merchant
     with pytest.raises(error):
         transaction_register(merchant=merchant, data=data("NINE", amount))
     assert not Transaction.objects.exists()
+
+
+def test_a_refused_order_frees_its_reference_and_a_timed_out_one_is_retried_with_the_same_txid(
+    merchant, registering, monkeypatch
+):
+    """Declined: nothing was created, the next attempt is a new order. Timed out: the partner may
+    have the order, so the same request again sends the same tXid (the partner adopts its order)."""
+    from payments.models import PartnerCall
+
+    with pytest.raises(err.RegistrationDeclined):
+        transaction_register(merchant=merchant, data=data("NINE", 150_901))
+    assert not PartnerCall.objects.exists()
+
+    timed_out = data("NINE", 150_909)
+    with pytest.raises(err.RegistrationPartnerFailure):
+        transaction_register(merchant=merchant, data=timed_out)
+    first_txid = PartnerCall.objects.get().data["txid"]
+    adapter = registry.get_adapter("NINE")
+    sent: list[str] = []
+    monkeypatch.setattr(
+        adapter,
+        "register",
+        lambda order: (
+            sent.append(order.txid) or type(adapter).register(adapter, replace(order, amount=150_000))
+        ),
+    )
+    txn = transaction_register(merchant=merchant, data=timed_out)
+    assert sent == [first_txid] and txn.txid == first_txid
+    assert PartnerCall.objects.get().done_at is not None
+
+
+def test_a_copy_waits_for_the_first_registration_and_gets_its_answer(merchant, registering, monkeypatch):
+    from payments.models import PartnerCall
+    from payments.services import registration
+
+    monkeypatch.setattr(registration, "REGISTER_WAIT_SECONDS", 0.3)
+    held = PartnerCall.objects.create(
+        key=f"register:{merchant.pk}:REF-NINE-150000",
+        lease_until=timezone.now() + timedelta(minutes=1),
+        data={"txid": "X", "fingerprint": "fp-NINE-150000"},
+    )
+    with pytest.raises(err.RegistrationInProgress):  # the first is still with the partner
+        transaction_register(merchant=merchant, data=data("NINE", 150_000))
+    PartnerCall.objects.filter(pk=held.pk).delete()  # it failed: the copy registers itself
+    assert transaction_register(merchant=merchant, data=data("NINE", 150_000)).partner_ref

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client, RequestFactory
+from django.urls import resolve
 from django.utils import timezone
 
+from payloan_site.middleware import is_machine_path
 from payments import ops_views
 from payments.models import AccessToken, AuditLog, Notification, RequestId, Transaction, TransactionEvent
 from payments.services import api_credentials
@@ -362,3 +364,27 @@ def test_the_snap_paths_take_no_session_and_need_no_csrf_token(api, merchant):
     )
     assert (answer.status, answer.json["responseCode"]) == (404, "4045501")  # signed, past CSRF
     assert "Set-Cookie" not in answer.headers and not strict.cookies
+    assert "Cookie" not in answer.headers.get("Vary", "")  # no session was even read
+
+
+def test_every_snap_path_is_a_machine_path_with_a_csrf_exempt_view():
+    paths = [snap.TOKEN_PATH, snap.PAYMENT_PATH, snap.STATUS_PATH, snap.REFUND_PATH]
+    paths += [p + "/" for p in paths] + [
+        "/nicepay/snap/public-key.pem",
+        "/nicepay/api/v1.0/transfer-va/create-va",
+    ]
+    for path in paths:
+        assert is_machine_path(path) and getattr(resolve(path).func, "csrf_exempt", False), path
+    assert not is_machine_path("/nicepay/direct/v2/payment")  # a page people open keeps its session
+
+
+def test_text_that_cannot_be_stored_is_snaps_400_before_the_view(api, merchant):
+    token = api.token()
+    before = stored()
+    body = snap.payment_body(value="25000.00", goodsNm="Kopi\u0000")  # json.dumps sends \u0000
+    answer = api.signed(snap.PAYMENT_PATH, body, token=token)
+    assert (answer.status, answer.json["responseCode"]) == (400, "4005401"), answer.json
+    assert "goodsNm" in answer.json["responseMessage"] and "NUL" in answer.json["responseMessage"]
+    surrogate = api.signed(snap.PAYMENT_PATH, {}, token=token, raw=b'{"merchantId": "\\ud800"}')
+    assert (surrogate.status, surrogate.json["responseCode"]) == (400, "4005401"), surrogate.json
+    assert stored() == before

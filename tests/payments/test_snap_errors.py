@@ -43,6 +43,7 @@ PARAMS = {
     "partial": False,
     "max_kb": 200,
     "language": "fr",
+    "txid": "IONPAYTEST05202612010000001234",
 }
 
 
@@ -62,7 +63,7 @@ def test_every_service_error_has_a_snap_answer(cls):
     ("exc", "service", "code", "text"),
     [
         (
-            e.DuplicateReference(reference_no="OrdNo1"),
+            e.DuplicateReference(reference_no="OrdNo1", txid="IONPAYTEST0520261201", word="open", paid=False),
             "54",
             "4095401",
             "Duplicate partnerReferenceNo [OrdNo1",

@@ -1,7 +1,10 @@
-"""Bad input on the V2 API: NICEPAY's resultCd and message, a 4xx, never a 500, nothing changed."""
+"""Bad input on the V2 API: NICEPAY's resultCd and message with HTTP 200, never a 500, nothing changed.
+
+Every JSON call goes through a strict client that raises on any non-2xx status, as NICEPAY's Node
+library (axios) does: a merchant on that library must be able to read each resultCd below."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.forms.models import model_to_dict
@@ -12,6 +15,7 @@ from payments.services.registration import new_txid
 from providers import registry
 from tests.factories import MerchantFactory
 from tests.support import flows
+from tests.support.strict import StrictV2Client
 
 REG = "/nicepay/direct/v2/registration"
 INQ = "/nicepay/direct/v2/inquiry"
@@ -32,6 +36,11 @@ def resign(body, key=flows.KEY):
 
 
 @pytest.fixture
+def strict(client):
+    return StrictV2Client(client)
+
+
+@pytest.fixture
 def existing(demo_merchant, client):
     """A stored transaction whose row must never change under bad input."""
     body = flows.registration_body(mitra_cd="ESHP", amount=50000, db_process_url=NOTIFY)
@@ -45,8 +54,8 @@ def existing(demo_merchant, client):
     assert txn.events.count() == 1
 
 
-def assert_refused(resp, code, status=400):
-    assert resp.status_code == status, resp.content
+def assert_refused(resp, code):
+    assert resp.status_code == 200, resp.content
     assert resp["Content-Type"].startswith("application/json")
     data = resp.json()
     assert data["resultCd"] == code, data
@@ -54,10 +63,10 @@ def assert_refused(resp, code, status=400):
     return data
 
 
-def test_content_type_is_matched_case_insensitively_and_amt_may_be_a_number(client, demo_merchant):
+def test_content_type_is_matched_case_insensitively_and_amt_may_be_a_number(strict, demo_merchant):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
     body["amt"] = 15000
-    resp = post(client, REG, resign(body), content_type="APPLICATION/json; charset=UTF-8")
+    resp = post(strict, REG, resign(body), content_type="APPLICATION/json; charset=UTF-8")
     assert resp.status_code == 200 and resp.json()["resultCd"] == "0000"
     assert resp.json()["amt"] == "15000"
 
@@ -65,8 +74,8 @@ def test_content_type_is_matched_case_insensitively_and_amt_may_be_a_number(clie
 @pytest.mark.parametrize(
     "raw", ["{not json", "[1, 2]", "", "null", '"text"', '{"a":' + "[" * 100_000 + "]" * 100_000 + "}"]
 )
-def test_malformed_json(client, existing, raw):
-    assert_refused(post(client, REG, raw), "9003")
+def test_malformed_json(strict, existing, raw):
+    assert_refused(post(strict, REG, raw), "9003")
 
 
 @pytest.mark.parametrize(
@@ -93,12 +102,12 @@ def test_malformed_json(client, existing, raw):
         ("payMethod", "9012"),
     ],
 )
-def test_missing_field(client, existing, field, code):
+def test_missing_field(strict, existing, field, code):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
     body.pop(field)
     if field not in ("timeStamp", "iMid", "referenceNo", "amt", "merchantToken"):
         body = resign(body)
-    assert_refused(post(client, REG, body), code)
+    assert_refused(post(strict, REG, body), code)
 
 
 @pytest.mark.parametrize(
@@ -121,77 +130,83 @@ def test_missing_field(client, existing, field, code):
         ("callBackUrl", "https:no-host", "9019"),
     ],
 )
-def test_wrong_type_or_too_long(client, existing, field, value, code):
+def test_wrong_type_or_too_long(strict, existing, field, value, code):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, **{field: value})
-    assert_refused(post(client, REG, resign(body)), code)
+    assert_refused(post(strict, REG, resign(body)), code)
 
 
 @pytest.mark.parametrize(
     "amt", ["1000.50", "1000.0", "0", "-500", "1234567890123", "1e5", " ", "10,000", True, 15000.0, [15000]]
 )
-def test_bad_amounts(client, existing, amt):
+def test_bad_amounts(strict, existing, amt):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
     body["amt"] = amt
     body["merchantToken"] = "0" * 64
     code = "9007" if amt == " " else "9008"
-    assert_refused(post(client, REG, body), code)
+    assert_refused(post(strict, REG, body), code)
 
 
-def test_bad_token_unknown_imid_unknown_mitra(client, existing):
+def test_bad_token_unknown_imid_unknown_mitra(strict, existing):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
-    assert_refused(post(client, REG, {**body, "merchantToken": "f" * 64}), "9010", 401)
+    assert_refused(post(strict, REG, {**body, "merchantToken": "f" * 64}), "9010")
     other = resign({**body, "iMid": "NOSUCHMID1"})
-    assert_refused(post(client, REG, other), "9011", 401)
-    assert_refused(post(client, REG, resign({**body, "mitraCd": "XXXX"})), "9012")
-    assert_refused(post(client, REG, resign({**body, "payMethod": "06"})), "9012")
-    assert_refused(post(client, REG, resign({**body, "payMethod": "01"})), "9012")
+    assert_refused(post(strict, REG, other), "9011")
+    assert_refused(post(strict, REG, resign({**body, "mitraCd": "XXXX"})), "9012")
+    assert_refused(post(strict, REG, resign({**body, "payMethod": "06"})), "9012")
+    assert_refused(post(strict, REG, resign({**body, "payMethod": "01"})), "9012")
 
 
-def test_another_merchants_key_is_a_bad_token(client, existing):
+def test_another_merchants_key_is_a_bad_token(strict, existing):
     other = MerchantFactory()
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
-    assert_refused(post(client, REG, resign(body, key=other.merchant_key)), "9010", 401)
+    assert_refused(post(strict, REG, resign(body, key=other.merchant_key)), "9010")
 
 
-def test_cart_total_mismatch_and_bad_cart(client, existing):
+def test_cart_total_mismatch_and_bad_cart(strict, existing):
     body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
     cart = json.loads(body["cartData"])
     cart["item"][0]["goods_amt"] = "14999"
-    data = assert_refused(post(client, REG, resign({**body, "cartData": json.dumps(cart)})), "9023")
+    data = assert_refused(post(strict, REG, resign({**body, "cartData": json.dumps(cart)})), "9023")
     assert "15000" in data["resultMsg"] and "14999" in data["resultMsg"]
-    assert_refused(post(client, REG, resign({**body, "cartData": "{broken"})), "9022")
-    assert_refused(post(client, REG, resign({**body, "cartData": '{"count":"0","item":[]}'})), "9022")
+    assert_refused(post(strict, REG, resign({**body, "cartData": "{broken"})), "9022")
+    assert_refused(post(strict, REG, resign({**body, "cartData": '{"count":"0","item":[]}'})), "9022")
     nested = '{"item":' + "[" * 1900 + "]" * 1900 + "}"
-    assert_refused(post(client, REG, resign({**body, "cartData": nested})), "9022")
+    assert_refused(post(strict, REG, resign({**body, "cartData": nested})), "9022")
     cart["item"][0]["goods_amt"] = "1²"  # a digit to str.isdigit, not to int()
-    assert_refused(post(client, REG, resign({**body, "cartData": json.dumps(cart)})), "9022")
+    assert_refused(post(strict, REG, resign({**body, "cartData": json.dumps(cart)})), "9022")
 
 
-@pytest.mark.parametrize("minutes", [16, -16, 600])
-def test_stale_timestamp(client, existing, minutes):
-    from zoneinfo import ZoneInfo
+@pytest.mark.parametrize(
+    "reading",
+    [
+        lambda now: now + timedelta(hours=14, minutes=16),  # ahead of UTC+14, past the leeway
+        lambda now: now - timedelta(hours=12, minutes=16),  # behind UTC-12, past the leeway
+        lambda now: now + timedelta(days=7),  # next week
+        lambda now: now.replace(year=2020),  # a date in 2020
+    ],
+    ids=["ahead-of-utc+14", "behind-utc-12", "next-week", "2020"],
+)
+def test_timestamp_far_from_any_clock_is_refused(strict, existing, reading):
+    stamp = reading(timezone.now().astimezone(UTC)).strftime("%Y%m%d%H%M%S")
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp=stamp)
+    data = assert_refused(post(strict, REG, resign(body)), "9031")
+    assert stamp in data["resultMsg"] and "UTC-12 to UTC+14" in data["resultMsg"]
 
-    stamp = (timezone.now() + timedelta(minutes=minutes)).astimezone(ZoneInfo("Asia/Jakarta"))
-    body = flows.registration_body(
-        mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp=stamp.strftime("%Y%m%d%H%M%S")
-    )
-    data = assert_refused(post(client, REG, resign(body)), "9031")
-    assert "15 minutes" in data["resultMsg"]
 
-
-def test_impossible_timestamp(client, existing):
+def test_impossible_timestamp(strict, existing):
     body = flows.registration_body(
         mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY, timeStamp="20261399250000"
     )
-    assert_refused(post(client, REG, resign(body)), "9031")
+    assert_refused(post(strict, REG, resign(body)), "9031")
 
 
-def test_duplicate_reference_is_refused_but_identical_replay_answers_the_same(client, existing):
+def test_duplicate_reference_is_refused_but_identical_replay_answers_the_same(strict, existing):
     body = existing["body"]
-    again = post(client, REG, body)
-    assert again.status_code == 200 and again.json()["tXid"] == existing["txn"].txid
+    again = post(strict, REG, body)
+    assert again.json() == {k: v for k, v in existing["reg"].items() if k != "_body"}
     changed = resign({**body, "billingNm": "Someone Else"})
-    assert_refused(post(client, REG, changed), "9009", 409)
+    data = assert_refused(post(strict, REG, changed), "9009")
+    assert existing["txn"].txid in data["resultMsg"]
 
 
 def inquiry_body(reg, **over):
@@ -211,18 +226,18 @@ def inquiry_body(reg, **over):
     return body
 
 
-def test_inquiry_happy_and_bad(client, existing):
-    ok = post(client, INQ, inquiry_body(existing["reg"]))
+def test_inquiry_happy_and_bad(strict, existing):
+    ok = post(strict, INQ, inquiry_body(existing["reg"]))
     assert ok.status_code == 200 and ok.json()["status"] == "9" and ok.json()["resultMsg"] == "init"
     assert_refused(
-        post(client, INQ, inquiry_body(existing["reg"], tXid="IONPAYTEST05209901010000000000")), "8004", 404
+        post(strict, INQ, inquiry_body(existing["reg"], tXid="IONPAYTEST05209901010000000000")), "8004"
     )
-    assert_refused(post(client, INQ, inquiry_body(existing["reg"], merchantToken="0" * 64)), "9010", 401)
-    assert_refused(post(client, INQ, inquiry_body(existing["reg"], amt="50001")), "8002")
-    assert_refused(post(client, INQ, "{oops"), "9003")
+    assert_refused(post(strict, INQ, inquiry_body(existing["reg"], merchantToken="0" * 64)), "9010")
+    assert_refused(post(strict, INQ, inquiry_body(existing["reg"], amt="50001")), "8002")
+    assert_refused(post(strict, INQ, "{oops"), "9003")
 
 
-def test_another_merchants_txid_is_unknown(client, existing):
+def test_another_merchants_txid_is_unknown(strict, existing):
     other = MerchantFactory()
     theirs = Transaction.objects.create(
         txid=new_txid(other.imid, "05"),
@@ -240,9 +255,9 @@ def test_another_merchants_txid_is_unknown(client, existing):
         request_fingerprint="x",
     )
     reg = {"tXid": theirs.txid, "_body": {**existing["body"], "referenceNo": "THEIRS1", "amt": "50000"}}
-    assert_refused(post(client, INQ, inquiry_body(reg)), "8004", 404)
+    assert_refused(post(strict, INQ, inquiry_body(reg)), "8004")
     body = cancel_body(reg, amount=50000)
-    assert_refused(post(client, CAN, body), "8064", 404)
+    assert_refused(post(strict, CAN, body), "8064")
 
 
 def cancel_body(reg, *, amount, cancel_type="1", **over):
@@ -262,17 +277,17 @@ def cancel_body(reg, *, amount, cancel_type="1", **over):
     return body
 
 
-def test_cancel_bad_input(client, existing):
+def test_cancel_bad_input(strict, existing):
     reg = existing["reg"]
-    assert_refused(post(client, CAN, cancel_body(reg, amount=50001)), "9319")
+    assert_refused(post(strict, CAN, cancel_body(reg, amount=50001)), "9319")
     assert_refused(
-        post(client, CAN, cancel_body(reg, amount=20000)), "9319"
+        post(strict, CAN, cancel_body(reg, amount=20000)), "9319"
     )  # a full cancel is the whole amount
-    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, cancel_type="7")), "9301")
-    assert_refused(post(client, CAN, cancel_body(reg, amount=50000, merchantToken="a" * 64)), "9010", 401)
-    assert_refused(post(client, CAN, cancel_body(reg, amount="12.5")), "9312")
+    assert_refused(post(strict, CAN, cancel_body(reg, amount=50000, cancel_type="7")), "9301")
+    assert_refused(post(strict, CAN, cancel_body(reg, amount=50000, merchantToken="a" * 64)), "9010")
+    assert_refused(post(strict, CAN, cancel_body(reg, amount="12.5")), "9312")
     assert_refused(
-        post(client, CAN, cancel_body(reg, amount=50000, tXid="IONPAYTEST05209901010000000000")), "8064", 404
+        post(strict, CAN, cancel_body(reg, amount=50000, tXid="IONPAYTEST05209901010000000000")), "8064"
     )
 
 
@@ -292,9 +307,8 @@ def test_payment_bad_input_gets_a_finished_page(client, existing):
         assert resp.status_code == 400 and b"callBackUrl must be an http(s) URL" in resp.content
 
 
-def test_wrong_http_method(client, existing):
-    resp = client.get(REG)
-    assert resp.status_code == 405 and resp.json()["resultCd"] == "9003"
+def test_wrong_http_method(strict, existing):
+    assert_refused(strict.get(REG), "9003")
 
 
 def test_partner_notification_that_cannot_be_parsed_is_a_400_never_a_500(client, existing):
@@ -311,3 +325,37 @@ def test_partner_notification_that_cannot_be_parsed_is_a_400_never_a_500(client,
         receiving += bool(cap)
     assert UnverifiedCallback.objects.count() == receiving
     assert not PartnerCallback.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_a_200_with_9003(strict, existing, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {**existing["body"], "description": "d" * 20_000}
+    data = assert_refused(post(strict, REG, body), "9003")
+    assert "too large" in data["resultMsg"]
+    for url in (INQ, CAN, "/nicepay/api/direct/v2/confirmAkulaku"):
+        assert_refused(post(strict, url, body), "9003")
+
+
+def test_a_disallowed_host_on_the_v2_api_is_a_200_with_resultcd(strict, existing):
+    resp = strict.post(
+        REG, json.dumps(existing["body"]), content_type="application/json", HTTP_HOST="evil.test"
+    )
+    assert resp.json()["resultCd"] == "9003"
+
+
+def test_a_failure_of_our_own_is_a_500_that_still_carries_resultcd(existing, monkeypatch):
+    """The one case that is not HTTP 200: we could not answer at all. The body is still JSON with
+    resultCd, so a client that reads it learns to retry."""
+    from django.test import Client
+
+    from payments.services import registration
+
+    def broken(**_):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(registration, "transaction_register", broken)
+    body = flows.registration_body(mitra_cd="ESHP", amount=15000, db_process_url=NOTIFY)
+    resp = Client(raise_request_exception=False).post(REG, json.dumps(body), content_type="application/json")
+    assert resp.status_code == 500 and resp["Content-Type"].startswith("application/json")
+    assert resp.json()["resultCd"] == "9002" and "try again" in resp.json()["resultMsg"]
+    assert "database" not in resp.content.decode()

@@ -9,6 +9,7 @@ partner forbids raise before any partner call. The checks that need no partner s
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from importlib import import_module
 from urllib.parse import parse_qs, urlparse
@@ -33,6 +34,7 @@ from providers.base.types import (
     PaymentRequest,
     PushToApp,
     Redirect,
+    RefundState,
     Seller,
 )
 
@@ -210,8 +212,11 @@ def test_offline_contract(adapter, check):
 
 
 def test_charge_then_customer_approves(adapter, sandbox_server):
-    base = sandbox_server.url
-    info = order(base, adapter.mitra_cd)
+    approved(adapter, sandbox_server.url, order(sandbox_server.url, adapter.mitra_cd))
+
+
+def approved(adapter: PartnerAdapter, base: str, info: OrderInfo) -> str:
+    """Charge `info` and have the customer approve it at the sandbox; returns the partner's ref."""
     partner_ref = adapter.register(info).partner_ref if adapter.partner.registers_at_partner else ""
     token = link_token(adapter, base) if adapter.partner.needs_linking else ""
     req = PaymentRequest(order=info, partner_ref=partner_ref, account_token=token)
@@ -249,3 +254,41 @@ def test_charge_then_customer_approves(adapter, sandbox_server):
     status = adapter.fetch_status(txid=info.txid, partner_ref=partner_ref, amount=info.amount)
     assert status.status == PartnerStatus.SUCCEEDED
     assert status.amount in (None, info.amount)
+    return status.partner_ref or partner_ref
+
+
+# Every partner's full cancel, and the partial one of each partner that takes partial cancels.
+CANCEL_CASES = [(code, True) for code in partner_codes()] + [
+    (code, False) for code in partner_codes() if registry.partner(code).cancel.partial
+]
+
+
+@pytest.mark.parametrize(
+    ("mitra_cd", "whole"), CANCEL_CASES, ids=lambda v: {True: "full", False: "partial"}.get(v, v)
+)
+def test_the_partner_tells_whether_a_cancel_was_made(mitra_cd, whole, sandbox_server, db):
+    """adapter.cancel_status, in the partner's own protocol: a cancel it never received is
+    NOT_DONE, one it made is DONE (how a cancel whose answer was lost gets settled)."""
+    adapter = registry.get_adapter(mitra_cd)
+    base = sandbox_server.url
+    lines = (
+        CartItem(id="SKU1", name="Kettle", unit_price=100_000, quantity=1, seller_id="SEL1", seller_name="S"),
+        CartItem(id="SKU2", name="Mug", unit_price=50_000, quantity=1, seller_id="SEL1", seller_name="S"),
+    )
+    info = replace(order(base, adapter.mitra_cd), items=lines)
+    partner_ref = approved(adapter, base, info)
+    req = CancelRequest(
+        txid=info.txid,
+        partner_ref=partner_ref,
+        amount=info.amount if whole else 50_000,
+        total_amount=info.amount,
+        already_cancelled=0,
+        paid_at=timezone.now(),
+        cancel_id=new_txid("IONPAYTEST", registry.partner(adapter.mitra_cd).pay_method),
+        reason="contract",
+        items=lines,
+    )
+    assert adapter.cancel_status(req).state == RefundState.NOT_DONE
+    made = adapter.cancel(req)
+    answer = adapter.cancel_status(req)
+    assert answer.state == RefundState.DONE and answer.kind == made.kind

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import time
 import uuid
 from datetime import datetime
@@ -142,42 +144,79 @@ def payment_url(
 
 
 def start_payment(base_url: str, reg: dict, **kw) -> requests.Response:
-    """The browser's first hop: the gateway's answer (a redirect to the partner, or a page)."""
+    """The browser's first hop: the gateway's answer (a page that moves on, JSON, or an error page)."""
     return requests.get(payment_url(base_url, reg, **kw), allow_redirects=False, timeout=60)
+
+
+CONTINUE_LINK = re.compile(r'<a [^>]*id="continue"[^>]*href="([^"]*)"')
+NOSCRIPT_REFRESH = re.compile(r'<noscript><meta http-equiv="refresh" content="0;url=([^"]*)"></noscript>')
+
+
+def next_hop(resp: requests.Response) -> str:
+    """Where a browser step's answer sends the browser. As NICEPAY answers it: HTTP 200, a page that
+    leaves at once (script), refreshes without script (<noscript>), and shows the link."""
+    assert resp.status_code == 200, (resp.status_code, resp.text[:300])
+    assert resp.headers["Content-Type"].startswith("text/html"), resp.headers["Content-Type"]
+    link, refresh = CONTINUE_LINK.search(resp.text), NOSCRIPT_REFRESH.search(resp.text)
+    assert link and refresh and "/static/js/continue" in resp.text, resp.text[:800]
+    assert link.group(1) == refresh.group(1)
+    return html.unescape(link.group(1))
+
+
+def payment_started(base_url: str, reg: dict, **kw) -> str:
+    """The payment step, followed to the partner's page (or our OVO waiting page)."""
+    return next_hop(start_payment(base_url, reg, **kw))
 
 
 def simulate(base_url: str, txid: str, outcome: str) -> requests.Response:
     return requests.post(f"{base_url}/sandbox/simulate", json={"tXid": txid, "outcome": outcome}, timeout=90)
 
 
+def inquiry_request(
+    txid: str, reference_no: str, amt: object, *, ts: str | None = None, key: str = KEY, imid: str = IMID
+) -> dict:
+    """A signed V2 inquiry body: SHA256(timeStamp + iMid + referenceNo + amt + merchantKey)."""
+    ts = ts or stamp()
+    return {
+        "timeStamp": ts,
+        "tXid": txid,
+        "iMid": imid,
+        "referenceNo": reference_no,
+        "amt": str(amt),
+        "merchantToken": sha(ts, imid, reference_no, amt, key),
+    }
+
+
 def inquiry(base_url: str, reg: dict, *, key: str = KEY) -> dict:
     body = reg["_body"]
-    ts = stamp()
-    req = {
-        "timeStamp": ts,
-        "tXid": reg["tXid"],
-        "iMid": body["iMid"],
-        "referenceNo": body["referenceNo"],
-        "amt": body["amt"],
-        "merchantToken": sha(ts, body["iMid"], body["referenceNo"], body["amt"], key),
-    }
+    req = inquiry_request(reg["tXid"], body["referenceNo"], body["amt"], key=key, imid=body["iMid"])
     return requests.post(f"{base_url}/nicepay/direct/v2/inquiry", json=req, timeout=30).json()
 
 
-def cancel(base_url: str, reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY) -> dict:
+def cancel_body(
+    reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY, ts: str = "", msg: str = "test cancel"
+) -> dict:
+    """A signed V2 cancel of `amount` for the registration `reg` (timeStamp now unless given)."""
     body = reg["_body"]
-    ts = stamp()
-    req = {
+    ts = ts or stamp()
+    return {
         "timeStamp": ts,
         "tXid": reg["tXid"],
         "iMid": body["iMid"],
         "payMethod": body["payMethod"],
         "cancelType": cancel_type,
         "amt": str(amount),
-        "cancelMsg": "test cancel",
+        "cancelMsg": msg,
         "merchantToken": sha(ts, body["iMid"], reg["tXid"], amount, key),
     }
+
+
+def post_cancel(base_url: str, req: dict) -> dict:
     return requests.post(f"{base_url}/nicepay/direct/v2/cancel", json=req, timeout=60).json()
+
+
+def cancel(base_url: str, reg: dict, *, amount: int, cancel_type: str = "1", key: str = KEY) -> dict:
+    return post_cancel(base_url, cancel_body(reg, amount=amount, cancel_type=cancel_type, key=key))
 
 
 def wait_for_status(base_url: str, reg: dict, expected: str, timeout: float = 30.0) -> dict:

@@ -277,8 +277,3 @@ def refund_body(
         "refundAmount": {"value": value, "currency": "IDR"},
         "additionalInfo": {"refundType": refund_type},
     }
-
-
-def in_danas_nightly_cutoff() -> bool:
-    """DANA takes no cancel between 00:00 and 01:00 Jakarta time (its adapter refuses one then)."""
-    return datetime.now(ZoneInfo("Asia/Jakarta")).hour == 0

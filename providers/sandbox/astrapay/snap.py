@@ -1,31 +1,29 @@
-"""The sandbox's own SNAP plumbing for AstraPay (kept apart from the adapters on purpose)."""
+"""AstraPay's credentials and its use of SNAP: RSA-signed token requests, HMAC-SHA512 service calls
+and notifications, stateless B2B tokens (the generic SNAP code is shared)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 
-from providers.sandbox.core import json_response, send
+from providers.sandbox import snap
+from providers.sandbox.core import send
+from providers.sandbox.snap import SnapError, same
 
-WIB = timezone(timedelta(hours=7))
 B2B_TTL = 900
 # What this sandbox issued to the demo merchant at onboarding.
 CLIENT_ID = "PAYLOANASTR01"
 CLIENT_SECRET = "sbx-astr-secret-3f8a1c9e5b7d"
 MERCHANT_ID = "MCH0000PAYLOAN"
-MERCHANT_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MERCHANT_PUBLIC_KEY = b"""-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAoLSkKowrjjv8fcLRCsrG
 oPhDOWU0nsVJTw1fhKx+cRHbLPMSarcPF+fqNLU9cdRy7GLf+o09NXYqCdzW27n/
 7NWcGj2TGZjviP2afFJ03FBcyxQh3b7OvAHmHc4KDIKLDoIcuTwT12YfBd+anO+0
@@ -35,38 +33,6 @@ ej2fXC6gy75P0GCy1gtnYXpZaiX1RXcJPtBEaq8EXzpx/UvYFXl5BFIzlxITMdXs
 0wIDAQAB
 -----END PUBLIC KEY-----
 """
-
-
-class SnapError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-    def response(self) -> JsonResponse:
-        return json_response(
-            {"responseCode": self.code, "responseMessage": self.message}, status=int(self.code[:3])
-        )
-
-
-def now_wib() -> str:
-    return datetime.now(WIB).strftime("%Y-%m-%dT%H:%M:%S+07:00")
-
-
-def fmt_wib(moment: datetime) -> str:
-    return moment.astimezone(WIB).strftime("%Y-%m-%dT%H:%M:%S+07:00")
-
-
-def minify(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def service_signature(secret: str, method: str, path: str, token: str, body: bytes, ts: str) -> str:
-    text = f"{method}:{path}:{token}:{hashlib.sha256(body).hexdigest()}:{ts}".encode()
-    return base64.b64encode(hmac.new(secret.encode(), text, hashlib.sha512).digest()).decode()
-
-
-def same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _mac(text: str) -> str:
@@ -91,64 +57,53 @@ def b2b_token_valid(token: str) -> bool:
         return False
 
 
-def parse_json(request: HttpRequest, service: str) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        raise SnapError(f"400{service}00", "Bad Request. Body is not a JSON object")
-    return data
-
-
-def bearer(value: str) -> str:
-    return value[7:].strip() if value[:7].lower() == "bearer " else ""
-
-
-def verify_access_token_request(request: HttpRequest, service: str) -> dict[str, Any]:
+def verify_access_token_request(request: HttpRequest) -> dict[str, Any]:
     """B2B / B2B2C token calls: X-CLIENT-KEY and RSA over clientId|timestamp."""
     client, ts, sig = (request.headers.get(h, "") for h in ("X-CLIENT-KEY", "X-TIMESTAMP", "X-SIGNATURE"))
     if not same(client, CLIENT_ID):
-        raise SnapError(f"401{service}00", "Unauthorized. Unknown client")
+        raise SnapError(401, "00", "Unauthorized. Unknown client")
     if not ts or not sig:
-        raise SnapError(f"400{service}02", "Invalid Mandatory Field X-TIMESTAMP/X-SIGNATURE")
-    try:
-        key = serialization.load_pem_public_key(MERCHANT_PUBLIC_KEY.encode())
-        key.verify(base64.b64decode(sig), f"{client}|{ts}".encode(), padding.PKCS1v15(), hashes.SHA256())
-    except Exception:  # noqa: BLE001 - any failure means the signature does not verify
-        raise SnapError(f"401{service}00", "Unauthorized. Invalid Signature")
-    return parse_json(request, service)
+        raise SnapError(400, "02", "Invalid Mandatory Field X-TIMESTAMP/X-SIGNATURE")
+    if not snap.rsa_verify(MERCHANT_PUBLIC_KEY, f"{client}|{ts}".encode(), sig):
+        raise SnapError(401, "00", "Unauthorized. Invalid Signature")
+    return snap.parse_json(request)
 
 
-def verify_service_request(request: HttpRequest, service: str) -> dict[str, Any]:
+def verify_service_request(request: HttpRequest) -> dict[str, Any]:
     """Transactional calls: B2B bearer, partner id, external id and the HMAC-SHA512 signature."""
-    token = bearer(request.headers.get("Authorization", ""))
+    token = snap.bearer(request.headers.get("Authorization", ""))
     if not b2b_token_valid(token):
-        raise SnapError(f"401{service}01", "Invalid Token (B2B)")
+        raise SnapError(401, "01", "Invalid Token (B2B)")
     if not same(request.headers.get("X-PARTNER-ID", ""), CLIENT_ID):
-        raise SnapError(f"401{service}00", "Unauthorized. Unknown partner")
+        raise SnapError(401, "00", "Unauthorized. Unknown partner")
     external = request.headers.get("X-EXTERNAL-ID", "")
     if not external.isdigit() or len(external) > 36:
-        raise SnapError(f"400{service}02", "Invalid Mandatory Field X-EXTERNAL-ID")
-    data = parse_json(request, service)
+        raise SnapError(400, "02", "Invalid Mandatory Field X-EXTERNAL-ID")
+    data = snap.parse_json(request)
     ts = request.headers.get("X-TIMESTAMP", "")
-    expected = service_signature(CLIENT_SECRET, request.method, request.path, token, minify(data), ts)
+    expected = snap.symmetric_signature(
+        CLIENT_SECRET, request.method, request.path, token, snap.minify(data), ts
+    )
     if not ts or not same(expected, request.headers.get("X-SIGNATURE", "")):
-        raise SnapError(f"401{service}00", "Unauthorized. Invalid Signature")
+        raise SnapError(401, "00", "Unauthorized. Invalid Signature")
     return data
 
 
 def notify(url: str, body: dict[str, Any], *, copies: int = 1, forge: bool = False) -> list[int]:
-    """Payment/binding notice to the merchant, signed like a symmetric SNAP request (§8.3)."""
-    raw = minify(body)
-    ts, token = now_wib(), secrets.token_urlsafe(24)
+    """Payment/binding notice to the merchant, signed like a symmetric SNAP request (§8.3); every
+    copy leaves with its own X-TIMESTAMP, token and X-EXTERNAL-ID."""
+    raw = snap.minify(body)
     secret = "not-the-shared-secret" if forge else CLIENT_SECRET
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "X-TIMESTAMP": ts,
-        "X-SIGNATURE": service_signature(secret, "POST", urlparse(url).path, token, raw, ts),
-        "X-PARTNER-ID": CLIENT_ID,
-        "X-EXTERNAL-ID": f"{time.time_ns()}",
-        "CHANNEL-ID": "00656",
-    }
-    return send(url, body=raw, headers=headers, copies=copies) if copies else []
+
+    def sign() -> dict[str, str]:
+        ts, token = snap.timestamp(), secrets.token_urlsafe(24)
+        return {
+            "Authorization": f"Bearer {token}",
+            "X-TIMESTAMP": ts,
+            "X-SIGNATURE": snap.symmetric_signature(secret, "POST", urlparse(url).path, token, raw, ts),
+            "X-PARTNER-ID": CLIENT_ID,
+            "X-EXTERNAL-ID": f"{time.time_ns()}",
+            "CHANNEL-ID": "00656",
+        }
+
+    return send(url, body=raw, sign=sign, copies=copies) if copies else []

@@ -12,21 +12,23 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from providers.sandbox import core, triggers
+from providers.sandbox import core, refunds, triggers
 from providers.sandbox.models import SandboxOrder
+from providers.sandbox.snap import SnapError, answer, endpoint, money, timestamp
 
-from . import snap, state
+from . import state
+from .snap import verify_merchant
 
 MONEY = re.compile(r"^\d{1,15}\.\d{2}$")
 MAX_AMOUNT = 20_000_000
 VOID_WINDOW = timedelta(hours=24)
 REFUND_WINDOW = timedelta(days=30)
+REFUND_SERVICE = "58"
 # DANA's UAT amounts (providers.md §4.6) and what they answer on the create call.
 UAT_CREATE: dict[int, tuple[int, str, str]] = {
     435415: (403, "15", "Transaction Not Permitted"),
@@ -36,41 +38,25 @@ UAT_CREATE: dict[int, tuple[int, str, str]] = {
 }
 
 
-class SnapError(Exception):
-    def __init__(self, http: int, case: str, message: str) -> None:
-        super().__init__(message)
-        self.http, self.case, self.message = http, case, message
-
-
-def answer(service: str, http: int, case: str, message: str, **extra: Any) -> JsonResponse:
-    return core.json_response(
-        {"responseCode": f"{http}{service}{case}", "responseMessage": message, **extra}, status=http
-    )
-
-
 def snap_api(service: str) -> Callable[[Callable[[HttpRequest, dict], JsonResponse]], Callable]:
-    """Checks the SNAP headers and the merchant signature, parses JSON, maps SnapError."""
+    """Checks DANA's SNAP headers and the merchant signature, parses JSON, maps SnapError."""
 
     def wrap(view: Callable[[HttpRequest, dict], JsonResponse]) -> Callable:
-        @csrf_exempt  # machine-to-machine partner API
-        @require_POST
+        @endpoint(service)
         @wraps(view)
         def inner(request: HttpRequest) -> JsonResponse:
             h = request.headers
             for name in ("X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID"):
                 if not h.get(name):
-                    return answer(service, 400, "02", f"Invalid Mandatory Field {name}")
+                    raise SnapError(400, "02", f"Invalid Mandatory Field {name}")
             if h["X-PARTNER-ID"] != state.PARTNER_ID:
-                return answer(service, 401, "00", "Unauthorized. Unknown partner")
-            if not snap.verify_merchant(request.path, request.body, h["X-TIMESTAMP"], h["X-SIGNATURE"]):
-                return answer(service, 401, "00", "Unauthorized. Invalid Signature")
+                raise SnapError(401, "00", "Unauthorized. Unknown partner")
+            if not verify_merchant(request.path, request.body, h["X-TIMESTAMP"], h["X-SIGNATURE"]):
+                raise SnapError(401, "00", "Unauthorized. Invalid Signature")
             body = core.json_body(request)
             if body is None:
-                return answer(service, 400, "01", "Invalid Field Format body")
-            try:
-                return view(request, body)
-            except SnapError as err:
-                return answer(service, err.http, err.case, err.message)
+                raise SnapError(400, "01", "Invalid Field Format body")
+            return view(request, body)
 
         return inner
 
@@ -167,8 +153,31 @@ def create_order(request: HttpRequest, body: dict) -> JsonResponse:
 def query_status(request: HttpRequest, body: dict) -> JsonResponse:
     if not body.get("originalPartnerReferenceNo") and not body.get("originalReferenceNo"):
         raise SnapError(400, "02", "Invalid Mandatory Field originalPartnerReferenceNo")
+    if body.get("serviceCode") == REFUND_SERVICE:
+        return _refund_status(body)
     order = state.lapse_if_due(lookup(body))
     return answer("55", 200, "00", "Successful", serviceCode="54", **_status_fields(order))
+
+
+def _refund_status(body: dict) -> JsonResponse:
+    """[STAND-IN] DANA's Payment Gateway publishes no refund query. Modelled on SNAP's status
+    inquiry, whose serviceCode names the kind of transaction asked about: serviceCode "58" with the
+    payment's reference and the merchant's partnerRefundNo answers that refund (00 = refunded), and
+    404xx01 when DANA never received it."""
+    require(body, "partnerRefundNo")
+    prior = lookup(body).data.get("refunds", {}).get(str(body["partnerRefundNo"]))
+    if prior is None:
+        raise SnapError(404, "01", "Transaction Not Found")
+    return answer(
+        "55",
+        200,
+        "00",
+        "Successful",
+        serviceCode=REFUND_SERVICE,
+        latestTransactionStatus=state.PAID,
+        transactionStatusDesc="SUCCESS",
+        **prior["reply"],
+    )
 
 
 def _status_fields(order: SandboxOrder) -> dict[str, Any]:
@@ -178,7 +187,8 @@ def _status_fields(order: SandboxOrder) -> dict[str, Any]:
 
 
 def _jakarta_blackout() -> bool:
-    return timezone.localtime().hour == 0  # TIME_ZONE is Asia/Jakarta
+    """DANA refuses cancels and refunds in its nightly closing hour (SANDBOX_DANA_CLOSED_HOURS)."""
+    return timezone.localtime().hour in settings.SANDBOX_DANA_CLOSED_HOURS  # TIME_ZONE is Asia/Jakarta
 
 
 @snap_api("57")
@@ -191,7 +201,7 @@ def cancel_order(request: HttpRequest, body: dict) -> JsonResponse:
         paid = datetime.fromisoformat(order.data["paid_time"])
         if timezone.now() - paid >= VOID_WINDOW:
             raise SnapError(403, "15", "Transaction Not Permitted, use refund after 24 hours")
-        order = _void(order)
+        order = refunds.run(order.merchant_ref, lambda: _void(order), lost=_lost)
     elif order.state in state.OPEN:
         order = state.close(order, "MERCHANT_CANCEL")
     else:
@@ -213,11 +223,15 @@ def _void(order: SandboxOrder) -> SandboxOrder:
         if locked.state == state.PAID and not locked.data.get("refunded"):
             locked.state = state.CLOSED
             locked.data["closed_reason"] = "MERCHANT_CANCEL"
-            locked.data["finished_time"] = snap.timestamp()
+            locked.data["finished_time"] = timestamp()
             locked.save(update_fields=["state", "data", "updated_at"])
         elif locked.state == state.PAID:
             raise SnapError(404, "00", "Invalid Transaction Status, already partially refunded")
         return locked
+
+
+def _lost() -> Any:
+    raise SnapError(500, "01", "Internal Server Error")
 
 
 @snap_api("58")
@@ -227,6 +241,10 @@ def refund_order(request: HttpRequest, body: dict) -> JsonResponse:
     if _jakarta_blackout():
         raise SnapError(403, "15", "Transaction Not Permitted between 00:00 and 01:00")
     order = lookup(body)
+    return refunds.run(order.merchant_ref, lambda: _refund(order, body, amount), lost=_lost)
+
+
+def _refund(order: SandboxOrder, body: dict, amount: int) -> JsonResponse:
     with transaction.atomic():
         order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
         refunds: dict[str, Any] = order.data.setdefault("refunds", {})
@@ -249,8 +267,8 @@ def refund_order(request: HttpRequest, body: dict) -> JsonResponse:
             "originalReferenceNo": order.ref,
             "refundNo": refund_no,
             "partnerRefundNo": body["partnerRefundNo"],
-            "refundAmount": state.money(amount),
-            "refundTime": snap.timestamp(),
+            "refundAmount": money(amount),
+            "refundTime": timestamp(),
         }
         refunds[body["partnerRefundNo"]] = {"amount": amount, "reply": reply}
         order.data["refunded"] = refunded + amount

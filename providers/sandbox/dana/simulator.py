@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, path
-
-from providers.sandbox.core import Simulator, register
+from providers.sandbox.core import Endpoint, Simulator, register
 from providers.sandbox.models import SandboxOrder
 
 from . import api, pages, state
+
+PG = "payment-gateway/v1.0/debit"
 
 
 @register
@@ -18,16 +18,26 @@ class DanaSimulator(Simulator):
     name = "DANA"
     mitra_cd = "DANA"
     test_credentials = pages.TEST_CREDENTIALS
-
-    def urlpatterns(self) -> list[URLPattern]:
-        return [
-            path("payment-gateway/v1.0/debit/payment-host-to-host.htm", api.create_order, name="dana-create"),
-            path("payment-gateway/v1.0/debit/status.htm", api.query_status, name="dana-status"),
-            path("payment-gateway/v1.0/debit/cancel.htm", api.cancel_order, name="dana-cancel"),
-            path("payment-gateway/v1.0/debit/refund.htm", api.refund_order, name="dana-refund"),
-            path("m/portal/cashier/checkout", pages.checkout, name="dana-checkout"),
-            path("m/portal/cashier/cancel", pages.cancel, name="dana-cashier-cancel"),
-        ]
+    phone_app = "sandbox:dana-app"
+    endpoints = (
+        Endpoint(f"{PG}/payment-host-to-host.htm", api.create_order, "dana-create", "create order"),
+        Endpoint(
+            f"{PG}/status.htm",
+            api.query_status,
+            "dana-status",
+            'payment status; with serviceCode "58" and partnerRefundNo, one refund',
+            refund_status=True,
+        ),
+        Endpoint(f"{PG}/cancel.htm", api.cancel_order, "dana-cancel", "cancel (void within 24 h)"),
+        Endpoint(f"{PG}/refund.htm", api.refund_order, "dana-refund", "refund, full or partial"),
+        Endpoint(
+            "m/portal/cashier/checkout", pages.checkout, "dana-checkout", "cashier: phone, PIN", page=True
+        ),
+        Endpoint(
+            "m/portal/cashier/cancel", pages.cancel, "dana-cashier-cancel", "cashier: cancel", page=True
+        ),
+        Endpoint("app", pages.app, "dana-app", "the DANA app of the test account", page=True),
+    )
 
     def simulate(self, order: SandboxOrder, outcome: str) -> dict[str, Any]:
         before = order.state

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from providers.sandbox import core, triggers
 from providers.sandbox.models import SandboxOrder
+from providers.sandbox.snap import minify, money, timestamp
 
-from . import snap
+from .snap import sign_as_dana
 
 log = logging.getLogger("sandbox.dana")
 
@@ -32,10 +33,6 @@ OPEN = (INIT, PAYING)
 DESCRIPTIONS = {INIT: "INIT", PAYING: "PAYING", PAID: "SUCCESS", CLOSED: "CLOSED"}
 # Amounts DANA's own UAT script uses: this one stays "paying" after the customer confirms.
 UAT_STAYS_PAYING = 205502
-
-
-def money(amount: int) -> dict[str, str]:
-    return {"value": f"{int(amount)}.00", "currency": "IDR"}
 
 
 def lapse_if_due(order: SandboxOrder) -> SandboxOrder:
@@ -57,11 +54,11 @@ def _move(order: SandboxOrder, state: str, *, reason: str = "") -> SandboxOrder:
         locked.state = state
         now = timezone.now()
         if state == PAID:
-            locked.data["paid_time"] = snap.timestamp(now)
+            locked.data["paid_time"] = timestamp(now)
         if state == CLOSED:
             locked.data["closed_reason"] = reason
         if state in (PAID, CLOSED):
-            locked.data["finished_time"] = snap.timestamp(now)
+            locked.data["finished_time"] = timestamp(now)
         locked.save(update_fields=["state", "data", "updated_at"])
         return locked
 
@@ -108,7 +105,7 @@ def status_payload(order: SandboxOrder) -> dict[str, Any]:
         "amount": money(order.amount),
         "latestTransactionStatus": order.state,
         "transactionStatusDesc": DESCRIPTIONS[order.state],
-        "createdTime": snap.timestamp(order.created_at),
+        "createdTime": timestamp(order.created_at),
         "finishedTime": data.get("finished_time", ""),
         "externalStoreId": "",
         "additionalInfo": {},
@@ -139,12 +136,15 @@ def notify(order: SandboxOrder) -> list[int]:
     copies = triggers.notification_copies(order.amount)
     if not url or copies == 0:
         return []
-    body = snap.minify(status_payload(order))
-    ts = snap.timestamp()
+    body = minify(status_payload(order))
     path = urlsplit(url).path
     signed = body + b" " if triggers.forge_signature(order.amount) else body
-    headers = {"X-TIMESTAMP": ts, "X-SIGNATURE": snap.sign_as_dana(path, signed, ts)}
-    statuses = core.send(url, body=body, headers=headers, copies=copies)
+
+    def sign() -> dict[str, str]:  # each copy signed as it leaves, with its own X-TIMESTAMP
+        ts = timestamp()
+        return {"X-TIMESTAMP": ts, "X-SIGNATURE": sign_as_dana(path, signed, ts)}
+
+    statuses = core.send(url, body=body, sign=sign, copies=copies)
     log.info("dana finish notify %s -> %s", order.ref, statuses)
     return statuses
 

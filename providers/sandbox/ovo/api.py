@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from providers.sandbox import core, triggers
+from providers.sandbox import core, refunds, triggers
 from providers.sandbox.models import SandboxOrder
 
 from . import state
@@ -22,7 +22,13 @@ from . import state
 log = logging.getLogger("sandbox.ovo")
 POLL_SECONDS = 0.3
 RESPONSE_TYPE = {"0200": "0210", "0400": "0410", "0100": "0110"}
-OPERATIONS = {("0200", "040000"), ("0400", "040000"), ("0200", "020040"), ("0100", "040000")}
+OPERATIONS = {
+    ("0200", "040000"),  # push to pay
+    ("0400", "040000"),  # reversal
+    ("0200", "020040"),  # void
+    ("0100", "040000"),  # check push-to-pay status
+    ("0100", "020040"),  # check void status
+}
 
 
 def reply(req: dict[str, Any], rc: str, order: SandboxOrder | None = None, http: int = 200) -> JsonResponse:
@@ -72,7 +78,17 @@ def pos(request: HttpRequest) -> JsonResponse:
     if op == ("0100", "040000"):
         order = state.latest(data["merchantInvoice"])
         return reply(req, state.check_rc(order), order)
-    return void(req, amount, data)
+    if op == ("0100", "020040"):
+        order = state.latest(data["merchantInvoice"])
+        return reply(req, state.void_rc(order), order)
+    order = state.latest(data["merchantInvoice"])
+    if order is None:
+        return reply(req, "25")
+    return refunds.run(order.merchant_ref, lambda: void(req, amount, order), lost=_server_error)
+
+
+def _server_error() -> JsonResponse:
+    return core.json_response({"message": "Internal Server Error"}, status=500)
 
 
 def push(req: dict[str, Any], amount: int, data: dict[str, Any]) -> JsonResponse:
@@ -126,10 +142,7 @@ def reverse(req: dict[str, Any], data: dict[str, Any]) -> JsonResponse:
     return reply(req, "00", None)
 
 
-def void(req: dict[str, Any], amount: int, data: dict[str, Any]) -> JsonResponse:
-    order = state.latest(data["merchantInvoice"])
-    if order is None:
-        return reply(req, "25")
+def void(req: dict[str, Any], amount: int, order: SandboxOrder) -> JsonResponse:
     if order.state == state.VOIDED:
         return reply(req, "00", order)  # a repeated void changes nothing
     if order.state != state.APPROVED:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, path
-
 from providers.sandbox import triggers
-from providers.sandbox.core import Simulator, register
+from providers.sandbox.core import Endpoint, Simulator, register
 from providers.sandbox.models import SandboxOrder
 
 from . import api, pages, state
+
+APP = "ovo-sim/<str:phone>"
 
 
 @register
@@ -18,19 +18,22 @@ class OvoSimulator(Simulator):
     slug = state.SLUG
     name = "OVO"
     mitra_cd = "OVOE"
-    test_credentials = {
-        "OTP / PIN": "last 4 digits of the phone",
-        "Phone app": "/sandbox/ovo/ovo-sim/<phone>",
-    }
-
-    def urlpatterns(self) -> list[URLPattern]:
-        return [
-            path("pos", api.pos, name="ovo-pos"),
-            path("ovo-sim/<str:phone>", pages.phone_app, name="ovo-phone"),
-            path("ovo-sim/<str:phone>/pushes.json", pages.pushes_json, name="ovo-pushes"),
-            path("ovo-sim/<str:phone>/<str:ref>/approve", pages.approve, name="ovo-approve"),
-            path("ovo-sim/<str:phone>/<str:ref>/decline", pages.decline, name="ovo-decline"),
-        ]
+    phone_app = "sandbox:ovo-app"
+    test_credentials = {"OTP / PIN": "last 4 digits of the phone"}
+    endpoints = (
+        Endpoint(
+            "pos",
+            api.pos,
+            "ovo-pos",
+            "push to pay, reversal, void, and their status checks (0100/040000 payment, 0100/020040 void)",
+            refund_status=True,
+        ),
+        Endpoint("ovo-sim/", pages.app_entry, "ovo-app", "the OVO app: choose the phone", page=True),
+        Endpoint(APP, pages.phone_app, "ovo-phone", "the OVO app on one phone: pushes waiting", page=True),
+        Endpoint(f"{APP}/pushes.json", pages.pushes_json, "ovo-pushes", "the app's feed"),
+        Endpoint(f"{APP}/<str:ref>/approve", pages.approve, "ovo-approve", "approve with the OTP", page=True),
+        Endpoint(f"{APP}/<str:ref>/decline", pages.decline, "ovo-decline", "decline", page=True),
+    )
 
     def simulate(self, order: SandboxOrder, outcome: str) -> dict[str, Any]:
         """success approves in the app, decline/cancel decline (RC 17), expire lets it lapse now.

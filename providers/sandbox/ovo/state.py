@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from providers.sandbox.merchant import DEMO_MERCHANT_NAME
 from providers.sandbox.models import SandboxOrder
 
 SLUG = "ovo"
@@ -21,7 +22,7 @@ SLUG = "ovo"
 APP_ID = "payloan-sbx"
 APP_KEY = "5b1d0c6a9e8f47d2a3c4b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081920"
 TERMINAL = {"tid": "PAYLOAN1", "mid": "PAYLOANMID01", "merchantId": "110771", "storeCode": "PAYLOANSBX"}
-STORE_NAME = "Payloan Sandbox Store"
+STORE_NAME = DEMO_MERCHANT_NAME
 
 PENDING, APPROVED, DECLINED, TIMEOUT, REVERSED, VOIDED, ERROR = (
     "pending",
@@ -96,6 +97,12 @@ def check_rc(order: SandboxOrder | None) -> str:
     if order.state == ERROR:
         return "40"
     return "68"  # timeout, reversed
+
+
+def void_rc(order: SandboxOrder | None) -> str:
+    """The response code a void status check answers: 00 when the push was voided, else 25 (no
+    such void). [STAND-IN] OVO documents the operation (0100/020040), not its codes."""
+    return "00" if order is not None and order.state == VOIDED else "25"
 
 
 def response_data(order: SandboxOrder | None) -> dict[str, Any]:

@@ -7,5 +7,5 @@ urlpatterns = [
     path("checkout", views.checkout, name="shop-checkout"),
     path("result/<str:reference_no>", views.result, name="shop-result"),
     path("notify", views.notify, name="shop-notify"),
-    path("astrapay/<str:reference_no>/linked", views.astrapay_linked, name="shop-astrapay-linked"),
+    path("linked/<str:reference_no>", views.linked, name="shop-linked"),
 ]

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from providers.sandbox import triggers
+from providers.sandbox import refunds, triggers
 from providers.sandbox.models import SandboxOrder
 
-from . import flow
+from . import state
 
 MESSAGES = {
     0: "success",
@@ -38,10 +38,10 @@ MESSAGES = {
 
 
 def answer(data: dict[str, Any], status: int = 200, *, signed: bool = True) -> HttpResponse:
-    body = flow.dumps(data)
+    body = state.dumps(data)
     resp = HttpResponse(body, status=status, content_type="application/json")
     if signed:
-        resp["X-Airpay-Req-H"] = flow.sign(body)
+        resp["X-Airpay-Req-H"] = state.sign(body)
     return resp
 
 
@@ -69,9 +69,9 @@ def merchant_api(view: Api) -> Callable[[HttpRequest], HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest) -> HttpResponse:
         client_ok = secrets.compare_digest(
-            request.headers.get("X-Airpay-ClientId", "").encode(), flow.CLIENT_ID.encode()
+            request.headers.get("X-Airpay-ClientId", "").encode(), state.CLIENT_ID.encode()
         )
-        if not client_ok or not flow.signature_ok(request.body, request.headers.get("X-Airpay-Req-H", "")):
+        if not client_ok or not state.signature_ok(request.body, request.headers.get("X-Airpay-Req-H", "")):
             return error("", 2, 401, "permission denied: unknown client id or bad signature")
         try:
             data = json.loads(request.body.decode("utf-8"))
@@ -84,8 +84,8 @@ def merchant_api(view: Api) -> Callable[[HttpRequest], HttpResponse]:
         ):
             return error("", 1, 400, "parameter error: request_id")
         if (
-            data.get("merchant_ext_id") != flow.MERCHANT_EXT_ID
-            or data.get("store_ext_id") != flow.STORE_EXT_ID
+            data.get("merchant_ext_id") != state.MERCHANT_EXT_ID
+            or data.get("store_ext_id") != state.STORE_EXT_ID
         ):
             return error(data["request_id"], 4)
         return view(request, data)
@@ -106,7 +106,7 @@ def order_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     ref = data.get("payment_reference_id")
     amount = _minor_amount(data.get("amount"))
     return_url = data.get("return_url")
-    validity = data.get("validity_period", flow.DEFAULT_VALIDITY)
+    validity = data.get("validity_period", state.DEFAULT_VALIDITY)
     if not isinstance(ref, str) or not 0 < len(ref) <= 64:
         return error(rid, 1, detail="parameter error: payment_reference_id")
     if amount is None or data.get("currency") != "IDR":
@@ -118,21 +118,21 @@ def order_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     if triggers.trigger_for(amount) == triggers.PARTNER_ERROR:
         return answer({"request_id": rid, "errcode": -1, "debug_msg": "server error"}, 500)
 
-    existing = flow.find(ref)
+    existing = state.find(ref)
     if existing is not None:
-        existing = flow.lapse_if_due(existing)
-        if existing.state != flow.INITIAL or existing.amount != amount:
+        existing = state.lapse_if_due(existing)
+        if existing.state != state.INITIAL or existing.amount != amount:
             return error(rid, 11, detail="duplicate request: payment_reference_id already used")
         order = existing  # the customer came back: same order, same links
     else:
         try:
             with transaction.atomic():
                 order = SandboxOrder.objects.create(
-                    partner=flow.SLUG,
+                    partner=state.SLUG,
                     ref=secrets.token_urlsafe(24),
                     merchant_ref=ref,
                     amount=amount,
-                    state=flow.INITIAL,
+                    state=state.INITIAL,
                     expires_at=timezone.now() + timedelta(seconds=validity),
                     data={
                         "request": data,
@@ -148,9 +148,9 @@ def order_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
             "request_id": rid,
             "errcode": 0,
             "debug_msg": "success",
-            "store_name": flow.STORE_NAME,
-            "redirect_url_app": flow.app_url(order.ref),
-            "redirect_url_http": flow.pay_url(order.ref),
+            "store_name": state.STORE_NAME,
+            "redirect_url_app": state.app_url(order.ref),
+            "redirect_url_http": state.pay_url(order.ref),
         }
     )
 
@@ -161,10 +161,12 @@ def transaction_check(request: HttpRequest, data: dict[str, Any]) -> HttpRespons
     ref = data.get("reference_id")
     if not isinstance(ref, str) or not ref:
         return error(rid, 1, detail="parameter error: reference_id")
-    kind = data.get("transaction_type", flow.TXN_PAYMENT)
-    if kind not in (flow.TXN_PAYMENT, flow.TXN_REFUND):
+    kind = data.get("transaction_type", state.TXN_PAYMENT)
+    if kind not in (state.TXN_PAYMENT, state.TXN_REFUND, state.TXN_VOID):
         return error(rid, 1, detail="parameter error: transaction_type")
-    order = flow.find(ref)
+    if kind != state.TXN_PAYMENT:
+        return _refund_check(rid, kind, ref)
+    order = state.find(ref)
     if order is None:
         return answer(
             {
@@ -175,25 +177,55 @@ def transaction_check(request: HttpRequest, data: dict[str, Any]) -> HttpRespons
                 "transaction_list": [],
             }
         )
-    order = flow.lapse_if_due(order)
+    order = state.lapse_if_due(order)
     body: dict[str, Any] = {"request_id": rid, "errcode": 0, "debug_msg": "success"}
-    status = flow.payment_status(order)
+    status = state.payment_status(order)
     if status is not None:
         body["payment_status"] = status
-    body["transaction_list"] = [] if order.state == flow.INITIAL else [flow.transaction(order)]
+    body["transaction_list"] = [] if order.state == state.INITIAL else [state.transaction(order)]
     return answer(body)
+
+
+def _refund_check(rid: str, kind: int, reference_id: str) -> HttpResponse:
+    """A refund (15) or void (16) by the merchant's refund_reference_id / void_reference_id: its
+    transaction in transaction_list, or an empty list when ShopeePay never received it."""
+    found = state.find_refund(kind, reference_id)
+    body: dict[str, Any] = {"request_id": rid, "errcode": 0, "debug_msg": "success", "transaction_list": []}
+    if found is not None:
+        order, done = found
+        body["transaction_list"] = [
+            state.transaction(
+                order,
+                kind=kind,
+                amount=done.get("amount", order.amount),
+                sn=done["sn"],
+                state=state.SUCCESSFUL,
+                reference_id=reference_id,
+            )
+        ]
+    return answer(body)
+
+
+def _controlled(data: dict[str, Any], action: Callable[[], HttpResponse]) -> HttpResponse:
+    """A refund or void, done the way the sandbox's refund control says for this payment."""
+    ref = data.get("payment_reference_id")
+    order = state.find(ref) if isinstance(ref, str) and ref else None
+    if order is None:
+        return action()  # answers the partner's own "not found"
+    lost = {"request_id": data["request_id"], "errcode": -1, "debug_msg": "server error"}
+    return refunds.run(order.merchant_ref, action, lost=lambda: answer(lost, 500))
 
 
 def _paid_order(data: dict[str, Any]) -> tuple[SandboxOrder | None, HttpResponse | None]:
     rid = data["request_id"]
     ref = data.get("payment_reference_id")
-    order = flow.find(ref) if isinstance(ref, str) and ref else None
+    order = state.find(ref) if isinstance(ref, str) and ref else None
     if order is None:
         return None, error(rid, 1, detail="parameter error: payment_reference_id not found")
-    if order.state != flow.SUCCESSFUL:
+    if order.state != state.SUCCESSFUL:
         return None, error(rid, 121, detail="the payment is not in a refundable state")
     paid = order.data.get("finished_at") or int(order.updated_at.timestamp())
-    if timezone.now().timestamp() - paid > flow.REFUND_WINDOW_SECONDS:
+    if timezone.now().timestamp() - paid > state.REFUND_WINDOW_SECONDS:
         return None, error(rid, 304)
     return order, None
 
@@ -205,25 +237,30 @@ def refund_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     amount = _minor_amount(data.get("amount"))
     if not isinstance(refund_ref, str) or not refund_ref or amount is None:
         return error(rid, 1, detail="parameter error: refund_reference_id and amount")
+    return _controlled(data, lambda: _refund(data, refund_ref, amount))
+
+
+def _refund(data: dict[str, Any], refund_ref: str, amount: int) -> HttpResponse:
+    rid = data["request_id"]
     with transaction.atomic():
         order, problem = _paid_order(data)
         if problem:
             return problem
         order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
-        refunds = order.data.get("refunds", [])
-        done = next((r for r in refunds if r["ref"] == refund_ref), None)
+        done_refunds = order.data.get("refunds", [])
+        done = next((r for r in done_refunds if r["ref"] == refund_ref), None)
         if done is None:  # a repeated refund_reference_id answers the first refund again
-            if flow.refunded(order) + amount > order.amount:
+            if state.refunded(order) + amount > order.amount:
                 return error(rid, 1, detail="parameter error: amount exceeds the refundable amount")
-            done = {"ref": refund_ref, "amount": amount, "sn": flow.new_sn()}
-            order.data = {**order.data, "refunds": [*refunds, done]}
+            done = {"ref": refund_ref, "amount": amount, "sn": state.new_sn()}
+            order.data = {**order.data, "refunds": [*done_refunds, done]}
             order.save(update_fields=["data", "updated_at"])
-    txn = flow.transaction(
+    txn = state.transaction(
         order,
-        kind=flow.TXN_REFUND,
+        kind=state.TXN_REFUND,
         amount=done["amount"],
         sn=done["sn"],
-        state=flow.SUCCESSFUL,
+        state=state.SUCCESSFUL,
         reference_id=refund_ref,
     )
     return answer({"request_id": rid, "errcode": 0, "debug_msg": "success", "transaction": txn})
@@ -235,9 +272,14 @@ def void_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     void_ref = data.get("void_reference_id")
     if not isinstance(void_ref, str) or not void_ref:
         return error(rid, 1, detail="parameter error: void_reference_id")
+    return _controlled(data, lambda: _void(data, void_ref))
+
+
+def _void(data: dict[str, Any], void_ref: str) -> HttpResponse:
+    rid = data["request_id"]
     with transaction.atomic():
         ref = data.get("payment_reference_id")
-        order = flow.find(ref) if isinstance(ref, str) and ref else None
+        order = state.find(ref) if isinstance(ref, str) and ref else None
         voided = (order.data.get("void") or {}) if order else {}
         if order is None or voided.get("ref") != void_ref:  # a repeat of the same void answers it again
             order, problem = _paid_order(data)
@@ -246,11 +288,11 @@ def void_create(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
             order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
             if order.data.get("refunds"):
                 return error(rid, 121, detail="a refunded payment cannot be voided")
-            voided = {"ref": void_ref, "sn": flow.new_sn()}
-            order.state = flow.INVALIDATED
+            voided = {"ref": void_ref, "sn": state.new_sn()}
+            order.state = state.INVALIDATED
             order.data = {**order.data, "void": voided}
             order.save(update_fields=["state", "data", "updated_at"])
-    txn = flow.transaction(
-        order, kind=flow.TXN_VOID, sn=voided["sn"], state=flow.SUCCESSFUL, reference_id=void_ref
+    txn = state.transaction(
+        order, kind=state.TXN_VOID, sn=voided["sn"], state=state.SUCCESSFUL, reference_id=void_ref
     )
     return answer({"request_id": rid, "errcode": 0, "debug_msg": "success", "transaction": txn})

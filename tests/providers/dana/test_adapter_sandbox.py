@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -19,6 +20,8 @@ from providers.dana.adapter import DanaAdapter
 from providers.registry import get_adapter
 
 from .helpers import cancel_request, payment
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,7 +92,7 @@ def test_pay_on_the_cashier_page_notify_status_then_void(dana, notify):
     req, action = start(dana, notify, 25_000)
     assert "/sandbox/dana/m/portal/cashier/checkout?bizNo=" in action.url and action.partner_ref
     page = requests.get(action.url, timeout=5)
-    assert "083811223355" in page.text and "181818" in page.text and "Rp25.000" in page.text
+    assert "083811223355" in page.text and "181818" in page.text and "Rp 25.000" in page.text
 
     wrong = pay_on_page(action, pin="000000")
     assert wrong.status_code == 200 and "incorrect" in wrong.text
@@ -251,3 +254,27 @@ def _other_private_key() -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
+
+
+def test_dana_closing_hour_refuses_cancel_and_refund(dana, notify, sandbox_server, settings):
+    """DANA refuses cancels and refunds 00:00-01:00 WIB; its answer reaches the gateway as a refusal
+    with DANA's words, and nothing at DANA changes. The hour is made "now" so the test runs any time
+    (the adapter's own check of the hour, which would refuse first, is off here: the suite's
+    DANA_CANCEL_CLOSED_HOURS is empty; tests/providers/dana/test_transformers.py pins it)."""
+    req, action = start(dana, notify, 40_000)
+    simulate(sandbox_server, req.order.txid, "success")
+    paid_at = datetime.now(UTC)
+    hour = datetime.now(UTC).astimezone(JAKARTA).hour
+    settings.SANDBOX_DANA_CLOSED_HOURS = [hour, (hour + 1) % 24]  # a run at hh:59:59 still lands inside
+    full = cancel_request(req.order.txid, action.partner_ref, amount=40_000, total=40_000, paid_at=paid_at)
+    partial = cancel_request(req.order.txid, action.partner_ref, amount=1_000, total=40_000, paid_at=paid_at)
+    for attempt in (full, partial):
+        with pytest.raises(PartnerDeclined) as exc:
+            dana.cancel(attempt)
+        assert exc.value.code in ("4035715", "4035815")
+        assert "00:00 and 01:00" in str(exc.value)
+    assert dana.fetch_status(txid=req.order.txid, partner_ref=action.partner_ref, amount=40_000).status is (
+        PartnerStatus.SUCCEEDED
+    )
+    settings.SANDBOX_DANA_CLOSED_HOURS = []
+    assert dana.cancel(full).kind == "void"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -229,3 +230,16 @@ def test_class_attributes():
     assert (DanaAdapter.mitra_cd, DanaAdapter.slug, DanaAdapter.env_prefix) == ("DANA", "dana", "DANA")
     partner = registry.partner("DANA")
     assert partner.expiry_seconds == 24 * 3600 and partner.cancel.partial
+
+
+def test_cancel_closed_hours_follow_the_configuration():
+    """DANA's published closing hour is the default; an operator can move it when DANA does."""
+    at_half_past_midnight = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # 00:30 WIB
+    at_two = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)  # 02:00 WIB
+    paid = at_half_past_midnight - timedelta(hours=1)
+    moved = DanaAdapter(config=replace(adapter().config, cancel_closed_hours=(2,)), http=HttpClient())
+    moved.check_cancel(cancel_request("T", paid_at=paid), now=at_half_past_midnight)
+    with pytest.raises(CancelNotAllowed, match="02:00 and 03:00"):
+        moved.check_cancel(cancel_request("T", paid_at=paid), now=at_two)
+    with pytest.raises(CancelNotAllowed, match="00:00 and 01:00"):
+        adapter().check_cancel(cancel_request("T", paid_at=paid), now=at_half_past_midnight)

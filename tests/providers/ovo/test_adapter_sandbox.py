@@ -189,3 +189,16 @@ def test_a_duplicate_reference_number_is_retried_with_a_fresh_one(ovo, monkeypat
     monkeypatch.setattr(ovo.clock, "next", lambda now: next(answers, None) or real(now))
     result = ovo.complete_push(payment(10_000, phone="081200000051"))
     assert result.raw_status == "51" and taken[1] < int(number)
+
+
+def test_push_outcome_tells_a_push_never_received_from_one_waiting_on_the_customer(ovo, sandbox_server):
+    req = payment(27_000)
+    assert ovo.push_outcome(req) is None  # OVO never got it: pushing now is safe
+    t, box = push_in_background(ovo, req)
+    wait_for_push(req.order.txid)
+    held = ovo.push_outcome(req)
+    assert held is not None and held.status is PartnerStatus.PENDING and held.raw_status == "09"
+    simulate(sandbox_server, req.order.txid, "success")
+    t.join(10)
+    done = ovo.push_outcome(req)
+    assert done.status is PartnerStatus.SUCCEEDED and done.raw_status == "00"

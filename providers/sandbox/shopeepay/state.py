@@ -1,7 +1,7 @@
 """Simulated ShopeePay: credentials it issued, its signing, order state and notifications.
 
 The sandbox is the outside world: it keeps its own HMAC code and knows nothing of the adapter.
-Order state is ShopeePay's transaction status; refunds and voids live in `SandboxOrder.data`.
+Order state is ShopeePay's transaction status; refunds and the void live in `SandboxOrder.data`.
 """
 
 from __future__ import annotations
@@ -14,21 +14,22 @@ import secrets
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from django.db.transaction import atomic
 from django.utils import timezone
 
 from providers.sandbox import core, triggers
+from providers.sandbox.merchant import DEMO_MERCHANT_NAME
 from providers.sandbox.models import SandboxOrder
 
 SLUG = "shopeepay"
-MITRA_CD = "ESHP"
-NAME = "ShopeePay"
 # Issued to the Payloan merchant account at "onboarding" (sandbox only, never a vendor key).
 CLIENT_ID = "payloan-sbx-eshp"
 SECRET = "sbx-eshp-7Qm2Vx9LcT4nR8wK"
 MERCHANT_EXT_ID = "PAYLOAN"
 STORE_EXT_ID = "PAYLOAN-ONLINE"
-STORE_NAME = "Payloan Online Store"
+STORE_NAME = DEMO_MERCHANT_NAME
 TEST_PIN = "123456"
+PIN_ATTEMPTS = 3
 DEFAULT_VALIDITY = 1200  # seconds, when the merchant sends no validity_period
 REFUND_WINDOW_SECONDS = 24 * 3600
 
@@ -39,6 +40,7 @@ FINAL = frozenset({SUCCESSFUL, FAILED, EXPIRED, INVALIDATED})
 PAYMENT_STATUS = {INITIAL: 2, PROCESSING: 5, SUCCESSFUL: 1, FAILED: 6, INVALIDATED: 4}
 PAYMENT_REFUNDED = 3
 TXN_PAYMENT, TXN_REFUND, TXN_VOID = 13, 15, 16
+NOTIFY_PATH = "/partners/ESHP/notify"  # the merchant's callback URL, registered at onboarding
 
 
 def sign(body: bytes) -> str:
@@ -103,21 +105,28 @@ STATE_FOR = {
 
 
 def finish(order: SandboxOrder, outcome: str) -> dict[str, Any]:
-    """Settle the order as the customer's action (or inaction) decides, then notify the merchant."""
-    order = lapse_if_due(order)
-    if order.state in FINAL or (order.state == PROCESSING and order.data.get("notified")):
-        return {"state": order.state, "notified": [], "return_url": order.data.get("return_url", "")}
-    outcome = effective_outcome(order, outcome)
-    order.state = STATE_FOR[outcome]
-    order.data = {
-        **order.data,
-        "transaction_sn": order.data.get("transaction_sn") or new_sn(),
-        "user_id_hash": order.data.get("user_id_hash") or secrets.token_hex(16),
-        "finished_at": int(timezone.now().timestamp()),
-        "notified": True,
+    """Settle the order (once) as the customer's action (or inaction) decides, then notify."""
+    with atomic():
+        locked = lapse_if_due(SandboxOrder.objects.select_for_update().get(pk=order.pk))
+        settled_now = not (
+            locked.state in FINAL or (locked.state == PROCESSING and locked.data.get("notified"))
+        )
+        if settled_now:
+            locked.state = STATE_FOR[effective_outcome(locked, outcome)]
+            locked.data = {
+                **locked.data,
+                "transaction_sn": locked.data.get("transaction_sn") or new_sn(),
+                "user_id_hash": locked.data.get("user_id_hash") or secrets.token_hex(16),
+                "finished_at": int(timezone.now().timestamp()),
+                "notified": True,
+            }
+            locked.save(update_fields=["state", "data", "updated_at"])
+    order.state, order.data = locked.state, locked.data
+    return {
+        "state": order.state,
+        "notified": notify(order) if settled_now else [],
+        "return_url": order.data.get("return_url", ""),
     }
-    order.save(update_fields=["state", "data", "updated_at"])
-    return {"state": order.state, "notified": notify(order), "return_url": order.data.get("return_url", "")}
 
 
 def notification_body(order: SandboxOrder) -> dict[str, Any]:
@@ -150,9 +159,7 @@ def notify(order: SandboxOrder) -> list[int]:
     if triggers.forge_signature(order.amount):
         signature = sign(body + b"tampered")
     headers = {"X-Airpay-ClientId": CLIENT_ID, "X-Airpay-Req-H": signature}
-    return core.send(
-        core.gateway_url(f"/partners/{MITRA_CD}/notify"), body=body, headers=headers, copies=copies
-    )
+    return core.send(core.gateway_url(NOTIFY_PATH), body=body, headers=headers, copies=copies)
 
 
 def payment_status(order: SandboxOrder) -> int | None:
@@ -163,6 +170,20 @@ def payment_status(order: SandboxOrder) -> int | None:
 
 def refunded(order: SandboxOrder) -> int:
     return sum(r["amount"] for r in order.data.get("refunds", []))
+
+
+def find_refund(kind: int, reference_id: str) -> tuple[SandboxOrder, dict[str, Any]] | None:
+    """The payment and the refund (or void) a merchant's refund/void reference names."""
+    if kind == TXN_VOID:
+        order = SandboxOrder.objects.filter(partner=SLUG, data__void__ref=reference_id).first()
+        return (order, order.data["void"]) if order else None
+    # Refunds are kept in order in a list, which no JSON lookup can search on every database: look
+    # through the refunded payments (a sandbox holds few).
+    for order in SandboxOrder.objects.filter(partner=SLUG, state=SUCCESSFUL).exclude(data__refunds=[]):
+        done = next((r for r in order.data.get("refunds", []) if r["ref"] == reference_id), None)
+        if done is not None:
+            return order, done
+    return None
 
 
 def transaction(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_hosted_checkout'),
+        ('payments', '0013_cancel_settle'),
     ]
 
     operations = [

@@ -1,5 +1,5 @@
-"""The helpers every simulated partner shares, and the pay-later APIs refusing garbled amounts
-in their own error format (never a 500)."""
+"""The helpers every simulated partner shares, the pay-later APIs refusing garbled amounts in their
+own error format (never a 500), and the OVO app's stage OTP."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from providers.sandbox import triggers
 from providers.sandbox.core import items_total, lapse, whole_amount, with_query
-from providers.sandbox.indodana import simulator as indodana
-from providers.sandbox.kredivo import simulator as kredivo
+from providers.sandbox.indodana import state as indodana
+from providers.sandbox.kredivo import state as kredivo
 from providers.sandbox.models import SandboxOrder
 
 
@@ -166,27 +166,51 @@ def test_indodana_checkout_refuses_a_naive_expiration(client):
     assert resp.status_code == 422 and "offset" in json.dumps(resp.json())
 
 
-@pytest.mark.django_db
-def test_ovo_app_approves_only_with_the_stage_otp(client):
+def _ovo_push(phone: str, ref: str = "push-1") -> SandboxOrder:
     from providers.sandbox.ovo import state as ovo
 
-    phone = "081234567812"
-    push = SandboxOrder.objects.create(
+    return SandboxOrder.objects.create(
         partner=ovo.SLUG,
-        ref="push-1",
-        merchant_ref="TX-OVO",
+        ref=ref,
+        merchant_ref=f"TX-{ref}",
         amount=10_000,
         state=ovo.PENDING,
         expires_at=timezone.now() + timedelta(seconds=60),
         data={"phone": phone},
     )
+
+
+@pytest.mark.django_db
+def test_ovo_app_approves_only_with_the_stage_otp(client):
+    from providers.sandbox.ovo import state as ovo
+
+    phone = "081234567812"
+    push = _ovo_push(phone)
     url = f"/sandbox/ovo/ovo-sim/{phone}/push-1/approve"
-    for wrong in ("", "1234", "78120"):
+    for wrong in ("1234", "78120"):
         resp = client.post(url, {"otp": wrong})
-        assert resp.status_code == 302 and resp["Location"].endswith("?error=otp")
+        assert resp.status_code == 302 and resp["Location"].endswith("?error=otp&ref=push-1")
     push.refresh_from_db()
     assert push.state == ovo.PENDING
+    page = client.get(resp["Location"])
+    assert "1 attempt left." in page.content.decode()
     resp = client.post(url, {"otp": "7812"})  # the last 4 digits of the phone
     assert resp.status_code == 302 and resp["Location"].endswith("?done=approved")
     push.refresh_from_db()
     assert push.state == ovo.APPROVED and push.data["rc"] == "00"
+
+
+@pytest.mark.django_db
+def test_ovo_app_declines_the_push_after_three_wrong_codes(client):
+    from providers.sandbox.ovo import state as ovo
+
+    phone = "081234567813"
+    push = _ovo_push(phone, "push-2")
+    url = f"/sandbox/ovo/ovo-sim/{phone}/push-2/approve"
+    answers = [client.post(url, {"otp": wrong})["Location"] for wrong in ("1111", "2222", "3333")]
+    assert answers[-1].endswith("?error=locked")
+    push.refresh_from_db()
+    assert push.state == ovo.DECLINED and push.data["rc"] == "17"
+    assert client.post(url, {"otp": "7813"})["Location"].endswith("?error=late")  # the right one, too late
+    push.refresh_from_db()
+    assert push.state == ovo.DECLINED
