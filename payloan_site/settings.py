@@ -41,9 +41,12 @@ INSTALLED_APPS = [
 if SANDBOX:
     INSTALLED_APPS.append("providers.sandbox")
 
-# Machine-to-machine paths (V2 JSON API, partner notifications) skip the browser-only middleware
-# (payloan_site/middleware.py): Django's own classes, passed through on these paths only.
+# Machine-to-machine paths (V2 JSON API, BI-SNAP, partner notifications) skip the browser-only
+# middleware (payloan_site/middleware.py): Django's own classes, passed through on these paths only.
 MACHINE_PATHS = (
+    "/nicepay/v1.0/",  # BI-SNAP: access token
+    "/nicepay/api/v1.0/",  # BI-SNAP: payment, status, refund
+    "/nicepay/snap/public-key.pem",
     "/nicepay/direct/v2/registration",
     "/nicepay/direct/v2/inquiry",
     "/nicepay/direct/v2/cancel",
@@ -263,6 +266,11 @@ SETTLEMENT_DAYS_DEFAULT = env.int("SETTLEMENT_DAYS_DEFAULT", default=1)
 SETTLEMENT_HOLIDAYS = env.list("SETTLEMENT_HOLIDAYS", default=[])
 # Key rotation: how long the replaced merchantKey keeps working unless the owner chooses otherwise.
 KEY_ROTATION_OVERLAP_HOURS = env.int("KEY_ROTATION_OVERLAP_HOURS", default=24)
+# BI-SNAP: bearer token lifetime (seconds), and the gateway's RSA key that signs SNAP notifications
+# (PEM text, "\n" escapes allowed, or a file). Without either, one is generated and kept encrypted.
+ACCESS_TOKEN_SECONDS = env.int("ACCESS_TOKEN_SECONDS", default=900)
+GATEWAY_SIGNING_KEY = env.str("GATEWAY_SIGNING_KEY", default="", multiline=True)
+GATEWAY_SIGNING_KEY_FILE = env("GATEWAY_SIGNING_KEY_FILE", default="")
 # Jakarta hours in which the simulated DANA refuses cancels and refunds (DANA closes 00:00-01:00 WIB).
 # Comma-separated; empty: never, so a test run does not depend on the hour it starts.
 SANDBOX_DANA_CLOSED_HOURS = [

@@ -8,6 +8,7 @@ from . import (
     views_money,
     views_refunds,
     views_settings,
+    views_snap,
     views_webhooks,
 )
 
@@ -50,6 +51,10 @@ urlpatterns = [
     path("developers/key/retire-previous", views_settings.key_retire_previous, name="key-retire-previous"),
     path("developers/notification-url", views_settings.notification_url, name="notification-url"),
     path("developers/test-notification", views_webhooks.webhook_test, name="test-notification"),
+    path("developers/snap/", views_snap.snap_credentials, name="snap"),
+    path("developers/snap/secret/reveal", views_snap.snap_secret_reveal, name="snap-secret-reveal"),
+    path("developers/snap/secret/rotate", views_snap.snap_secret_rotate, name="snap-secret-rotate"),
+    path("developers/snap/public-key", views_snap.snap_public_key, name="snap-public-key"),
     path("team/", views_settings.team, name="team"),
     path("team/invite", views_settings.team_invite, name="team-invite"),
     path("team/invitations/<int:invitation_id>/revoke", views_settings.team_revoke, name="team-revoke"),

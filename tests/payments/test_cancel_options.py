@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from payments.services.cancel_options import cancel_options
 from tests.factories import MerchantFactory
-from tests.payments.test_refunds import refund
+from tests.payments.test_dashboard_refunds import refund
 from tests.support.dashboard import txn
 
 pytestmark = pytest.mark.django_db
