@@ -25,73 +25,13 @@ from payments.selectors.transactions import (
     transactions_overview,
     transactions_search,
 )
-from providers import registry
 from tests.factories import MerchantFactory
+from tests.support.bulk import load
 from tests.support.rest import basic
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
 ROWS = 1_000_000
-PARTNERS = list(registry.known_mitra_codes())
-STATUSES = ["0", "0", "0", "0", "8", "5", "9", "1", "2", "0"]
-
-# Column expressions for the generated rows; `g` is the series number.
-OVERRIDES = {
-    "txid": "'BENCHMER0105' || lpad(g::text, 18, '0')",
-    "reference_no": "'REF' || g",
-    "pay_method": "CASE WHEN g %% 8 >= 5 THEN '06' ELSE '05' END",
-    "mitra_cd": "(ARRAY{partners})[(g %% 8) + 1]",
-    "amount": "10000 + (g::bigint * 7919) %% 2000000",
-    "status": "(ARRAY{statuses})[(g %% 10) + 1]",
-    "billing_name": "'Customer ' || g",
-    "billing_phone": "'0812' || lpad(g::text, 8, '0')",
-    "billing_email": "'c' || g || '@example.com'",
-    "goods_name": "'Item'",
-    "db_process_url": "'http://127.0.0.1:9/notify'",
-    "request_fingerprint": "md5(g::text)",
-    # One row every ~2.6 seconds over the last 30 days.
-    "created_at": "now() - (g * interval '2.592 seconds')",
-    "updated_at": "now() - (g * interval '2.592 seconds')",
-    "expires_at": "now() - (g * interval '2.592 seconds') + interval '1 hour'",
-    "paid_at": "CASE WHEN g %% 10 IN (0,1,2,3,9) THEN now() - (g * interval '2.592 seconds') END",
-}
-
-
-def _expr(field) -> str:
-    if field.column in OVERRIDES:
-        return OVERRIDES[field.column].format(partners=_array(PARTNERS), statuses=_array(STATUSES))
-    kind = field.get_internal_type()
-    if field.null:
-        return "NULL"
-    if kind == "JSONField":
-        return "'{}'::jsonb"
-    if kind in ("CharField", "TextField"):
-        return "''"
-    if kind == "BooleanField":
-        return "false"
-    if "Integer" in kind:
-        return "0"
-    if kind == "DateTimeField":
-        return "now()"
-    raise AssertionError(f"no generator for {field.column} ({kind})")
-
-
-def _array(values: list[str]) -> str:
-    return "[" + ",".join(f"'{v}'" for v in values) + "]"
-
-
-def load(merchant_id: int, rows: int) -> float:
-    fields = [f for f in Transaction._meta.concrete_fields if f.column not in ("id", "merchant_id")]
-    columns = ", ".join(["merchant_id", *(f.column for f in fields)])
-    exprs = ", ".join([str(merchant_id), *(_expr(f) for f in fields)])
-    table = Transaction._meta.db_table
-    started = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {exprs} FROM generate_series(1, %s) AS g", [rows]
-        )  # noqa: S608
-        cur.execute(f"ANALYZE {table}")
-    return time.perf_counter() - started
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -108,7 +48,7 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:
         pytest.fail("the benchmark needs PostgreSQL (DATABASE_URL)")
     merchant = MerchantFactory(imid="BENCHMER01")
     other = MerchantFactory(imid="BENCHMER02")
-    load_seconds = load(merchant.pk, ROWS)
+    load_seconds = load(merchant, ROWS)
     assert Transaction.objects.filter(merchant=merchant).count() == ROWS  # once, to check the load
 
     today = timezone.localdate()
