@@ -13,11 +13,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from payments import clock
 from payments.models import Merchant, Transaction, TransactionRollup
 from payments.selectors.overview import transactions_overview
 from payments.services import checkout as checkout_service
@@ -28,6 +25,7 @@ from payments.status import Status
 from providers import registry
 from providers.base.types import CartItem
 from tests.factories import MerchantFactory
+from tests.support.overview import overview_from_transactions
 
 pytestmark = pytest.mark.django_db
 
@@ -50,44 +48,6 @@ class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.at = NOW
         monkeypatch.setattr(timezone, "now", lambda: self.at)
-
-
-def reference_overview(*, merchant: Merchant, now: datetime, days: int) -> dict[str, Any]:
-    """The overview as it was computed before the rollups: grouped straight from the transactions."""
-    today = timezone.localdate(now)
-    start = clock.day_start(today - timedelta(days=days - 1))
-    base = Transaction.objects.filter(merchant=merchant, created_at__gte=start)
-    paid = Q(status__in=[Status.PAID, Status.VOID, Status.REFUND]) & Q(paid_at__isnull=False)
-
-    def figures(row: dict[str, Any]) -> dict[str, Any]:
-        count, ok = row["count"] or 0, row["ok"] or 0
-        rate = round(100 * ok / count, 1) if count else 0.0
-        return {"count": count, "paid": ok, "volume": row["volume"] or 0, "rate": rate}
-
-    aggregates = {"count": Count("id"), "ok": Count("id", filter=paid), "volume": Sum("amount", filter=paid)}
-    per_day = {
-        r["day"]: figures(r)
-        for r in base.annotate(day=TruncDate("created_at")).values("day").annotate(**aggregates).order_by()
-    }
-    by_partner = sorted(
-        (dict(figures(r), mitra_cd=r["mitra_cd"]) for r in base.values("mitra_cd").annotate(**aggregates)),
-        key=lambda r: (-r["volume"], r["mitra_cd"]),
-    )
-    empty = figures({"count": 0, "ok": 0, "volume": 0})
-    by_day = [
-        dict(
-            per_day.get(today - timedelta(days=days - 1 - i), empty), day=today - timedelta(days=days - 1 - i)
-        )
-        for i in range(days)
-    ]
-    month = figures(
-        {
-            "count": sum(d["count"] for d in by_day),
-            "ok": sum(d["paid"] for d in by_day),
-            "volume": sum(d["volume"] for d in by_day),
-        }
-    )
-    return {"today": by_day[-1], "month": month, "by_day": by_day, "by_partner": by_partner, "days": days}
 
 
 def order(mitra_cd: str, amount: int, **kw: Any) -> RegistrationData:
@@ -192,7 +152,7 @@ def test_overview_from_rollups_equals_the_grouped_transactions(two_merchants) ->
     assert Transaction.objects.filter(merchant=a, needs_review=True).exists()  # the rejected late success
     for days in (1, 7, 30, 31, 365):
         ours = transactions_overview(merchant=a, now=NOW, days=days)
-        assert ours == reference_overview(merchant=a, now=NOW, days=days), days
+        assert ours == overview_from_transactions(merchant=a, now=NOW, days=days), days
     month = transactions_overview(merchant=a, now=NOW, days=30)
     assert month["month"]["count"] > 100 and 0 < month["month"]["paid"] < month["month"]["count"]
     assert {p["mitra_cd"] for p in month["by_partner"]} == {"", "DANA", "ESHP", "KDVI", "OVOE"}
@@ -203,7 +163,7 @@ def test_overview_from_rollups_equals_the_grouped_transactions(two_merchants) ->
     )
     # Another merchant's figures are its own.
     other = transactions_overview(merchant=b, now=NOW, days=30)
-    assert other["month"]["count"] == 1 and other == reference_overview(merchant=b, now=NOW, days=30)
+    assert other["month"]["count"] == 1 and other == overview_from_transactions(merchant=b, now=NOW, days=30)
 
 
 def test_days_outside_a_year_are_refused(merchant) -> None:
