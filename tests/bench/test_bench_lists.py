@@ -196,6 +196,13 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:
     for name, (client, url, headers, _) in http_cases.items():
         http[name] = http_times(client, url, **headers)
     rollup_rows = TransactionRollup.objects.filter(merchant__in=[merchant, year]).count()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class "
+            "WHERE relname IN ('payments_transaction', 'payments_transactionrollup') "
+            "OR relname LIKE 'txn_%%trgm_idx' ORDER BY relname"
+        )
+        sizes = ", ".join(f"{name} {size}" for name, size in cur.fetchall())
 
     with connection.cursor() as cur:
         sql, params = transactions_search(
@@ -214,6 +221,7 @@ def test_list_and_filters_at_a_million_rows(capsys) -> None:
             f"{rebuild_year_seconds:.1f}s for the 365-day million ({rebuilt_year.days}); "
             f"{rollup_rows:,} rollup rows for the two"
         )
+        print(f"sizes (2,000,000 transactions): {sizes}")
         print(f"{'case':<50} {'best of 3':>10}")
         for name, secs in results.items():
             print(f"{name:<50} {secs * 1000:>8.1f}ms")
