@@ -53,7 +53,7 @@ BROKEN_FILTER = "Some filters are not valid; correct them and export again."
 
 @member_required()
 def overview(request: HttpRequest) -> HttpResponse:
-    # Read from the rollups (a few hundred small rows for a year), so no cache: figures are current.
+    # Read from the rollups (a few thousand small rows for a year), so no cache: figures are current.
     form = OverviewForm(request.GET if "days" in request.GET else None)
     days = form.cleaned_data["days"] if form.is_valid() else DEFAULT_OVERVIEW_DAYS
     stats = overview_reads.transactions_overview(merchant=request.merchant, days=days)
