@@ -57,6 +57,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     form = OverviewForm(request.GET if "days" in request.GET else None)
     days = form.cleaned_data["days"] if form.is_valid() else DEFAULT_OVERVIEW_DAYS
     stats = overview_reads.transactions_overview(merchant=request.merchant, days=days)
+    per = "day" if days <= charts.DAILY_BARS_UP_TO else "week"
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
     names = registry.display_names()
@@ -68,10 +69,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "nav": "overview",
             "form": form,
+            "per": per,
             "presets": OverviewForm.PRESETS,
             "titles": {
-                "volume": f"Paid volume per day, last {days} days",
-                "count": f"Number of payments per day, last {days} days",
+                "volume": f"Paid volume per {per}, last {days} days",
+                "count": f"Number of payments per {per}, last {days} days",
             },
             "stats": stats,
             "daily": charts.daily_charts(stats["by_day"]),

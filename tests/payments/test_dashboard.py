@@ -430,8 +430,13 @@ def test_overview_range_up_to_a_year_and_bad_ranges_get_a_field_message(client, 
     year = client.get("/dashboard/?days=365")
     assert year.context["stats"]["days"] == 365 and len(year.context["stats"]["by_day"]) == 365
     assert year.context["stats"]["month"]["volume"] == 80_000 and "Last 365 days" in year.content.decode()
+    # A year is drawn in weeks: 53 bars (the last a single day), the totals unchanged.
+    bars = year.context["daily"]["volume"].bars
+    assert len(bars) == 53 and sum(b.value for b in bars) == 80_000
+    assert "Paid volume by week" in year.content.decode()
     month = client.get("/dashboard/")
     assert month.context["stats"]["days"] == 30 and month.context["stats"]["month"]["volume"] == 30_000
+    assert len(month.context["daily"]["count"].bars) == 30 and "Payments by day" in month.content.decode()
     for bad in ("0", "367", "abc", "-5", "1e9"):
         page = client.get(f"/dashboard/?days={bad}")
         assert page.status_code == 200 and page.context["stats"]["days"] == 30, bad
