@@ -1,4 +1,4 @@
-"""The name, e-mail and phone substring search uses PostgreSQL's pg_trgm indexes (migration 0015):
+"""The name, e-mail and phone substring search uses PostgreSQL's pg_trgm indexes (migration 0016):
 the indexes exist on the very expressions Django compiles `icontains` / `contains` to, and on a
 seeded table the planner answers the search with them instead of walking the merchant's rows."""
 

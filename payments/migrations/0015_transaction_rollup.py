@@ -42,7 +42,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0013_cancel_settle'),
+        ('payments', '0014_snap_door'),
     ]
 
     operations = [

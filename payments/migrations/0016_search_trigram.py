@@ -43,7 +43,7 @@ def remove_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0014_transaction_rollup"),
+        ("payments", "0015_transaction_rollup"),
     ]
 
     operations = [
