@@ -67,15 +67,16 @@ AREAS_V2 = {
 }
 AREAS_NOTIFY = {
     "claim (conditional UPDATE)": [("payments/services/notifications.py", "_claim")],
-    "order check (earlier pending?)": [("payments/services/notifications.py", "_blocked_by_earlier")],
+    "order check (park if earlier waits)": [("payments/services/notifications.py", "_park_if_waiting")],
     "destination check (resolve, ranges)": [("payments/services/notifications.py", "destination_allowed")],
     "merchantToken + signature (key decrypt)": [
         ("payments/nicepay/notifications.py", "with_current_token"),
         ("payments/services/notifications.py", "signature_header"),
         ("payments/models.py", "merchant_key"),
     ],
-    "HTTP POST to the merchant (requests)": [("requests/api.py", "post")],
-    "record attempt (lock, INSERT, UPDATE)": [("payments/services/notifications.py", "_record_attempt")],
+    "attempt recorded before the POST": [("payments/services/notifications.py", "_attempt_begin")],
+    "HTTP POST to the merchant (requests)": [("requests/sessions.py", "post")],
+    "attempt settled (lock, UPDATEs, next)": [("payments/services/notifications.py", "_attempt_settle")],
     "all SQL (execute, incl. round trips)": [("django/db/backends/utils.py", "_execute")],
 }
 
@@ -118,7 +119,7 @@ def follow_up_costs(merchant, answers: list[dict], receiver_url: str) -> list[tu
 
     from payments.selectors.merchants import merchant_get
     from payments.selectors.transactions import transaction_get
-    from payments.services.notifications import _blocked_by_earlier
+    from payments.services.notifications import _park_if_waiting
 
     refs = [a["referenceNo"] for a in answers[:500]]
     txids = [a["tXid"] for a in answers[:500]]
@@ -135,7 +136,7 @@ def follow_up_costs(merchant, answers: list[dict], receiver_url: str) -> list[tu
             "transaction SELECT, all 60 columns + merchant (inquiry)",
             wall_ms(lambda t: transaction_get(merchant=merchant, txid=t), txids),
         ),
-        ("earlier-notification check (per delivery)", wall_ms(lambda _: _blocked_by_earlier(note), refs)),
+        ("earlier-notification check (per delivery)", wall_ms(lambda _: _park_if_waiting(note), refs)),
         (
             "POST on a new connection (per delivery)",
             wall_ms(lambda _: requests.post(receiver_url, data=b"x=1", timeout=5), refs[:200]),
