@@ -50,13 +50,17 @@ AREAS_V2 = {
         ("payments/services/registration.py", "_check_rules"),
     ],
     "referenceNo SELECT before the INSERT": [("payments/services/registration.py", "_existing")],
-    "tXid counter (one upsert)": [("payments/services/txids.py", "txid_allocate")],
+    "tXid counter + referenceNo seen? (one upsert)": [
+        ("payments/services/txids.py", "txid_allocate"),
+        ("payments/services/txids.py", "txid_allocate_seeing"),
+    ],
     "INSERT transaction + event, commit": [
         ("payments/services/registration.py", "transaction_register"),
         ("-", "payments/services/registration.py", "_adapter_for"),
         ("-", "payments/services/registration.py", "_check_rules"),
         ("-", "payments/services/registration.py", "_existing"),
         ("-", "payments/services/registration.py", "new_txid"),
+        ("-", "payments/services/txids.py", "txid_allocate_seeing"),
     ],
     "transaction SELECT (inquiry)": [("payments/selectors/transactions.py", "transaction_get")],
     "response JSON": [
