@@ -151,20 +151,21 @@ def _claim(notification_id: int, now: datetime) -> bool:
 WAITS_FOR = (Notification.State.PENDING, Notification.State.FAILED, Notification.State.DEAD)
 
 
-@transaction.atomic
 def _park_if_waiting(note: Notification) -> bool:
     """Park `note` (no attempt due, no lease) if an earlier notification of its transaction is
     not delivered: one conditional UPDATE, never a check and a separate park. The earlier rows
     are locked in the same statement (FOR UPDATE in the subquery), so a settle that is committing
-    meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or
-    we park first and its release (_release_following) finds us parked."""
-    if note.transaction_id is None:
+    meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or we park first and its release
+    (_release_following) finds us parked. A transaction's first notification (sequence 1, most of
+    them) has no earlier one: no statement at all."""
+    if note.transaction_id is None or note.sequence <= 1:
         return False
     earlier = Notification.objects.select_for_update().filter(
         transaction_id=note.transaction_id, sequence__lt=note.sequence, state__in=WAITS_FOR
     )
     parked = Notification.objects.filter(Exists(earlier), pk=note.pk)
-    return bool(parked.update(lease_until=None, next_attempt_at=None))
+    with transaction.atomic():
+        return bool(parked.update(lease_until=None, next_attempt_at=None))
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
@@ -181,8 +182,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     if _park_if_waiting(note):
         return note  # released by the earlier one's delivery (or its replay)
     if not destination_allowed(note.url):
-        attempt = _attempt_begin(note.pk, timezone.now())
-        return _attempt_settle(attempt, 0, None, "", DESTINATION_REFUSED, False)
+        attempt = _attempt_begin(note.pk, timezone.now(), earlier=note.attempts)
+        return _attempt_settle(note.pk, attempt, 0, None, "", DESTINATION_REFUSED, False)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
     body = urlencode(notification_format().with_current_token(note)).encode()
@@ -194,7 +195,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         "X-Payloan-Sequence": str(note.sequence),
     }
     started, t0 = timezone.now(), time.monotonic()
-    attempt = _attempt_begin(note.pk, started)
+    attempt = _attempt_begin(note.pk, started, earlier=note.attempts)
     status_code, excerpt, error = None, "", ""
     timeout = settings.NOTIFICATION_TIMEOUT
     try:
@@ -212,36 +213,42 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         error = type(exc).__name__
     duration = int((time.monotonic() - t0) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    return _attempt_settle(attempt, duration, status_code, excerpt, error, ok)
+    return _attempt_settle(note.pk, attempt, duration, status_code, excerpt, error, ok)
 
 
 INTERRUPTED = "interrupted: the sender stopped before the answer (it may have arrived)"
 
 
 @transaction.atomic
-def _attempt_begin(pk: int, started: datetime) -> int:
+def _attempt_begin(pk: int, started: datetime, *, earlier: int) -> int:
     """Record the attempt before the request leaves (finished_at empty: in flight) and count it.
-    An earlier attempt still open was cut off (its worker died): it is closed as interrupted."""
-    NotificationAttempt.objects.filter(notification_id=pk, finished_at__isnull=True).update(
-        finished_at=started, error=INTERRUPTED
-    )
+    An earlier attempt still open was cut off (its worker died): it is closed as interrupted.
+    `earlier`: the row's attempt count as claimed (attempts are counted with their row, under the
+    lease): 0 means there is no earlier attempt to close."""
+    if earlier:
+        NotificationAttempt.objects.filter(notification_id=pk, finished_at__isnull=True).update(
+            finished_at=started, error=INTERRUPTED
+        )
     attempt = NotificationAttempt.objects.create(notification_id=pk, started_at=started)
     Notification.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
     return attempt.pk
 
 
+SETTLED_FIELDS = ["state", "delivered_at", "next_attempt_at", "lease_until"]
+
+
 @transaction.atomic
 def _attempt_settle(
-    attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
+    pk: int, attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
 ) -> Notification:
     """Settle the attempt with the merchant's answer, and the notification with it: delivered,
-    or the next attempt scheduled (handed to Celery with that ETA), or dead."""
-    attempt = NotificationAttempt.objects.get(pk=attempt_id)
-    note = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+    or the next attempt scheduled (handed to Celery with that ETA), or dead. Writes only the
+    columns that change (never the payload)."""
+    note = Notification.objects.select_for_update().get(pk=pk)
     now = timezone.now()
-    attempt.finished_at, attempt.duration_ms, attempt.http_status = now, duration, status_code
-    attempt.response_excerpt, attempt.error = excerpt, error
-    attempt.save()
+    NotificationAttempt.objects.filter(pk=attempt_id).update(
+        finished_at=now, duration_ms=duration, http_status=status_code, response_excerpt=excerpt, error=error
+    )
     note.lease_until = None
     if ok:
         note.state = Notification.State.DELIVERED
@@ -256,7 +263,7 @@ def _attempt_settle(
             note.state = Notification.State.FAILED
             note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
             _enqueue_at(note.pk, note.attempts, note.next_attempt_at)
-    note.save()
+    note.save(update_fields=SETTLED_FIELDS)
     if note.state == Notification.State.DELIVERED:
         _release_following(note, now)
     return note
