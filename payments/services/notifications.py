@@ -19,7 +19,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Q, QuerySet
 from django.utils import timezone
 
@@ -134,16 +134,32 @@ def lease_seconds() -> float:
     return 2 * settings.NOTIFICATION_TIMEOUT + 5
 
 
-def _claim(notification_id: int, now: datetime) -> bool:
-    lease = now + timedelta(seconds=lease_seconds())
-    return bool(
-        Notification.objects.filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-            pk=notification_id,
-            state__in=[Notification.State.PENDING, Notification.State.FAILED],
-            next_attempt_at__lte=now,
-        ).update(lease_until=lease)
+_N, _M = Notification._meta.db_table, Merchant._meta.db_table
+# Claim and read in one statement: the lease is taken only on a due row nobody holds, and the
+# row comes back with what the POST needs of its merchant (iMid, the key as stored, encrypted).
+_CLAIM = f"""
+UPDATE {_N} SET lease_until = %s
+WHERE id = %s AND (lease_until IS NULL OR lease_until < %s) AND state IN (%s, %s) AND next_attempt_at <= %s
+RETURNING *, (SELECT imid FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_imid,
+    (SELECT merchant_key_encrypted FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_key_stored
+"""  # noqa: S608 - our own tables' names; the values are parameters
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | None:
+    """The row with a lease of lease_seconds(), when it is due and nobody holds it; else None."""
+    adapt = connection.ops.adapt_datetimefield_value
+    lease = adapt(now + timedelta(seconds=lease_seconds()))
+    due = [Notification.State.PENDING.value, Notification.State.FAILED.value]
+    rows = list(Notification.objects.raw(_CLAIM, [lease, notification_id, adapt(now), *due, adapt(now)]))
+    if not rows:
+        return None
+    note = rows[0]
+    note.merchant = Merchant.from_db(
+        "default",
+        ["id", "imid", "merchant_key_encrypted"],
+        [note.merchant_id, note.merchant_imid, note.merchant_key_stored],
     )
+    return note
 
 
 # In order per transaction: a notification waits while an earlier one of the same transaction is
@@ -155,9 +171,9 @@ def _park_if_waiting(note: Notification) -> bool:
     """Park `note` (no attempt due, no lease) if an earlier notification of its transaction is
     not delivered: one conditional UPDATE, never a check and a separate park. The earlier rows
     are locked in the same statement (FOR UPDATE in the subquery), so a settle that is committing
-    meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or we park first and its release
-    (_release_following) finds us parked. A transaction's first notification (sequence 1, most of
-    them) has no earlier one: no statement at all."""
+    meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or
+    we park first and its release (_release_following) finds us parked. A transaction's first
+    notification (sequence 1, most of them) has no earlier one: no statement at all."""
     if note.transaction_id is None or note.sequence <= 1:
         return False
     earlier = Notification.objects.select_for_update().filter(
@@ -175,10 +191,9 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     worker killed mid-flight leaves its attempt in the history. No DB transaction is open while we
     wait on the merchant (NOTIFICATION_TIMEOUT seconds at most). Returns the row, or None when it
     was not ours to send."""
-    now = timezone.now()
-    if not _claim(notification_id, now):
+    note = _claim(notification_id, timezone.now())
+    if note is None:
         return None
-    note = Notification.objects.select_related("merchant").get(pk=notification_id)
     if _park_if_waiting(note):
         return note  # released by the earlier one's delivery (or its replay)
     if not destination_allowed(note.url):
