@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,31 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_survives_a_deadlock():
+    """The stack's worker and beat keep querying while a transactional test empties the tables, and
+    PostgreSQL may choose the flush's TRUNCATE as a deadlock's victim. It is all-or-nothing, so
+    flushing again is safe; any other error is raised as before."""
+    from django.db.utils import OperationalError
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self: TransactionTestCase) -> None:
+        for attempt in range(5):
+            try:
+                return original(self)
+            except Exception as exc:  # flush raises CommandError from the OperationalError
+                cause = exc if isinstance(exc, OperationalError) else exc.__cause__
+                if not isinstance(cause, OperationalError) or "deadlock" not in str(cause) or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
 
 
 @pytest.fixture(autouse=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from payments.clock import date_and_time
 from payments.models import Cancellation, Transaction
 from payments.status import Status
 from providers import registry
 
 
-def registration(txn: Transaction) -> dict:
-    dt, tm = date_and_time(txn.created_at)
-    valid_dt, valid_tm = date_and_time(txn.expires_at)
-    body = {
-        "resultCd": "0000",
-        "resultMsg": "SUCCESS",
+def _summary(txn: Transaction, code: str, msg: str, *, at: datetime) -> dict:
+    """The fields registration's answer and the callBackUrl return share (§2.2, §3.3)."""
+    dt, tm = date_and_time(at)
+    return {
+        "resultCd": code,
+        "resultMsg": msg,
         "tXid": txn.txid,
         "referenceNo": txn.reference_no,
         "payMethod": txn.pay_method,
@@ -25,9 +27,13 @@ def registration(txn: Transaction) -> dict:
         "currency": txn.currency,
         "goodsNm": txn.goods_name,
         "billingNm": txn.billing_name,
-        "payValidDt": valid_dt,
-        "payValidTm": valid_tm,
     }
+
+
+def registration(txn: Transaction) -> dict:
+    valid_dt, valid_tm = date_and_time(txn.expires_at)
+    body = _summary(txn, "0000", "SUCCESS", at=txn.created_at)
+    body.update(payValidDt=valid_dt, payValidTm=valid_tm)
     if txn.partner_data.get("order"):
         body["partnerOrder"] = txn.partner_data["order"]  # Akulaku's order, relayed
     return body
@@ -125,22 +131,7 @@ def callback_params(txn: Transaction) -> dict:
         code, msg = "9005", "Payment not final yet: confirm with Status Inquiry"
     else:
         code, msg = "9752", f"Payment {status.word}"
-    dt, tm = date_and_time(txn.paid_at or txn.updated_at)
-    params = {
-        "resultCd": code,
-        "resultMsg": msg,
-        "tXid": txn.txid,
-        "referenceNo": txn.reference_no,
-        "payMethod": txn.pay_method,
-        "amt": str(txn.amount),
-        "transDt": dt,
-        "transTm": tm,
-        "description": txn.description,
-        "mitraCd": txn.mitra_cd,
-        "currency": txn.currency,
-        "goodsNm": txn.goods_name,
-        "billingNm": txn.billing_name,
-    }
+    params = _summary(txn, code, msg, at=txn.paid_at or txn.updated_at)
     if txn.is_payloan:
         params.update(instmntType=txn.instalment_type, instmntMon=txn.instalment_months)
     return params

@@ -52,7 +52,7 @@ def test_approved_in_the_app_end_to_end(stack, demo_merchant, receiver) -> None:
     assert wait_page.status_code == 200 and "OVO" in wait_page.text
     # A refreshed payment page does not push a second time.
     again = flows.payment_started(stack.base_url, reg, callback_url=CALLBACK)
-    assert again == f"/pay/{reg['tXid']}/wait"
+    assert again == customer_access.page_path(reg["tXid"], "wait")
 
     order = wait_for_push(reg)
     assert order.state == "pending" and order.data["phone"] == "081234567890"
