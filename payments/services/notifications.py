@@ -13,7 +13,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -44,7 +43,9 @@ destination_allowed = outbound.destination_allowed  # the early check; post() de
 
 
 class NotificationFormat(Protocol):
-    """The form fields of each kind of merchant notification on one wire."""
+    """The fields of each kind of merchant notification on one wire, and how that wire posts them."""
+
+    content_type: str
 
     def payment(self, txn: Transaction, sequence: int) -> dict[str, str]:
         """A payment's status change (`sequence`: its number among the payment's notifications)."""
@@ -58,21 +59,27 @@ class NotificationFormat(Protocol):
     def with_current_token(self, note: Notification) -> dict[str, str]:
         """The stored payload, its token made with the merchant's key as it is now."""
 
+    def encode(self, fields: dict) -> bytes:
+        """The request body."""
 
-_format: NotificationFormat | None = None
-
-
-def notification_format_use(fmt: NotificationFormat) -> None:
-    """Set the wire format of merchant notifications (the front door does it at start-up)."""
-    global _format
-    _format = fmt
+    def headers(self, note: Notification) -> dict[str, str]:
+        """This wire's own headers (signatures), sent beside ours."""
 
 
-def notification_format() -> NotificationFormat:
-    """The registered format. Raises ImproperlyConfigured when no door registered one."""
-    if _format is None:
-        raise ImproperlyConfigured("no merchant notification format is registered")
-    return _format
+_formats: dict[str, NotificationFormat] = {}
+
+
+def notification_format_use(fmt: NotificationFormat, door: str = Transaction.Door.V2) -> None:
+    """Set the wire format of the notifications of payments that came through `door` (each door
+    registers its own at start-up). Links and test notifications use the V2 door's."""
+    _formats[door] = fmt
+
+
+def notification_format(door: str = Transaction.Door.V2) -> NotificationFormat:
+    """The format registered for `door`. Raises ImproperlyConfigured when that door registered none."""
+    if door not in _formats:
+        raise ImproperlyConfigured(f"no merchant notification format is registered for {door}")
+    return _formats[door]
 
 
 def retry_schedule() -> list[int]:
@@ -100,7 +107,7 @@ def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notific
         kind="payment",
         sequence=txn.notification_seq,
         url=txn.db_process_url,
-        payload=notification_format().payment(txn, txn.notification_seq),
+        payload=notification_format(txn.door).payment(txn, txn.notification_seq),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(note.id))
@@ -134,14 +141,16 @@ def lease_seconds() -> float:
     return 2 * settings.NOTIFICATION_TIMEOUT + 5
 
 
-_N, _M = Notification._meta.db_table, Merchant._meta.db_table
+_N, _M, _T = Notification._meta.db_table, Merchant._meta.db_table, Transaction._meta.db_table
 # Claim and read in one statement: the lease is taken only on a due row nobody holds, and the
-# row comes back with what the POST needs of its merchant (iMid, the key as stored, encrypted).
+# row comes back with what the POST needs of its merchant (iMid, the key as stored, encrypted)
+# and of its transaction (the door, which chooses the wire format).
 _CLAIM = f"""
 UPDATE {_N} SET lease_until = %s
 WHERE id = %s AND (lease_until IS NULL OR lease_until < %s) AND state IN (%s, %s) AND next_attempt_at <= %s
 RETURNING *, (SELECT imid FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_imid,
-    (SELECT merchant_key_encrypted FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_key_stored
+    (SELECT merchant_key_encrypted FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_key_stored,
+    (SELECT door FROM {_T} WHERE {_T}.id = {_N}.transaction_id) AS transaction_door
 """  # noqa: S608 - our own tables' names; the values are parameters
 
 
@@ -201,13 +210,16 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return _attempt_settle(note.pk, attempt, 0, None, "", DESTINATION_REFUSED, False)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
-    body = urlencode(notification_format().with_current_token(note)).encode()
+    # The transaction's door chooses the notification's format (V2 form or SNAP JSON); _claim read it.
+    fmt = notification_format(note.transaction_door or Transaction.Door.V2)
+    body = fmt.encode(fmt.with_current_token(note))
     stamp = int(time.time())
     headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": fmt.content_type,
         "User-Agent": "Payloan-Notifier/1.0",
         "X-Payloan-Signature": signature_header(note.merchant.merchant_key, stamp, body),
         "X-Payloan-Sequence": str(note.sequence),
+        **fmt.headers(note),
     }
     started, t0 = timezone.now(), time.monotonic()
     attempt = _attempt_begin(note.pk, started, earlier=note.attempts)
