@@ -73,6 +73,9 @@ def apply_partner_result(
             "raw_status": result.raw_status,
             "partner_ref": result.partner_ref,
             "message": result.message,
+            # The partner's payment time: a late payment's return follows the partner's refund
+            # rules from it (late_payments.py).
+            **({"paid_at": result.paid_at.isoformat()} if result.paid_at else {}),
         },
     )
 

@@ -8,9 +8,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments.models import Transaction, TransactionEvent
-from payments.status import Status, can_transition
+from payments.models import PartnerCall, Transaction, TransactionEvent
+from payments.status import Status, can_transition, ended_unpaid
 
+from . import queue
 from .notifications import notification_create
 
 log = logging.getLogger("payments.transitions")
@@ -66,6 +67,9 @@ def transaction_apply_status(
             )
     except IntegrityError:
         return txn
+    if kind == TransactionEvent.Kind.REJECTED and to == Status.PAID and ended_unpaid(frm, txn.paid_at):
+        _late_payment(txn, event)
+        return txn
     if kind == TransactionEvent.Kind.REJECTED:
         log.warning("rejected %s -> %s for %s from %s", frm, to, txn.txid, source)
         flag_for_review(txn, f"{source} reported {to.word} while the transaction is {frm.word}")
@@ -82,3 +86,30 @@ def transaction_apply_status(
     txn.save(update_fields=fields)
     notification_create(txn=txn, event=event)
     return txn
+
+
+LATE_RETURN_PREFIX = "late-return:"
+
+
+def late_return_key(transaction_id: int) -> str:
+    """The PartnerCall key of the automatic return of transaction `transaction_id`'s late payment."""
+    return f"{LATE_RETURN_PREFIX}{transaction_id}"
+
+
+def _late_payment(txn: Transaction, event: TransactionEvent) -> None:
+    """A partner took money for a transaction that had ended unpaid: it stays ended (the merchant
+    was told so), and the money goes back (late_payments.py). The PartnerCall row, written with the
+    event, is the durable to-do: its lease is already over, so the task or, if that task is lost,
+    the sweep claims it. The partner's own payment time decides its refund rules; without one, ours."""
+    log.warning("late payment for %s (%s): returning it to the payer", txn.txid, txn.status_enum.word)
+    paid_at = (event.payload or {}).get("paid_at") or event.created_at.isoformat()
+    PartnerCall.objects.get_or_create(
+        key=late_return_key(txn.pk),
+        defaults={
+            "transaction": txn,
+            "lease_until": event.created_at,
+            "attempt": 0,
+            "data": {"paid_at": paid_at, "event": event.pk, "source": event.source},
+        },
+    )
+    queue.send_on_commit(queue.TRANSACTION_RETURN_LATE_PAYMENT, txn.pk)
