@@ -12,6 +12,7 @@ import requests
 
 from payments import customer_access
 from payments.models import AuditLog, Cancellation, Transaction, TransactionEvent
+from payments.services import polling
 from providers.sandbox.models import SandboxOrder
 from tests.hosted.test_redirect_flow import choose
 from tests.integration.test_ovo_flow import pay as ovo_pay
@@ -30,6 +31,14 @@ def returned(txid: str, timeout: float = 30) -> Cancellation:
         lambda: Cancellation.objects.filter(transaction__txid=txid, state__in=settled).exists(), timeout
     )
     return Cancellation.objects.get(transaction__txid=txid)
+
+
+def synced_again(txn: Transaction) -> Transaction:
+    """A later sync (or reconciliation) of the attempt: the partner's voided or refunded order
+    keeps it as it ended, with nothing for ops."""
+    after = polling.transaction_sync(transaction_id=txn.pk, source="sync")
+    assert (after.status, after.needs_review) == (txn.status, False), after.review_reason
+    return after
 
 
 def abandon(
@@ -74,6 +83,7 @@ def test_a_left_dana_attempt_paid_after_shopeepay_is_voided_at_dana(
     assert (a.status, a.paid_at, a.cancelled_amount, a.needs_review) == ("8", None, 45_000, False)
     assert Transaction.objects.get(txid=second).status == "0"  # ShopeePay keeps its payment
     assert flows.inquiry(stack.base_url, reg)["status"] == "8"
+    synced_again(a)
     kinds = list(a.events.values_list("kind", "source"))
     assert (TransactionEvent.Kind.REJECTED, "partner_callback") in kinds  # DANA's success, recorded
     assert (TransactionEvent.Kind.CANCEL, "late_payment") in kinds
@@ -108,4 +118,5 @@ def test_an_ovo_push_cancelled_on_the_waiting_page_then_approved_is_voided(
     assert order.state == "voided"
     txn = Transaction.objects.get(txid=reg["tXid"])
     assert (txn.status, txn.needs_review, txn.cancelled_amount) == ("8", False, 32_000)
+    synced_again(txn)
     assert all(n.form["status"] != "0" for n in receiver.for_txid(reg["tXid"]))
