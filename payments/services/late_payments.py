@@ -12,6 +12,7 @@ partner never made, leaves the transaction in the review queue with the reason."
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -29,11 +30,11 @@ from .audit import SYSTEM, audit_record
 from .cancellation import (
     FULL,
     LATE_RETURN,
+    cancel_request,
     cancellation_close,
     cancellation_mark_unknown,
     check_after_seconds,
 )
-from .partner_io import order_info
 from .registration import new_txid
 from .transitions import LATE_RETURN_PREFIX, late_return_key
 
@@ -125,17 +126,8 @@ def _paid_at(claim: PartnerCall) -> datetime:
 
 
 def _request(txn: Transaction, row: Cancellation, paid_at: datetime) -> CancelRequest:
-    return CancelRequest(
-        txid=txn.txid,
-        partner_ref=txn.partner_ref,
-        amount=row.amount,
-        total_amount=txn.amount,
-        already_cancelled=0,
-        paid_at=paid_at,
-        cancel_id=row.cancel_txid,
-        reason=row.reason,
-        items=order_info(txn).items,
-    )
+    """The partner's cancel of the whole late payment, dated by the partner's payment time."""
+    return replace(cancel_request(txn, row), paid_at=paid_at)
 
 
 def _audit(txn: Transaction, row: Cancellation) -> None:

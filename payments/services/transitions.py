@@ -40,8 +40,10 @@ def transaction_apply_status(
     Args: `source` names the path (partner_callback, poll, sync, expiry, merchant, ...);
     `idempotency_key` makes the same input again a no-op (unique per transaction); `payload` is
     kept on the event. A move the transition table forbids is never applied: it is recorded as a
-    rejected event and the transaction flagged for review. A correcting source (poll, sync,
-    reconcile) writes a status_corrected event. Returns the transaction. Raises nothing of its own."""
+    rejected event and the transaction flagged for review, except a success reported for a
+    transaction that ended unpaid: its money is returned (late_payments.py), ops see it only if
+    that fails. A correcting source (poll, sync, reconcile) writes a status_corrected event.
+    Returns the transaction. Raises nothing of its own."""
     to = Status(to)
     txn = Transaction.objects.select_for_update().get(pk=transaction_id)
     frm = Status(txn.status)
