@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For the pg_trgm search indexes (OpClass in an expression index, migration 0016); on SQLite
+    # it registers lookups only, and its per-connection type lookup is PostgreSQL-only and cached.
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)

@@ -20,6 +20,7 @@ from providers.base.types import CartItem, RegisterResult, Seller
 
 from . import claims
 from .partner_io import order_info
+from .rollups import rollup_add
 from .txids import txid_allocate
 
 # A copy of a registration whose order is being created at the partner waits this long (seconds)
@@ -297,6 +298,7 @@ def transaction_register(
             )
             if claim is not None:
                 claims.claim_done(claim)
+            rollup_add(txn)  # last: the bucket's row stays locked only until the commit
     except IntegrityError:
         if isinstance(claim, PartnerCall):
             claims.claim_release(claim)

@@ -51,12 +51,14 @@ AREAS_V2 = {
     ],
     "referenceNo SELECT before the INSERT": [("payments/services/registration.py", "_existing")],
     "tXid counter (one upsert)": [("payments/services/txids.py", "txid_allocate")],
+    "overview rollup (one upsert)": [("payments/services/rollups.py", "rollup_add")],
     "INSERT transaction + event, commit": [
         ("payments/services/registration.py", "transaction_register"),
         ("-", "payments/services/registration.py", "_adapter_for"),
         ("-", "payments/services/registration.py", "_check_rules"),
         ("-", "payments/services/registration.py", "_existing"),
         ("-", "payments/services/registration.py", "new_txid"),
+        ("-", "payments/services/rollups.py", "rollup_add"),
     ],
     "transaction SELECT (inquiry)": [("payments/selectors/transactions.py", "transaction_get")],
     "response JSON": [
