@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
     "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
     "cancellations-settle": {"task": "payments.tasks.cancellations_settle", "schedule": _SWEEP},
+    "late-payments-return": {"task": "payments.tasks.late_payments_sweep", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
     "unverified-callbacks-purge": {
         "task": "payments.tasks.partner_callbacks_purge",

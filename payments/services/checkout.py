@@ -281,8 +281,8 @@ def checkout_choose_method(*, txn: Transaction, choice: MethodChoice, account_to
 
 def checkout_abandon_attempt(*, txn: Transaction) -> Transaction:
     """The shopper leaves an attempt (cancel, change the OVO number, another method) before it
-    is paid. It ends as failed; a partner success arriving later is flagged for review, never
-    applied silently (transaction_apply_status)."""
+    is paid. It ends as failed; money a partner takes for it later is never applied but returned
+    to the payer (late_payments.py)."""
     if not txn.status_enum.is_open:
         return txn
     return transaction_apply_status(
