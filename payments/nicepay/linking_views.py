@@ -245,18 +245,16 @@ def _finish_params(link: AccountLink) -> dict[str, str]:
 @require_GET
 def link_finish(request: HttpRequest, mandate_id: str, token: str) -> HttpResponse:
     """AstraPay sends the browser back here (finishBindingUrl?authCode=...). The URL carries the
-    link's secret, like every customer page; misses count against the client's address."""
-    address = throttle.client_address(request)
-    if not throttle.take_slot(address):
-        return too_many(request)
+    link's secret, like every customer page; only misses count against the client's address."""
     link = (
         account_link_get(mandate_id=mandate_id)
         if customer_access.link_token_valid(mandate_id, token)
         else None
     )
     if link is None:
+        if not throttle.count_miss(throttle.client_address(request)):
+            return too_many(request)
         return _error(request, LinkNotFound("We could not find this account link."), False)
-    throttle.give_back(address)
     try:
         link = linking.account_link_finish(link=link, auth_code=request.GET.get("authCode", ""))
     except ApplicationError as exc:
