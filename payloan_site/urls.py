@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz/live", ops_views.healthz_live, name="healthz-live"),
     path("healthz/ready", ops_views.healthz_ready, name="healthz-ready"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("nicepay/", include("payments.snap.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # the shopper pages' language switch
     path("nicepay/", include("payments.nicepay.urls")),
     path("", include("payments.hosted.urls")),

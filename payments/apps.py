@@ -6,12 +6,15 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        """Wire the parts together once: the merchant notification format of the V2 door, the
+        """Wire the parts together once: the merchant notification formats of the V2 and SNAP doors, the
         Job kinds' handlers, and the reconciliation admin pages."""
         from payments import admin_reconciliation  # noqa: F401 - mounts the reconciliation admin pages
         from payments.dashboard import exports  # noqa: F401 - the "export" Job kind
+        from payments.models import Transaction
         from payments.nicepay import notifications as v2_notifications
         from payments.services import reconciliation, replay  # noqa: F401 - their Job kinds
         from payments.services.notifications import notification_format_use
+        from payments.snap import notifications as snap_notifications
 
-        notification_format_use(v2_notifications)
+        notification_format_use(v2_notifications, door=Transaction.Door.V2)
+        notification_format_use(snap_notifications, door=Transaction.Door.SNAP)

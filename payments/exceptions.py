@@ -361,6 +361,28 @@ class LastOwner(ApplicationError):
     default_message = "The last owner cannot be demoted."
 
 
+# --- API credentials, access tokens, request ids, refund references --------------------------
+class PublicKeyInvalid(InvalidInput):
+    default_message = "This is not an RSA public key in PEM form ({detail})"
+
+
+class AccessTokenInvalid(ApplicationError):
+    http_status = 401
+    default_message = "The access token is unknown, expired or revoked"
+
+
+class RequestIdReused(ApplicationError):
+    """`value`: the request id; `scope`: the call it was spent on."""
+
+    http_status = 409
+    default_message = "Request id {value} was already used today"
+
+
+class RefundReferenceReused(ApplicationError):
+    http_status = 409
+    default_message = "Refund number {reference} was already used for another refund"
+
+
 # --- hosted checkout and payment links -------------------------------------------------------
 class NoMethodFits(InvalidInput):
     http_status = 422

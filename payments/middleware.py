@@ -59,6 +59,10 @@ def refusal(request: HttpRequest, bad: BadText) -> HttpResponse:
         from payments.rest.errors import not_found
 
         return not_found(request) if path.startswith("/api/") else error_404(request)
+    from payments.snap.views import is_snap_path, text_refusal
+
+    if is_snap_path(path):  # SNAP's JSON, before the V2 door's shape below
+        return text_refusal(path, bad.field, bad.reason)
     if path.startswith("/nicepay/"):
         from payments.nicepay.errors import InvalidField
         from payments.nicepay.views import refusal as nicepay_refusal

@@ -43,6 +43,12 @@ class MerchantMember(models.Model):
 
 
 class Transaction(models.Model):
+    class Door(models.TextChoices):
+        """The merchant API a payment came through: it decides the wire of its notifications."""
+
+        V2 = "v2", "NICEPAY V2"
+        SNAP = "snap", "BI-SNAP"
+
     txid = models.CharField("tXid", max_length=30, unique=True)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions")
     reference_no = models.CharField("referenceNo", max_length=40)
@@ -95,6 +101,8 @@ class Transaction(models.Model):
     receipt_confirmed_at = models.DateTimeField(null=True, blank=True)  # Akulaku
     receipt_response = models.JSONField(null=True, blank=True)
     notification_seq = models.PositiveIntegerField(default=0)  # last sequence number handed out
+    door = models.CharField(max_length=8, choices=Door.choices, default=Door.V2)
+    door_data = models.JSONField(default=dict, blank=True)  # request facts only its door answers with
     # Hosted checkout (redirect API or payment link): the order this payment attempt belongs to.
     checkout = models.ForeignKey(
         "Checkout", null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
@@ -397,6 +405,9 @@ class AuditLog(models.Model):
         MERCHANT_KEY_ROTATED = "merchant.key_rotated"
         MERCHANT_KEY_REVEALED = "merchant.key_revealed"
         MERCHANT_NOTIFICATION_URL_SET = "merchant.notification_url_set"
+        MERCHANT_CLIENT_SECRET_ROTATED = "merchant.client_secret_rotated"
+        MERCHANT_CLIENT_SECRET_REVEALED = "merchant.client_secret_revealed"
+        MERCHANT_PUBLIC_KEY_SET = "merchant.public_key_set"
         NOTIFICATION_TEST_SENT = "notification.test_sent"
         NOTIFICATION_RESENT = "notification.resent"
         NOTIFICATIONS_REPLAYED = "notification.replayed"
@@ -481,6 +492,82 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+
+
+# --- the token-based merchant API (BI-SNAP): credentials, tokens, request ids, refund numbers ---
+
+
+class ApiCredential(models.Model):
+    """A merchant's credentials for the token-based API: the client secret that keys each request's
+    signature, and the RSA public key that verifies its token requests. The client id is the iMid."""
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="api_credential")
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    public_key_pem = models.TextField(blank=True)
+    public_key_fingerprint = models.CharField(max_length=64, blank=True)  # SHA-256 hex of the DER key
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def client_secret(self) -> str:
+        return key_store.decrypt(self.client_secret_encrypted) if self.client_secret_encrypted else ""
+
+
+class AccessToken(models.Model):
+    """A bearer token, stored as its SHA-256 only. Revoked when the merchant's credentials change."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "expires_at"], name="token_merchant_expiry_idx")]
+
+
+class RequestId(models.Model):
+    """A request id a merchant has spent (SNAP's X-EXTERNAL-ID): once per merchant, call and day."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="request_ids")
+    scope = models.CharField(max_length=20)  # the call it was spent on
+    day = models.DateField()  # Asia/Jakarta
+    value = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "scope", "day", "value"], name="request_id_once_a_day"
+            )
+        ]
+
+
+class RefundReference(models.Model):
+    """The merchant's own number for a refund (SNAP's partnerRefundNo): one refund per number."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="refund_references")
+    reference = models.CharField(max_length=64)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="refund_references")
+    cancellation = models.ForeignKey(Cancellation, null=True, blank=True, on_delete=models.PROTECT)
+    fingerprint = models.CharField(max_length=64)  # what was asked: the same number again must match
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference"], name="refund_reference_once")
+        ]
+
+
+class GatewayKey(models.Model):
+    """The gateway's own signing key when no setting provides one: generated once, encrypted."""
+
+    name = models.CharField(max_length=40, unique=True)
+    private_key_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def private_key_pem(self) -> str:
+        return key_store.decrypt(self.private_key_encrypted)
 
 
 class CheckoutSettings(models.Model):

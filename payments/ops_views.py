@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from payloan_site.queues import QUEUES
+from payments.snap import views as snap_views
 
 MACHINE_PREFIXES = ("/nicepay/", "/api/", "/partners/", "/sandbox/simulate", "/healthz")
 
@@ -90,7 +91,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def error_response(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    """JSON with resultCd on machine paths, a finished page for people."""
+    """SNAP's JSON under the SNAP paths, JSON with resultCd on other machine paths, a finished page
+    for people."""
+    if snap_views.is_snap_path(request.path):  # SNAP's body, not V2's, under its paths
+        return snap_views.site_error(request.path, status)
     if request.path.startswith(MACHINE_PREFIXES):
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         with translation.override("en"):  # machine answers are never translated
@@ -101,7 +105,8 @@ def error_response(request: HttpRequest, status: int, title: str, message: str) 
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/nicepay/"):  # the V2 door answers in its own shape (HTTP 200 JSON)
+    if request.path.startswith("/nicepay/") and not snap_views.is_snap_path(request.path):
+        # the V2 door answers in its own shape (HTTP 200 JSON); SNAP's in error_response
         from payments.nicepay.errors import BadBody
         from payments.nicepay.views import refusal
 

@@ -117,3 +117,31 @@ class TestPaymentForm(forms.Form):
         help_text="The last three digits choose the outcome (see the table).",
     )
     phone = forms.CharField(label="Customer phone", max_length=15, initial="081234567890")
+
+
+class PublicKeyForm(forms.Form):
+    """The merchant's RSA public key, pasted or uploaded (the service checks it is one)."""
+
+    pem = forms.CharField(
+        label="Paste the public key (PEM)",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(
+            attrs={"rows": 7, "spellcheck": "false", "placeholder": "-----BEGIN PUBLIC KEY-----\n…"}
+        ),
+    )
+    pem_file = forms.FileField(label="…or upload the .pem file", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload = data.get("pem_file")
+        if upload:
+            if upload.size > 10_000:
+                raise forms.ValidationError("That file is too large for a public key.")
+            try:
+                data["pem"] = upload.read().decode("ascii")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("Upload the key in PEM form (text), not DER.")
+        if not (data.get("pem") or "").strip():
+            raise forms.ValidationError("Paste a public key or choose its file.")
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_auth, views_checkout, views_settings
+from . import views, views_auth, views_checkout, views_settings, views_snap
 
 app_name = "dashboard"
 urlpatterns = [
@@ -26,6 +26,10 @@ urlpatterns = [
     path("developers/key/rotate", views_settings.key_rotate, name="key-rotate"),
     path("developers/notification-url", views_settings.notification_url, name="notification-url"),
     path("developers/test-notification", views_settings.test_notification, name="test-notification"),
+    path("developers/snap/", views_snap.snap_credentials, name="snap"),
+    path("developers/snap/secret/reveal", views_snap.snap_secret_reveal, name="snap-secret-reveal"),
+    path("developers/snap/secret/rotate", views_snap.snap_secret_rotate, name="snap-secret-rotate"),
+    path("developers/snap/public-key", views_snap.snap_public_key, name="snap-public-key"),
     path("team/", views_settings.team, name="team"),
     path("team/invite", views_settings.team_invite, name="team-invite"),
     path("team/invitations/<int:invitation_id>/revoke", views_settings.team_revoke, name="team-revoke"),

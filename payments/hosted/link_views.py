@@ -44,6 +44,8 @@ def payment_link_page(request: HttpRequest, code: str) -> HttpResponse:
         "logo_url": f"/checkout-logo/{link.merchant.imid}/{settings_.logo_version}" if settings_.logo else "",
         "state": payment_links.payment_link_state_of(link),
     }
+    if ctx["state"] == "used" and problem is None:  # paid: the payer must not read "expired, nothing charged"
+        return render(request, "hosted/link_used.html", ctx, status=410)
     if ctx["state"] != "active" and problem is None:
         return error_page(request, err.PaymentLinkClosed(state=ctx["state"]))
     status = 200 if request.method == "GET" else (422 if problem else 400)

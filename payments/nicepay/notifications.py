@@ -3,11 +3,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.utils import timezone
 
 from payments import clock, tokens
 from payments.models import AccountLink, Merchant, Notification, Transaction
 from providers import registry
+
+content_type = "application/x-www-form-urlencoded"  # NICEPAY posts dbProcessUrl a form
+
+
+def encode(fields: dict[str, str]) -> bytes:
+    """The form body."""
+    return urlencode(fields).encode()
+
+
+def headers(note: Notification) -> dict[str, str]:
+    """V2 notifications carry their merchantToken in the fields, no header of their own."""
+    return {}
 
 
 def payment(txn: Transaction, sequence: int) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payments.models import Notification
+from payments.models import Notification, Transaction
 from payments.status import Status
 from providers import registry
 
@@ -36,6 +36,7 @@ LIST_FIELDS = (
     "updated_at",
     "expires_at",
     "paid_at",
+    "door",
 )
 
 
@@ -122,6 +123,10 @@ class TransactionSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
     expiresAt = serializers.DateTimeField(source="expires_at")
     paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
+    door = serializers.ChoiceField(
+        choices=Transaction.Door.values,
+        help_text="The merchant API it came through: v2 (NICEPAY V2) or snap (BI-SNAP).",
+    )
     paymentLinkId = serializers.IntegerField(
         source="payment_link_id", allow_null=True, help_text="The payment link it was paid through, if any."
     )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from payments.models import Invitation, Merchant, MerchantMember
+from payments.models import ApiCredential, Invitation, Merchant, MerchantMember
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -43,3 +43,8 @@ def invitations_pending(*, merchant: Merchant) -> list[Invitation]:
             merchant=merchant, accepted_at__isnull=True, expires_at__gt=timezone.now()
         ).order_by("-created_at")
     )
+
+
+def api_credential_get(*, merchant: Merchant) -> ApiCredential | None:
+    """The merchant's token-API credentials (client secret, public key), or None before any."""
+    return ApiCredential.objects.filter(merchant=merchant).first()

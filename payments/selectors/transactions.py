@@ -119,6 +119,25 @@ def transaction_get(*, merchant: Merchant, txid: str) -> Transaction:
     return txn
 
 
+def transaction_find(*, merchant: Merchant, txid: str = "", reference_no: str = "") -> Transaction:
+    """The merchant's transaction by tXid, referenceNo or both (both must then name the same one);
+    by referenceNo alone, the latest with it. Raises TransactionNotFound."""
+    qs = Transaction.objects.filter(merchant=merchant).select_related("merchant")
+    if txid:
+        qs = qs.filter(txid=txid)
+    if reference_no:
+        qs = qs.filter(reference_no=reference_no)
+    txn = qs.order_by("-created_at", "-id").first() if txid or reference_no else None
+    if txn is None:
+        raise TransactionNotFound()
+    return txn
+
+
+def transaction_refunds(*, txn: Transaction) -> list[Cancellation]:
+    """The transaction's cancels and refunds that succeeded, oldest first."""
+    return list(txn.cancellations.filter(state=Cancellation.State.SUCCEEDED).order_by("id"))
+
+
 def transaction_get_public(*, txid: str) -> Transaction | None:
     """Any merchant's transaction by tXid, for pages reached by the tXid alone (the customer's)."""
     return Transaction.objects.filter(txid=txid).select_related("merchant").first()

@@ -125,7 +125,7 @@ def checkout_register(
     except IntegrityError:
         if (found := reg.existing_registration(merchant, data)) is not None:  # the same request raced
             return found
-        raise err.DuplicateReference(reference_no=data.reference_no)
+        raise reg.duplicate_reference(data.reference_no, reg.reference_holder(merchant, data.reference_no))
 
 
 def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
@@ -310,7 +310,8 @@ def checkout_new_attempt(*, txn: Transaction) -> Transaction:
             with transaction.atomic():
                 return _new_attempt(checkout)
         except IntegrityError:
-            raise err.DuplicateReference(reference_no=checkout.reference_no)
+            holder = reg.reference_holder(checkout.merchant, checkout.reference_no)
+            raise reg.duplicate_reference(checkout.reference_no, holder)
 
 
 # --- partners that pay from a linked account (AstraPay): linking it first when needed -------------

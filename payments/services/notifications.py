@@ -13,7 +13,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -44,7 +43,9 @@ destination_allowed = outbound.destination_allowed  # the early check; post() de
 
 
 class NotificationFormat(Protocol):
-    """The form fields of each kind of merchant notification on one wire."""
+    """The fields of each kind of merchant notification on one wire, and how that wire posts them."""
+
+    content_type: str
 
     def payment(self, txn: Transaction, sequence: int) -> dict[str, str]:
         """A payment's status change (`sequence`: its number among the payment's notifications)."""
@@ -58,21 +59,27 @@ class NotificationFormat(Protocol):
     def with_current_token(self, note: Notification) -> dict[str, str]:
         """The stored payload, its token made with the merchant's key as it is now."""
 
+    def encode(self, fields: dict) -> bytes:
+        """The request body."""
 
-_format: NotificationFormat | None = None
-
-
-def notification_format_use(fmt: NotificationFormat) -> None:
-    """Set the wire format of merchant notifications (the front door does it at start-up)."""
-    global _format
-    _format = fmt
+    def headers(self, note: Notification) -> dict[str, str]:
+        """This wire's own headers (signatures), sent beside ours."""
 
 
-def notification_format() -> NotificationFormat:
-    """The registered format. Raises ImproperlyConfigured when no door registered one."""
-    if _format is None:
-        raise ImproperlyConfigured("no merchant notification format is registered")
-    return _format
+_formats: dict[str, NotificationFormat] = {}
+
+
+def notification_format_use(fmt: NotificationFormat, door: str = Transaction.Door.V2) -> None:
+    """Set the wire format of the notifications of payments that came through `door` (each door
+    registers its own at start-up). Links and test notifications use the V2 door's."""
+    _formats[door] = fmt
+
+
+def notification_format(door: str = Transaction.Door.V2) -> NotificationFormat:
+    """The format registered for `door`. Raises ImproperlyConfigured when that door registered none."""
+    if door not in _formats:
+        raise ImproperlyConfigured(f"no merchant notification format is registered for {door}")
+    return _formats[door]
 
 
 def retry_schedule() -> list[int]:
@@ -100,7 +107,7 @@ def notification_create(*, txn: Transaction, event: TransactionEvent) -> Notific
         kind="payment",
         sequence=txn.notification_seq,
         url=txn.db_process_url,
-        payload=notification_format().payment(txn, txn.notification_seq),
+        payload=notification_format(txn.door).payment(txn, txn.notification_seq),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(note.id))
@@ -177,7 +184,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     now = timezone.now()
     if not _claim(notification_id, now):
         return None
-    note = Notification.objects.select_related("merchant").get(pk=notification_id)
+    # The transaction too: its door chooses the notification's format (V2 form or SNAP JSON).
+    note = Notification.objects.select_related("merchant", "transaction").get(pk=notification_id)
     if _park_if_waiting(note):
         return note  # released by the earlier one's delivery (or its replay)
     if not destination_allowed(note.url):
@@ -185,13 +193,15 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return _attempt_settle(attempt, 0, None, "", DESTINATION_REFUSED, False)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
-    body = urlencode(notification_format().with_current_token(note)).encode()
+    fmt = notification_format(note.transaction.door if note.transaction else Transaction.Door.V2)
+    body = fmt.encode(fmt.with_current_token(note))
     stamp = int(time.time())
     headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": fmt.content_type,
         "User-Agent": "Payloan-Notifier/1.0",
         "X-Payloan-Signature": signature_header(note.merchant.merchant_key, stamp, body),
         "X-Payloan-Sequence": str(note.sequence),
+        **fmt.headers(note),
     }
     started, t0 = timezone.now(), time.monotonic()
     attempt = _attempt_begin(note.pk, started)

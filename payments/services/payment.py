@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import PartnerCall, Transaction, TransactionEvent
+from payments.models import Merchant, PartnerCall, Transaction, TransactionEvent
 from payments.status import OPEN, Status
 from providers import registry
 from providers.base.errors import PartnerDeclined, PartnerError, PartnerUnavailable
@@ -21,6 +21,7 @@ from providers.base.types import Deeplink, NextAction, PushToApp, Redirect
 
 from . import claims, queue
 from .partner_io import payment_request
+from .registration import RegistrationData, transaction_register
 from .settle import apply_partner_result
 from .transitions import transaction_apply_status
 
@@ -224,6 +225,16 @@ def transaction_complete_push(*, transaction_id: int) -> None:
         return
     claims.claim_done(claim, outcome=result.raw_status)
     apply_partner_result(txn=txn, result=result, source="partner", idempotency_key="push-result")
+
+
+def transaction_pay(*, merchant: Merchant, data: RegistrationData) -> tuple[Transaction, NextAction]:
+    """A host-to-host payment: register the order and ask the partner for the customer's next step
+    in one call (the merchant's server, not the customer's browser, starts it). The same order again
+    (same fingerprint) is the same payment and gets the same next step. Returns (transaction, next
+    action). Raises whatever transaction_register and transaction_start_payment raise; a payment that
+    could not be started stays registered and open, so the same request may simply be sent again."""
+    txn = transaction_register(merchant=merchant, data=data)
+    return txn, transaction_start_payment(txn=txn, callback_url=data.callback_url)
 
 
 def pushes_resume(*, limit: int = 200) -> int:

@@ -64,6 +64,8 @@ class RegistrationData:
     vat: int = 0
     fee: int = 0
     notax_amount: int = 0
+    door: str = Transaction.Door.V2  # the merchant API it came through
+    door_data: dict = field(default_factory=dict)  # request facts only that door answers with
 
 
 def new_txid(imid: str, pay_method: str) -> str:
@@ -147,13 +149,24 @@ def _existing(merchant: Merchant, data: RegistrationData) -> Transaction | None:
             return txn  # the same request again (its timestamp and token too) gets the same answer
     held = next((txn for txn in same if holds_reference(txn)), None)
     if held is not None:
-        raise err.DuplicateReference(
-            reference_no=data.reference_no,
-            txid=held.txid,
-            word=held.status_enum.word,
-            paid=held.paid_at is not None,
-        )
+        raise duplicate_reference(data.reference_no, held)
     return None  # every earlier attempt ended unpaid: a new transaction may take the referenceNo
+
+
+def duplicate_reference(reference_no: str, held: Transaction | None) -> err.DuplicateReference:
+    """The refusal naming the transaction `held` that holds `reference_no`; None when the holder
+    is not visible yet (a concurrent request's transaction that lost no race but has not committed)."""
+    if held is None:
+        return err.DuplicateReference(reference_no=reference_no, txid="(being registered now)", word="open")
+    return err.DuplicateReference(
+        reference_no=reference_no, txid=held.txid, word=held.status_enum.word, paid=held.paid_at is not None
+    )
+
+
+def reference_holder(merchant: Merchant, reference_no: str) -> Transaction | None:
+    """The merchant's transaction that holds `reference_no` now (open or paid), if any."""
+    same = Transaction.objects.filter(merchant=merchant, reference_no=reference_no).order_by("id")
+    return next((txn for txn in same if holds_reference(txn)), None)
 
 
 def existing_registration(merchant: Merchant, data: RegistrationData) -> Transaction | None:
@@ -264,6 +277,8 @@ def transaction_register(
         callback_url=data.callback_url,
         expires_at=expires_at,
         request_fingerprint=data.fingerprint,
+        door=data.door,
+        door_data=data.door_data,
         **data.billing,
         **data.delivery,
     )

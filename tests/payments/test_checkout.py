@@ -118,3 +118,16 @@ def test_the_database_keeps_one_open_attempt_per_reference(merchant) -> None:
     txn = checkout_service.checkout_register(merchant=merchant, data=data())
     with pytest.raises(IntegrityError), transaction.atomic():
         checkout_service._new_attempt(txn.checkout)  # a second open attempt, past the service's lock
+
+
+def test_a_new_attempt_refused_when_another_transaction_took_the_reference(merchant) -> None:
+    """After the attempt ended, the merchant registered the same referenceNo elsewhere (V2): the new
+    attempt is refused with the holder named, never a crash."""
+    from tests.support.data import make_txn
+
+    txn = checkout_service.checkout_register(merchant=merchant, data=data())
+    left = checkout_service.checkout_abandon_attempt(txn=txn)
+    holder = make_txn(merchant, reference_no=txn.reference_no, status=Status.INIT)
+    with pytest.raises(err.DuplicateReference) as refused:
+        checkout_service.checkout_new_attempt(txn=left)
+    assert refused.value.message.endswith(f"held by transaction {holder.txid}, which is init")

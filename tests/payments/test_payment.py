@@ -106,3 +106,29 @@ def test_the_push_is_sent_at_most_once_even_if_the_task_runs_again(merchant, par
     payment.transaction_complete_push(transaction_id=txn.pk)
     payment.transaction_complete_push(transaction_id=txn.pk)  # redelivered after a worker died
     assert partner.pushes == 1
+
+
+@pytest.mark.django_db
+def test_pay_registers_and_starts_once_for_the_same_order(merchant, partner):
+    from payments.services.registration import RegistrationData
+    from providers.base.types import CartItem
+
+    data = RegistrationData(
+        pay_method="05",
+        mitra_cd="DANA",
+        currency="IDR",
+        amount=20_000,
+        reference_no="H2H-1",
+        goods_name="Item",
+        billing={"billing_name": "Budi", "billing_phone": "0812", "billing_email": ""},
+        cart=lambda: (CartItem(id="1", name="Item", unit_price=20_000, quantity=1),),
+        db_process_url="http://127.0.0.1:9/n",
+        user_ip="127.0.0.1",
+        fingerprint="f" * 64,
+        door="snap",
+        door_data={"externalId": "E1"},
+    )
+    txn, action = payment.transaction_pay(merchant=merchant, data=data)
+    again, same = payment.transaction_pay(merchant=merchant, data=data)
+    assert (again.pk, same) == (txn.pk, action) and partner.starts == 1
+    assert (txn.door, txn.door_data, txn.partner_ref) == ("snap", {"externalId": "E1"}, "P1")

@@ -69,6 +69,13 @@ def test_a_single_use_link_is_paid_once(shop) -> None:
     assert payment_links.payment_link_state_of(link) == "used"
     with pytest.raises(err.PaymentLinkClosed):
         payment_links.payment_link_pay(link=link, payer=PAYER)
+    # The payer who opens it again reads that it was paid, never "expired, nothing was charged".
+    page = Client(REMOTE_ADDR="10.7.7.8").get(f"/l/{link.code}")
+    text = page.content.decode()
+    assert page.status_code == 410 and "has been used" in text and "that payment has been made" in text
+    assert "Nothing was charged" not in text and "expired" not in text
+    indonesian = Client(REMOTE_ADDR="10.7.7.8", HTTP_ACCEPT_LANGUAGE="id").get(f"/l/{link.code}")
+    assert "Tautan pembayaran ini sudah digunakan" in indonesian.content.decode()
 
 
 def test_multi_use_links_make_a_reference_per_payment(shop) -> None:

@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from payments import clock
 from payments.models import CheckoutSettings, Invitation, Job, MerchantMember, Notification, PaymentLink
+from payments.selectors.merchants import api_credential_get
+from payments.services import api_credentials
+from payments.services.audit import SYSTEM
 from tests.factories import MerchantFactory
+from tests.support import snap
 from tests.support.dashboard import PASSWORD, member, txn
 from tests.support.rest import basic
 
@@ -37,6 +41,9 @@ TABLE: dict[str, tuple[bool, bool, bool]] = {
     "confirm receipt (release funds)": (N, N, Y),
     "reveal the merchantKey": (N, N, Y),
     "rotate the merchantKey": (N, N, Y),
+    "reveal the SNAP client secret": (N, N, Y),
+    "rotate the SNAP client secret": (N, N, Y),
+    "replace the SNAP public key": (N, N, Y),
     "set the notification URL": (N, N, Y),
     "manage the team": (N, N, Y),
 }
@@ -90,6 +97,7 @@ def attempt(shop: Shop, action: str) -> bool:
     if action == "read pages and exports":
         pages = ["/dashboard/", "/dashboard/transactions/", f"/dashboard/transactions/{shop.paid.txid}/"]
         pages += ["/dashboard/notifications/", "/dashboard/developers/", "/dashboard/team/"]
+        pages += ["/dashboard/developers/snap/"]
         pages += ["/dashboard/links/", "/dashboard/checkout/"]
         ok = all(c.get(p).status_code == 200 for p in pages)
         return ok and c.get("/dashboard/transactions/export.csv").status_code == 200
@@ -134,6 +142,8 @@ def attempt(shop: Shop, action: str) -> bool:
         resp = c.post("/dashboard/developers/key/rotate", {"password": PASSWORD})
         m.refresh_from_db()
         return _done(resp, m.merchant_key != shop.key)
+    if action.endswith(("SNAP client secret", "SNAP public key")):
+        return _snap_credentials(shop, action)
     if action == "set the notification URL":
         resp = c.post("/dashboard/developers/notification-url", {"url": "https://shop.test/new"})
         m.refresh_from_db()
@@ -155,6 +165,20 @@ def attempt(shop: Shop, action: str) -> bool:
         assert statuses == {302} and done, statuses
         return True
     raise AssertionError(action)
+
+
+def _snap_credentials(shop: Shop, action: str) -> bool:
+    """The BI-SNAP client secret signs refunds like the merchantKey: the same rule."""
+    secret = api_credentials.client_secret_rotate(merchant=shop.merchant, actor=SYSTEM)
+    c, page = shop.client, "/dashboard/developers/snap/"
+    if action == "reveal the SNAP client secret":
+        resp = c.post(f"{page}secret/reveal", {"password": PASSWORD})
+        return _done(resp, secret in resp.content.decode())
+    if action == "rotate the SNAP client secret":
+        resp = c.post(f"{page}secret/rotate", {"password": PASSWORD})
+        return _done(resp, api_credential_get(merchant=shop.merchant).client_secret != secret)
+    resp = c.post(f"{page}public-key", {"pem": snap.PUBLIC_KEY})
+    return _done(resp, bool(api_credential_get(merchant=shop.merchant).public_key_pem))
 
 
 def _done(resp, effect: bool | None = None) -> bool:  # noqa: ANN001

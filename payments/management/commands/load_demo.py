@@ -8,11 +8,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from payments import secrets as key_store
 from payments.models import Merchant, MerchantMember
+from payments.services.api_credentials import api_credential_load
 
 # NICEPAY's published sandbox key, so clients written for NICEPAY's sandbox work unchanged.
 NICEPAY_SANDBOX_KEY = (
     "33F49GnCMS1mFYlGXisbUDzVf2ATWCl9k3R++d5hDd3Frmuos/XLx8XhXpe+LDYAbpGKZYSwtlyyLOtS/8aD7A=="
 )
+
+# NICEPAY's published sandbox SNAP credentials (nodejs-nicepay README): client id IONPAYTEST, client
+# secret = the key above, and the public half of its RSA-1024 test key, so NICEPAY's own SNAP
+# samples work unchanged too.
+NICEPAY_SANDBOX_SNAP_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCJyXtRttkdnzHISBOgY7WEasjI
++pbqz/86ur8u/VmohirdBcbOKtwG+In5jl3fe8p0uX9CUXyKmpFw3Ff3tq8fWxXb
+EthzkWO6OQLew+RN7ZMjTPbJiP+3ZPHdztH8nmcq5jzMkoIc4JEd6DBA1tUwg+au
+tx4f6KtCymf+CY3G/QIDAQAB
+-----END PUBLIC KEY-----
+"""
 
 
 class Command(BaseCommand):
@@ -29,6 +41,9 @@ class Command(BaseCommand):
                 "default_notification_url": demo_url,
                 "merchant_key_encrypted": key_store.encrypt(NICEPAY_SANDBOX_KEY),
             },
+        )
+        api_credential_load(
+            merchant=ionpay, client_secret=NICEPAY_SANDBOX_KEY, public_key_pem=NICEPAY_SANDBOX_SNAP_PUBLIC_KEY
         )
         second, created2 = Merchant.objects.get_or_create(
             imid="PAYLOANT02",
