@@ -8,7 +8,7 @@ the limit. An address already over its limit is refused without counting again (
 never allow), so its count stays near the limit and its window is never extended.
 
 NICEPAY's tXid-only entry is the exception: a tXid is guessable, so serving its hits to a blocked
-address would let guessing through. There every look-up takes a slot, a found one gives it back.
+address would let guessing through. There every look-up counts, a found one gives its count back.
 
 Without Redis the pages still work (fail open): the secret in the URL is the protection, the count
 only slows guessing.
@@ -51,23 +51,15 @@ def _refused() -> bool:
 
 
 def count_miss(address: str) -> bool:
-    """Counts one miss (a wrong or unknown secret) for this address.
+    """Counts one miss (a wrong or unknown secret), or one look-up by a guessable key, for this address.
 
     Returns True while the address is within CUSTOMER_PAGE_MISS_LIMIT per CUSTOMER_PAGE_MISS_WINDOW
-    seconds (answer "not found"), False past it (answer 429). Fails open without Redis."""
-    if _blocked(address) or not throttle.attempt(_key(address), _rule(), when_down=True):
-        return _refused()
-    return True
-
-
-def take_slot(address: str) -> bool:
-    """Counts one look-up by a guessable key (a tXid alone); False when the address is over its
-    limit. A look-up that finds its page calls give_back."""
+    seconds, False past it (answer 429). Fails open without Redis."""
     if _blocked(address) or not throttle.attempt(_key(address), _rule(), when_down=True):
         return _refused()
     return True
 
 
 def give_back(address: str) -> None:
-    """The look-up taken by take_slot found its page: it was no miss."""
+    """A look-up by a guessable key, counted by count_miss, found its page: it was no miss."""
     throttle.give_back(_key(address))

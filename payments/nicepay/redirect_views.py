@@ -76,7 +76,7 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
         if not found and not throttle.count_miss(address):
             return _refused(request, TooManyAttempts())
     else:  # the tXid alone is guessable: every look-up counts until it finds its checkout
-        if not throttle.take_slot(address):
+        if not throttle.count_miss(address):
             return _refused(request, TooManyAttempts())
         txn = transaction_get_public(txid=txid) if txid else None
         found = txn is not None and txn.checkout_id is not None
