@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For the pg_trgm search indexes (OpClass in an expression index, migration 0016); on SQLite
+    # it registers lookups only, and its per-connection type lookup is PostgreSQL-only and cached.
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
@@ -206,6 +209,9 @@ CELERY_BEAT_SCHEDULE = {
 # V2 timeStamp: the merchant's local clock in any zone (UTC-12 .. UTC+14), plus this much clock error.
 TIMESTAMP_SKEW = timedelta(minutes=env.int("TIMESTAMP_SKEW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
+# The V2 API reads the merchant (iMid, key) from Redis for this long at most; every change of the
+# row drops it at once (payments/selectors/merchants.py), so this only bounds a lost invalidation.
+MERCHANT_CACHE_SECONDS = env.int("MERCHANT_CACHE_SECONDS", default=30)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.
 NOTIFICATION_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATION_ALLOW_PRIVATE_URLS", default=SANDBOX)

@@ -97,7 +97,7 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
     expected = tokens.inquiry_token(ts, merchant.imid, ref, amount_str(body), merchant.merchant_key)
     require_token(merchant, expected, text(body, wire_requests.TOKEN), "inquiry")
     try:
-        txn = transaction_get(merchant=merchant, txid=txid)
+        txn = transaction_get(merchant=merchant, txid=txid, fields=responses.INQUIRY_FIELDS)
     except TransactionNotFound:
         raise V2Error("tXid error: transaction not found", result_cd="8004", http_status=404)
     # Inquiry only reads, so any clock reading since the registration is accepted: a plugin that

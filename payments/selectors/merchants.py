@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from payments.models import ApiCredential, Invitation, Merchant, MerchantMember
@@ -15,6 +19,46 @@ if TYPE_CHECKING:
 def merchant_get(*, imid: str) -> Merchant | None:
     """The active merchant with this iMid, or None (a suspended merchant is not found)."""
     return Merchant.objects.filter(imid=imid, is_active=True).first()
+
+
+# The cached row: every concrete column (the key as stored, Fernet-encrypted, never in clear). The
+# key's name carries a digest of the column names, so a deploy that changes them never reads an
+# entry of the old shape.
+_COLUMNS = tuple(f.attname for f in Merchant._meta.concrete_fields)
+_SHAPE = hashlib.sha256(",".join(_COLUMNS).encode()).hexdigest()[:8]
+
+
+def _cache_key(imid: str) -> str:
+    return f"merchant:{_SHAPE}:{imid}"
+
+
+def merchant_get_cached(*, imid: str) -> Merchant | None:
+    """merchant_get through the shared cache (Redis), for the machine paths that authenticate
+    every call by iMid (V2 API). Only an active merchant is cached, for at most
+    MERCHANT_CACHE_SECONDS seconds; every change of the row drops the entry in every process
+    (merchant_cache_forget, called on save and by the services that update it). With Redis down
+    this is merchant_get (payloan_site/cache.py). Returns the merchant or None."""
+    key = _cache_key(imid)
+    values = cache.get(key)
+    if values is not None:
+        return Merchant.from_db("default", _COLUMNS, values)
+    merchant = merchant_get(imid=imid)
+    if merchant is not None:
+        cache.set(key, tuple(getattr(merchant, c) for c in _COLUMNS), timeout=settings.MERCHANT_CACHE_SECONDS)
+    return merchant
+
+
+def merchant_cache_forget(*, imid: str) -> None:
+    """Drop the cached row now and again once the caller's DB transaction commits (a concurrent
+    reader may have cached the old row in between)."""
+    key = _cache_key(imid)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def merchant_row_changed(sender: type, instance: Merchant, **_: object) -> None:
+    """post_save/post_delete of a Merchant (admin, key rotation, any save): drop its cached row."""
+    merchant_cache_forget(imid=instance.imid)
 
 
 def member_for_user(*, user: AbstractBaseUser | AnonymousUser | None) -> MerchantMember | None:

@@ -26,6 +26,7 @@ from providers.base.types import CartItem, NextAction, Seller
 from . import linking
 from . import registration as reg
 from .payment import transaction_start_payment
+from .rollups import rollup_add, rollup_key, rollup_move
 from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.checkout")
@@ -165,6 +166,7 @@ def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
         idempotency_key="registered",
         payload={"checkout": checkout.pk},
     )
+    rollup_add(txn)
     return txn
 
 
@@ -232,6 +234,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
         if method is None:
             raise err.MethodNotOffered()
         partner = registry.partner(method.mitra_cd)
+        bucket = rollup_key(txn)
         txn.pay_method, txn.mitra_cd = method.pay_method, method.mitra_cd
         if choice.phone:
             txn.billing_phone = choice.phone
@@ -259,6 +262,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
             idempotency_key="method-chosen",
             payload={"partner": method.mitra_cd, "tenor": txn.instalment_months},
         )
+        rollup_move(txn, before=bucket)  # counted under the chosen partner from now on
     return txn
 
 

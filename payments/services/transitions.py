@@ -12,6 +12,7 @@ from payments.models import Transaction, TransactionEvent
 from payments.status import Status, can_transition
 
 from .notifications import notification_create
+from .rollups import rollup_key, rollup_move
 
 log = logging.getLogger("payments.transitions")
 CORRECTING_SOURCES = frozenset({"poll", "sync", "reconcile"})
@@ -33,8 +34,9 @@ def transaction_apply_status(
     idempotency_key: str,
     payload: dict[str, Any] | None = None,
 ) -> Transaction:
-    """The one writer of Transaction.status: move the transaction to `to` and write its outbox
-    notification, in one DB transaction under the row lock.
+    """The one writer of Transaction.status: move the transaction to `to`, write its outbox
+    notification and move it to its new rollup bucket (the dashboard overview's counts), in one
+    DB transaction under the row lock.
 
     Args: `source` names the path (partner_callback, poll, sync, expiry, merchant, ...);
     `idempotency_key` makes the same input again a no-op (unique per transaction); `payload` is
@@ -70,6 +72,7 @@ def transaction_apply_status(
         log.warning("rejected %s -> %s for %s from %s", frm, to, txn.txid, source)
         flag_for_review(txn, f"{source} reported {to.word} while the transaction is {frm.word}")
         return txn
+    bucket = rollup_key(txn)
     txn.status = to
     fields = ["status", "updated_at"]
     now = timezone.now()
@@ -81,4 +84,5 @@ def transaction_apply_status(
         fields.append("next_poll_at")
     txn.save(update_fields=fields)
     notification_create(txn=txn, event=event)
+    rollup_move(txn, before=bucket)  # last: the overview's counts, their row locked until the commit
     return txn
