@@ -13,6 +13,7 @@ WINDOW_SECONDS = 15 * 60
 LIMITS: dict[str, tuple[int, int]] = {
     "login": (MAX_FAILURES, WINDOW_SECONDS),
     "reauth": (MAX_FAILURES, WINDOW_SECONDS),
+    "admin-login": (MAX_FAILURES, WINDOW_SECONDS),  # payments/admin_login.py
 }
 Unavailable = throttle.ThrottleUnavailable
 UNAVAILABLE_MESSAGE = (
