@@ -6,6 +6,10 @@ not a process. WEB_WORKERS x WEB_THREADS bounds concurrent requests and DB conne
 
 import os
 
+from gunicorn.glogging import Logger
+
+from payloan_site.logfilters import MaskSecrets
+
 bind = (
     os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('WEB_PORT') or os.environ.get('PORT', '8000')}"
 )
@@ -18,3 +22,16 @@ graceful_timeout = 30
 # Merchant integrations and load balancers reuse connections; keep them open between requests.
 keepalive = 5
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+
+
+class SecretMaskingLogger(Logger):
+    """gunicorn's logger, masking the secrets in request lines, referers and errors."""
+
+    def setup(self, cfg):  # noqa: ANN001, ANN201
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, MaskSecrets) for f in log.filters):
+                log.addFilter(MaskSecrets())
+
+
+logger_class = SecretMaskingLogger

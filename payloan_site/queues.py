@@ -65,9 +65,12 @@ POOLS: tuple[Pool, ...] = (
             "payments.tasks.pushes_resume",
             "payments.tasks.cancellations_settle",
             "payments.tasks.jobs_recover",
+            "payments.tasks.transaction_return_late_payment",
+            "payments.tasks.late_payments_sweep",
         ),
-        "status polls, expiry checks and lost cancel answers (one partner call each, PARTNER_HTTP_TIMEOUT) "
-        "and the periodic sweeps (polls, expiry, pushes and jobs of a dead worker, the hourly purge of "
+        "status polls, expiry checks, lost cancel answers and the return of payments made after their "
+        "order ended (one partner call each, PARTNER_HTTP_TIMEOUT) and the periodic sweeps (polls, "
+        "expiry, pushes and jobs of a dead worker, lost late-payment returns, the hourly purge of "
         "unverified partner notifications)",
     ),
     Pool(

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For the pg_trgm search indexes (OpClass in an expression index, migration 0016); on SQLite
+    # it registers lookups only, and its per-connection type lookup is PostgreSQL-only and cached.
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
@@ -223,6 +226,7 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-recover": {"task": "payments.tasks.jobs_recover", "schedule": _SWEEP},
     "pushes-resume": {"task": "payments.tasks.pushes_resume", "schedule": _SWEEP},
     "cancellations-settle": {"task": "payments.tasks.cancellations_settle", "schedule": _SWEEP},
+    "late-payments-return": {"task": "payments.tasks.late_payments_sweep", "schedule": _SWEEP},
     "reconcile-daily": {"task": "payments.tasks.reconcile_daily", "schedule": crontab(hour=2, minute=15)},
     "unverified-callbacks-purge": {
         "task": "payments.tasks.partner_callbacks_purge",
@@ -234,6 +238,9 @@ CELERY_BEAT_SCHEDULE = {
 # V2 timeStamp: the merchant's local clock in any zone (UTC-12 .. UTC+14), plus this much clock error.
 TIMESTAMP_SKEW = timedelta(minutes=env.int("TIMESTAMP_SKEW_MINUTES", default=15))
 PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
+# The V2 API reads the merchant (iMid, key) from Redis for this long at most; every change of the
+# row drops it at once (payments/selectors/merchants.py), so this only bounds a lost invalidation.
+MERCHANT_CACHE_SECONDS = env.int("MERCHANT_CACHE_SECONDS", default=30)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.
 NOTIFICATION_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATION_ALLOW_PRIVATE_URLS", default=SANDBOX)
@@ -315,10 +322,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Every handler masks the secrets that travel in URLs (payloan_site/logfilters.py). Django's own
+# loggers are given these handlers too: its defaults (and runserver's django.server) would not mask.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"secrets": {"()": "payloan_site.logfilters.MaskSecrets"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},  # to the root's console
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

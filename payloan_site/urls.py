@@ -4,9 +4,10 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from payments import ops_views
+from payments import admin_login, ops_views
 
 urlpatterns = [
+    path("admin/login/", admin_login.login_view),  # throttled; the rest of the admin as Django's
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
     path("healthz/live", ops_views.healthz_live, name="healthz-live"),

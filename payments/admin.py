@@ -16,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from payments import secrets as key_store
+from payments.admin_login import ThrottledAdminAuthenticationForm
 from payments.exceptions import ApplicationError
 from payments.models import (
     AccountLink,
@@ -36,6 +37,9 @@ from payments.services.audit import Actor, audit_record
 from payments.services.merchants import merchant_set_active
 from payments.services.review import transaction_resolve_review
 from providers.base.errors import PartnerError
+
+# Staff sign in through the same attempt limit as the dashboard (payments/admin_login.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def staff(request: HttpRequest) -> Actor:

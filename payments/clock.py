@@ -4,7 +4,7 @@ One place for the zone and the compact YYYYMMDDHHMMSS form used in identifiers a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -21,6 +21,16 @@ def jakarta(moment: datetime | None = None) -> datetime:
 def compact(moment: datetime | None = None) -> str:
     """YYYYMMDDHHMMSS in Jakarta time (now when `moment` is None)."""
     return jakarta(moment).strftime(COMPACT)
+
+
+def jakarta_day(moment: datetime | None = None) -> date:
+    """The Jakarta calendar day of `moment` (now when None), whatever time zone is active."""
+    return jakarta(moment).date()
+
+
+def day_start(day: date) -> datetime:
+    """Midnight starting `day` in Jakarta."""
+    return datetime.combine(day, time.min, tzinfo=JAKARTA)
 
 
 def date_and_time(moment: datetime) -> tuple[str, str]:

@@ -727,3 +727,26 @@ class TxidCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["imid", "pay_method"], name="txid_counter_uniq")]
+
+
+class TransactionRollup(models.Model):
+    """How many of a merchant's transactions, and how much (whole rupiah, the registered amount),
+    were created on one Asia/Jakarta day with one partner and are now in one status; `paid` tells a
+    void after payment from one before it (paid_at set). Kept current in the DB transaction of each
+    registration and status change (services/rollups.py); rebuilt by `manage.py rollups_rebuild`.
+    The dashboard overview reads these instead of grouping the transactions."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    mitra_cd = models.CharField(max_length=4)
+    status = models.CharField(max_length=1, choices=STATUS_CHOICES)
+    paid = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "day", "mitra_cd", "status", "paid"], name="txn_rollup_bucket_uniq"
+            )
+        ]

@@ -5,12 +5,23 @@ address it resolves to must be allowed, and the connection goes to that checked 
 host name travels in the Host header and, for https, in SNI and the certificate check. A DNS answer
 that changes between the check and the connection (rebinding) therefore changes nothing. Redirects
 are never followed (a 3xx is the merchant's answer, recorded as such), and no environment proxy is
-used (a proxy would resolve the name again)."""
+used (a proxy would resolve the name again).
+
+Connections are kept alive per thread and per (scheme, host, port, checked address): every POST
+still resolves and checks the name first, and then only a connection to the very address it just
+checked can carry it (the pool is keyed by that address). A name that now resolves elsewhere gets
+a new connection there, or is refused. A connection idle for more than KEEP_ALIVE_SECONDS is not
+reused (servers close idle ones, gunicorn after 2 s, and a POST sent as they do would fail).
+Cookies are never kept between POSTs."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import socket
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -121,6 +132,31 @@ class _PinnedAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
+KEEP_ALIVE_SECONDS = 1.0
+MAX_KEPT = 32  # destinations with a kept connection, per thread
+_kept = threading.local()
+
+
+def _session_for(scheme: str, host: str, port: int, ip: IPAddress) -> tuple[requests.Session, list[float]]:
+    """This thread's session pinned to `ip` (checked by the caller just now), and its last use."""
+    sessions: OrderedDict = getattr(_kept, "sessions", None) or OrderedDict()
+    _kept.sessions = sessions
+    key = (scheme, host, port, ip)
+    session, last_used = sessions.pop(key, (None, [0.0]))
+    if session is not None and time.monotonic() - last_used[0] > KEEP_ALIVE_SECONDS:
+        session.close()
+        session = None
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # no HTTP(S)_PROXY: a proxy would resolve the name itself
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # keep none
+        session.mount(f"{scheme}://", _PinnedAdapter(ip, host))
+    sessions[key] = (session, last_used)
+    while len(sessions) > MAX_KEPT:
+        sessions.popitem(last=False)[1][0].close()
+    return session, last_used
+
+
 @contextmanager
 def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Iterator[requests.Response]:
     """POST `data` to `url`; the answer is streamed (read what you need) and closed on exit.
@@ -139,8 +175,9 @@ def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> I
     if ":" in parts.hostname:  # an IPv6 literal keeps its brackets in Host
         host_header = f"[{parts.hostname}]" + ("" if parts.port is None else f":{parts.port}")
     kwargs: dict[str, Any] = {"allow_redirects": False, "stream": True, "timeout": (timeout, timeout)}
-    with requests.Session() as session:
-        session.trust_env = False  # no HTTP(S)_PROXY: a proxy would resolve the name itself
-        session.mount(f"{parts.scheme}://", _PinnedAdapter(addresses[0], parts.hostname))
+    session, last_used = _session_for(parts.scheme, parts.hostname, port, addresses[0])
+    try:
         with session.post(url, data=data, headers={**headers, "Host": host_header}, **kwargs) as response:
-            yield response
+            yield response  # closed on exit: its connection is kept only if the answer was read whole
+    finally:
+        last_used[0] = time.monotonic()

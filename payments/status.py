@@ -41,6 +41,9 @@ WORDS = {
 }
 CHOICES = [(s.value, f"{s.value} {s.word}") for s in Status]
 OPEN = frozenset({Status.INIT, Status.UNPAID, Status.PROCESSING})
+# Ended without payment: failed, expired, or voided before payment (paid_at unset). Such an attempt
+# frees its referenceNo, and money a partner takes for it later is returned (late_payments.py).
+ENDED_UNPAID = frozenset({Status.FAILED, Status.EXPIRED, Status.VOID})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.INIT: frozenset(
@@ -58,3 +61,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 def can_transition(frm: Status | str, to: Status | str) -> bool:
     return Status(to) in TRANSITIONS[Status(frm)]
+
+
+def ended_unpaid(status: Status | str, paid_at: object) -> bool:
+    """Whether a transaction in `status` with `paid_at` (None when never paid) ended unpaid."""
+    return Status(status) in ENDED_UNPAID and paid_at is None

@@ -11,6 +11,7 @@ from payments.services import (
     cancel_checks,
     expiry,
     jobs,
+    late_payments,
     notifications,
     payment,
     polling,
@@ -71,6 +72,17 @@ def pushes_resume() -> int:
 def cancellations_settle() -> int:
     """Beat: cancels whose partner answer was lost are settled from the partner's own answer."""
     return cancel_checks.cancellations_settle()
+
+
+@shared_task(name=queue.TRANSACTION_RETURN_LATE_PAYMENT, acks_late=True)
+def transaction_return_late_payment(transaction_id: int) -> None:
+    late_payments.transaction_return_late_payment(transaction_id=transaction_id)
+
+
+@shared_task(name="payments.tasks.late_payments_sweep")
+def late_payments_sweep() -> int:
+    """Beat: late payments whose return task was lost (or whose worker died) are queued again."""
+    return len(late_payments.late_payments_return_due())
 
 
 @shared_task(name=queue.JOB_RUN, acks_late=True)

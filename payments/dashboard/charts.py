@@ -110,18 +110,41 @@ def rupiah(value: int) -> str:
     return sign + "Rp " + f"{abs(value):,}".replace(",", ".")
 
 
-def daily_charts(by_day: list[dict[str, Any]]) -> dict[str, BarChart]:
-    every = max(1, len(by_day) // 6)
-    volume = [
-        (d["day"].strftime("%d %b"), d["volume"], f"{d['day']:%d %b}: {rupiah(d['volume'])}") for d in by_day
-    ]
-    count = [
-        (
-            d["day"].strftime("%d %b"),
-            d["count"],
-            f"{d['day']:%d %b}: {d['count']} payments, {d['rate']}% paid",
+# Past this many days a bar is a week: 640 px hold about 90 readable bars, and a year of daily
+# bars would be 730 SVG rectangles to render on every visit.
+DAILY_BARS_UP_TO = 92
+
+
+def _weeks(by_day: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The days summed into runs of 7 (the last run may be shorter), each named by its first day."""
+    weeks = []
+    for i in range(0, len(by_day), 7):
+        run = by_day[i : i + 7]
+        count, paid = sum(d["count"] for d in run), sum(d["paid"] for d in run)
+        weeks.append(
+            {
+                "day": run[0]["day"],
+                "last": run[-1]["day"],
+                "count": count,
+                "volume": sum(d["volume"] for d in run),
+                "rate": round(100 * paid / count, 1) if count else 0.0,
+            }
         )
-        for d in by_day
+    return weeks
+
+
+def daily_charts(by_day: list[dict[str, Any]]) -> dict[str, BarChart]:
+    """Volume and count per day, or per week when the range has more than DAILY_BARS_UP_TO days."""
+    points = by_day if len(by_day) <= DAILY_BARS_UP_TO else _weeks(by_day)
+
+    def when(d: dict[str, Any]) -> str:
+        return f"{d['day']:%d %b}" + (f" - {d['last']:%d %b}" if "last" in d else "")
+
+    every = max(1, len(points) // 6)
+    volume = [(d["day"].strftime("%d %b"), d["volume"], f"{when(d)}: {rupiah(d['volume'])}") for d in points]
+    count = [
+        (d["day"].strftime("%d %b"), d["count"], f"{when(d)}: {d['count']} payments, {d['rate']}% paid")
+        for d in points
     ]
     return {
         "volume": bar_chart(volume, tick_every=every, x_title="Day", y_title="Paid (Rp)", money=True),

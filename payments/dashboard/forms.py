@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from payments.models import MerchantMember
+from payments.selectors.overview import MAX_DAYS
 from payments.status import CHOICES as STATUS_CHOICES
 from providers import registry
 
@@ -35,6 +36,13 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class OverviewForm(forms.Form):
+    """The overview's range: the last `days` days, today included (any number up to a year)."""
+
+    PRESETS = (7, 30, 90, 365)
+    days = forms.IntegerField(label="Days", min_value=1, max_value=MAX_DAYS)
 
 
 class TransactionFilterForm(forms.Form):

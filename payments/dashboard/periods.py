@@ -27,10 +27,24 @@ class Period:
     date_from: date
     date_to: date  # inclusive
     preset: str
+    title: str = ""  # a name for a custom range ("Last 365 days")
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        """The last `days` days, today included (the overview's ?days=N)."""
+        today = today or timezone.localdate()
+        return cls(today - timedelta(days=days - 1), today, "custom", f"Last {days} days")
 
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
+
+    @property
+    def name(self) -> str:
+        """The preset's name ("Last 30 days"), or the dates of a custom range."""
+        if self.title:
+            return self.title
+        return self.label if self.preset == "custom" else dict(PRESETS).get(self.preset, self.label)
 
     @property
     def label(self) -> str:
@@ -73,7 +87,8 @@ class PeriodForm(forms.Form):
             }
             if not any(data.values()):
                 data = None
-        super().__init__(data, initial={"period": default}, **kwargs)
+        kwargs.setdefault("initial", {"period": default})
+        super().__init__(data, **kwargs)
         self.default = default
 
     def clean(self) -> dict[str, Any]:

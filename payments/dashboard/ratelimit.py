@@ -17,6 +17,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "otp": (MAX_FAILURES, WINDOW_SECONDS),  # sign-in codes, per account
     "reset": (3, 60 * 60),  # reset e-mails per address per hour
     "reset-ip": (20, 60 * 60),  # reset requests per client address per hour
+    "admin-login": (MAX_FAILURES, WINDOW_SECONDS),  # payments/admin_login.py
 }
 Unavailable = throttle.ThrottleUnavailable
 UNAVAILABLE_MESSAGE = (

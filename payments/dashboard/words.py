@@ -34,6 +34,7 @@ SOURCES = {
     "merchant": "your server",
     "dashboard": "the dashboard",
     "ops": "Payloan operations",
+    "late_payment": "Payloan (a late payment, returned automatically)",
 }
 
 # A cancel at the partner, in words (the filter of the Refunds list and its badges).

@@ -15,18 +15,15 @@ from payments.services import payment_links
 
 from . import throttle
 from .forms import PayerForm
-from .pages import error_page, not_found, too_many, use_merchant_language
+from .pages import error_page, miss, use_merchant_language
 
 
 @require_http_methods(["GET", "POST"])
 def payment_link_page(request: HttpRequest, code: str) -> HttpResponse:
     address = throttle.client_address(request)
-    if not throttle.take_slot(address):
-        return too_many(request)
     link = payment_link_get(code=code[:64])
     if link is None:
-        return not_found(request)
-    throttle.give_back(address)
+        return miss(request)
     use_merchant_language(request, link.merchant)
     form = PayerForm(request.POST if request.method == "POST" else None)
     problem = None

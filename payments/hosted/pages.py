@@ -69,18 +69,22 @@ def too_many(request: HttpRequest) -> HttpResponse:
     )
 
 
+def miss(request: HttpRequest) -> HttpResponse:
+    """A wrong or unknown secret: counted against the client's address, refused past its limit."""
+    if throttle.count_miss(throttle.client_address(request)):
+        return not_found(request)
+    return too_many(request)
+
+
 def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """/pay/<tXid>/<token>/...: the view gets the transaction only when the token is right."""
+    """/pay/<tXid>/<token>/...: the view gets the transaction only when the token is right; a right
+    token is always served, whatever misses its address has made (payments/hosted/throttle.py)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, txid: str, token: str, *args: object, **kwargs: object) -> HttpResponse:
-        address = throttle.client_address(request)
-        if not throttle.take_slot(address):
-            return too_many(request)
         txn = transaction_get_public(txid=txid) if customer_access.token_valid(txid, token) else None
         if txn is None:
-            return not_found(request)
-        throttle.give_back(address)
+            return miss(request)
         use_merchant_language(request, txn.merchant)
         return view(request, txn, *args, **kwargs)
 

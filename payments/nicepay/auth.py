@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from payments import tokens
 from payments.models import Merchant
-from payments.selectors.merchants import merchant_get, merchant_keys_accepted
+from payments.selectors.merchants import merchant_get_cached, merchant_keys_accepted
 
 from .errors import InvalidToken, UnknownMerchant
 
@@ -18,7 +18,7 @@ log = logging.getLogger("payments.auth")
 
 
 def merchant_for(imid: str) -> Merchant:
-    merchant = merchant_get(imid=imid)
+    merchant = merchant_get_cached(imid=imid)
     if merchant is None:
         raise UnknownMerchant()
     return merchant

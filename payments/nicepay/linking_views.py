@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, LinkNotFound
@@ -28,7 +28,7 @@ from .auth import merchant_for, require_token
 from .cart import parse_cart
 from .errors import InvalidField, answer
 from .requests import fingerprint
-from .views import continue_page, error_json, with_params
+from .views import browser_step, continue_page, error_json, with_params
 from .wire import (
     TIME_STAMP,
     Field,
@@ -122,12 +122,15 @@ def _wants_json(data: dict[str, Any], request: HttpRequest) -> bool:
     )
 
 
-def _error(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
+def _error(request: HttpRequest, exc: ApplicationError, as_json: bool, *, step: bool = True) -> HttpResponse:
+    """linkEnable / linkInitiate answer HTTP 200 as NICEPAY's browser steps do (JSON or a page);
+    the shopper's return from the partner (`step=False`) keeps the error's own status."""
     a = answer(exc)
     if as_json:
         return error_json(exc)  # HTTP 200, as every V2 JSON answer
     name = registry.linking_partners()[0].name  # the request may not have named a valid one
-    return render(request, "hosted/link_error.html", {"error": a, "partner_name": name}, status=a.http_status)
+    status = 200 if step else a.http_status
+    return render(request, "hosted/link_error.html", {"error": a, "partner_name": name}, status=status)
 
 
 def _linking_partner(data: dict[str, Any], *, mitra_required: bool) -> registry.Partner:
@@ -149,7 +152,7 @@ def _linking_partner(data: dict[str, Any], *, mitra_required: bool) -> registry.
 
 
 @csrf_exempt  # the merchant's page sends the browser here cross-site; authenticated by merchantToken
-@require_http_methods(["GET", "POST"])
+@browser_step(_error)
 def link_enable(request: HttpRequest) -> HttpResponse:
     data: dict[str, Any] = {}
     try:
@@ -210,7 +213,7 @@ def _default_cart(goods_name: str, amt: int) -> str:
 
 
 @csrf_exempt  # cross-site browser step, authenticated by merchantToken
-@require_http_methods(["GET", "POST"])
+@browser_step(_error)
 def link_initiate(request: HttpRequest) -> HttpResponse:
     data: dict[str, Any] = {}
     try:
@@ -299,22 +302,20 @@ def _finish_params(link: AccountLink) -> dict[str, str]:
 @require_GET
 def link_finish(request: HttpRequest, mandate_id: str, token: str) -> HttpResponse:
     """AstraPay sends the browser back here (finishBindingUrl?authCode=...). The URL carries the
-    link's secret, like every customer page; misses count against the client's address."""
-    address = throttle.client_address(request)
-    if not throttle.take_slot(address):
-        return too_many(request)
+    link's secret, like every customer page; only misses count against the client's address."""
     link = (
         account_link_get(mandate_id=mandate_id)
         if customer_access.link_token_valid(mandate_id, token)
         else None
     )
     if link is None:
-        return _error(request, LinkNotFound("We could not find this account link."), False)
-    throttle.give_back(address)
+        if not throttle.count_miss(throttle.client_address(request)):
+            return too_many(request)
+        return _error(request, LinkNotFound("We could not find this account link."), False, step=False)
     try:
         link = linking.account_link_finish(link=link, auth_code=request.GET.get("authCode", ""))
     except ApplicationError as exc:
-        return _error(request, exc, False)
+        return _error(request, exc, False, step=False)
     if link.callback_url:
         return HttpResponseRedirect(with_params(link.callback_url, _finish_params(link)))
     name = registry.partner(link.mitra_cd).name

@@ -75,15 +75,23 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
     """The shopper's entry: /redirect/v2/payment?tXid=... (NICEPAY's form) or our paymentURL,
     which adds the page secret. Either way the shopper lands on the hosted page."""
     address = throttle.client_address(request)
-    if not throttle.take_slot(address):
-        return _refused(request, TooManyAttempts())
     txid = request.GET.get("tXid", "")[:30]
-    txn = transaction_get_public(txid=txid) if txid else None
-    if txn is None or txn.checkout_id is None or (token and not customer_access.token_valid(txid, token)):
+    if token:  # our paymentURL: a right secret is always served, only misses count
+        txn = transaction_get_public(txid=txid) if customer_access.token_valid(txid, token) else None
+        found = txn is not None and txn.checkout_id is not None
+        if not found and not throttle.count_miss(address):
+            return _refused(request, TooManyAttempts())
+    else:  # the tXid alone is guessable: every look-up counts until it finds its checkout
+        if not throttle.count_miss(address):
+            return _refused(request, TooManyAttempts())
+        txn = transaction_get_public(txid=txid) if txid else None
+        found = txn is not None and txn.checkout_id is not None
+        if found:
+            throttle.give_back(address)
+    if not found:
         return _refused(
             request, TransactionNotFound("We could not find this payment. Please start again from the shop.")
         )
-    throttle.give_back(address)
     if not token and not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
         return _refused(request, PaymentLinkIncomplete())
     return HttpResponseRedirect(customer_access.page_path(txn.txid))

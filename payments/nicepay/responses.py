@@ -44,6 +44,28 @@ def _confirms_receipt(txn: Transaction) -> bool:
     return partner is not None and partner.receipt_confirmation
 
 
+# What inquiry() reads of a transaction: the selector loads these columns only.
+INQUIRY_FIELDS = (
+    "txid",
+    "merchant_id",
+    "currency",
+    "amount",
+    "instalment_months",
+    "instalment_type",
+    "reference_no",
+    "goods_name",
+    "pay_method",
+    "billing_name",
+    "created_at",
+    "status",
+    "mitra_cd",
+    "cancelled_amount",
+    "paid_at",
+    "expires_at",
+    "receipt_confirmed_at",
+)
+
+
 def inquiry(txn: Transaction) -> dict:
     req_dt, req_tm = date_and_time(txn.created_at)
     paid_dt, paid_tm = date_and_time(txn.paid_at) if txn.paid_at else (None, None)

@@ -1,6 +1,6 @@
 """NICEPAY V2 paths, under /nicepay/ exactly as NICEPAY serves them."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import linking_views, receipt_views, redirect_views, views
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("redirect/v2/payment/<str:token>", redirect_views.payment_view, name="redirect-payment-signed"),
     path("api/linkEnable.do", linking_views.link_enable, name="link-enable"),
     path("api/linkInitiate.do", linking_views.link_initiate, name="link-initiate"),
+    # Anything else (a trailing slash, a typo) is a V2 answer too, never an HTML 404. SNAP's own
+    # paths (v1.0/, api/v1.0/) keep SNAP's statuses.
+    re_path(r"^(?!v1\.0/|api/v1\.0/)", views.unknown_path, name="unknown"),
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments import customer_access, tokens
 from payments.exceptions import ApplicationError, PaymentStarting, TransactionNotFound
-from payments.hosted.pages import starting_page
+from payments.hosted.pages import starting_page, use_merchant_language
 from payments.models import Transaction
 from payments.selectors.transactions import transaction_get, transaction_get_public
 from payments.services import cancellation as cancel_service
@@ -105,7 +105,7 @@ def inquiry_view(body: dict[str, Any], **_: str) -> dict:
         "inquiry",
     )
     try:
-        txn = transaction_get(merchant=merchant, txid=txid)
+        txn = transaction_get(merchant=merchant, txid=txid, fields=responses.INQUIRY_FIELDS)
     except TransactionNotFound:
         raise V2Error("tXid error: transaction not found", result_cd="8004", http_status=404)
     # Inquiry only reads, so any clock reading since the registration is accepted: a plugin that
@@ -160,12 +160,49 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def error_page(request: HttpRequest, exc: ApplicationError, txn: Transaction | None = None) -> HttpResponse:
-    """The customer's page for an error on the V2 browser path, worded as the V2 answer. A payment
+    """The customer's page for an error on the V2 browser path, worded as the V2 answer (resultCd
+    and resultMsg shown) with HTTP 200, as NICEPAY answers its browser steps (contract.md). A payment
     being started by another request gets a small page that asks again in a moment."""
     if isinstance(exc, PaymentStarting):
         return starting_page(request, txn)
-    a = answer(exc)
-    return render(request, "hosted/error.html", {"error": a, "txn": txn}, status=a.http_status)
+    if txn is not None:
+        use_merchant_language(request, txn.merchant)
+    return render(request, "hosted/error.html", {"error": answer(exc), "txn": txn})
+
+
+def browser_step(refuse: Callable[[HttpRequest, ApplicationError, bool], HttpResponse]) -> Callable:
+    """A browser step takes GET or a form POST; any other method is refused by `refuse(request,
+    error, as_json)` (JSON when the query asks returnJsonFormat=1) and never reaches the step."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.method not in ("GET", "POST"):
+                exc = BadBody(f"Use GET or a form POST for this step, not {request.method[:10]}")
+                return refuse(request, exc, request.GET.get("returnJsonFormat") == "1")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _payment_refused(request: HttpRequest, exc: ApplicationError, as_json: bool) -> HttpResponse:
+    return error_json(exc) if as_json else error_page(request, exc)
+
+
+@csrf_exempt  # servers call these paths; a mistyped one must get NICEPAY's JSON, not a CSRF page
+def unknown_path(request: HttpRequest) -> JsonResponse:
+    """Any other path under /nicepay/: NICEPAY's JSON with HTTP 200, as every V2 answer, naming the
+    path the merchant probably meant (a trailing slash is the usual slip)."""
+    message = f"Unknown path {request.path[:100]}"
+    trimmed = request.path_info.rstrip("/")
+    try:
+        if trimmed != request.path_info and resolve(trimmed).url_name != "unknown":
+            message += f": use {trimmed[:100]} (no trailing slash)"
+    except Resolver404:
+        pass
+    return error_json(V2Error(message, result_cd="9003"))
 
 
 def continue_page(request: HttpRequest, url: str, *, destination: str, txn=None) -> HttpResponse:  # noqa: ANN001
@@ -205,6 +242,7 @@ PAYMENT_TAKES_FORM_FIELDS = (
 
 
 @csrf_exempt  # the merchant's page posts here cross-site; authenticated by merchantToken
+@browser_step(_payment_refused)
 def payment_view(request: HttpRequest) -> HttpResponse:
     """The customer's browser arrives here (GET or form POST) and leaves for the partner."""
     if wants_json_body(request):

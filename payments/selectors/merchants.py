@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,6 +33,46 @@ def merchant_keys_accepted(*, merchant: Merchant, now: datetime | None = None) -
     if merchant.previous_key_encrypted and until is not None and until > now:
         keys.append(merchant.previous_merchant_key)
     return keys
+
+
+# The cached row: every concrete column (the key as stored, Fernet-encrypted, never in clear). The
+# key's name carries a digest of the column names, so a deploy that changes them never reads an
+# entry of the old shape.
+_COLUMNS = tuple(f.attname for f in Merchant._meta.concrete_fields)
+_SHAPE = hashlib.sha256(",".join(_COLUMNS).encode()).hexdigest()[:8]
+
+
+def _cache_key(imid: str) -> str:
+    return f"merchant:{_SHAPE}:{imid}"
+
+
+def merchant_get_cached(*, imid: str) -> Merchant | None:
+    """merchant_get through the shared cache (Redis), for the machine paths that authenticate
+    every call by iMid (V2 API). Only an active merchant is cached, for at most
+    MERCHANT_CACHE_SECONDS seconds; every change of the row drops the entry in every process
+    (merchant_cache_forget, called on save and by the services that update it). With Redis down
+    this is merchant_get (payloan_site/cache.py). Returns the merchant or None."""
+    key = _cache_key(imid)
+    values = cache.get(key)
+    if values is not None:
+        return Merchant.from_db("default", _COLUMNS, values)
+    merchant = merchant_get(imid=imid)
+    if merchant is not None:
+        cache.set(key, tuple(getattr(merchant, c) for c in _COLUMNS), timeout=settings.MERCHANT_CACHE_SECONDS)
+    return merchant
+
+
+def merchant_cache_forget(*, imid: str) -> None:
+    """Drop the cached row now and again once the caller's DB transaction commits (a concurrent
+    reader may have cached the old row in between)."""
+    key = _cache_key(imid)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def merchant_row_changed(sender: type, instance: Merchant, **_: object) -> None:
+    """post_save/post_delete of a Merchant (admin, key rotation, any save): drop its cached row."""
+    merchant_cache_forget(imid=instance.imid)
 
 
 def member_for_user(*, user: AbstractBaseUser | AnonymousUser | None) -> MerchantMember | None:

@@ -3,12 +3,11 @@ rows the sweeps and the reconciliation work on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from payments.exceptions import TransactionNotFound
@@ -118,11 +117,17 @@ def transaction_page(
     )
 
 
-def transaction_get(*, merchant: Merchant, txid: str) -> Transaction:
-    """The merchant's transaction. Raises TransactionNotFound (also for another merchant's tXid)."""
-    txn = Transaction.objects.filter(merchant=merchant, txid=txid).select_related("merchant").first()
+def transaction_get(*, merchant: Merchant, txid: str, fields: Sequence[str] = ()) -> Transaction:
+    """The merchant's transaction. Raises TransactionNotFound (also for another merchant's tXid).
+
+    `fields`: read only these columns (a hot read path that knows what it shows, e.g. the V2
+    inquiry: a narrow row instead of every column); `merchant` is then the one given, not joined."""
+    qs = Transaction.objects.filter(merchant=merchant, txid=txid)
+    txn = qs.only(*fields).first() if fields else qs.select_related("merchant").first()
     if txn is None:
         raise TransactionNotFound()
+    if fields:
+        txn.merchant = merchant
     return txn
 
 
@@ -218,70 +223,3 @@ def transactions_for_day(day: date) -> QuerySet[Transaction]:
         .exclude(payment_started_at__isnull=True, partner_ref="")
         .order_by("pk")
     )
-
-
-def transactions_overview(
-    *,
-    merchant: Merchant,
-    now: datetime | None = None,
-    days: int = 30,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> dict[str, Any]:
-    """Volume (paid amount, whole rupiah), count and success rate (percent) for the period and its
-    last day, by partner and by day. The period is [date_from, date_to] (whole days, inclusive)
-    when both are given, else the last `days` days up to today. Three grouped queries over the
-    merchant's index range."""
-    now = now or timezone.now()
-    if date_from is None or date_to is None:
-        date_to = timezone.localdate(now)
-        date_from = date_to - timedelta(days=days - 1)
-    today, days = date_to, (date_to - date_from).days + 1
-    base = Transaction.objects.filter(
-        merchant=merchant,
-        created_at__gte=day_start(date_from),
-        created_at__lt=day_start(date_to + timedelta(days=1)),
-    )
-    paid = Q(status__in=[Status.PAID, Status.VOID, Status.REFUND]) & Q(paid_at__isnull=False)
-
-    def figures(row: dict[str, Any]) -> dict[str, Any]:
-        count, ok = row["count"] or 0, row["ok"] or 0
-        return {
-            "count": count,
-            "paid": ok,
-            "volume": row["volume"] or 0,
-            "rate": round(100 * ok / count, 1) if count else 0.0,
-        }
-
-    aggregates = {"count": Count("id"), "ok": Count("id", filter=paid), "volume": Sum("amount", filter=paid)}
-    by_day_rows = {
-        r["day"]: figures(r)
-        for r in base.annotate(day=TruncDate("created_at")).values("day").annotate(**aggregates).order_by()
-    }
-    by_partner = sorted(
-        (
-            dict(figures(r), mitra_cd=r["mitra_cd"])
-            for r in base.values("mitra_cd").annotate(**aggregates).order_by()
-        ),
-        key=lambda r: -r["volume"],
-    )
-    by_day = []
-    for i in range(days):
-        day = today - timedelta(days=days - 1 - i)
-        by_day.append(dict(by_day_rows.get(day, figures({"count": 0, "ok": 0, "volume": 0})), day=day))
-    month = figures(
-        {
-            "count": sum(d["count"] for d in by_day),
-            "ok": sum(d["paid"] for d in by_day),
-            "volume": sum(d["volume"] for d in by_day),
-        }
-    )
-    return {
-        "today": by_day[-1],
-        "month": month,
-        "by_day": by_day,
-        "by_partner": by_partner,
-        "days": days,
-        "date_from": date_from,
-        "date_to": date_to,
-    }

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payments import exceptions as err
 from payments.models import AuditLog, Invitation, Merchant, MerchantMember
+from payments.selectors.merchants import merchant_cache_forget
 from payments.services.audit import Actor, audit_record
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ def merchant_two_factor_require(*, merchant: Merchant, required: bool, actor: Ac
     if required and two_factor_device(user=actor.user) is None:
         raise err.TwoFactorOwnerFirst()
     Merchant.objects.filter(pk=merchant.pk).update(require_two_factor=required)
+    merchant_cache_forget(imid=merchant.imid)  # an update() sends no post_save
     merchant.require_two_factor = required
     action = Action.TEAM_TWO_FACTOR_REQUIRED if required else Action.TEAM_TWO_FACTOR_OPTIONAL
     _audit(actor, action, merchant=merchant, target=f"merchant:{merchant.imid}")

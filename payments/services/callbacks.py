@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from payments import throttle
-from payments.models import PartnerCallback, PartnerNonce, Transaction, UnverifiedCallback
+from payments.models import PartnerCallback, PartnerNonce, Transaction, TransactionEvent, UnverifiedCallback
 from providers import registry
 from providers.base.adapter import PartnerAdapter
 from providers.base.errors import InvalidPayload, InvalidSignature, NotSupported, PartnerError
@@ -94,11 +94,14 @@ def partner_callback_receive(
     cb.transaction = txn
     with transaction.atomic():  # read "before" under the row lock: of concurrent copies, one is "applied"
         before = Transaction.objects.select_for_update().values_list("status", flat=True).get(pk=txn.pk)
-        updated = apply_partner_result(
-            txn=txn, result=result, source="partner_callback", idempotency_key=f"cb:{event.idempotency_key}"
-        )
+        key = f"cb:{event.idempotency_key}"
+        events = TransactionEvent.objects.filter(transaction=txn, idempotency_key=key)
+        seen = events.exists()
+        updated = apply_partner_result(txn=txn, result=result, source="partner_callback", idempotency_key=key)
+        # A move not applied: flagged, or a late payment being returned (late_payments.py).
+        refused = not seen and events.filter(kind=TransactionEvent.Kind.REJECTED).exists()
     outcome = "applied" if updated.status != before else "duplicate"
-    if updated.needs_review and not txn.needs_review:
+    if (updated.needs_review and not txn.needs_review) or refused:
         outcome = "rejected"
     return _finish(cb, outcome, f"{result.raw_status} -> {updated.status}", event.reply)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from payments import exceptions as err
 from payments.models import AuditLog, Cancellation, Merchant, Transaction, TransactionEvent
-from payments.status import Status
+from payments.status import Status, ended_unpaid
 from providers import registry
 from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError
 from providers.base.types import CancelRequest, CancelResult
@@ -20,7 +20,7 @@ from providers.base.types import CancelRequest, CancelResult
 from .audit import Actor, audit_record
 from .partner_io import order_info
 from .registration import new_txid
-from .transitions import transaction_apply_status
+from .transitions import flag_for_review, transaction_apply_status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("payments.cancellation")
 FULL, PARTIAL = "1", "2"
 UNSETTLED = (Cancellation.State.PENDING, Cancellation.State.UNKNOWN)
+# The idempotency key of the one automatic return of money paid after the transaction ended unpaid
+# (late_payments.py): unique per transaction, so it is never refunded twice.
+LATE_RETURN = "late-payment-return"
 
 
 def _request(txn: Transaction, amount: int, cancel_id: str, reason: str) -> CancelRequest:
@@ -133,7 +136,8 @@ def cancellation_close(
     """Settle an unsettled cancellation: succeeded with the partner's `result` (the amount counted
     as cancelled, the transaction voided or refunded once nothing is left), or failed with `error`
     (nothing was refunded). A row settled already is returned as it is: the request and the settle
-    sweep may both get there, the first one counts."""
+    sweep may both get there, the first one counts. The return of a late payment leaves the
+    transaction's status as it is (it ended unpaid); when it fails, ops are asked to return it."""
     row = Cancellation.objects.select_for_update().select_related("transaction").get(pk=row_id)
     if row.state not in UNSETTLED:
         return row
@@ -147,6 +151,8 @@ def cancellation_close(
             error.message[:255],
         )
         row.save()
+        if row.idempotency_key == LATE_RETURN:
+            flag_for_review(txn, f"paid after the order ended; automatic return failed: {error.message}")
         return row
     row.state = Cancellation.State.SUCCEEDED
     row.partner_ref = (result.partner_cancel_ref if result else "")[:100]
@@ -165,7 +171,7 @@ def cancellation_close(
             "cancel_txid": row.cancel_txid,
         },
     )
-    if txn.remaining_amount == 0:
+    if txn.remaining_amount == 0 and not ended_unpaid(txn.status, txn.paid_at):
         to = Status.VOID if (result is None or result.kind == "void") else Status.REFUND
         transaction_apply_status(
             transaction_id=txn.pk, to=to, source=source, idempotency_key=f"cancelled:{row.cancel_txid}"
@@ -255,7 +261,7 @@ def _cancel(
     except PartnerError as exc:
         # A timeout, a 5xx, an answer we cannot read: the partner may have made the refund. Never
         # recorded as failed: the settle sweep asks the partner (cancel_checks.py).
-        _mark_unknown(row.pk, exc)
+        cancellation_mark_unknown(row.pk, exc)
         raise err.CancelPartnerUnavailable()
     else:
         return cancellation_close(row.pk, result, None, source)
@@ -263,7 +269,7 @@ def _cancel(
     raise error
 
 
-def _mark_unknown(row_id: int, exc: PartnerError) -> None:
+def cancellation_mark_unknown(row_id: int, exc: PartnerError) -> None:
     """The partner call's outcome is unknown: the row waits for the settle sweep's first check."""
     log.warning("cancel %s: outcome unknown (%s); the partner will be asked", row_id, exc.message)
     Cancellation.objects.filter(pk=row_id, state=Cancellation.State.PENDING).update(

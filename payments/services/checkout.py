@@ -26,6 +26,7 @@ from providers.base.types import CartItem, NextAction, Seller
 from . import linking
 from . import registration as reg
 from .payment import transaction_start_payment
+from .rollups import rollup_add, rollup_key, rollup_move
 from .transitions import transaction_apply_status
 
 log = logging.getLogger("payments.checkout")
@@ -163,6 +164,7 @@ def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
         idempotency_key="registered",
         payload={"checkout": checkout.pk},
     )
+    rollup_add(txn)
     return txn
 
 
@@ -230,6 +232,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
         if method is None:
             raise err.MethodNotOffered()
         partner = registry.partner(method.mitra_cd)
+        bucket = rollup_key(txn)
         txn.pay_method, txn.mitra_cd = method.pay_method, method.mitra_cd
         if choice.phone:
             txn.billing_phone = choice.phone
@@ -257,6 +260,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
             idempotency_key="method-chosen",
             payload={"partner": method.mitra_cd, "tenor": txn.instalment_months},
         )
+        rollup_move(txn, before=bucket)  # counted under the chosen partner from now on
     return txn
 
 
@@ -275,8 +279,8 @@ def checkout_choose_method(*, txn: Transaction, choice: MethodChoice, account_to
 
 def checkout_abandon_attempt(*, txn: Transaction) -> Transaction:
     """The shopper leaves an attempt (cancel, change the OVO number, another method) before it
-    is paid. It ends as failed; a partner success arriving later is flagged for review, never
-    applied silently (transaction_apply_status)."""
+    is paid. It ends as failed; money a partner takes for it later is never applied but returned
+    to the payer (late_payments.py)."""
     if not txn.status_enum.is_open:
         return txn
     return transaction_apply_status(

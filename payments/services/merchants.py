@@ -19,6 +19,7 @@ from django.utils import timezone
 from payments import exceptions as err
 from payments import secrets as key_store
 from payments.models import AuditLog, Invitation, Merchant, MerchantMember, Notification
+from payments.selectors.merchants import merchant_cache_forget
 from payments.services.audit import Actor, audit_record
 from payments.services.notifications import notification_deliver, notification_format
 
@@ -35,6 +36,7 @@ def merchant_set_active(*, merchant: Merchant, active: bool, actor: Actor) -> bo
     when it was already so)."""
     changed = Merchant.objects.filter(pk=merchant.pk, is_active=not active).update(is_active=active)
     merchant.is_active = active
+    merchant_cache_forget(imid=merchant.imid)
     if changed:
         audit_record(
             actor=actor,
@@ -108,6 +110,7 @@ def merchant_notification_url_set(*, merchant: Merchant, url: str, actor: Actor)
     """Set the default notification URL (already validated as http(s)). Returns the merchant."""
     old = merchant.default_notification_url
     Merchant.objects.filter(pk=merchant.pk).update(default_notification_url=url)
+    merchant_cache_forget(imid=merchant.imid)
     merchant.default_notification_url = url
     audit_record(
         actor=actor,

@@ -19,7 +19,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Q, QuerySet
 from django.utils import timezone
 
@@ -143,16 +143,34 @@ def lease_seconds() -> float:
     return 2 * settings.NOTIFICATION_TIMEOUT + 5
 
 
-def _claim(notification_id: int, now: datetime) -> bool:
-    lease = now + timedelta(seconds=lease_seconds())
-    return bool(
-        Notification.objects.filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-            pk=notification_id,
-            state__in=[Notification.State.PENDING, Notification.State.FAILED],
-            next_attempt_at__lte=now,
-        ).update(lease_until=lease)
+_N, _M, _T = Notification._meta.db_table, Merchant._meta.db_table, Transaction._meta.db_table
+# Claim and read in one statement: the lease is taken only on a due row nobody holds, and the
+# row comes back with what the POST needs of its merchant (iMid, the key as stored, encrypted)
+# and of its transaction (the door, which chooses the wire format).
+_CLAIM = f"""
+UPDATE {_N} SET lease_until = %s
+WHERE id = %s AND (lease_until IS NULL OR lease_until < %s) AND state IN (%s, %s) AND next_attempt_at <= %s
+RETURNING *, (SELECT imid FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_imid,
+    (SELECT merchant_key_encrypted FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_key_stored,
+    (SELECT door FROM {_T} WHERE {_T}.id = {_N}.transaction_id) AS transaction_door
+"""  # noqa: S608 - our own tables' names; the values are parameters
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | None:
+    """The row with a lease of lease_seconds(), when it is due and nobody holds it; else None."""
+    adapt = connection.ops.adapt_datetimefield_value
+    lease = adapt(now + timedelta(seconds=lease_seconds()))
+    due = [Notification.State.PENDING.value, Notification.State.FAILED.value]
+    rows = list(Notification.objects.raw(_CLAIM, [lease, notification_id, adapt(now), *due, adapt(now)]))
+    if not rows:
+        return None
+    note = rows[0]
+    note.merchant = Merchant.from_db(
+        "default",
+        ["id", "imid", "merchant_key_encrypted"],
+        [note.merchant_id, note.merchant_imid, note.merchant_key_stored],
     )
+    return note
 
 
 # In order per transaction: a notification waits while an earlier one of the same transaction is
@@ -160,20 +178,21 @@ def _claim(notification_id: int, now: datetime) -> bool:
 WAITS_FOR = (Notification.State.PENDING, Notification.State.FAILED, Notification.State.DEAD)
 
 
-@transaction.atomic
 def _park_if_waiting(note: Notification) -> bool:
     """Park `note` (no attempt due, no lease) if an earlier notification of its transaction is
     not delivered: one conditional UPDATE, never a check and a separate park. The earlier rows
     are locked in the same statement (FOR UPDATE in the subquery), so a settle that is committing
     meanwhile is waited for and its outcome seen: either we see it delivered and do not park, or
-    we park first and its release (_release_following) finds us parked."""
-    if note.transaction_id is None:
+    we park first and its release (_release_following) finds us parked. A transaction's first
+    notification (sequence 1, most of them) has no earlier one: no statement at all."""
+    if note.transaction_id is None or note.sequence <= 1:
         return False
     earlier = Notification.objects.select_for_update().filter(
         transaction_id=note.transaction_id, sequence__lt=note.sequence, state__in=WAITS_FOR
     )
     parked = Notification.objects.filter(Exists(earlier), pk=note.pk)
-    return bool(parked.update(lease_until=None, next_attempt_at=None))
+    with transaction.atomic():
+        return bool(parked.update(lease_until=None, next_attempt_at=None))
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
@@ -183,20 +202,19 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     worker killed mid-flight leaves its attempt in the history. No DB transaction is open while we
     wait on the merchant (NOTIFICATION_TIMEOUT seconds at most). Returns the row, or None when it
     was not ours to send."""
-    now = timezone.now()
-    if not _claim(notification_id, now):
+    note = _claim(notification_id, timezone.now())
+    if note is None:
         return None
-    # The transaction too: its door chooses the notification's format (V2 form or SNAP JSON).
-    note = Notification.objects.select_related("merchant", "transaction").get(pk=notification_id)
     if _park_if_waiting(note):
         return note  # released by the earlier one's delivery (or its replay)
     # The token from the merchant's key as it is now, like the signature header: a retry or resend
     # after a key rotation must verify with the new key.
-    fmt = notification_format(note.transaction.door if note.transaction else Transaction.Door.V2)
+    # The transaction's door chooses the notification's format (V2 form or SNAP JSON); _claim read it.
+    fmt = notification_format(note.transaction_door or Transaction.Door.V2)
     fields = fmt.with_current_token(note)
     if not destination_allowed(note.url):
         attempt = _attempt_begin(note, timezone.now(), Sent(note.url, {}, fields))
-        return _attempt_settle(attempt, 0, None, "", DESTINATION_REFUSED, False)
+        return _attempt_settle(note.pk, attempt, 0, None, "", DESTINATION_REFUSED, False)
     body = fmt.encode(fields)
     stamp = int(time.time())
     headers = {
@@ -225,7 +243,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         error = type(exc).__name__
     duration = int((time.monotonic() - t0) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    return _attempt_settle(attempt, duration, status_code, excerpt, error, ok)
+    return _attempt_settle(note.pk, attempt, duration, status_code, excerpt, error, ok)
 
 
 @dataclass(frozen=True)
@@ -244,10 +262,12 @@ INTERRUPTED = "interrupted: the sender stopped before the answer (it may have ar
 def _attempt_begin(note: Notification, started: datetime, sent: Sent) -> int:
     """Record the attempt before the request leaves (finished_at empty: in flight), with what it
     posts, and count it. An earlier attempt still open was cut off (its worker died): it is closed
-    as interrupted."""
-    NotificationAttempt.objects.filter(notification_id=note.pk, finished_at__isnull=True).update(
-        finished_at=started, error=INTERRUPTED
-    )
+    as interrupted. `note.attempts` is the row's attempt count as claimed (attempts are counted with
+    their row, under the lease): 0 means there is no earlier attempt to close."""
+    if note.attempts:
+        NotificationAttempt.objects.filter(notification_id=note.pk, finished_at__isnull=True).update(
+            finished_at=started, error=INTERRUPTED
+        )
     attempt = NotificationAttempt.objects.create(
         notification_id=note.pk,
         merchant_id=note.merchant_id,
@@ -260,14 +280,17 @@ def _attempt_begin(note: Notification, started: datetime, sent: Sent) -> int:
     return attempt.pk
 
 
+SETTLED_FIELDS = ["state", "delivered_at", "next_attempt_at", "lease_until"]
+
+
 @transaction.atomic
 def _attempt_settle(
-    attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
+    pk: int, attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
 ) -> Notification:
     """Settle the attempt with the merchant's answer, and the notification with it: delivered,
-    or the next attempt scheduled (handed to Celery with that ETA), or dead."""
-    attempt = NotificationAttempt.objects.get(pk=attempt_id)
-    note = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+    or the next attempt scheduled (handed to Celery with that ETA), or dead. Writes only the
+    columns that change (never the payload)."""
+    note = Notification.objects.select_for_update().get(pk=pk)
     now = timezone.now()
     note.lease_until = None
     if ok:
@@ -283,11 +306,15 @@ def _attempt_settle(
             note.state = Notification.State.FAILED
             note.next_attempt_at = now + timedelta(seconds=schedule[note.attempts - 1])
             _enqueue_at(note.pk, note.attempts, note.next_attempt_at)
-    note.save()
-    attempt.finished_at, attempt.duration_ms, attempt.http_status = now, duration, status_code
-    attempt.response_excerpt, attempt.error = excerpt[:2000], error
-    attempt.next_attempt_at = note.next_attempt_at  # the retry this attempt scheduled
-    attempt.save()
+    note.save(update_fields=SETTLED_FIELDS)
+    NotificationAttempt.objects.filter(pk=attempt_id).update(
+        finished_at=now,
+        duration_ms=duration,
+        http_status=status_code,
+        response_excerpt=excerpt[:2000],
+        error=error,
+        next_attempt_at=note.next_attempt_at,  # the retry this attempt scheduled
+    )
     if note.state == Notification.State.DELIVERED:
         _release_following(note, now)
     return note

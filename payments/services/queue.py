@@ -14,6 +14,7 @@ TRANSACTION_POLL = "payments.tasks.transaction_poll"
 TRANSACTION_EXPIRE = "payments.tasks.transaction_expire"
 TRANSACTION_COMPLETE_PUSH = "payments.tasks.transaction_complete_push"
 JOB_RUN = "payments.tasks.job_run"
+TRANSACTION_RETURN_LATE_PAYMENT = "payments.tasks.transaction_return_late_payment"
 
 
 def send(name: str, *args: Any, **options: Any) -> None:

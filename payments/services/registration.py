@@ -20,7 +20,8 @@ from providers.base.types import CartItem, RegisterResult, Seller
 
 from . import claims
 from .partner_io import order_info
-from .txids import txid_allocate
+from .rollups import rollup_add
+from .txids import txid_allocate, txid_allocate_seeing
 
 # A copy of a registration whose order is being created at the partner waits this long (seconds)
 # for the first one's answer before it is told to retry.
@@ -249,14 +250,22 @@ def transaction_register(
     whatever the door's cart/sellers parsers raise."""
     partner = _partner_for(data, via_link=via_link)
     items, sellers = _check_rules(data, partner)
-    if (found := _existing(merchant, data)) is not None:
+    # The tXid and "is this referenceNo new to the merchant?" in one round trip; only a seen one is
+    # read (replay or 9009). A new one may still lose a race: the unique constraint decides below.
+    txid, seen = txid_allocate_seeing(
+        imid=merchant.imid,
+        pay_method=data.pay_method,
+        merchant_id=merchant.pk,
+        reference_no=data.reference_no,
+    )
+    if seen and (found := _existing(merchant, data)) is not None:
         return found
     now = timezone.now()
     expires_at = data.pay_valid_until or now + timedelta(seconds=partner.expiry_seconds)
     if expires_at <= now:
         raise err.ValidUntilInPast()
     txn = Transaction(
-        txid=new_txid(merchant.imid, data.pay_method),
+        txid=txid or new_txid(merchant.imid, data.pay_method),
         merchant=merchant,
         reference_no=data.reference_no,
         pay_method=data.pay_method,
@@ -296,6 +305,7 @@ def transaction_register(
             )
             if claim is not None:
                 claims.claim_done(claim)
+            rollup_add(txn)  # last: the bucket's row stays locked only until the commit
     except IntegrityError:
         if isinstance(claim, PartnerCall):
             claims.claim_release(claim)

@@ -18,8 +18,11 @@ SETTLED = frozenset({Status.PAID, Status.VOID, Status.REFUND})
 def target_status(current: str, partner: PartnerStatus) -> Status | None:
     """The status a partner status means for a transaction now in `current`; None = no change.
 
-    A cancel reported after payment is a void; before payment it is a failure."""
+    A cancel reported after payment is a void; before payment it is a failure. A refund of a
+    transaction that ended unpaid is the return of a late payment (late_payments.py): it stays."""
     paid_before = current in SETTLED
+    if partner is PartnerStatus.REFUNDED and current in (Status.FAILED, Status.EXPIRED):
+        return None
     return {
         PartnerStatus.PENDING: None,
         PartnerStatus.SUCCEEDED: Status.PAID,
@@ -73,6 +76,9 @@ def apply_partner_result(
             "raw_status": result.raw_status,
             "partner_ref": result.partner_ref,
             "message": result.message,
+            # The partner's payment time: a late payment's return follows the partner's refund
+            # rules from it (late_payments.py).
+            **({"paid_at": result.paid_at.isoformat()} if result.paid_at else {}),
         },
     )
 

@@ -16,7 +16,7 @@ from django.db import connection
 
 from payments import clock
 from payments.exceptions import TxidSpaceExhausted
-from payments.models import TxidCounter
+from payments.models import Transaction, TxidCounter
 
 SUFFIXES = 10_000  # 4 digits
 
@@ -28,6 +28,15 @@ ON CONFLICT (imid, pay_method) DO UPDATE SET
     second = CASE WHEN {_TABLE}.second >= excluded.second THEN {_TABLE}.second ELSE excluded.second END
 RETURNING second, last
 """  # noqa: S608 - the table name is our own model's, the values are parameters
+# The same, and in the same round trip whether the merchant has a transaction with this referenceNo
+# (index txn_merchant_reference_idx). Evaluated while the counter row is locked: a lookup of one
+# index entry, so the lock is held for microseconds longer.
+_SEEN = f"EXISTS (SELECT 1 FROM {Transaction._meta.db_table} WHERE merchant_id = %s AND reference_no = %s)"  # noqa: S608
+_ALLOCATE_SEEING = _ALLOCATE.replace("RETURNING second, last", f"RETURNING second, last, {_SEEN}")
+
+
+def _padded(imid: str) -> str:
+    return f"{imid[:10]:<10}".replace(" ", "0")
 
 
 def txid_allocate(*, imid: str, pay_method: str) -> str:
@@ -38,7 +47,7 @@ def txid_allocate(*, imid: str, pay_method: str) -> str:
     Asia/Jakarta (or the latest second another process has already counted, if later).
     Raises TxidSpaceExhausted when 10,000 tXids were already given out in that second.
     Source of the shape: NICEPAY V2 (reference nicepay-v2.md, tXid)."""
-    padded = f"{imid[:10]:<10}".replace(" ", "0")
+    padded = _padded(imid)
     now = clock.compact()  # Jakarta time, as NICEPAY's tXid
     with connection.cursor() as cur:
         cur.execute(_ALLOCATE, [padded, pay_method, now])
@@ -46,3 +55,17 @@ def txid_allocate(*, imid: str, pay_method: str) -> str:
     if last >= SUFFIXES:
         raise TxidSpaceExhausted()
     return f"{padded}{pay_method}{second}{last:04d}"
+
+
+def txid_allocate_seeing(
+    *, imid: str, pay_method: str, merchant_id: int, reference_no: str
+) -> tuple[str, bool]:
+    """txid_allocate, and whether merchant `merchant_id` already has a transaction (in any status)
+    with `reference_no`, in one round trip: registration's first question, asked without a query
+    of its own. Returns (tXid, seen); the tXid is "" when the second's 10,000 are given out (the
+    caller answers a seen referenceNo first, then raises TxidSpaceExhausted, as without this)."""
+    padded = _padded(imid)
+    with connection.cursor() as cur:
+        cur.execute(_ALLOCATE_SEEING, [padded, pay_method, clock.compact(), merchant_id, reference_no])
+        second, last, seen = cur.fetchone()
+    return ("" if last >= SUFFIXES else f"{padded}{pay_method}{second}{last:04d}"), bool(seen)

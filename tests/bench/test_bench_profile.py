@@ -50,13 +50,19 @@ AREAS_V2 = {
         ("payments/services/registration.py", "_check_rules"),
     ],
     "referenceNo SELECT before the INSERT": [("payments/services/registration.py", "_existing")],
-    "tXid counter (one upsert)": [("payments/services/txids.py", "txid_allocate")],
+    "tXid counter + referenceNo seen? (one upsert)": [
+        ("payments/services/txids.py", "txid_allocate"),
+        ("payments/services/txids.py", "txid_allocate_seeing"),
+    ],
+    "overview rollup (one upsert)": [("payments/services/rollups.py", "rollup_add")],
     "INSERT transaction + event, commit": [
         ("payments/services/registration.py", "transaction_register"),
         ("-", "payments/services/registration.py", "_adapter_for"),
         ("-", "payments/services/registration.py", "_check_rules"),
         ("-", "payments/services/registration.py", "_existing"),
         ("-", "payments/services/registration.py", "new_txid"),
+        ("-", "payments/services/rollups.py", "rollup_add"),
+        ("-", "payments/services/txids.py", "txid_allocate_seeing"),
     ],
     "transaction SELECT (inquiry)": [("payments/selectors/transactions.py", "transaction_get")],
     "response JSON": [
@@ -67,15 +73,16 @@ AREAS_V2 = {
 }
 AREAS_NOTIFY = {
     "claim (conditional UPDATE)": [("payments/services/notifications.py", "_claim")],
-    "order check (earlier pending?)": [("payments/services/notifications.py", "_blocked_by_earlier")],
+    "order check (park if earlier waits)": [("payments/services/notifications.py", "_park_if_waiting")],
     "destination check (resolve, ranges)": [("payments/services/notifications.py", "destination_allowed")],
     "merchantToken + signature (key decrypt)": [
         ("payments/nicepay/notifications.py", "with_current_token"),
         ("payments/services/notifications.py", "signature_header"),
         ("payments/models.py", "merchant_key"),
     ],
-    "HTTP POST to the merchant (requests)": [("requests/api.py", "post")],
-    "record attempt (lock, INSERT, UPDATE)": [("payments/services/notifications.py", "_record_attempt")],
+    "attempt recorded before the POST": [("payments/services/notifications.py", "_attempt_begin")],
+    "HTTP POST to the merchant (requests)": [("requests/sessions.py", "post")],
+    "attempt settled (lock, UPDATEs, next)": [("payments/services/notifications.py", "_attempt_settle")],
     "all SQL (execute, incl. round trips)": [("django/db/backends/utils.py", "_execute")],
 }
 
@@ -116,32 +123,44 @@ def follow_up_costs(merchant, answers: list[dict], receiver_url: str) -> list[tu
     """What the parts a follow-up could remove cost on their own (ms per call, quickest batch)."""
     import requests
 
-    from payments.selectors.merchants import merchant_get
+    from payments.nicepay.responses import INQUIRY_FIELDS
+    from payments.selectors.merchants import merchant_get, merchant_get_cached
     from payments.selectors.transactions import transaction_get
-    from payments.services.notifications import _blocked_by_earlier
+    from payments.services.notifications import _park_if_waiting
 
     refs = [a["referenceNo"] for a in answers[:500]]
     txids = [a["tXid"] for a in answers[:500]]
     note = Notification.objects.filter(merchant=merchant).first()
     session = requests.Session()
     return [
-        ("merchant SELECT by iMid (per V2 call)", wall_ms(lambda _: merchant_get(imid=merchant.imid), refs)),
+        (
+            "merchant SELECT by iMid (the cache replaced it)",
+            wall_ms(lambda _: merchant_get(imid=merchant.imid), refs),
+        ),
+        (
+            "merchant from the cache (per V2 call)",
+            wall_ms(lambda _: merchant_get_cached(imid=merchant.imid), refs),
+        ),
         ("merchant key decrypt, Fernet (per V2 call)", wall_ms(lambda _: merchant.merchant_key, refs)),
         (
-            "referenceNo SELECT before the INSERT (registration)",
+            "referenceNo SELECT (registration; now only when seen)",
             wall_ms(lambda r: Transaction.objects.filter(merchant=merchant, reference_no=r).first(), refs),
         ),
         (
-            "transaction SELECT, all 60 columns + merchant (inquiry)",
+            "transaction SELECT, all 60 columns + merchant (was inquiry)",
             wall_ms(lambda t: transaction_get(merchant=merchant, txid=t), txids),
         ),
-        ("earlier-notification check (per delivery)", wall_ms(lambda _: _blocked_by_earlier(note), refs)),
         (
-            "POST on a new connection (per delivery)",
+            "transaction SELECT, 17 columns (inquiry now)",
+            wall_ms(lambda t: transaction_get(merchant=merchant, txid=t, fields=INQUIRY_FIELDS), txids),
+        ),
+        ("order check, first notification (per delivery)", wall_ms(lambda _: _park_if_waiting(note), refs)),
+        (
+            "POST on a new connection",
             wall_ms(lambda _: requests.post(receiver_url, data=b"x=1", timeout=5), refs[:200]),
         ),
         (
-            "POST on a kept-alive session (what reuse would cost)",
+            "POST on a kept-alive session (as deliveries now do)",
             wall_ms(lambda _: session.post(receiver_url, data=b"x=1", timeout=5), refs[:200]),
         ),
     ]

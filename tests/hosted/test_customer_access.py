@@ -8,9 +8,11 @@ import threading
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
-from payments import customer_access
+from payments import customer_access, throttle
+from payments.hosted import throttle as page_throttle
 from payments.models import CheckoutSettings
 from payments.services import checkout as checkout_service
 from payments.services.registration import RegistrationData
@@ -21,6 +23,10 @@ PERSONAL = ("Budi", "budi@example.com", "081234567890")
 
 def address() -> str:
     return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def miss_key(client: Client) -> str:
+    return page_throttle._key(client.defaults["REMOTE_ADDR"])
 
 
 def checkout_txn(merchant):  # noqa: ANN001, ANN201
@@ -81,10 +87,10 @@ def test_misses_are_limited_per_address(merchant, settings) -> None:
     for n in range(5):
         assert guesser.get(f"/pay/{txn.txid[:-4]}{n:04d}/{'B' * 22}/status").status_code == 404
     assert guesser.get(f"/pay/{txn.txid}/{'B' * 22}/status").status_code == 429
-    assert guesser.get(good).status_code == 429  # even the right link, from that address, for a while
     assert shopper.get(good).status_code == 200  # other addresses are not affected
-    for _ in range(10):  # hits give their slot back: a shopper may reload freely
+    for _ in range(10):  # hits are never counted: a shopper may reload freely
         assert shopper.get(good).status_code == 200
+    assert throttle.peek(miss_key(shopper)) == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,3 +172,70 @@ def test_the_account_link_return_needs_its_own_secret(merchant) -> None:
     )
     page = client.get(customer_access.link_finish_path(link.mandate_id))
     assert page.status_code == 200 and "Waiting for AstraPay" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_right_secret_is_served_to_an_address_past_its_limit(merchant, settings) -> None:
+    """A neighbour behind the same carrier address guessing pages cannot lock out a paying
+    shopper: past the limit misses are refused, the shopper's signed pages still open."""
+    settings.CUSTOMER_PAGE_MISS_LIMIT = 5
+    txn = checkout_txn(merchant)
+    shared = Client(REMOTE_ADDR=address())
+    for n in range(3):
+        assert shared.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid[:-4]}Z{n:03d}").status_code == 404
+    for n in range(2):
+        assert shared.get(f"/pay/{txn.txid}/{n:022d}/return").status_code == 404
+    assert shared.get(f"/pay/{txn.txid}/{'B' * 22}/").status_code == 429
+    assert shared.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid[:-4]}Z999").status_code == 429
+
+    for page in ("", "return", "status", "wait"):
+        answer = shared.get(customer_access.page_path(txn.txid, page))
+        assert answer.status_code in (200, 302), (page, answer.status_code)  # return may move on
+        assert b"Too many attempts" not in answer.content
+    signed = f"/nicepay/redirect/v2/payment/{customer_access.page_token(txn.txid)}?tXid={txn.txid}"
+    assert shared.get(signed)["Location"] == customer_access.page_path(txn.txid)
+    # a tXid alone is guessable: its hits would confirm guesses, so it stays refused while blocked
+    assert shared.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 429
+    assert throttle.peek(miss_key(shared)) == 5
+
+
+@pytest.mark.django_db
+def test_misses_past_the_limit_neither_count_nor_extend_the_window(merchant, settings) -> None:
+    settings.CUSTOMER_PAGE_MISS_LIMIT, settings.CUSTOMER_PAGE_MISS_WINDOW = 3, 600
+    txn = make_txn(merchant)
+    guesser = Client(REMOTE_ADDR=address())
+    key = throttle.PREFIX + miss_key(guesser)
+    for n in range(3):
+        assert guesser.get(f"/pay/{txn.txid}/{n:022d}/status").status_code == 404
+    redis = cache._cache.get_client(key)
+    redis.expire(cache.make_and_validate_key(key), 5)  # as if the window were nearly over
+    for n in range(30):
+        assert guesser.get(f"/pay/{txn.txid}/{n:022d}/status").status_code == 429
+        assert guesser.get(f"/l/{'x' * 20}{n}").status_code == 429
+    assert throttle.peek(miss_key(guesser)) == 3
+    assert 0 < redis.ttl(cache.make_and_validate_key(key)) <= 5  # the window still ends on time
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_shoppers_and_guessers_on_one_address(merchant, settings) -> None:
+    settings.CUSTOMER_PAGE_MISS_LIMIT = 10
+    txn = make_txn(merchant)
+    addr, good = address(), customer_access.page_path(txn.txid, "status")
+    answers: dict[str, list[int]] = {"miss": [], "hit": []}
+    start = threading.Barrier(40)
+
+    def call(n: int) -> None:
+        client = Client(REMOTE_ADDR=addr)
+        start.wait()
+        if n % 2:
+            answers["hit"].append(client.get(good).status_code)
+        else:
+            answers["miss"].append(client.get(f"/pay/{txn.txid}/{n:022d}/status").status_code)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers["hit"] == [200] * 20
+    assert sorted(answers["miss"]) == [404] * 10 + [429] * 10

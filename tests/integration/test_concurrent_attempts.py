@@ -140,3 +140,28 @@ def test_parallel_wrong_api_keys_are_checked_at_most_the_limit(stack):
         ).status_code
         == 429
     )
+
+
+def test_parallel_wrong_admin_passwords_check_at_most_the_limit(stack, django_user_model):
+    staff = django_user_model.objects.create_superuser("race-ops", "race-ops@payloan.test", PASSWORD)
+    login = f"{stack.base_url}/admin/login/"
+    forms = [(*form_session(login), "wrong-password") for _ in range(12)]
+
+    def post(job):  # noqa: ANN001, ANN202
+        session, token, password = job
+        data = {
+            "csrfmiddlewaretoken": token,
+            "username": staff.username,
+            "password": password,
+            "next": "/admin/",
+        }
+        return session.post(login, data=data, headers={"Referer": login}, allow_redirects=False, timeout=120)
+
+    answers = together(forms, post)
+    checked = [r for r in answers if "Please enter the correct username and password" in r.text]
+    assert len(checked) <= ratelimit.MAX_FAILURES, Counter(r.status_code for r in answers)
+    assert Counter(r.status_code for r in answers)[429] >= 12 - ratelimit.MAX_FAILURES
+    assert not any(r.status_code >= 500 for r in answers)
+    late = post((*form_session(login), PASSWORD))
+    assert late.status_code == 429 and "Too many failed sign-in attempts" in late.text
+    assert "sessionid" not in late.cookies

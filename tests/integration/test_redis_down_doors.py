@@ -37,7 +37,7 @@ def sign_in(base: str, username: str, password: str = PASSWORD) -> tuple[request
     return session, answer
 
 
-def test_no_door_answers_500_while_redis_is_down(own_stack, demo_merchant, receiver):  # noqa: F811
+def test_no_door_answers_500_while_redis_is_down(own_stack, demo_merchant, receiver, django_user_model):  # noqa: F811
     stack, own = own_stack
     base = stack.base_url
     owner = member(demo_merchant)
@@ -59,6 +59,22 @@ def test_no_door_answers_500_while_redis_is_down(own_stack, demo_merchant, recei
     _, refused = sign_in(base, owner.user.username)
     assert refused.status_code == 503
     assert "our protection against password guessing is unavailable" in refused.text
+    # So does the back office's.
+    session = requests.Session()
+    admin_login = f"{base}/admin/login/"
+    token = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(admin_login, timeout=30).text
+    )
+    staff = django_user_model.objects.create_superuser("down-ops", "down@payloan.test", PASSWORD)
+    admin_refused = session.post(
+        admin_login,
+        data={"csrfmiddlewaretoken": token.group(1), "username": staff.username, "password": PASSWORD},
+        headers={"Referer": admin_login},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert admin_refused.status_code == 503 and "sessionid" not in admin_refused.cookies
+    assert "our protection against password guessing is unavailable" in admin_refused.text
     # The key reveal's password check fails closed too; the key is not shown.
     developers = signed_in.get(f"{base}/dashboard/developers/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', developers.text).group(1)

@@ -270,7 +270,10 @@ def test_partner_that_never_notifies_is_settled_by_polling(stack, demo_merchant,
     assert not txn.partner_callbacks.exists()
 
 
-def test_expired_then_late_paid_is_not_applied_and_flagged(stack, demo_merchant, receiver):
+def test_expired_then_late_paid_is_not_applied_but_returned(stack, demo_merchant, receiver):
+    from payments.models import Cancellation
+    from providers.sandbox.models import SandboxOrder
+
     reg = flows.register(stack.base_url, mitra_cd="ESHP", amount=21000, db_process_url=receiver.url)
     flows.payment_started(stack.base_url, reg)
     Transaction.objects.filter(txid=reg["tXid"]).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -278,18 +281,20 @@ def test_expired_then_late_paid_is_not_applied_and_flagged(stack, demo_merchant,
     assert [n.form["status"] for n in notes] == ["5"]
     assert flows.inquiry(stack.base_url, reg)["status"] == "5"
 
-    # The customer pays at the partner after all: the partner says "paid".
+    # The customer pays at the partner after all: the partner says "paid", and the money goes back.
     assert flows.simulate(stack.base_url, reg["tXid"], "success").status_code == 200
     txn = Transaction.objects.get(txid=reg["tXid"])
-    wait_until(lambda: Transaction.objects.get(pk=txn.pk).needs_review, 15)
+    wait_until(lambda: Cancellation.objects.filter(transaction=txn, state="succeeded").exists(), 30)
     txn.refresh_from_db()
-    assert txn.status == "5" and txn.paid_at is None
-    assert "paid" in txn.review_reason
+    assert txn.status == "5" and txn.paid_at is None and not txn.needs_review
+    assert txn.cancelled_amount == 21000
     assert txn.events.filter(kind="rejected", to_status="0").count() == 1
     assert txn.partner_callbacks.get().outcome == "rejected"
+    row = Cancellation.objects.get(transaction=txn)
+    order = SandboxOrder.objects.get(partner="shopeepay", merchant_ref=reg["tXid"])
+    assert order.data["void"]["ref"] == row.cancel_txid  # voided at ShopeePay, once
     time.sleep(2)
     assert [n.form["status"] for n in receiver.for_txid(reg["tXid"])] == ["5"]  # no "paid" to the merchant
-    assert Transaction.objects.filter(needs_review=True, pk=txn.pk).exists()  # in the ops review queue
 
 
 def test_replay_of_a_window_redelivers_exactly_the_failed_ones(stack, demo_merchant, receiver, endpoint):

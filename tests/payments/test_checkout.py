@@ -103,13 +103,20 @@ def test_a_new_attempt_only_after_the_last_ended_unpaid(merchant) -> None:
         checkout_service.checkout_new_attempt(txn=second)
 
 
-def test_a_late_success_of_a_left_attempt_is_flagged_not_applied(merchant) -> None:
+def test_a_late_success_of_a_left_attempt_is_not_applied_but_queued_for_return(merchant) -> None:
+    from payments.models import PartnerCall
+    from payments.services.transitions import late_return_key
+
     txn = checkout_service.checkout_register(merchant=merchant, data=data())
     checkout_service.checkout_abandon_attempt(txn=txn)
     late = transaction_apply_status(
         transaction_id=txn.pk, to=Status.PAID, source="partner_callback", idempotency_key="late"
     )
-    assert late.status == Status.FAILED and late.needs_review
+    assert late.status == Status.FAILED and late.paid_at is None
+    assert late.events.filter(kind="rejected", to_status=Status.PAID).exists()
+    # Returned automatically (tests/integration/test_late_payments.py); ops only if that fails.
+    assert not late.needs_review
+    assert PartnerCall.objects.filter(key=late_return_key(txn.pk), done_at__isnull=True).exists()
 
 
 def test_the_database_keeps_one_open_attempt_per_reference(merchant) -> None:

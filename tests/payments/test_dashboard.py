@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from payments.models import AuditLog, Invitation, Job, MerchantMember, Notification, Transaction
@@ -421,6 +422,31 @@ def test_overview_numbers(client, two_merchants):
     assert [p["mitra_cd"] for p in stats["by_partner"]] == ["DANA"]
     body = page.content.decode()
     assert body.count("<svg") == 3 and "Rp 30.000" in body
+
+
+def test_overview_range_up_to_a_year_and_bad_ranges_get_a_field_message(client, two_merchants):
+    a, _ = two_merchants
+    now = timezone.now()
+    txn(a, status="0", amount=30_000, paid_at=now, mitra_cd="DANA")
+    old = txn(a, status="0", amount=50_000, paid_at=now, mitra_cd="DANA")
+    # Registered 200 days ago: moved there with its rollup, as a rebuild would count it.
+    Transaction.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=200))
+    call_command("rollups_rebuild", imid=a.imid)
+    login(client, member(a, "viewer"))
+    year = client.get("/dashboard/?days=365")
+    assert year.context["stats"]["days"] == 365 and len(year.context["stats"]["by_day"]) == 365
+    assert year.context["stats"]["month"]["volume"] == 80_000 and "Last 365 days" in year.content.decode()
+    # A year is drawn in weeks: 53 bars (the last a single day), the totals unchanged.
+    bars = year.context["daily"]["volume"].bars
+    assert len(bars) == 53 and sum(b.value for b in bars) == 80_000
+    assert "Paid volume by week" in year.content.decode()
+    month = client.get("/dashboard/")
+    assert month.context["stats"]["days"] == 30 and month.context["stats"]["month"]["volume"] == 30_000
+    assert len(month.context["daily"]["count"].bars) == 30 and "Payments by day" in month.content.decode()
+    for bad in ("0", "367", "abc", "-5", "1e9"):
+        page = client.get(f"/dashboard/?days={bad}")
+        assert page.status_code == 200 and page.context["stats"]["days"] == 30, bad
+        assert "The range must be a whole number of days from 1 to 366" in page.content.decode()
 
 
 def test_replay_window_runs_as_a_job_scoped_to_the_merchant(client, two_merchants):

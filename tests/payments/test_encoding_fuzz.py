@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote_to_bytes, urlencode
@@ -158,13 +159,18 @@ def build(call: Call, target: tuple[str, str | None], p: Payload) -> tuple[str, 
     return call.path, encoded, "application/x-www-form-urlencoded"
 
 
+ERROR_PAGE = re.compile(r'role="alert"[^>]*data-result-cd="([^"]+)"')
+
+
 def refused(call: Call, resp) -> bool:  # noqa: ANN001
     if resp.status_code >= 400:
         return True
     if resp["Content-Type"].startswith("application/json"):
         answer = resp.json()
         return isinstance(answer, dict) and answer.get("resultCd") not in (None, "0000")
-    return False
+    # A V2 browser step answers its errors as NICEPAY does: an HTTP 200 page showing the resultCd.
+    shown = ERROR_PAGE.search(resp.content.decode(errors="replace"))
+    return shown is not None and shown.group(1) != "0000"
 
 
 def send(clients: dict[str, Client], call: Call, path: str, body: bytes, ctype: str):  # noqa: ANN201

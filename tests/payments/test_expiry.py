@@ -67,11 +67,16 @@ def test_unreachable_partner_does_not_keep_a_payment_open_forever(merchant, monk
     assert expiry.transaction_expire(transaction_id=txn.pk).status == "5"
 
 
-def test_late_paid_after_expiry_is_flagged_and_not_notified(merchant):
+def test_late_paid_after_expiry_is_queued_for_return_and_not_notified(merchant):
+    from payments.models import PartnerCall
+    from payments.services.transitions import late_return_key
+
     txn = make_txn(merchant, expires_at=timezone.now() + PAST)
     expiry.transaction_expire(transaction_id=txn.pk)
     paid = StatusResult(status=PartnerStatus.SUCCEEDED, raw_status="payment_status:1", amount=txn.amount)
     after = apply_partner_result(txn=txn, result=paid, source="partner_callback", idempotency_key="cb:late")
-    assert after.status == "5" and after.needs_review
+    assert after.status == "5" and after.paid_at is None
+    # Its money goes back on its own (tests/payments/test_late_payments.py); ops only if that fails.
+    assert not after.needs_review and PartnerCall.objects.filter(key=late_return_key(txn.pk)).exists()
     assert [n.payload["status"] for n in Notification.objects.filter(transaction=txn)] == ["5"]
     assert polling.transactions_claim_polls() == []  # a final payment is not polled any more

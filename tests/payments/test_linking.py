@@ -87,7 +87,8 @@ def test_link_pay_revoke_then_refused(sandbox_server, demo_merchant):
     assert again.status_code == 200  # JSON: NICEPAY's answer is HTTP 200, the verdict in resultCd
     assert again.json()["resultCd"] == "9502" and "revoked" in again.json()["resultMsg"]
     html = lf.link_initiate(base, mandate_id=link.mandate_id, amount=25_000, db_process_url=NOTIFY)
-    assert html.status_code == 409 and "revoked" in html.text and "<html" in html.text.lower()
+    assert html.status_code == 200 and "revoked" in html.text and "<html" in html.text.lower()
+    assert "Reference code 9502" in html.text and 'id="continue"' not in html.text
     assert Transaction.objects.count() == before
 
 
@@ -104,6 +105,23 @@ def test_bad_token_and_wrong_partner_are_refused(sandbox_server, demo_merchant):
         base, mandate_id="IONPAYTEST000", amount=25_000, db_process_url=NOTIFY, returnJsonFormat="1"
     )
     assert unknown.status_code == 200 and unknown.json()["resultCd"] == "9501"
+    # As pages (no returnJsonFormat): HTTP 200 too, as NICEPAY's browser steps, the verdict shown.
+    for page, code in (
+        (lf.link_enable(base, db_process_url=NOTIFY, merchantToken="0" * 64), "9010"),
+        (lf.link_enable(base, db_process_url=NOTIFY, timeStamp="20200101000000"), "9031"),
+        (lf.link_enable(base, db_process_url=NOTIFY, callBackUrl="javascript:alert(1)"), "9019"),
+        (lf.link_initiate(base, mandate_id="IONPAYTEST000", amount=25_000, db_process_url=NOTIFY), "9501"),
+    ):
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), (
+            page.status_code
+        )
+        assert f"Reference code {code}" in page.text and 'id="continue"' not in page.text
+    # Only GET and a form POST: a valid request under another method links nothing.
+    query = lf.link_enable_query(db_process_url=NOTIFY)
+    for method in ("PUT", "DELETE"):
+        refused = requests.request(method, f"{base}/nicepay/api/linkEnable.do", params=query, timeout=30)
+        assert refused.status_code == 200 and "Use GET or a form POST" in refused.text
+    assert AccountLink.objects.count() == 0
 
 
 def test_json_answer_and_pending_link_refuses_payment(sandbox_server, demo_merchant):

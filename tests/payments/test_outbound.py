@@ -27,15 +27,24 @@ PUBLIC_STAND_IN = ipaddress.ip_address("127.0.0.2")  # plays a merchant's public
 
 
 class Recorder(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
     def __init__(self, ip: str, port: int, answer: tuple[int, dict[str, str], bytes]) -> None:
         self.hits: list[dict[str, str]] = []
+        self.peers: list[tuple[str, int]] = []  # the client end of each POST's connection
+        self.cookies: list[str | None] = []
         self.answer = answer
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a merchant's web server
+            disable_nagle_algorithm = True
+
             def do_POST(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.hits.append({"path": self.path, "host": self.headers.get("Host", "")})
+                outer.peers.append(self.client_address)
+                outer.cookies.append(self.headers.get("Cookie"))
                 status, headers, body = outer.answer
                 self.send_response(status)
                 for k, v in headers.items():
@@ -194,3 +203,45 @@ def test_https_is_pinned_with_the_host_name_for_sni_and_the_certificate():
     assert host_params["host"] == "93.184.216.34"
     assert pool_kwargs["server_hostname"] == pool_kwargs["assert_hostname"] == "shop.example.com"
     assert pool_kwargs["cert_reqs"] == "CERT_REQUIRED"
+
+
+def test_a_kept_connection_carries_the_next_post_to_the_same_checked_address(production, dns, merchant):
+    script, lookups = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    with servers() as (port, merchant_server, internal):
+        first = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+        second = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert first.state == second.state == "delivered"
+    assert len(merchant_server.peers) == 2 and merchant_server.peers[0] == merchant_server.peers[1]
+    assert lookups["shop.rebind.test"] == 4  # each POST still resolved and checked the name twice
+
+
+def test_a_kept_connection_never_carries_a_post_once_the_name_resolves_elsewhere(production, dns, merchant):
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN), str(PUBLIC_STAND_IN), "127.0.0.1"]
+    with servers() as (port, merchant_server, internal):
+        first = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+        # A connection to the merchant's address is kept; the name now answers 127.0.0.1.
+        second = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert first.state == "delivered" and len(merchant_server.hits) == 1
+    assert second.attempt_log.get().error == "destination not allowed" and internal.hits == []
+
+
+def test_a_connection_idle_too_long_is_not_reused(production, dns, merchant, monkeypatch):
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    monkeypatch.setattr(outbound, "KEEP_ALIVE_SECONDS", 0.0)
+    with servers() as (port, merchant_server, _):
+        deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+        deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert merchant_server.peers[0] != merchant_server.peers[1]
+
+
+def test_a_kept_connection_keeps_no_cookie(production, dns, merchant):
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    with servers(merchant=(200, {"Set-Cookie": "session=abc"}, b"OK")) as (port, merchant_server, _):
+        deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+        deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert merchant_server.peers[0] == merchant_server.peers[1]  # the same session and connection
+    assert merchant_server.cookies == [None, None]

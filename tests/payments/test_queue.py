@@ -25,6 +25,8 @@ STABLE_NAMES = {
     "payments.tasks.transaction_complete_push",
     "payments.tasks.pushes_resume",
     "payments.tasks.cancellations_settle",
+    "payments.tasks.transaction_return_late_payment",
+    "payments.tasks.late_payments_sweep",
     "payments.tasks.job_run",
     "payments.tasks.jobs_recover",
     "payments.tasks.reconcile_daily",

@@ -29,6 +29,10 @@ def _no_broker(monkeypatch):
         (Status.PAID, PartnerStatus.CANCELLED, Status.VOID),  # after paying: a void
         (Status.REFUND, PartnerStatus.CANCELLED, Status.VOID),
         (Status.PAID, PartnerStatus.REFUNDED, Status.REFUND),
+        # A late payment returned (late_payments.py): the ended transaction stays as it ended.
+        (Status.FAILED, PartnerStatus.REFUNDED, None),
+        (Status.EXPIRED, PartnerStatus.REFUNDED, None),
+        (Status.FAILED, PartnerStatus.CANCELLED, Status.FAILED),
     ],
 )
 def test_target_status(current, partner, expected):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from payments.models import Notification, TransactionEvent
-from payments.services.transitions import transaction_apply_status
+from payments.models import Notification, PartnerCall, TransactionEvent
+from payments.services.transitions import late_return_key, transaction_apply_status
 from payments.status import Status
 from tests.support.data import make_txn
 
@@ -32,14 +33,30 @@ def test_same_input_twice_changes_once_and_notifies_once(merchant, django_captur
 
 
 def test_illegal_move_is_flagged_not_applied(merchant):
-    txn = make_txn(merchant, status=Status.EXPIRED)
+    txn = make_txn(merchant, status=Status.VOID, paid_at=timezone.now())  # voided after payment
     transaction_apply_status(
         transaction_id=txn.pk, to=Status.PAID, source="partner_callback", idempotency_key="k"
     )
     txn.refresh_from_db()
-    assert txn.status == "5" and txn.needs_review and "paid" in txn.review_reason
+    assert txn.status == "1" and txn.needs_review and "paid" in txn.review_reason
     assert txn.events.get().kind == TransactionEvent.Kind.REJECTED
     assert not Notification.objects.filter(transaction=txn).exists()
+    assert not PartnerCall.objects.exists()  # money we hold as paid and voided: ops decide
+
+
+@pytest.mark.parametrize("ended", [Status.EXPIRED, Status.FAILED, Status.VOID])
+def test_a_success_after_the_transaction_ended_unpaid_is_queued_for_return(merchant, ended):
+    txn = make_txn(merchant, status=ended)
+    for key in ("callback", "poll"):  # told twice: one return
+        transaction_apply_status(
+            transaction_id=txn.pk, to=Status.PAID, source="partner_callback", idempotency_key=key
+        )
+    txn.refresh_from_db()
+    assert (txn.status, txn.paid_at, txn.needs_review) == (ended, None, False)
+    assert [e.kind for e in txn.events.all()] == [TransactionEvent.Kind.REJECTED] * 2
+    assert not Notification.objects.filter(transaction=txn).exists()
+    [todo] = PartnerCall.objects.filter(key=late_return_key(txn.pk))
+    assert todo.done_at is None and todo.transaction_id == txn.pk and todo.data["paid_at"]
 
 
 def test_poll_correction_is_a_status_corrected_event_with_increasing_sequence(merchant):

@@ -291,20 +291,61 @@ def test_cancel_bad_input(strict, existing):
     )
 
 
+def assert_error_page(resp, code, message):
+    """NICEPAY answers its browser payment step with HTTP 200: a finished page showing the verdict."""
+    assert resp.status_code == 200, (resp.status_code, resp.content[:300])
+    assert resp["Content-Type"].startswith("text/html")
+    body = resp.content.decode()
+    assert "<html" in body and "We couldn't continue with this payment" in body
+    assert f"Reference code {code}" in body, body
+    assert message in body, body
+    assert 'id="continue"' not in body  # it does not move on anywhere
+
+
 def test_payment_bad_input_gets_a_finished_page(client, existing):
     reg = existing["reg"]
     base = "http://testserver"
     url = flows.payment_url(base, reg).replace(base, "")
     bad_token = url.replace("merchantToken=", "merchantToken=00")
-    resp = client.get(bad_token)
-    assert resp.status_code == 401 and b"merchantToken" in resp.content and b"<html" in resp.content
-    resp = client.get(PAY + "?tXid=IONPAYTEST05209901010000000000&timeStamp=" + flows.stamp())
-    assert resp.status_code == 404 and b"could not find" in resp.content
-    resp = client.get(PAY)
-    assert resp.status_code == 400 and b"tXid is required" in resp.content
+    assert_error_page(client.get(bad_token), "9010", "merchantToken")
+    unknown = client.get(PAY + "?tXid=IONPAYTEST05209901010000000000&timeStamp=" + flows.stamp())
+    assert_error_page(unknown, "9501", "could not find")
+    assert_error_page(client.get(PAY), "9501", "tXid is required")
     for bad in ("javascript:alert(1)", "http://[::1/back"):
         resp = client.get(flows.payment_url(base, reg, callback_url=bad).replace(base, ""))
-        assert resp.status_code == 400 and b"callBackUrl must be an http(s) URL" in resp.content
+        assert_error_page(resp, "9019", "callBackUrl must be an http(s) URL")
+    stale = url.replace(f"timeStamp={url.split('timeStamp=')[1][:14]}", "timeStamp=20200101000000")
+    assert_error_page(client.get(stale), "9031", "timeStamp")
+    # Only GET and a form POST start a payment: a valid query under another method starts nothing.
+    for method in (client.put, client.delete, client.patch):
+        assert_error_page(method(url), "9003", "Use GET or a form POST")
+    resp = client.put(url + "&returnJsonFormat=1")
+    assert resp.status_code == 200 and resp.json()["resultCd"] == "9003"
+
+
+def test_the_payment_step_error_page_speaks_the_shoppers_language(client, existing):
+    base = "http://testserver"
+    bad_token = (
+        flows.payment_url(base, existing["reg"])
+        .replace(base, "")
+        .replace("merchantToken=", "merchantToken=00")
+    )
+    page = client.get(bad_token, HTTP_ACCEPT_LANGUAGE="id-ID,id;q=0.9")
+    body = page.content.decode()
+    assert page.status_code == 200 and '<html lang="id">' in body
+    assert (
+        "Kami tidak dapat melanjutkan pembayaran ini" in body and "Tautan pembayaran ini tidak valid" in body
+    )
+    assert "9010" in body
+
+
+def test_unknown_paths_under_nicepay_answer_v2_json(strict, existing):
+    before = Transaction.objects.count()
+    slash = assert_refused(post(strict, REG + "/", existing["body"]), "9003")
+    assert f"use {REG} (no trailing slash)" in slash["resultMsg"]
+    assert_refused(strict.get("/nicepay/direct/v2/nothing"), "9003")
+    assert_refused(post(strict, "/nicepay/api/linkEnable", existing["body"]), "9003")
+    assert Transaction.objects.count() == before
 
 
 def test_wrong_http_method(strict, existing):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from payments.models import Transaction
+from payments.services.rollups import rollup_add
 
 _seq = itertools.count(1)
 
@@ -30,4 +31,6 @@ def make_txn(merchant, **kw) -> Transaction:
         "request_fingerprint": "x" * 64,
     }
     fields.update(kw)
-    return Transaction.objects.create(**fields)
+    txn = Transaction.objects.create(**fields)
+    rollup_add(txn)  # as registration does: the overview counts it
+    return txn

@@ -34,6 +34,15 @@ class PendingPushes:
         """The shoppers' pushes lapse now (frees the waiting slots for the next test)."""
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda r: flows.simulate(base_url, r["tXid"], "expire"), self.regs))
+        # The push tasks now record the lapse: let them finish before the test's tables are emptied
+        # (a TRUNCATE while they write deadlocks), i.e. until their events stop changing for 1 s.
+        txids = [r["tXid"] for r in self.regs]
+        seen, quiet_since, deadline = -1, time.monotonic(), time.monotonic() + 30
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
+            count = TransactionEvent.objects.filter(transaction__txid__in=txids).count()
+            if count != seen:
+                seen, quiet_since = count, time.monotonic()
+            time.sleep(0.1)
 
 
 def ovo_pushes_pending(base_url: str, db_process_url: str, count: int, timeout: float = 30) -> PendingPushes:

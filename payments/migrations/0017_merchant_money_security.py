@@ -23,7 +23,7 @@ def copy_merchant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0014_snap_door'),
+        ('payments', '0016_search_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,152 @@
+"""The automatic return of a late payment against the simulated DANA over real HTTP: made once
+however often (and however concurrently) it runs, picked up again by the sweep when its task was
+lost, and left for review with the partner's reason when the partner refuses it. (The whole flows,
+hosted checkout and OVO, are in tests/integration/test_late_payments.py.)"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from payments.models import AuditLog, Cancellation, PartnerCall, Transaction
+from payments.services import late_payments, queue
+from payments.services.settle import apply_partner_result
+from payments.services.transitions import late_return_key
+from payments.status import Status
+from providers.base.types import PartnerStatus
+from providers.registry import get_adapter
+from providers.sandbox.models import SandboxOrder
+from tests.providers.dana.test_adapter_sandbox import simulate, start
+from tests.support.data import make_txn
+
+pytestmark = pytest.mark.django_db(transaction=True)
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, tuple]]:  # noqa: ANN001
+    """Tasks handed to Celery (nothing reaches a broker: the test runs the service itself)."""
+    queued: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(queue, "send", lambda name, *args, **kw: queued.append((name, args)))
+    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
+    return queued
+
+
+@pytest.fixture
+def dana(sandbox_server):  # noqa: ANN001, ANN201
+    return get_adapter("DANA")
+
+
+def paid_late(dana, sandbox_server, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
+    """An attempt the shopper left (failed here), then paid at DANA; DANA's answer to our poll."""
+    receiver.reset()
+    req, action = start(dana, receiver, amount)
+    txn = make_txn(
+        merchant,
+        txid=req.order.txid,
+        mitra_cd="DANA",
+        amount=amount,
+        partner_ref=action.partner_ref,
+        payment_started_at=timezone.now(),
+        status=Status.FAILED,
+    )
+    simulate(sandbox_server, txn.txid, "success")
+    answer = dana.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount)
+    assert answer.status is PartnerStatus.SUCCEEDED
+    return apply_partner_result(txn=txn, result=answer, source="poll", idempotency_key="poll:late")
+
+
+def dana_order(txn: Transaction) -> SandboxOrder:
+    return SandboxOrder.objects.get(partner="dana", merchant_ref=txn.txid)
+
+
+def test_run_twice_and_concurrently_it_returns_once(dana, sandbox_server, receiver, merchant, sent):
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    assert sent == [(queue.TRANSACTION_RETURN_LATE_PAYMENT, (txn.pk,))]
+    assert (txn.status, txn.needs_review) == (Status.FAILED, False)
+
+    results: list[Cancellation | None] = []
+    start_line = threading.Barrier(3)
+
+    def run() -> None:
+        try:
+            start_line.wait()
+            results.append(late_payments.transaction_return_late_payment(transaction_id=txn.pk))
+        finally:
+            connection.close()
+
+    runners = [threading.Thread(target=run) for _ in range(3)]
+    for t in runners:
+        t.start()
+    for t in runners:
+        t.join(60)
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None  # and again
+    made = [r for r in results if r is not None]
+    assert len(results) == 3 and len(made) == 1 and made[0].state == "succeeded", results
+
+    row = Cancellation.objects.get(transaction=txn)
+    assert (row.amount, row.cancel_type, row.idempotency_key) == (40_000, "1", "late-payment-return")
+    assert (dana_order(txn).state, dana_order(txn).data["closed_reason"]) == ("05", "MERCHANT_CANCEL")
+    txn.refresh_from_db()
+    assert (txn.status, txn.cancelled_amount, txn.needs_review) == (Status.FAILED, 40_000, False)
+    assert PartnerCall.objects.get(key=late_return_key(txn.pk)).done_at is not None
+    assert AuditLog.objects.filter(target=f"transaction:{txn.txid}", actor_kind="system").count() == 1
+    assert late_payments.late_payments_return_due() == []  # nothing left for the sweep
+
+
+def test_a_lost_task_is_queued_again_by_the_sweep(dana, sandbox_server, receiver, merchant, sent):
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    assert late_payments.late_payments_return_due() == []  # its own task normally claims it first
+    PartnerCall.objects.filter(key=late_return_key(txn.pk)).update(
+        lease_until=timezone.now() - timedelta(seconds=late_payments.SWEEP_GRACE_SECONDS + 1)
+    )
+    assert late_payments.late_payments_return_due() == [txn.pk]
+    assert sent[-1] == (queue.TRANSACTION_RETURN_LATE_PAYMENT, (txn.pk,))
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk).state == "succeeded"
+    assert late_payments.late_payments_return_due() == []
+
+
+def test_a_run_that_died_after_writing_the_return_never_calls_again(
+    dana, sandbox_server, receiver, merchant, sent
+):
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    late_payments.transaction_return_late_payment(transaction_id=txn.pk)
+    row = Cancellation.objects.get(transaction=txn)
+    # As if the first run had died during its partner call: the row unsettled, the claim abandoned.
+    Cancellation.objects.filter(pk=row.pk).update(state="pending", finished_at=None)
+    PartnerCall.objects.filter(key=late_return_key(txn.pk)).update(
+        done_at=None, lease_until=timezone.now() - timedelta(minutes=5)
+    )
+    again = late_payments.transaction_return_late_payment(transaction_id=txn.pk)
+    assert again.pk == row.pk and again.state == "pending"  # left to the cancel settle sweep
+    assert Cancellation.objects.filter(transaction=txn).count() == 1
+
+
+@pytest.mark.parametrize("who", ["gateway_rules", "partner"])
+def test_a_refused_return_is_left_for_review_with_the_reason(
+    who, dana, sandbox_server, receiver, merchant, sent, settings, monkeypatch
+):
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    hour = datetime.now(UTC).astimezone(JAKARTA).hour
+    if who == "partner":  # DANA's closing hour, answered by DANA itself
+        settings.SANDBOX_DANA_CLOSED_HOURS = [hour, (hour + 1) % 24]
+    else:  # the adapter's own closing-hour rule refuses before any call
+        monkeypatch.setenv("DANA_CANCEL_CLOSED_HOURS", f"{hour},{(hour + 1) % 24}")
+        get_adapter.cache_clear()
+    row = late_payments.transaction_return_late_payment(transaction_id=txn.pk)
+    words = "Jakarta time" if who == "gateway_rules" else "Not Permitted"
+    assert row.state == "failed" and words in row.result_message, row.result_message
+    txn.refresh_from_db()
+    assert txn.status == Status.FAILED and txn.needs_review and txn.cancelled_amount == 0
+    assert txn.review_reason.startswith("paid after the order ended; automatic return failed: ")
+    assert words in txn.review_reason
+    assert dana_order(txn).state == "00"  # paid: the money is still at DANA: ops return it
+    assert AuditLog.objects.filter(
+        target=f"transaction:{txn.txid}", action=AuditLog.Action.TRANSACTION_CANCEL_REFUSED
+    ).exists()
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None  # never retried
