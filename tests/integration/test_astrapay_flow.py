@@ -183,7 +183,7 @@ def test_908_bad_signature_stored_refused_never_applied(stack, receiver, mandate
 
 def test_909_partner_error_keeps_payment_open(stack, receiver, mandate) -> None:
     resp = lf.link_initiate(stack.base_url, mandate_id=mandate, amount=25_909, db_process_url=receiver.url)
-    assert resp.status_code == 200 and 'data-result-cd="' in resp.text and "not answering" in resp.text
+    assert resp.status_code == 200 and "data-result-cd" in resp.text and "not answering" in resp.text
     txn = Transaction.objects.get(reference_no=resp.sent["referenceNo"])
     assert not SandboxOrder.objects.filter(partner="astrapay", merchant_ref=txn.txid).exists()
     time.sleep(1.5)
