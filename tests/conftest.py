@@ -43,22 +43,36 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session", autouse=True)
 def _flush_survives_a_deadlock():
     """The stack's worker and beat keep querying while a transactional test empties the tables, and
-    PostgreSQL may choose the flush's TRUNCATE as a deadlock's victim. It is all-or-nothing, so
-    flushing again is safe; any other error is raised as before."""
+    PostgreSQL may choose the flush's TRUNCATE as a deadlock's victim: the process that waited
+    deadlock_timeout first finds the cycle and gives up, and that is usually the TRUNCATE, which
+    asked first. So the flush waits longer than the workers before checking (they give up and their
+    tasks retry), and a flush that still loses is run again: it is all-or-nothing. Any other error
+    is raised as before."""
+    from django.db import connections
     from django.db.utils import OperationalError
     from django.test import TransactionTestCase
 
     original = TransactionTestCase._fixture_teardown
 
+    def patient(self: TransactionTestCase, sql: str) -> None:
+        for alias in self._databases_names(include_mirrors=False):
+            with connections[alias].cursor() as cur:
+                cur.execute(sql)
+
     def teardown(self: TransactionTestCase) -> None:
-        for attempt in range(5):
-            try:
-                return original(self)
-            except Exception as exc:  # flush raises CommandError from the OperationalError
-                cause = exc if isinstance(exc, OperationalError) else exc.__cause__
-                if not isinstance(cause, OperationalError) or "deadlock" not in str(cause) or attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+        patient(self, "SET deadlock_timeout = '5s'")
+        try:
+            for attempt in range(8):
+                try:
+                    return original(self)
+                except Exception as exc:  # flush raises CommandError from the OperationalError
+                    cause = exc if isinstance(exc, OperationalError) else exc.__cause__
+                    deadlock = isinstance(cause, OperationalError) and "deadlock" in str(cause)
+                    if not deadlock or attempt == 7:
+                        raise
+                    time.sleep(min(0.25 * (attempt + 1), 1.0))
+        finally:
+            patient(self, "RESET deadlock_timeout")
 
     TransactionTestCase._fixture_teardown = teardown
     yield
