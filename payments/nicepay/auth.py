@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -12,7 +13,9 @@ from payments import tokens
 from payments.models import Merchant
 from payments.selectors.merchants import merchant_get_cached, merchant_keys_accepted
 
+from . import requests as wire_requests
 from .errors import InvalidToken, UnknownMerchant
+from .wire import amount, amount_str, text, timestamp
 
 log = logging.getLogger("payments.auth")
 
@@ -41,3 +44,20 @@ def require_token(merchant: Merchant, token_for: Callable[[str], str], given: st
     if not tokens.matches_any(candidates, given):
         count_bad_token(merchant.imid, endpoint)
         raise InvalidToken()
+
+
+def registration_merchant(body: dict[str, Any], endpoint: str) -> Merchant:
+    """The merchant of a V2 registration body, direct or redirect, once its amount, timeStamp and
+    merchantToken = SHA256(timeStamp + iMid + referenceNo + amt + merchantKey) check out (NICEPAY
+    "Registration"). Raises UnknownMerchant, InvalidField, StaleTimestamp or InvalidToken."""
+    merchant = merchant_for(text(body, wire_requests.IMID))
+    amount(body)
+    ref = text(body, wire_requests.REFERENCE_NO)
+    ts = timestamp(body)
+    require_token(
+        merchant,
+        lambda key: tokens.registration_token(ts, merchant.imid, ref, amount_str(body), key),
+        text(body, wire_requests.TOKEN),
+        endpoint,
+    )
+    return merchant

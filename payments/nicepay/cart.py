@@ -3,6 +3,7 @@ CartItem and Seller the services and partners use. Bad JSON or shapes answer 902
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from payments import textcheck
@@ -16,6 +17,23 @@ def _whole(value: Any, field: str) -> int:
     if not (text.isascii() and text.isdigit()):  # str.isdigit alone passes "²", which int() refuses
         raise InvalidField("cartData", f"cartData item {field} must be a whole number", result_cd="9022")
     return int(text)
+
+
+def cart_item(it: dict[str, Any], position: int, whole: Callable[[Any, str], int]) -> CartItem:
+    """One item of NICEPAY's cartData (goods_* keys, the same in V2 and SNAP), cut to our column
+    sizes; `whole(value, key)` reads goods_amt and goods_quantity, raising the caller's own error."""
+    return CartItem(
+        id=str(it.get("goods_id") or it.get("img_url") or position + 1)[:64],
+        name=str(it.get("goods_name") or "")[:100],
+        unit_price=whole(it.get("goods_amt"), "goods_amt"),
+        quantity=whole(it.get("goods_quantity", 1) or 1, "goods_quantity"),
+        detail=str(it.get("goods_detail") or "")[:100],
+        type=str(it.get("goods_type") or "")[:50],
+        url=str(it.get("goods_url") or "")[:255],
+        img_url=str(it.get("img_url") or "")[:255],
+        seller_id=str(it.get("goods_sellers_id") or ""),
+        seller_name=str(it.get("goods_sellers_name") or ""),
+    )
 
 
 def parse_cart(raw: str) -> tuple[CartItem, ...]:
@@ -36,20 +54,7 @@ def parse_cart(raw: str) -> tuple[CartItem, ...]:
     for i, it in enumerate(data["item"]):
         if not isinstance(it, dict):
             raise InvalidField("cartData", f"cartData item {i + 1} must be an object", result_cd="9022")
-        items.append(
-            CartItem(
-                id=str(it.get("goods_id") or it.get("img_url") or i + 1)[:64],
-                name=str(it.get("goods_name") or "")[:100],
-                unit_price=_whole(it.get("goods_amt"), "goods_amt"),
-                quantity=_whole(it.get("goods_quantity", 1) or 1, "goods_quantity"),
-                detail=str(it.get("goods_detail") or "")[:100],
-                type=str(it.get("goods_type") or "")[:50],
-                url=str(it.get("goods_url") or "")[:255],
-                img_url=str(it.get("img_url") or "")[:255],
-                seller_id=str(it.get("goods_sellers_id") or ""),
-                seller_name=str(it.get("goods_sellers_name") or ""),
-            )
-        )
+        items.append(cart_item(it, i, _whole))
     return tuple(items)
 
 

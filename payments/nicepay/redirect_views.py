@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
-from payments import customer_access, tokens
+from payments import customer_access
 from payments.exceptions import ApplicationError, PaymentLinkIncomplete, TooManyAttempts, TransactionNotFound
 from payments.hosted import throttle
 from payments.hosted.pages import error_page
@@ -21,9 +21,9 @@ from payments.services import checkout as checkout_service
 
 from . import requests as wire_requests
 from . import responses
-from .auth import merchant_for, require_token
+from .auth import registration_merchant
 from .views import nicepay_json
-from .wire import TIME_STAMP, Field, amount, amount_str, parse_valid_until, text, timestamp
+from .wire import TIME_STAMP, Field, parse_valid_until, text
 
 # The redirect registration takes the direct registration's fields; payMethod may be 00 and
 # mitraCd is optional. The VA and card fields a checkout client may send are accepted and unused.
@@ -46,16 +46,7 @@ def payment_url_base(txid: str) -> str:
 
 @nicepay_json
 def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
-    merchant = merchant_for(text(body, wire_requests.IMID))
-    amount(body)
-    ref = text(body, wire_requests.REFERENCE_NO)
-    ts = timestamp(body)
-    require_token(
-        merchant,
-        lambda key: tokens.registration_token(ts, merchant.imid, ref, amount_str(body), key),
-        text(body, wire_requests.TOKEN),
-        "redirect registration",
-    )
+    merchant = registration_merchant(body, "redirect registration")
     extra = {f.name: text(body, f) for f in CHECKOUT_EXTRA}
     _, data = wire_requests.registration_data(body, remote_addr=remote_addr, checkout=True)
     if data.pay_valid_until is None and extra["paymentExpDt"]:

@@ -31,7 +31,7 @@ from providers.base.types import Deeplink, PushToApp
 
 from . import requests as wire_requests
 from . import responses
-from .auth import merchant_for, require_token
+from .auth import merchant_for, registration_merchant, require_token
 from .errors import BadBody, V2Error, answer
 from .wire import (
     TIME_STAMP,
@@ -76,16 +76,7 @@ def nicepay_json(view: Callable[..., dict]) -> Callable[[HttpRequest], JsonRespo
 
 @nicepay_json
 def registration_view(body: dict[str, Any], *, remote_addr: str) -> dict:
-    merchant = merchant_for(text(body, wire_requests.IMID))
-    amount(body)
-    ref = text(body, wire_requests.REFERENCE_NO)
-    ts = timestamp(body)
-    require_token(
-        merchant,
-        lambda key: tokens.registration_token(ts, merchant.imid, ref, amount_str(body), key),
-        text(body, wire_requests.TOKEN),
-        "registration",
-    )
+    merchant = registration_merchant(body, "registration")
     _, data = wire_requests.registration_data(body, remote_addr=remote_addr)
     txn = registration_service.transaction_register(merchant=merchant, data=data)
     return responses.registration(txn)

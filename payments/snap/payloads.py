@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from payments import clock
 from payments.models import Cancellation, Merchant, Transaction
+from payments.nicepay.cart import cart_item
 from payments.services.registration import RegistrationData
 from payments.status import Status
 from providers import registry
@@ -101,19 +102,7 @@ def parse_cart(raw: Any, *, goods_name: str, amount: int) -> tuple[CartItem, ...
     items = data.get("item") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise field_format("additionalInfo.cartData", 'must be {"count": n, "item": [...]} with items')
-    return tuple(
-        CartItem(
-            id=str(it.get("goods_id") or it.get("img_url") or n + 1)[:64],
-            name=str(it.get("goods_name") or "")[:100],
-            unit_price=_whole(it.get("goods_amt"), "goods_amt"),
-            quantity=_whole(it.get("goods_quantity", 1) or 1, "goods_quantity"),
-            detail=str(it.get("goods_detail") or "")[:100],
-            type=str(it.get("goods_type") or "")[:50],
-            url=str(it.get("goods_url") or "")[:255],
-            img_url=str(it.get("img_url") or "")[:255],
-        )
-        for n, it in enumerate(items)
-    )
+    return tuple(cart_item(it, n, _whole) for n, it in enumerate(items))
 
 
 def fingerprint(body: dict[str, Any]) -> str:
