@@ -74,6 +74,9 @@ def payment_wait(request: HttpRequest, txn: Transaction) -> HttpResponse:
             **order_context(txn),
             "show_countdown": False,  # the push has its own, shorter timer
             "push": push,
+            # The countdown ends with whichever comes first: the push's own timer or the order's
+            # payValidDt/payValidTm (a short one expires the order while OVO still holds the push).
+            "wait_until": min(push.expires_at, txn.expires_at),
             "phone_hint": push.phone[-4:].rjust(len(push.phone), "•"),
             "status_url": customer_access.page_path(txn.txid, "status"),
             "return_url": customer_access.page_path(txn.txid, "return"),
