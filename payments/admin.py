@@ -3,11 +3,13 @@ service and is written to the audit log (actor_kind="staff"). Secrets are only e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -45,6 +47,36 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 def staff(request: HttpRequest) -> Actor:
     """The signed-in staff user, as the services audit them."""
     return Actor(AuditLog.Actor.STAFF, request.user, request.META.get("REMOTE_ADDR", ""))
+
+
+# The model permissions each custom ops page needs (admin_view checks only is_staff): reading needs
+# "view" on every model the page shows, starting a reconciliation needs to add a Job and to change
+# transactions (a run corrects open payments). The admin index shows a tool only with them.
+OPS_OVERVIEW_PERMS = (
+    "payments.view_transaction",
+    "payments.view_notification",
+    "payments.view_cancellation",
+    "payments.view_job",
+)
+PARTNERS_PERMS = ("payments.view_partnerfee",)
+RECONCILIATION_VIEW_PERMS = ("payments.view_job", "payments.view_transaction")
+RECONCILIATION_RUN_PERMS = (*RECONCILIATION_VIEW_PERMS, "payments.add_job", "payments.change_transaction")
+
+
+def require_perms(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For an admin page outside a ModelAdmin: 403 unless the signed-in staff user holds every
+    permission in `perms` (a superuser holds all). Wrap it in admin_site.admin_view for is_staff."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perms(perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def _staff_audit(
@@ -135,7 +167,8 @@ class MerchantAdmin(admin.ModelAdmin):
         messages.info(request, f"{changed} merchant(s) {'reactivated' if active else 'suspended'}.")
 
     def get_urls(self) -> list[URLPattern]:
-        extra = [path("partners/", self.admin_site.admin_view(self.partners_view), name="payments_partners")]
+        view = self.admin_site.admin_view(require_perms(*PARTNERS_PERMS)(self.partners_view))
+        extra = [path("partners/", view, name="payments_partners")]
         return extra + super().get_urls()
 
     def partners_view(self, request: HttpRequest) -> HttpResponse:
