@@ -49,6 +49,11 @@ class MerchantMember(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # An owner can refund and reveal the merchantKey: in the back office only a superuser or
+        # staff holding this permission may make one, or change or remove an owner's membership.
+        permissions = [("grant_owner", "Can grant, change or remove a merchant's owner role")]
+
 
 class Transaction(models.Model):
     class Door(models.TextChoices):
