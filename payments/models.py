@@ -217,9 +217,7 @@ class Cancellation(models.Model):
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
     # The transaction's merchant, copied so the merchant's refunds list pages on its own index.
-    merchant = models.ForeignKey(
-        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="cancellations"
-    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="cancellations")
     cancel_txid = models.CharField(max_length=30, unique=True)
     cancel_type = models.CharField(max_length=1)  # 1 full, 2 partial
     amount = models.PositiveBigIntegerField()
