@@ -117,7 +117,7 @@ def test_team_requirement_sends_members_to_set_up_and_then_lets_them_in(client):
     assert TOTPDevice.objects.filter(user=viewer.user).exists()
 
 
-def test_password_reset_by_e_mail_link_works_once(client):
+def test_password_reset_by_e_mail_link_works_once(client, settings):
     m = member(MerchantFactory(), email="finance@shop.test")
     unknown = client.post("/dashboard/reset/", {"email": "nobody@shop.test"})
     known = client.post("/dashboard/reset/", {"email": "FINANCE@shop.test"})
@@ -127,7 +127,9 @@ def test_password_reset_by_e_mail_link_works_once(client):
         == 1
     )
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["finance@shop.test"]
-    link = re.search(r"http://testserver(/dashboard/reset/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(
+        rf"{re.escape(settings.PUBLIC_BASE_URL)}(/dashboard/reset/\S+/)", mail.outbox[0].body
+    ).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200 and form.context["validlink"]
     url = form.redirect_chain[-1][0]
@@ -187,7 +189,7 @@ def test_owner_removes_a_member_whose_session_ends(client):
     assert MerchantMember.objects.filter(pk=stranger.pk).exists()
 
 
-def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
+def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client, settings):
     merchant = MerchantFactory(name="Mail Shop")
     client.force_login(member(merchant).user)
     page = client.get("/dashboard/team/").content.decode()
@@ -197,10 +199,29 @@ def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
     assert inv.role == "viewer"
     [message] = mail.outbox
     assert message.to == ["new@shop.test"] and "Mail Shop" in message.subject
-    link = re.search(r"(http://testserver/dashboard/invite/\S+/)", message.body).group(1)
+    link = re.search(rf"({re.escape(settings.PUBLIC_BASE_URL)}/dashboard/invite/\S+/)", message.body).group(1)
     assert link not in answer.content.decode()
-    accept = Client().get(link.replace("http://testserver", ""))
+    accept = Client().get(link.replace(settings.PUBLIC_BASE_URL, ""))
     assert accept.status_code == 200 and b"Join Mail Shop" in accept.content
+
+
+def test_e_mailed_links_use_the_public_url_whatever_host_the_request_names(client, settings):
+    """A forged Host header (here let through by a permissive ALLOWED_HOSTS, as a proxy that passes
+    any Host would) must not put the secret token into a link to another site."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.PUBLIC_BASE_URL = "https://pay.payloan.test"
+    forged = {"HTTP_HOST": "evil.example", "HTTP_X_FORWARDED_HOST": "evil.example"}
+    merchant = MerchantFactory(name="Host Shop")
+    m = member(merchant, email="owner@host.test")
+    assert client.post("/dashboard/reset/", {"email": "owner@host.test"}, **forged).status_code == 200
+    client.force_login(m.user)
+    client.post("/dashboard/team/invite", {"email": "joiner@host.test", "role": "viewer"}, **forged)
+    reset, invite = mail.outbox
+    assert (reset.to, invite.to) == (["owner@host.test"], ["joiner@host.test"])
+    for message, path in ((reset, "/dashboard/reset/"), (invite, "/dashboard/invite/")):
+        assert "evil.example" not in message.body
+        links = re.findall(r"https?://\S+", message.body)
+        assert links and all(link.startswith(f"https://pay.payloan.test{path}") for link in links), links
 
 
 def test_code_and_reset_throttles_fail_closed_without_redis(client, monkeypatch):
