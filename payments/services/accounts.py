@@ -132,10 +132,15 @@ def two_factor_check(*, user: AbstractBaseUser, code: str) -> bool:
     return device is not None and _verify(device.pk, code)
 
 
-def two_factor_disable(*, merchant: Merchant, actor: Actor) -> None:
-    """Turns two-factor sign-in off for `actor.user`. Raises TwoFactorRequiredByTeam."""
+def two_factor_disable(*, merchant: Merchant, code: str, actor: Actor) -> None:
+    """Turns two-factor sign-in off for `actor.user`, who proves holding the authenticator with its
+    current `code` (a stolen session plus the password must not be enough to remove the second
+    factor). Raises TwoFactorRequiredByTeam, TwoFactorCodeWrong (also when no authenticator is on)."""
     if merchant.require_two_factor:
         raise err.TwoFactorRequiredByTeam()
+    device = two_factor_device(user=actor.user)
+    if device is None or not _verify(device.pk, code):
+        raise err.TwoFactorCodeWrong()
     TOTPDevice.objects.filter(user=actor.user).delete()
     _audit(actor, Action.ACCOUNT_TWO_FACTOR_OFF, merchant=merchant, target=f"user:{actor.user.pk}")
 

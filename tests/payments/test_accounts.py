@@ -117,6 +117,54 @@ def test_team_requirement_sends_members_to_set_up_and_then_lets_them_in(client):
     assert TOTPDevice.objects.filter(user=viewer.user).exists()
 
 
+def signed_in_with_two_factor(client: Client, m: MerchantMember) -> str:
+    secret = with_authenticator(m)
+    client.force_login(m.user)
+    session = client.session
+    session["dash-2fa-ok"] = m.user.pk  # as the sign-in's code step leaves it
+    session.save()
+    return secret
+
+
+def test_turning_two_factor_off_needs_the_password_and_a_current_code(client):
+    m = member(MerchantFactory())
+    secret = signed_in_with_two_factor(client, m)
+    code = totp(secret)
+    wrong_code = "000000" if code != "000000" else "111111"
+    refusals = [
+        ({"password": PASSWORD}, "code", "Enter the code"),
+        ({"password": PASSWORD, "code": wrong_code}, "code", "not right"),
+        ({"password": PASSWORD, "code": "12ab"}, "code", "not right"),
+        ({"password": "wrong-password-1", "code": code}, "password", "password is not correct"),
+        ({"code": code}, "password", "password is not correct"),
+    ]
+    for form, field, words in refusals:
+        answer = client.post("/dashboard/account/two-factor/off", form)
+        page = answer.content.decode()
+        assert answer.status_code == 400, form
+        assert re.search(rf'<p class="field-error" id="off-{field}-error" role="alert">[^<]*{words}', page), (
+            form
+        )
+        assert TOTPDevice.objects.filter(user=m.user, confirmed=True).count() == 1, form
+    assert not AuditLog.objects.filter(action="account.two_factor_off").exists()
+    done = client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": code})
+    assert done.status_code == 302 and done["Location"] == "/dashboard/account/"
+    assert not TOTPDevice.objects.filter(user=m.user).exists()
+    assert AuditLog.objects.get(action="account.two_factor_off").target == f"user:{m.user.pk}"
+    assert b"Two-factor sign-in is off" in client.get("/dashboard/account/").content
+
+
+def test_code_guesses_to_turn_two_factor_off_are_limited(client):
+    m = member(MerchantFactory())
+    secret = signed_in_with_two_factor(client, m)
+    wrong = "000000" if totp(secret) != "000000" else "111111"
+    for _ in range(ratelimit.MAX_FAILURES):
+        client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": wrong})
+    locked = client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": totp(secret)})
+    assert locked.status_code == 429 and b"Too many wrong codes" in locked.content
+    assert TOTPDevice.objects.filter(user=m.user, confirmed=True).exists()
+
+
 def test_password_reset_by_e_mail_link_works_once(client, settings):
     m = member(MerchantFactory(), email="finance@shop.test")
     unknown = client.post("/dashboard/reset/", {"email": "nobody@shop.test"})
