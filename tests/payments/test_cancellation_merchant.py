@@ -39,31 +39,16 @@ def test_every_cancel_path_writes_the_transactions_merchant(monkeypatch):
     paid = make_txn(merchant, amount=50_000)
     transaction_apply_status(transaction_id=paid.pk, to=Status.PAID, source="cb", idempotency_key="p")
     unpaid = make_txn(merchant, amount=20_000)
+    cancels = [  # (transaction, cancelType, amount): a partial, the rest, and a void before payment
+        (paid, "2", 10_000),
+        (paid, "2", 40_000),
+        (unpaid, "1", 20_000),
+    ]
     rows = [
         cancellation.transaction_cancel(
-            merchant=merchant,
-            txid=paid.txid,
-            cancel_type="2",
-            amount=10_000,
-            reason="part",
-            idempotency_key="a",
-        ),
-        cancellation.transaction_cancel(
-            merchant=merchant,
-            txid=paid.txid,
-            cancel_type="2",
-            amount=40_000,
-            reason="rest",
-            idempotency_key="b",
-        ),
-        cancellation.transaction_cancel(
-            merchant=merchant,
-            txid=unpaid.txid,
-            cancel_type="1",
-            amount=20_000,
-            reason="",
-            idempotency_key="c",
-        ),
+            merchant=merchant, txid=t.txid, cancel_type=kind, amount=amt, reason="", idempotency_key=f"k{n}"
+        )
+        for n, (t, kind, amt) in enumerate(cancels)
     ]
     assert [r.state for r in rows] == ["succeeded"] * 3
     assert {r.merchant_id for r in Cancellation.objects.all()} == {merchant.pk}
