@@ -242,6 +242,9 @@ PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=15.0)
 # row drops it at once (payments/selectors/merchants.py), so this only bounds a lost invalidation.
 MERCHANT_CACHE_SECONDS = env.int("MERCHANT_CACHE_SECONDS", default=30)
 NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
+# "Send test notification" posts at once, per click: at most this many per merchant per window.
+TEST_NOTIFICATION_LIMIT = env.int("TEST_NOTIFICATION_LIMIT", default=5)
+TEST_NOTIFICATION_WINDOW = env.int("TEST_NOTIFICATION_WINDOW_SECONDS", default=60)
 # Merchant URLs on private/loopback networks: refused in production (SSRF), needed by the sandbox.
 NOTIFICATION_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATION_ALLOW_PRIVATE_URLS", default=SANDBOX)
 # Seconds after attempt 1, 2, ... ; then the notification is dead. (1 min ... 24 h)

@@ -3,11 +3,13 @@ service and is written to the audit log (actor_kind="staff"). Secrets are only e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -45,6 +47,36 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 def staff(request: HttpRequest) -> Actor:
     """The signed-in staff user, as the services audit them."""
     return Actor(AuditLog.Actor.STAFF, request.user, request.META.get("REMOTE_ADDR", ""))
+
+
+# The model permissions each custom ops page needs (admin_view checks only is_staff): reading needs
+# "view" on every model the page shows, starting a reconciliation needs to add a Job and to change
+# transactions (a run corrects open payments). The admin index shows a tool only with them.
+OPS_OVERVIEW_PERMS = (
+    "payments.view_transaction",
+    "payments.view_notification",
+    "payments.view_cancellation",
+    "payments.view_job",
+)
+PARTNERS_PERMS = ("payments.view_partnerfee",)
+RECONCILIATION_VIEW_PERMS = ("payments.view_job", "payments.view_transaction")
+RECONCILIATION_RUN_PERMS = (*RECONCILIATION_VIEW_PERMS, "payments.add_job", "payments.change_transaction")
+
+
+def require_perms(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For an admin page outside a ModelAdmin: 403 unless the signed-in staff user holds every
+    permission in `perms` (a superuser holds all). Wrap it in admin_site.admin_view for is_staff."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perms(perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def _staff_audit(
@@ -135,7 +167,8 @@ class MerchantAdmin(admin.ModelAdmin):
         messages.info(request, f"{changed} merchant(s) {'reactivated' if active else 'suspended'}.")
 
     def get_urls(self) -> list[URLPattern]:
-        extra = [path("partners/", self.admin_site.admin_view(self.partners_view), name="payments_partners")]
+        view = self.admin_site.admin_view(require_perms(*PARTNERS_PERMS)(self.partners_view))
+        extra = [path("partners/", view, name="payments_partners")]
         return extra + super().get_urls()
 
     def partners_view(self, request: HttpRequest) -> HttpResponse:
@@ -191,14 +224,76 @@ _PARTNERS = """<p>As the gateway runs them now. Each value can be overridden by 
 {% endif %}</tr>{% endfor %}</tbody></table>"""
 
 
+GRANT_OWNER_PERM = "payments.grant_owner"
+OWNER = MerchantMember.Role.OWNER
+
+
+def _may_grant_owner(request: HttpRequest) -> bool:
+    return request.user.has_perm(GRANT_OWNER_PERM)  # a superuser holds every permission
+
+
+class MerchantMemberForm(forms.ModelForm):
+    """A membership as staff may write it: never for a staff account, and the owner role only
+    with the grant_owner permission (set per request by MerchantMemberAdmin.get_form)."""
+
+    may_grant_owner = False
+
+    class Meta:
+        model = MerchantMember
+        fields = ("user", "merchant", "role")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored_role = self.instance.role if self.instance.pk else ""
+
+    def clean_user(self) -> Any:
+        user = self.cleaned_data["user"]
+        if user.is_staff or user.is_superuser:
+            raise forms.ValidationError(
+                "A staff account cannot be a merchant's member (it would act for the merchant with "
+                "back-office rights). Invite the person's own non-staff account instead."
+            )
+        return user
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        touches_owner = cleaned.get("role") == OWNER or self.stored_role == OWNER
+        if touches_owner and not self.may_grant_owner:
+            self.add_error(
+                "role",
+                "Only a superuser or staff with the “grant owner” permission can make someone an owner "
+                "or change an owner's membership.",
+            )
+        return cleaned
+
+
 @admin.register(MerchantMember)
 class MerchantMemberAdmin(admin.ModelAdmin):
-    """Who may act for which merchant: every change is a staff action in the audit log."""
+    """Who may act for which merchant: every change is a staff action in the audit log. An owner
+    can refund and reveal the merchantKey, so owner memberships need GRANT_OWNER_PERM."""
 
+    form = MerchantMemberForm
     list_display = ("user", "merchant", "role")
     list_filter = ("role",)
     list_select_related = ("user", "merchant")
     raw_id_fields = ("user", "merchant")  # no select listing every user and merchant
+
+    def get_form(
+        self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_grant_owner = _may_grant_owner(request)  # a fresh class per request
+        return form
+
+    def has_change_permission(self, request: HttpRequest, obj: MerchantMember | None = None) -> bool:
+        if obj is not None and obj.role == OWNER and not _may_grant_owner(request):
+            return False  # shown read-only
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: MerchantMember | None = None) -> bool:
+        if obj is not None and obj.role == OWNER and not _may_grant_owner(request):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -207,7 +302,12 @@ class MerchantMemberAdmin(admin.ModelAdmin):
             AuditLog.Action.TEAM_MEMBER_UPDATED if change else AuditLog.Action.TEAM_MEMBER_ADDED,
             merchant=obj.merchant,
             target=f"member:{obj.pk}",
-            detail={"user": obj.user.get_username(), "role": obj.role, "fields": sorted(form.changed_data)},
+            detail={
+                "user": obj.user.get_username(),
+                "role": obj.role,
+                "previous_role": form.stored_role,
+                "fields": sorted(form.changed_data),
+            },
         )
 
     def delete_model(self, request: HttpRequest, obj: MerchantMember) -> None:
@@ -215,6 +315,9 @@ class MerchantMemberAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MerchantMember]) -> None:
+        # The bulk action asks has_delete_permission without a row: owners are checked here.
+        if not _may_grant_owner(request) and queryset.filter(role=OWNER).exists():
+            raise PermissionDenied
         for obj in queryset.select_related("user", "merchant"):
             self._audit_removed(request, obj)
         super().delete_queryset(request, queryset)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from payments.admin import staff
+from payments.admin import OPS_OVERVIEW_PERMS, require_perms, staff
 from payments.models import AuditLog, PartnerFee
 from payments.selectors import ops
 from payments.services.audit import audit_record
@@ -51,6 +51,7 @@ class PartnerFeeAdmin(admin.ModelAdmin):
         )
 
 
+@require_perms(*OPS_OVERVIEW_PERMS)
 def ops_overview(request: HttpRequest) -> HttpResponse:
     reviews_count, reviews = ops.reviews_open()
     context = {

@@ -1,5 +1,6 @@
 """Ops admin pages for reconciliation Jobs: the list of daily runs with their drift, one run's
-report, and "run now" for a date. Mounted under /admin/payments/reconciliation/ (staff only).
+report, and "run now" for a date. Mounted under /admin/payments/reconciliation/ (staff with the
+Job and Transaction permissions of payments/admin.py).
 
 Plain admin views rather than a proxy ModelAdmin, so no migration is needed for them."""
 
@@ -14,7 +15,7 @@ from django.template import engines
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from payments.admin import staff
+from payments.admin import RECONCILIATION_RUN_PERMS, RECONCILIATION_VIEW_PERMS, require_perms, staff
 from payments.models import Job
 
 RUNNING = (Job.State.QUEUED, Job.State.RUNNING)  # the pages refresh themselves while a run is one of these
@@ -27,11 +28,11 @@ _LIST = (
     + """
 {% block content %}{% if running %}
 <p id="recon-running">A run is in progress: this page refreshes itself.</p>{% endif %}<div id="content-main">
-<form method="post" action="{{ run_url }}" style="margin-bottom:1.5em">{% csrf_token %}
+{% if can_run %}<form method="post" action="{{ run_url }}" style="margin-bottom:1.5em">{% csrf_token %}
   <label for="recon-date">Reconcile date</label>
   <input id="recon-date" type="date" name="date" value="{{ yesterday }}" required>
   <input type="submit" value="Run now">
-</form>
+</form>{% endif %}
 <table><thead><tr><th>Job</th><th>Date</th><th>State</th><th>Progress</th><th>Checked</th><th>Drift</th>
 <th>Unreachable</th><th>Finished</th></tr></thead><tbody>
 {% for job in jobs %}<tr>
@@ -74,6 +75,7 @@ def _render(request: HttpRequest, source: str, context: dict) -> HttpResponse:
     return HttpResponse(template.render({**admin.site.each_context(request), **context}, request))
 
 
+@require_perms(*RECONCILIATION_VIEW_PERMS)
 def reconciliation_list(request: HttpRequest) -> HttpResponse:
     from payments.services.reconciliation import default_day
 
@@ -87,10 +89,12 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
             "yesterday": default_day().isoformat(),
             "run_url": reverse("admin:payments_reconciliation_run"),
             "running": any(job.state in RUNNING for job in jobs),
+            "can_run": request.user.has_perms(RECONCILIATION_RUN_PERMS),
         },
     )
 
 
+@require_perms(*RECONCILIATION_VIEW_PERMS)
 def reconciliation_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id, kind="reconcile")
     return _render(
@@ -99,6 +103,7 @@ def reconciliation_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
+@require_perms(*RECONCILIATION_RUN_PERMS)
 def reconciliation_run(request: HttpRequest) -> HttpResponse:
     from payments.services.reconciliation import reconciliation_start
 

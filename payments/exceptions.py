@@ -337,6 +337,22 @@ class NotificationUrlMissing(ApplicationError):
     default_message = "Set a default notification URL first."
 
 
+class NotificationTestsLimited(ApplicationError):
+    """Each test notification is a POST we make at once: a merchant may ask for a few a minute."""
+
+    http_status = 429
+    default_message = (
+        "You sent {limit} test notifications in the last {seconds} seconds. Wait a moment, then send another."
+    )
+
+
+class NotificationTestsPaused(ApplicationError):
+    """The test-notification limit cannot count (Redis unreachable): none is sent meanwhile."""
+
+    http_status = 503
+    default_message = "Test notifications are paused for a moment. Try again in a minute."
+
+
 class UnknownRole(ApplicationError):
     default_message = "Unknown role"
 

@@ -49,6 +49,11 @@ class MerchantMember(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # An owner can refund and reveal the merchantKey: in the back office only a superuser or
+        # staff holding this permission may make one, or change or remove an owner's membership.
+        permissions = [("grant_owner", "Can grant, change or remove a merchant's owner role")]
+
 
 class Transaction(models.Model):
     class Door(models.TextChoices):
@@ -212,9 +217,7 @@ class Cancellation(models.Model):
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="cancellations")
     # The transaction's merchant, copied so the merchant's refunds list pages on its own index.
-    merchant = models.ForeignKey(
-        Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="cancellations"
-    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="cancellations")
     cancel_txid = models.CharField(max_length=30, unique=True)
     cancel_type = models.CharField(max_length=1)  # 1 full, 2 partial
     amount = models.PositiveBigIntegerField()

@@ -9,6 +9,9 @@ command -v msgfmt >/dev/null || need+=(gettext)  # compiles the shopper pages' t
 if [ "${1:-}" = "test" ] || [ "${1:-}" = "bench" ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium)
+  # /docs/ examples are run as printed (tests/integration/test_devdocs_examples.py): PHP and curl
+  command -v php >/dev/null || need+=(php-cli php-curl)
+  command -v curl >/dev/null || need+=(curl)
 fi
 # make bench drives the servers with wrk (a load generator in C: its own cost stays small)
 if [ "${1:-}" = "bench" ]; then

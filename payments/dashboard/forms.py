@@ -82,6 +82,12 @@ class PasswordConfirmForm(forms.Form):
     )
 
 
+class TwoFactorOffForm(PasswordConfirmForm):
+    """Turning two-factor sign-in off: the password and the authenticator's current code."""
+
+    code = forms.CharField(label="Code from your authenticator app", max_length=12)
+
+
 class NotificationUrlForm(forms.Form):
     url = forms.URLField(label="Default notification URL", max_length=255, assume_scheme="https")
 

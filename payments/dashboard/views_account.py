@@ -10,19 +10,25 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from payments.exceptions import ApplicationError
+from payments.exceptions import ApplicationError, TwoFactorCodeWrong
 from payments.services import accounts
 
 from . import ratelimit
 from .access import TWO_FACTOR_OK, actor, member_required
-from .forms import CodeForm, PasswordConfirmForm
+from .forms import CodeForm, TwoFactorOffForm
 
 TOO_MANY = "Too many wrong passwords. Try again in 15 minutes."
+TOO_MANY_CODES = "Too many wrong codes. Try again in 15 minutes."
+_LIMITED = {False: 429, None: 503}  # a refused attempt: over the limit, or Redis cannot count
 UNAVAILABLE = "This check is briefly unavailable (nothing is wrong with your account). Try again in a minute."
 
 
 def _account(
-    request: HttpRequest, *, password_form: PasswordChangeForm | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    password_form: PasswordChangeForm | None = None,
+    off_errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
@@ -30,7 +36,7 @@ def _account(
         {
             "nav": "account",
             "password_form": password_form or PasswordChangeForm(request.user),
-            "confirm_form": PasswordConfirmForm(),
+            "off_errors": off_errors or {},
             "two_factor_on": request.member.has_two_factor,
         },
         status=status,
@@ -119,21 +125,37 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required(two_factor_setup=True)
 def two_factor_off(request: HttpRequest) -> HttpResponse:
-    who = request.user.get_username()
-    form = PasswordConfirmForm(request.POST)
+    """Needs the password and the authenticator's current code; each is limited like its own
+    sign-in step (reauth per account, otp per user), and every refusal is a field message."""
+    who, uid = request.user.get_username(), str(request.user.pk)
+    form = TwoFactorOffForm(request.POST)
     allowed = ratelimit.attempt("reauth", "any", who)
     if not allowed:
-        messages.error(request, TOO_MANY if allowed is False else UNAVAILABLE)
-        return HttpResponseRedirect("/dashboard/account/")
-    if not (form.is_valid() and request.user.check_password(form.cleaned_data["password"])):
-        messages.error(request, "The password is not correct.")
-        return HttpResponseRedirect("/dashboard/account/")
-    ratelimit.reset("reauth", "any", who)
+        return _account(
+            request,
+            off_errors={"password": TOO_MANY if allowed is False else UNAVAILABLE},
+            status=_LIMITED[allowed],
+        )
+    form.is_valid()
+    if not request.user.check_password(form.cleaned_data.get("password", "")):
+        return _account(request, off_errors={"password": "The password is not correct."}, status=400)
+    ratelimit.reset("reauth", "any", who)  # the password is right; from here only codes are counted
+    if not form.cleaned_data.get("code"):
+        return _account(request, off_errors={"code": "Enter the code your app shows now."}, status=400)
+    allowed = ratelimit.attempt("otp", "any", uid)
+    if not allowed:
+        message = TOO_MANY_CODES if allowed is False else UNAVAILABLE
+        return _account(request, off_errors={"code": message}, status=_LIMITED[allowed])
     try:
-        accounts.two_factor_disable(merchant=request.merchant, actor=actor(request))
+        accounts.two_factor_disable(
+            merchant=request.merchant, code=form.cleaned_data["code"], actor=actor(request)
+        )
+    except TwoFactorCodeWrong as exc:
+        return _account(request, off_errors={"code": exc.message}, status=400)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    else:
-        request.session.pop(TWO_FACTOR_OK, None)
-        messages.success(request, "Two-factor sign-in is off.")
+        return HttpResponseRedirect("/dashboard/account/")
+    ratelimit.reset("otp", "any", uid)
+    request.session.pop(TWO_FACTOR_OK, None)
+    messages.success(request, "Two-factor sign-in is off.")
     return HttpResponseRedirect("/dashboard/account/")

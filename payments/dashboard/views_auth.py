@@ -148,9 +148,7 @@ def reset_request(request: HttpRequest) -> HttpResponse:
         elif not allowed:
             error, status = "Too many reset requests. Try again in an hour.", 429
         else:
-            password_reset_send(
-                email=email, base_url=request.build_absolute_uri("/").rstrip("/"), actor=actor(request)
-            )
+            password_reset_send(email=email, actor=actor(request))
             sent = True
     return render(
         request, "dashboard/reset_request.html", {"form": form, "sent": sent, "error": error}, status=status

@@ -191,7 +191,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/team/")
     # The link goes only to the invitee's mailbox (it is the key to the new account).
-    accounts.invitation_send(invitation=inv, link=request.build_absolute_uri(f"/dashboard/invite/{token}/"))
+    accounts.invitation_send(invitation=inv, token=token)
     messages.success(request, f"Invitation e-mailed to {inv.email} ({inv.role}). It works for 7 days.")
     return HttpResponseRedirect("/dashboard/team/")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from payments.exceptions import ApplicationError
+from payments.exceptions import ApplicationError, NotificationTestsLimited, NotificationTestsPaused
 from payments.models import NotificationAttempt
 from payments.selectors import jobs as job_reads
 from payments.selectors import notifications as hooks
@@ -65,7 +65,9 @@ def describe(attempt: NotificationAttempt) -> dict:
     }
 
 
-def _page(request: HttpRequest, *, test_attempt: NotificationAttempt | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, *, test_attempt: NotificationAttempt | None = None, status: int = 200
+) -> HttpResponse:
     form = AttemptFilterForm(request.GET or None)
     filters = form.filters()
     page = hooks.attempt_page(
@@ -99,6 +101,7 @@ def _page(request: HttpRequest, *, test_attempt: NotificationAttempt | None = No
             "failing": hooks.notification_problem_page(merchant=request.merchant, size=20).rows,
             "default_url": request.merchant.default_notification_url,
         },
+        status=status,
     )
 
 
@@ -112,6 +115,9 @@ def webhook_log(request: HttpRequest) -> HttpResponse:
 def webhook_test(request: HttpRequest) -> HttpResponse:
     try:
         note = merchant_service.merchant_test_notification(merchant=request.merchant, actor=actor(request))
+    except (NotificationTestsLimited, NotificationTestsPaused) as exc:
+        messages.error(request, exc.message)  # shown on this page, beside the button's section
+        return _page(request, status=exc.http_status)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/dashboard/notifications/")

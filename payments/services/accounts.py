@@ -8,6 +8,7 @@ from base64 import b32encode
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -33,10 +34,16 @@ def _audit(actor: Actor, action: str, *, merchant: Merchant | None, target: str,
 
 
 # --- password reset ------------------------------------------------------------------------------
-def password_reset_send(*, email: str, base_url: str, actor: Actor) -> int:
+def public_link(path: str) -> str:
+    """`path` on the configured public URL (settings.PUBLIC_BASE_URL). E-mailed links never take
+    the request's Host header: a forged one would send the secret token to another site."""
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def password_reset_send(*, email: str, actor: Actor) -> int:
     """E-mails a reset link to the dashboard member with this address, if there is one. The link
     (Django's token: valid PASSWORD_RESET_TIMEOUT seconds, once, void after any password or login
-    change) opens /dashboard/reset/<uid>/<token>/.
+    change) opens /dashboard/reset/<uid>/<token>/ on PUBLIC_BASE_URL.
 
     Returns: how many e-mails were sent (0 or 1); callers never tell the visitor which."""
     users = get_user_model()
@@ -49,7 +56,7 @@ def password_reset_send(*, email: str, base_url: str, actor: Actor) -> int:
         return 0
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = f"{base_url}/dashboard/reset/{uid}/{token}/"
+    link = public_link(f"/dashboard/reset/{uid}/{token}/")
     body = render_to_string("email/password_reset.txt", {"user": user, "link": link})
     send_mail("Reset your Payloan password", body, None, [user.email])
     _audit(
@@ -125,10 +132,15 @@ def two_factor_check(*, user: AbstractBaseUser, code: str) -> bool:
     return device is not None and _verify(device.pk, code)
 
 
-def two_factor_disable(*, merchant: Merchant, actor: Actor) -> None:
-    """Turns two-factor sign-in off for `actor.user`. Raises TwoFactorRequiredByTeam."""
+def two_factor_disable(*, merchant: Merchant, code: str, actor: Actor) -> None:
+    """Turns two-factor sign-in off for `actor.user`, who proves holding the authenticator with its
+    current `code` (a stolen session plus the password must not be enough to remove the second
+    factor). Raises TwoFactorRequiredByTeam, TwoFactorCodeWrong (also when no authenticator is on)."""
     if merchant.require_two_factor:
         raise err.TwoFactorRequiredByTeam()
+    device = two_factor_device(user=actor.user)
+    if device is None or not _verify(device.pk, code):
+        raise err.TwoFactorCodeWrong()
     TOTPDevice.objects.filter(user=actor.user).delete()
     _audit(actor, Action.ACCOUNT_TWO_FACTOR_OFF, merchant=merchant, target=f"user:{actor.user.pk}")
 
@@ -177,7 +189,9 @@ def member_remove(*, merchant: Merchant, member_id: int, actor: Actor) -> None:
     )
 
 
-def invitation_send(*, invitation: Invitation, link: str) -> None:
-    """E-mails the invitation link (it is shown nowhere else)."""
+def invitation_send(*, invitation: Invitation, token: str) -> None:
+    """E-mails the invitation link with `token` (from invitation_create), on PUBLIC_BASE_URL; the
+    link is shown nowhere else."""
+    link = public_link(f"/dashboard/invite/{token}/")
     body = render_to_string("email/invitation.txt", {"invitation": invitation, "link": link})
     send_mail(f"Join {invitation.merchant.name} on Payloan", body, None, [invitation.email])

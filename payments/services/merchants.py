@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from payments import exceptions as err
 from payments import secrets as key_store
+from payments import throttle
 from payments.models import AuditLog, Invitation, Merchant, MerchantMember, Notification
 from payments.selectors.merchants import merchant_cache_forget
 from payments.services.audit import Actor, audit_record
@@ -124,10 +125,21 @@ def merchant_notification_url_set(*, merchant: Merchant, url: str, actor: Actor)
 
 def merchant_test_notification(*, merchant: Merchant, actor: Actor) -> Notification:
     """Sends a test notification to the default URL now and returns the row with its attempt.
-    Raises NotificationUrlMissing when there is no default URL."""
+
+    Each one is an outbound POST made during the request, so a merchant gets at most
+    TEST_NOTIFICATION_LIMIT per TEST_NOTIFICATION_WINDOW seconds (one atomic count per merchant,
+    whichever page or member asks). Raises NotificationUrlMissing when there is no default URL,
+    NotificationTestsLimited over the limit, NotificationTestsPaused when Redis cannot count."""
     url = merchant.default_notification_url
     if not url:
         raise err.NotificationUrlMissing()
+    limit, window = settings.TEST_NOTIFICATION_LIMIT, settings.TEST_NOTIFICATION_WINDOW
+    try:
+        count = throttle.take(f"test-notification:{merchant.pk}", window=window)
+    except throttle.ThrottleUnavailable:
+        raise err.NotificationTestsPaused() from None  # fail closed: no unlimited outbound POSTs
+    if count > limit:
+        raise err.NotificationTestsLimited(limit=limit, seconds=window)
     payload = notification_format().test(merchant)
     # An outbox row like any other (so a failure is retried on the published schedule), but not
     # handed to Celery: we deliver it right here so the page can show the merchant's answer.

@@ -117,7 +117,55 @@ def test_team_requirement_sends_members_to_set_up_and_then_lets_them_in(client):
     assert TOTPDevice.objects.filter(user=viewer.user).exists()
 
 
-def test_password_reset_by_e_mail_link_works_once(client):
+def signed_in_with_two_factor(client: Client, m: MerchantMember) -> str:
+    secret = with_authenticator(m)
+    client.force_login(m.user)
+    session = client.session
+    session["dash-2fa-ok"] = m.user.pk  # as the sign-in's code step leaves it
+    session.save()
+    return secret
+
+
+def test_turning_two_factor_off_needs_the_password_and_a_current_code(client):
+    m = member(MerchantFactory())
+    secret = signed_in_with_two_factor(client, m)
+    code = totp(secret)
+    wrong_code = "000000" if code != "000000" else "111111"
+    refusals = [
+        ({"password": PASSWORD}, "code", "Enter the code"),
+        ({"password": PASSWORD, "code": wrong_code}, "code", "not right"),
+        ({"password": PASSWORD, "code": "12ab"}, "code", "not right"),
+        ({"password": "wrong-password-1", "code": code}, "password", "password is not correct"),
+        ({"code": code}, "password", "password is not correct"),
+    ]
+    for form, field, words in refusals:
+        answer = client.post("/dashboard/account/two-factor/off", form)
+        page = answer.content.decode()
+        assert answer.status_code == 400, form
+        assert re.search(rf'<p class="field-error" id="off-{field}-error" role="alert">[^<]*{words}', page), (
+            form
+        )
+        assert TOTPDevice.objects.filter(user=m.user, confirmed=True).count() == 1, form
+    assert not AuditLog.objects.filter(action="account.two_factor_off").exists()
+    done = client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": code})
+    assert done.status_code == 302 and done["Location"] == "/dashboard/account/"
+    assert not TOTPDevice.objects.filter(user=m.user).exists()
+    assert AuditLog.objects.get(action="account.two_factor_off").target == f"user:{m.user.pk}"
+    assert b"Two-factor sign-in is off" in client.get("/dashboard/account/").content
+
+
+def test_code_guesses_to_turn_two_factor_off_are_limited(client):
+    m = member(MerchantFactory())
+    secret = signed_in_with_two_factor(client, m)
+    wrong = "000000" if totp(secret) != "000000" else "111111"
+    for _ in range(ratelimit.MAX_FAILURES):
+        client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": wrong})
+    locked = client.post("/dashboard/account/two-factor/off", {"password": PASSWORD, "code": totp(secret)})
+    assert locked.status_code == 429 and b"Too many wrong codes" in locked.content
+    assert TOTPDevice.objects.filter(user=m.user, confirmed=True).exists()
+
+
+def test_password_reset_by_e_mail_link_works_once(client, settings):
     m = member(MerchantFactory(), email="finance@shop.test")
     unknown = client.post("/dashboard/reset/", {"email": "nobody@shop.test"})
     known = client.post("/dashboard/reset/", {"email": "FINANCE@shop.test"})
@@ -127,7 +175,9 @@ def test_password_reset_by_e_mail_link_works_once(client):
         == 1
     )
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["finance@shop.test"]
-    link = re.search(r"http://testserver(/dashboard/reset/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(
+        rf"{re.escape(settings.PUBLIC_BASE_URL)}(/dashboard/reset/\S+/)", mail.outbox[0].body
+    ).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200 and form.context["validlink"]
     url = form.redirect_chain[-1][0]
@@ -187,7 +237,7 @@ def test_owner_removes_a_member_whose_session_ends(client):
     assert MerchantMember.objects.filter(pk=stranger.pk).exists()
 
 
-def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
+def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client, settings):
     merchant = MerchantFactory(name="Mail Shop")
     client.force_login(member(merchant).user)
     page = client.get("/dashboard/team/").content.decode()
@@ -197,10 +247,29 @@ def test_invitation_defaults_to_viewer_and_goes_by_e_mail_only(client):
     assert inv.role == "viewer"
     [message] = mail.outbox
     assert message.to == ["new@shop.test"] and "Mail Shop" in message.subject
-    link = re.search(r"(http://testserver/dashboard/invite/\S+/)", message.body).group(1)
+    link = re.search(rf"({re.escape(settings.PUBLIC_BASE_URL)}/dashboard/invite/\S+/)", message.body).group(1)
     assert link not in answer.content.decode()
-    accept = Client().get(link.replace("http://testserver", ""))
+    accept = Client().get(link.replace(settings.PUBLIC_BASE_URL, ""))
     assert accept.status_code == 200 and b"Join Mail Shop" in accept.content
+
+
+def test_e_mailed_links_use_the_public_url_whatever_host_the_request_names(client, settings):
+    """A forged Host header (here let through by a permissive ALLOWED_HOSTS, as a proxy that passes
+    any Host would) must not put the secret token into a link to another site."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.PUBLIC_BASE_URL = "https://pay.payloan.test"
+    forged = {"HTTP_HOST": "evil.example", "HTTP_X_FORWARDED_HOST": "evil.example"}
+    merchant = MerchantFactory(name="Host Shop")
+    m = member(merchant, email="owner@host.test")
+    assert client.post("/dashboard/reset/", {"email": "owner@host.test"}, **forged).status_code == 200
+    client.force_login(m.user)
+    client.post("/dashboard/team/invite", {"email": "joiner@host.test", "role": "viewer"}, **forged)
+    reset, invite = mail.outbox
+    assert (reset.to, invite.to) == (["owner@host.test"], ["joiner@host.test"])
+    for message, path in ((reset, "/dashboard/reset/"), (invite, "/dashboard/invite/")):
+        assert "evil.example" not in message.body
+        links = re.findall(r"https?://\S+", message.body)
+        assert links and all(link.startswith(f"https://pay.payloan.test{path}") for link in links), links
 
 
 def test_code_and_reset_throttles_fail_closed_without_redis(client, monkeypatch):

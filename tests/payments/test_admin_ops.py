@@ -61,10 +61,16 @@ def test_ops_overview_figures(ops, settings):
     Notification.objects.create(merchant=b, url="http://x", payload={}, state="dead")
     Notification.objects.create(merchant=b, url="http://x", payload={}, state="failed")
     stuck = Cancellation.objects.create(
-        transaction=flagged, cancel_txid="STUCKPENDING1", cancel_type="1", amount=10, idempotency_key="k"
+        transaction=flagged,
+        merchant=b,
+        cancel_txid="STUCKPENDING1",
+        cancel_type="1",
+        amount=10,
+        idempotency_key="k",
     )
     lost = Cancellation.objects.create(  # its answer was lost: still being checked with the partner
         transaction=flagged,
+        merchant=b,
         cancel_txid="STUCKUNKNOWN2",
         cancel_type="2",
         amount=5,
@@ -73,6 +79,7 @@ def test_ops_overview_figures(ops, settings):
     )
     done = Cancellation.objects.create(
         transaction=flagged,
+        merchant=b,
         cancel_txid="SETTLEDDONE3",
         cancel_type="2",
         amount=5,

@@ -125,6 +125,7 @@ def test_a_pending_cancel_whose_process_died_is_settled_once_its_call_must_be_ov
     # What a web process killed during the partner call leaves: a pending row, made at the partner.
     row = Cancellation.objects.create(
         transaction=txn,
+        merchant=txn.merchant,
         cancel_txid="C" * 30,
         cancel_type="2",
         amount=2_000,

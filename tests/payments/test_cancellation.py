@@ -68,7 +68,12 @@ def test_paid_just_before_the_lock_still_goes_to_the_partner(merchant, adapter, 
 def test_a_copy_of_a_cancel_still_in_flight_is_not_a_success(merchant, adapter):
     txn = make_txn(merchant, status=Status.PAID)
     Cancellation.objects.create(
-        transaction=txn, cancel_txid="C" * 30, cancel_type="1", amount=txn.amount, idempotency_key="k1"
+        transaction=txn,
+        merchant=txn.merchant,
+        cancel_txid="C" * 30,
+        cancel_type="1",
+        amount=txn.amount,
+        idempotency_key="k1",
     )
     with pytest.raises(CancelInProgress) as exc:
         cancel(txn, amount=txn.amount, key="k1")

@@ -374,13 +374,13 @@ def test_notification_url_and_test_notification(client, two_merchants):
     assert note.attempts == 1 and note.state == "failed"
 
 
-def test_invitation_flow(client, two_merchants):
+def test_invitation_flow(client, two_merchants, settings):
     a, _ = two_merchants
     login(client, member(a))
     client.post("/dashboard/team/invite", {"email": "new.dev@alpha.test", "role": "developer"})
     page = client.get("/dashboard/team/")
     [message] = mail.outbox  # the link goes to the invitee's mailbox only
-    link = re.search(r"http://testserver/dashboard/invite/\S+/", message.body).group(0)
+    link = re.search(rf"{re.escape(settings.PUBLIC_BASE_URL)}/dashboard/invite/\S+/", message.body).group(0)
     assert link not in page.content.decode()
     inv = Invitation.objects.get(merchant=a)
     token = link.rstrip("/").rsplit("/", 1)[1]

@@ -191,6 +191,26 @@ def base_bodies() -> dict[str, tuple[str, dict]]:
                 "returnJsonFormat": "1",
             },
         ),
+        "link-initiate": (
+            "/nicepay/api/linkInitiate.do",
+            {
+                "timeStamp": ts,
+                "iMid": IMID,
+                "referenceNo": "LINKPAY1",
+                "amt": "15000",
+                "payMethod": "05",
+                "mitraCd": "ASTR",
+                "mandateID": "MANDATE-DOCS-1",
+                "goodsNm": "Batik shirt",
+                "billingNm": "Rina",
+                "billingPhone": "081234567890",
+                "billingEmail": "rina@example.com",
+                "dbProcessUrl": "https://shop.example/n",
+                "callBackUrl": "https://shop.example/back",
+                "userIP": "203.0.113.7",
+                "returnJsonFormat": "1",
+            },
+        ),
     }
 
 
@@ -209,7 +229,15 @@ def call(client, key: str, endpoint: str, path: str, body: dict) -> dict:
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["registration", "redirect-registration", "inquiry", "cancel", "confirm-akulaku", "link-enable"],
+    [
+        "registration",
+        "redirect-registration",
+        "inquiry",
+        "cancel",
+        "confirm-akulaku",
+        "link-enable",
+        "link-initiate",
+    ],
 )
 def test_every_documented_row_is_enforced(client, endpoint):
     cache.clear()

@@ -91,6 +91,7 @@ def test_run_twice_and_concurrently_it_returns_once(dana, sandbox_server, receiv
 
     row = Cancellation.objects.get(transaction=txn)
     assert (row.amount, row.cancel_type, row.idempotency_key) == (40_000, "1", "late-payment-return")
+    assert row.merchant_id == txn.merchant_id  # the refunds list reads it
     assert (dana_order(txn).state, dana_order(txn).data["closed_reason"]) == ("05", "MERCHANT_CANCEL")
     txn.refresh_from_db()
     assert (txn.status, txn.cancelled_amount, txn.needs_review) == (Status.FAILED, 40_000, False)

@@ -34,6 +34,7 @@ def refund(t, day: date, amount: int, hour: int = 12) -> Cancellation:
     t.save(update_fields=["cancelled_amount"])
     return Cancellation.objects.create(
         transaction=t,
+        merchant=t.merchant,
         cancel_txid=f"C{t.pk}{amount}{hour}"[:30],
         cancel_type="2",
         amount=amount,

@@ -44,6 +44,8 @@ PARAMS = {
     "max_kb": 200,
     "language": "fr",
     "txid": "IONPAYTEST05202612010000001234",
+    "limit": 5,
+    "seconds": 60,
 }
 
 

@@ -4,11 +4,13 @@ body, latency) and the retry it scheduled; the page filters and is scoped to the
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from payments.models import Notification, NotificationAttempt
 from payments.secrets import mask_secrets
 from payments.services.notifications import notification_deliver, notification_resend
+from payments.throttle import ThrottleUnavailable
 from tests.factories import MerchantFactory
 from tests.support.dashboard import member, txn
 
@@ -129,3 +131,47 @@ def test_send_test_notification_shows_the_answer_at_once(client, receiver):
     viewer = member(m, "viewer")
     client.force_login(viewer.user)
     assert client.post("/dashboard/notifications/test").status_code == 403
+
+
+def test_test_notifications_are_limited_per_merchant_on_every_door(client, receiver, settings):
+    """Each click is an outbound POST made during the request: a few a minute per merchant, counted
+    once across both buttons and every member; over it, nothing is sent and the page says why."""
+    settings.TEST_NOTIFICATION_LIMIT, settings.TEST_NOTIFICATION_WINDOW = 3, 60
+    receiver.reset()
+    m = MerchantFactory(default_notification_url=receiver.url)
+    first, second = Client(), Client()
+    first.force_login(member(m, "developer").user)
+    second.force_login(member(m, "owner").user)
+    for c, door in (
+        (first, "/dashboard/notifications/test"),
+        (second, "/dashboard/developers/test-notification"),
+    ):
+        assert "Delivered" in c.post(door).content.decode()
+    assert "Delivered" in first.post("/dashboard/notifications/test").content.decode()
+    for c, door in (
+        (second, "/dashboard/notifications/test"),
+        (first, "/dashboard/developers/test-notification"),
+    ):
+        refused = c.post(door)
+        page = refused.content.decode()
+        assert refused.status_code == 429
+        assert "You sent 3 test notifications in the last 60 seconds" in page and "Delivered" not in page
+    assert len(receiver.received) == 3
+    assert Notification.objects.filter(merchant=m, kind="test").count() == 3
+    other = MerchantFactory(default_notification_url=receiver.url)
+    client.force_login(member(other, "developer").user)
+    assert "Delivered" in client.post("/dashboard/notifications/test").content.decode()  # its own count
+
+
+def test_test_notifications_pause_without_redis(client, receiver, monkeypatch):
+    receiver.reset()
+    m = MerchantFactory(default_notification_url=receiver.url)
+    client.force_login(member(m, "developer").user)
+
+    def down(key: str, *, window: int) -> int:
+        raise ThrottleUnavailable("no Redis")
+
+    monkeypatch.setattr("payments.throttle.take", down)
+    refused = client.post("/dashboard/notifications/test")
+    assert refused.status_code == 503 and "paused for a moment" in refused.content.decode()
+    assert receiver.received == [] and not Notification.objects.filter(merchant=m).exists()
