@@ -249,7 +249,6 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
                     "c": c,
                     "amount": charts.rupiah(c.amount),
                     "who": words.requested_by(c),
-                    "state": words.cancel_state(c.state),
                 }
                 for c in txn.cancellations.all()
             ],
@@ -368,6 +367,7 @@ def _job_json(job: Job) -> dict:
         "id": job.pk,
         "kind": job.kind,
         "state": job.state,
+        "stateText": words.plain("job", job.state).text,
         "progress": job.progress,
         "total": job.total,
         "percent": min(100, percent),
