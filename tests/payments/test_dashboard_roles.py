@@ -14,9 +14,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from payments.models import Cancellation, Notification, NotificationAttempt
+from payments.models import Notification, NotificationAttempt
 from tests.factories import MerchantFactory
-from tests.support.dashboard import PASSWORD, member, txn
+from tests.support.dashboard import PASSWORD, cancel, member, txn
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 MARKER = "OTHER-MERCHANT-MARKER"
@@ -62,17 +62,7 @@ def world():
             paid_at=now,
             cancelled_amount=money["refund"],
         )
-        Cancellation.objects.create(
-            transaction=t,
-            merchant=merchant,
-            cancel_txid=f"C{t.pk}",
-            cancel_type="2",
-            amount=money["refund"],
-            state="succeeded",
-            reason=name,
-            idempotency_key="k",
-            finished_at=now,
-        )
+        cancel(t, money["refund"], reason=name)
         note = Notification.objects.create(
             merchant=merchant, transaction=t, url=f"http://127.0.0.1:9/{name}", payload={}, state="failed"
         )

@@ -16,7 +16,7 @@ from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from providers import registry
 from tests.factories import MerchantFactory
-from tests.support.dashboard import member, txn
+from tests.support.dashboard import cancel, member, txn
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 CODES = {
@@ -61,16 +61,7 @@ def test_the_payment_page_shows_words_beside_every_code(client, monkeypatch):
     Notification.objects.create(
         merchant=merchant, transaction=t, url="http://127.0.0.1:9/", payload={"status": "0"}, state="dead"
     )
-    Cancellation.objects.create(
-        transaction=t,
-        merchant=merchant,
-        cancel_txid="C1",
-        cancel_type="2",
-        amount=1_000,
-        state="succeeded",
-        idempotency_key="k",
-        finished_at=now,
-    )
+    cancel(t, 1_000)
     page = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
 
     partner = re.search(r'id="txn-partner">(.*?)</dd>', page, re.S).group(1)
@@ -89,15 +80,7 @@ def test_lists_links_and_jobs_show_words_beside_their_codes(client, monkeypatch)
     merchant = MerchantFactory(default_notification_url="http://127.0.0.1:9/notify")
     client.force_login(member(merchant, "owner").user)
     t = txn(merchant, status="0", paid_at=timezone.now(), cancelled_amount=500)
-    Cancellation.objects.create(
-        transaction=t,
-        merchant=merchant,
-        cancel_txid="C2",
-        cancel_type="2",
-        amount=500,
-        state="unknown",
-        idempotency_key="k",
-    )
+    cancel(t, 500, state="unknown")
     Notification.objects.create(
         merchant=merchant, transaction=t, url="http://127.0.0.1:9/", payload={}, state="failed"
     )
