@@ -1,6 +1,7 @@
 """The dashboard's transaction CSV: rows streamed for any filter, and the same as a background Job
 writing a file under var/exports/ (for exports too large to wait for in one request). The columns
-use the names merchants know from NICEPAY and the REST API."""
+use the names merchants know from NICEPAY and the REST API; money is whole rupiah (mdrFee is our MDR,
+netAmount what the payment settles: amount - mdrFee - cancelledAmount once paid)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from payments.models import AuditLog, Job, Merchant
 from payments.selectors.transactions import TransactionFilters, transactions_search
 from payments.services.audit import Actor, audit_record
+from payments.services.fees import payment_net
 from payments.services.jobs import job_create, job_handler, job_progress
 from payments.status import Status
 
@@ -32,6 +34,8 @@ COLUMNS = (
     "statusWord",
     "amount",
     "cancelledAmount",
+    "mdrFee",
+    "netAmount",
     "currency",
     "goodsName",
     "billingName",
@@ -48,6 +52,7 @@ FIELDS = (
     "status",
     "amount",
     "cancelled_amount",
+    "fee",
     "currency",
     "goods_name",
     "billing_name",
@@ -122,6 +127,7 @@ def _row(values: tuple) -> list[str]:
         status,
         amount,
         cancelled,
+        fee,
         currency,
         goods,
         name,
@@ -139,6 +145,8 @@ def _row(values: tuple) -> list[str]:
         Status(status).word,
         str(amount),
         str(cancelled),
+        str(fee),
+        str(payment_net(amount=amount, fee=fee, refunded=cancelled, paid=paid is not None)),
         currency,
         _safe(goods),
         _safe(name),

@@ -36,6 +36,7 @@ from payments.services import notifications as notification_service
 from payments.services.cancel_options import cancel_options
 from payments.services.cancellation import cancel_types_allowed
 from payments.services.cancellation import transaction_cancel as transaction_cancel_service
+from payments.services.fees import payment_net
 from payments.services.polling import transaction_sync as sync_service
 from payments.services.receipts import transaction_confirm_receipt as confirm_receipt
 from payments.services.replay import replay_start
@@ -201,6 +202,11 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
     txn = _detail_or_404(request, txid)
     _decorate([txn])
     txn.fee_rp = charts.rupiah(txn.fee)
+    txn.net_rp = charts.rupiah(
+        payment_net(
+            amount=txn.amount, fee=txn.fee, refunded=txn.cancelled_amount, paid=txn.paid_at is not None
+        )
+    )
     for note in txn.notifications.all():
         note.status_label = words.status_label(str(note.payload.get("status", "")))
     member = request.member
@@ -243,7 +249,6 @@ def transaction_detail(request: HttpRequest, txid: str) -> HttpResponse:
                     "c": c,
                     "amount": charts.rupiah(c.amount),
                     "who": words.requested_by(c),
-                    "state": words.cancel_state(c.state),
                 }
                 for c in txn.cancellations.all()
             ],
@@ -362,6 +367,7 @@ def _job_json(job: Job) -> dict:
         "id": job.pk,
         "kind": job.kind,
         "state": job.state,
+        "stateText": words.plain("job", job.state).text,
         "progress": job.progress,
         "total": job.total,
         "percent": min(100, percent),

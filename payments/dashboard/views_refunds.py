@@ -64,7 +64,6 @@ def _row(c: Cancellation) -> dict:
         "amount": charts.rupiah(c.amount),
         "remaining": charts.rupiah(c.transaction.remaining_amount),
         "who": words.requested_by(c),
-        "state": words.cancel_state(c.state),
     }
 
 

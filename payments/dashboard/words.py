@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from payments.models import Cancellation, Transaction, TransactionEvent
+from payments.models import Cancellation, Job, Notification, PartnerCallback, Transaction, TransactionEvent
 from payments.services.cancel_options import CancelOption
 from payments.status import Status
 from providers import registry
@@ -46,8 +46,65 @@ CANCEL_STATES = {
 }
 
 
-def cancel_state(state: str) -> str:
-    return CANCEL_STATES.get(state, state)
+# A notification to the merchant's server, a background job, a partner's callback, a payment link.
+NOTIFICATION_STATES = {
+    Notification.State.PENDING: "Waiting to be sent",
+    Notification.State.DELIVERED: "Delivered",
+    Notification.State.FAILED: "Failed: retrying",
+    Notification.State.DEAD: "Failed: no more retries",
+}
+JOB_STATES = {
+    Job.State.QUEUED: "Waiting to start",
+    Job.State.RUNNING: "Running",
+    Job.State.DONE: "Finished",
+    Job.State.FAILED: "Failed",
+}
+CALLBACK_OUTCOMES = {
+    PartnerCallback.Outcome.RECEIVED: "Received, being processed",
+    PartnerCallback.Outcome.APPLIED: "Applied",
+    PartnerCallback.Outcome.DUPLICATE: "A repeat: already applied",
+    PartnerCallback.Outcome.REJECTED: "Not applied: it disagreed with our record",
+    PartnerCallback.Outcome.ERROR: "Could not be processed",
+}
+LINK_STATES = {  # payments.selectors.checkout.payment_link_state
+    "active": "Accepting payments",
+    "expired": "Expired",
+    "used": "Paid (single use)",
+    "disabled": "Stopped",
+}
+_GOOD, _BAD, _WAIT = "state-delivered", "state-dead", "state-pending"
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A status or state in words, with its code shown small beside it."""
+
+    text: str
+    code: str
+    title: str  # what the code is, for the tooltip
+    css: str  # the badge's colour class
+
+
+def plain(kind: str, code: str) -> Plain:
+    """`code` of `kind` (status, partner, notification, cancel, job, callback, link) in words. An
+    unknown code is shown as it is, in words and beside."""
+    code = str(code or "")
+    if kind == "status":
+        try:
+            word = Status(code).word
+        except ValueError:
+            word = ""
+        return Plain(status_label(code), code, "NICEPAY status code", f"status-{word}" if word else "")
+    if kind == "partner":
+        return Plain(registry.display_names().get(code, code or "—"), code, "mitraCd", "")
+    table, css = {
+        "notification": (NOTIFICATION_STATES, {"delivered": _GOOD, "dead": _BAD, "failed": "state-failed"}),
+        "cancel": (CANCEL_STATES, {"succeeded": _GOOD, "failed": _BAD}),
+        "job": (JOB_STATES, {"done": _GOOD, "failed": _BAD}),
+        "callback": (CALLBACK_OUTCOMES, {"applied": _GOOD, "rejected": _BAD, "error": _BAD}),
+        "link": (LINK_STATES, {"active": _GOOD, "used": "status-paid", "expired": _BAD, "disabled": _BAD}),
+    }[kind]
+    return Plain(table.get(code, code), code, "state", css.get(code, _WAIT))
 
 
 def status_label(status: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from payments.models import Notification, Transaction
+from payments.services.fees import payment_net
 from payments.status import Status
 from providers import registry
 
@@ -26,6 +27,7 @@ LIST_FIELDS = (
     "currency",
     "amount",
     "cancelled_amount",
+    "fee",
     "status",
     "goods_name",
     "billing_name",
@@ -106,6 +108,18 @@ class CustomerSerializer(serializers.Serializer):
     email = serializers.CharField(source="billing_email")
 
 
+class NetAmountField(serializers.IntegerField):
+    """amount - mdrFee - cancelledAmount once paid, else 0 (the settlement report's net)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, txn: Transaction) -> int:
+        return payment_net(
+            amount=txn.amount, fee=txn.fee, refunded=txn.cancelled_amount, paid=txn.paid_at is not None
+        )
+
+
 class TransactionSerializer(serializers.Serializer):
     tXid = serializers.CharField(source="txid")
     referenceNo = serializers.CharField(source="reference_no")
@@ -114,6 +128,13 @@ class TransactionSerializer(serializers.Serializer):
     currency = serializers.CharField()
     amount = serializers.IntegerField(help_text="Whole rupiah.")
     cancelledAmount = serializers.IntegerField(source="cancelled_amount")
+    mdrFee = serializers.IntegerField(
+        source="fee", help_text="Our MDR fee, whole rupiah: set when the payment is paid (0 before)."
+    )
+    netAmount = NetAmountField(
+        help_text="What the payment settles to you, whole rupiah: amount - mdrFee - cancelledAmount once "
+        "paid, else 0. Negative after a full refund (the MDR fee is not returned)."
+    )
     status = serializers.ChoiceField(choices=STATUS_VALUES)
     statusWord = serializers.CharField(source="status_enum.word")
     goodsName = serializers.CharField(source="goods_name")

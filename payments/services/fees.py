@@ -41,6 +41,15 @@ def fee_amount(*, amount: int, percent_bp: int, fixed: int) -> int:
     return min(amount, fixed + percent_part)
 
 
+def payment_net(*, amount: int, fee: int, refunded: int, paid: bool) -> int:
+    """What the merchant keeps of one payment, as the settlement report counts it
+    (payments/selectors/settlements.py): amount - MDR fee - refunded once paid, else 0.
+
+    Args: amount, fee and refunded (cancelled amount) in whole rupiah; paid: it was ever paid.
+    Returns: whole rupiah; negative after a full refund, since the fee is not returned."""
+    return amount - fee - refunded if paid else 0
+
+
 def fee_terms_by_partner(*, merchant_id: int | None, mitra_codes: list[str]) -> dict[str, FeeTerms]:
     """The terms in force per partner for one merchant: the merchant's own row, else the partner's
     default row, else no fee. Settlement days come from the merchant's row, else the default row,

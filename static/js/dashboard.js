@@ -42,6 +42,7 @@
   var job = document.getElementById("job");
   if (!job) return;
   var state = document.getElementById("job-state");
+  var stateCode = document.getElementById("job-state-code");
   var bar = document.getElementById("job-bar");
   var count = document.getElementById("job-count");
   var error = document.getElementById("job-error");
@@ -49,7 +50,8 @@
   var progress = job.querySelector("[role=progressbar]");
 
   function show(info) {
-    state.textContent = info.state;
+    state.textContent = info.stateText;
+    stateCode.textContent = info.state;
     bar.style.width = info.percent + "%";
     progress.setAttribute("aria-valuenow", String(info.percent));
     count.textContent = info.progress + (info.total ? " of " + info.total : "");

@@ -121,7 +121,8 @@ def test_filter_search_and_export(stack, page) -> None:
     go(page, page.get_by_role("button", name="Prepare it in the background"))
     page.wait_for_url("**/dashboard/jobs/*/")
     page.locator("#job-download").wait_for(state="visible", timeout=20000)
-    assert page.locator("#job-state").inner_text() == "done"
+    assert page.locator("#job-state").inner_text() == "Finished"  # words, updated by the page's polling
+    assert page.locator("#job-state-code").inner_text() == "done"
     with page.expect_download() as info:
         page.locator("#job-download").click()
     assert target.txid in open(info.value.path(), encoding="utf-8").read()  # noqa: SIM115

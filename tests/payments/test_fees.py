@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+
 import pytest
+from rest_framework.test import APIClient
 
 from payments.models import PartnerFee, Transaction
 from payments.services.fees import fee_amount, fee_terms_by_partner, transaction_fee
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
 from tests.factories import MerchantFactory
-from tests.support.dashboard import txn
+from tests.support.dashboard import member, txn
+from tests.support.rest import basic, make_merchant
 
 
 @pytest.mark.parametrize(
@@ -82,3 +88,47 @@ def test_the_fee_is_stored_when_the_payment_becomes_paid(monkeypatch):
     transaction_apply_status(transaction_id=t.pk, to=Status.REFUND, source="test", idempotency_key="c")
     t.refresh_from_db()
     assert t.fee == 1_000
+
+
+def _csv_rows(client) -> dict[str, dict[str, str]]:  # noqa: ANN001
+    body = b"".join(client.get("/dashboard/transactions/export.csv").streaming_content).decode()
+    return {r["tXid"]: r for r in csv.DictReader(io.StringIO(body))}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clean_cache")
+def test_fee_and_net_on_the_payment_page_in_the_csv_and_the_rest_api(client, monkeypatch):
+    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
+    merchant, key = make_merchant("FEESHOW01")
+    PartnerFee.objects.create(mitra_cd="ESHP", percent_bp=200, fixed=100)
+    paid = txn(merchant, status="9", amount=45_000, mitra_cd="ESHP")
+    transaction_apply_status(transaction_id=paid.pk, to=Status.PAID, source="test", idempotency_key="p")
+    Transaction.objects.filter(pk=paid.pk).update(cancelled_amount=4_000)  # a partial refund
+    waiting = txn(merchant, status="3", amount=12_345, mitra_cd="ESHP")
+    client.force_login(member(merchant, "viewer").user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=basic(merchant.imid, key))
+
+    page = client.get(f"/dashboard/transactions/{paid.txid}/").content.decode()
+    assert re.search(r'id="txn-fee">Rp 1\.000<', page)  # 2 % of 45,000 + Rp 100
+    assert re.search(r'id="txn-net">Rp 40\.000 ', page)  # 45,000 - 1,000 - 4,000
+    assert 'id="txn-fee"' not in client.get(f"/dashboard/transactions/{waiting.txid}/").content.decode()
+
+    rows = _csv_rows(client)
+    assert (rows[paid.txid]["mdrFee"], rows[paid.txid]["netAmount"]) == ("1000", "40000")
+    assert (rows[waiting.txid]["mdrFee"], rows[waiting.txid]["netAmount"]) == ("0", "0")
+
+    listed = {t["tXid"]: t for t in api.get("/api/v1/transactions").json()["results"]}
+    assert (listed[paid.txid]["mdrFee"], listed[paid.txid]["netAmount"]) == (1_000, 40_000)
+    assert (listed[waiting.txid]["mdrFee"], listed[waiting.txid]["netAmount"]) == (0, 0)
+    detail = api.get(f"/api/v1/transactions/{paid.txid}").json()
+    assert (detail["mdrFee"], detail["netAmount"]) == (1_000, 40_000)
+
+    # Refunded in full: the fee is not returned, so the payment nets minus the fee.
+    Transaction.objects.filter(pk=paid.pk).update(cancelled_amount=45_000)
+    transaction_apply_status(transaction_id=paid.pk, to=Status.REFUND, source="test", idempotency_key="r")
+    assert re.search(
+        r'id="txn-net">−Rp 1\.000 ', client.get(f"/dashboard/transactions/{paid.txid}/").content.decode()
+    )
+    assert _csv_rows(client)[paid.txid]["netAmount"] == "-1000"
+    assert api.get(f"/api/v1/transactions/{paid.txid}").json()["netAmount"] == -1_000

@@ -46,6 +46,12 @@ def test_schema_endpoint_documents_every_operation_with_auth_and_the_error_shape
         for code in ("401", "429"):
             ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
             assert ref == "#/components/schemas/Error", (path, method, code)
+    money = schema["components"]["schemas"]["Transaction"]["properties"]
+    for name in ("amount", "cancelledAmount", "mdrFee", "netAmount"):
+        assert money[name]["type"] == "integer", name
+    assert "MDR" in money["mdrFee"]["description"]
+    assert "amount - mdrFee - cancelledAmount" in money["netAmount"]["description"]
+    assert "netAmount" in schema["components"]["schemas"]["TransactionDetail"]["properties"]
     listing = schema["paths"]["/api/v1/transactions"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
         "cursor",

@@ -4,6 +4,7 @@ protected simulate form); and the demo merchant has one name everywhere."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import time
@@ -11,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -22,7 +24,7 @@ from payments.services.merchants import merchant_test_notification
 from payments.services.notifications import signature_header
 from providers.sandbox.core import SIMULATORS
 from providers.sandbox.merchant import DEMO_MERCHANT_NAME
-from providers.sandbox.models import SandboxOrder, ShopNotification
+from providers.sandbox.models import SandboxOrder, ShopNotification, ShopOrder
 from providers.sandbox.shop.client import MERCHANT_KEY
 
 
@@ -108,18 +110,60 @@ def test_simulate_form_needs_csrf_and_shows_the_partners_answer() -> None:
     assert answer.status_code == 404 and "error" in answer.json()
 
 
-@pytest.mark.django_db
-def test_one_merchant_name_across_the_demo(client, settings) -> None:
+def _form_post(session: requests.Session, url: str, page: str, data: dict) -> requests.Response:
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    return session.post(
+        url, data={"csrfmiddlewaretoken": token, **data}, headers={"Referer": url}, timeout=30
+    )
+
+
+def _one(pattern: str, page: str) -> str:
+    found = re.search(pattern, page)
+    assert found, pattern
+    return found.group(1).strip()
+
+
+@pytest.mark.parametrize(
+    ("method", "partner_name"),
+    [("ESHP", r'id="spay-summary">Pay to ([^<]+)<'), ("DANA", r'id="order-title">Payment to ([^<·]+)')],
+)
+def test_one_merchant_name_across_the_demo(sandbox_server, settings, method, partner_name) -> None:
+    """A real demo payment: the store's page, the partner's simulated page the shopper is sent to and
+    the dashboard of the demo member all name the same merchant, the one in the database."""
     settings.SANDBOX = True
     call_command("load_demo", stdout=io.StringIO())
-    assert Merchant.objects.get(imid="IONPAYTEST").name == DEMO_MERCHANT_NAME
-    assert f'class="shop-logo">{DEMO_MERCHANT_NAME}<' in client.get("/sandbox/shop/").content.decode()
-    from providers.sandbox.kredivo.state import transaction
-    from providers.sandbox.ovo.state import STORE_NAME
-    from providers.sandbox.shopeepay.state import STORE_NAME as SHOPEE_STORE
+    merchant = Merchant.objects.get(imid="IONPAYTEST")
+    base = sandbox_server.url
+    shopper = requests.Session()
+    shopper.headers["Accept-Language"] = "en"
 
-    assert STORE_NAME == SHOPEE_STORE == DEMO_MERCHANT_NAME
-    order = SandboxOrder(partner="kredivo", ref="r", merchant_ref="t", amount=1, state="pending")
-    order.data = {"transaction_id": "K", "payment_type": "30_days"}
-    order.created_at = timezone.now()
-    assert transaction(order)["legal_name"] == DEMO_MERCHANT_NAME
+    store = shopper.get(f"{base}/sandbox/shop/", timeout=30).text
+    store_name = _one(r'class="shop-logo">([^<]+)<', store)
+    paying = _form_post(shopper, f"{base}/sandbox/shop/checkout", store, {"product": "tea", "method": method})
+    # The gateway's payment step answers with a page that moves on to the partner (as NICEPAY's does).
+    onward = html.unescape(_one(r'<a class="button" id="continue"[^>]* href="([^"]+)"', paying.text))
+    paying = shopper.get(onward, timeout=30)
+    assert paying.status_code == 200 and "/sandbox/" in paying.url, paying.url
+    order = ShopOrder.objects.get(state="registered", mitra_cd=method)
+    assert order.txid, "the store registered the payment with the gateway"
+    partner_page_name = _one(partner_name, paying.text)
+
+    member = requests.Session()
+    login = member.get(f"{base}/dashboard/login/", timeout=30).text
+    signed_in = _form_post(
+        member,
+        f"{base}/dashboard/login/",
+        login,
+        {"username": "demo@payloan.test", "password": "demo-password"},
+    )
+    assert signed_in.url.endswith("/dashboard/"), signed_in.url
+    detail = member.get(f"{base}/dashboard/transactions/{order.txid}/", timeout=30)
+    assert detail.status_code == 200 and order.txid in detail.text
+    dashboard_name = _one(r'data-testid="merchant">([^<]+)<span', detail.text)
+
+    assert store_name == partner_page_name == dashboard_name == merchant.name == DEMO_MERCHANT_NAME, (
+        store_name,
+        partner_page_name,
+        dashboard_name,
+        merchant.name,
+    )

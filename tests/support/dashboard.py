@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from payments.models import Merchant, MerchantMember, Transaction
+from payments.models import Cancellation, Merchant, MerchantMember, Transaction
 from payments.services.rollups import rollup_add
 
 PASSWORD = "correct-horse-battery"
@@ -41,3 +41,15 @@ def txn(merchant: Merchant, **kw) -> Transaction:
     txn = Transaction.objects.create(merchant=merchant, **fields)
     rollup_add(txn)  # as registration does: the overview counts it
     return txn
+
+
+def cancel(t: Transaction, amount: int, state: str = "succeeded", **kw) -> Cancellation:
+    """A partial cancel of `t` written straight to the DB (finished now unless still open)."""
+    fields = {
+        "cancel_txid": f"C{t.pk}-{next(_seq)}",
+        "cancel_type": "2",
+        "idempotency_key": f"k{next(_seq)}",
+        "finished_at": timezone.now() if state in ("succeeded", "failed") else None,
+    }
+    fields.update(kw, transaction=t, merchant=t.merchant, amount=amount, state=state)
+    return Cancellation.objects.create(**fields)
