@@ -12,6 +12,7 @@ from payments.selectors.overview import MAX_DAYS
 from payments.status import CHOICES as STATUS_CHOICES
 from providers import registry
 
+from .dates import DayField, MomentField
 from .exports import REFUND_FILTERS
 
 
@@ -56,8 +57,8 @@ class TransactionFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
     partner = partner_filter()
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", required=False)
+    date_to = DayField(label="To", required=False)
     amount_min = forms.IntegerField(label="Min amount", required=False, min_value=0)
     amount_max = forms.IntegerField(label="Max amount", required=False, min_value=0)
     refunds = forms.ChoiceField(
@@ -93,8 +94,8 @@ class NotificationUrlForm(forms.Form):
 
 
 class ReplayForm(forms.Form):
-    since = forms.DateTimeField(label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = MomentField(label="From")
+    until = MomentField(label="Until")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
