@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 
-from payments.models import MerchantMember
+from payments.models import Invitation, MerchantMember
 from payments.selectors.overview import MAX_DAYS
 from payments.status import CHOICES as STATUS_CHOICES
 from providers import registry
@@ -111,8 +111,15 @@ LEAST_FIRST = [
 ]
 
 
+# An invitation's e-mail becomes the new member's username: no longer than either can hold.
+INVITE_EMAIL_MAX = min(
+    Invitation._meta.get_field("email").max_length,
+    get_user_model()._meta.get_field("username").max_length,
+)
+
+
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label="E-mail", max_length=INVITE_EMAIL_MAX)
     # The least role unless the owner chooses more.
     role = forms.ChoiceField(label="Role", choices=LEAST_FIRST, initial=MerchantMember.Role.VIEWER)
 
