@@ -165,6 +165,9 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages stay on the server (the session, in the database): Django's default keeps them in a
+# signed, not encrypted, cookie, and one carries a new merchantKey shown once in the back office.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not SANDBOX)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not SANDBOX)

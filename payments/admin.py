@@ -1,5 +1,6 @@
 """Ops back office (staff only). Money and status are read-only; every change goes through a
-service and is written to the audit log (actor_kind="staff"). Secrets are only ever shown masked."""
+service and is written to the audit log (actor_kind="staff"). Secrets are only ever shown masked.
+Every admin action names the permission it needs (allowed_permissions): "view" never runs one."""
 
 from __future__ import annotations
 
@@ -151,11 +152,11 @@ class MerchantAdmin(admin.ModelAdmin):
             detail={"fields": sorted(form.changed_data)},
         )
 
-    @admin.action(description="Suspend (API and V2 calls refused)")
+    @admin.action(description="Suspend (API and V2 calls refused)", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
         self._set_active(request, queryset, False)
 
-    @admin.action(description="Reactivate")
+    @admin.action(description="Reactivate", permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
         self._set_active(request, queryset, True)
 
@@ -377,6 +378,10 @@ class TransactionAdmin(admin.ModelAdmin):
     actions = ["sync_with_partner", "resend_last_notification", "resolve_review"]
     show_full_result_count = False  # no COUNT(*) over a big table on every page
 
+    def has_resend_notification_permission(self, request: HttpRequest) -> bool:
+        # Resending re-queues a Notification row: the right to change notifications, not transactions.
+        return request.user.has_perm("payments.change_notification")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Sequence[str]:
         return [f.name for f in Transaction._meta.fields]
 
@@ -402,7 +407,7 @@ class TransactionAdmin(admin.ModelAdmin):
             reverse("admin:payments_transaction_changelist") + "?needs_review__exact=1"
         )
 
-    @admin.action(description="Sync with partner now")
+    @admin.action(description="Sync with partner now", permissions=["change"])
     def sync_with_partner(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
         for txn in queryset.select_related("merchant"):
             before = txn.status
@@ -413,7 +418,7 @@ class TransactionAdmin(admin.ModelAdmin):
                 continue
             messages.info(request, f"{txn.txid}: synced ({before} -> {after.status}).")
 
-    @admin.action(description="Resend the last notification")
+    @admin.action(description="Resend the last notification", permissions=["resend_notification"])
     def resend_last_notification(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
         for txn in queryset.select_related("merchant"):
             note = txn.notifications.order_by("-sequence", "-id").first()
@@ -423,7 +428,7 @@ class TransactionAdmin(admin.ModelAdmin):
             notifications.notification_resend(notification_id=note.pk, actor=staff(request))
             messages.info(request, f"{txn.txid}: notification {note.pk} queued.")
 
-    @admin.action(description="Resolve review (with a note)")
+    @admin.action(description="Resolve review (with a note)", permissions=["change"])
     def resolve_review(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> HttpResponse | None:
         """An intermediate page asks for the note; the POST with it resolves each selected row."""
         queryset = queryset.filter(needs_review=True)
@@ -509,7 +514,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.action(description="Resend now")
+    @admin.action(description="Resend now", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = 0
         for note in queryset.select_related("merchant"):

@@ -6,9 +6,8 @@ Plain admin views rather than a proxy ModelAdmin, so no migration is needed for 
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -16,6 +15,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
 from payments.admin import RECONCILIATION_RUN_PERMS, RECONCILIATION_VIEW_PERMS, require_perms, staff
+from payments.dashboard.dates import day_from_text
 from payments.models import Job
 
 RUNNING = (Job.State.QUEUED, Job.State.RUNNING)  # the pages refresh themselves while a run is one of these
@@ -107,10 +107,10 @@ def reconciliation_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def reconciliation_run(request: HttpRequest) -> HttpResponse:
     from payments.services.reconciliation import reconciliation_start
 
-    try:
-        day = date.fromisoformat(request.POST.get("date", ""))
-    except ValueError:
-        messages.error(request, "Give a date as YYYY-MM-DD.")
+    try:  # refused before any Job is stored: a date at the calendar's edge would only fail in the run
+        day = day_from_text(request.POST.get("date", ""))
+    except ValidationError as exc:
+        messages.error(request, f"Reconcile date: {' '.join(exc.messages)}")
         return HttpResponseRedirect(reverse("admin:payments_reconciliation"))
     job = reconciliation_start(day=day, actor=staff(request))
     messages.success(request, f"Reconciliation of {day.isoformat()} queued (job {job.pk}).")

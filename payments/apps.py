@@ -11,7 +11,7 @@ class PaymentsConfig(AppConfig):
         invalidation."""
         from django.db.models.signals import post_delete, post_save
 
-        from payments import admin_ops, admin_reconciliation  # noqa: F401 - mount their admin pages
+        from payments import admin_ops, admin_reconciliation, admin_users  # noqa: F401 - admin pages
         from payments.dashboard import exports  # noqa: F401 - the "export" Job kind
         from payments.models import Merchant, Transaction
         from payments.nicepay import notifications as v2_notifications

@@ -4,7 +4,7 @@ One place for the zone and the compact YYYYMMDDHHMMSS form used in identifiers a
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -42,3 +42,17 @@ def date_and_time(moment: datetime) -> tuple[str, str]:
 def parse_compact(text: str) -> datetime:
     """An aware datetime from YYYYMMDDHHMMSS read as Jakarta time. Raises ValueError."""
     return datetime.strptime(text, COMPACT).replace(tzinfo=JAKARTA)
+
+
+# The dates a person may type into a filter, a period, a replay window or a reconciliation run:
+# nothing of the gateway is older than EARLIEST_DAY, and a year ahead covers every expiry and
+# settlement date. Beyond them a date is a typo (and at 0001 or 9999 it overflows the date math).
+EARLIEST_DAY = date(2000, 1, 1)
+DAYS_AHEAD = 366
+
+
+def day_window(today: date | None = None) -> tuple[date, date]:
+    """(first, last) day a date input may hold, inclusive: EARLIEST_DAY to DAYS_AHEAD days after
+    `today` (the Jakarta day by default)."""
+    today = today or jakarta_day()
+    return EARLIEST_DAY, today + timedelta(days=DAYS_AHEAD)

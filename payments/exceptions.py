@@ -361,6 +361,15 @@ class UserExists(ApplicationError):
     default_message = "A user with this e-mail already exists."
 
 
+class StaffAccount(ApplicationError):
+    """A back-office (staff or superuser) account is never attached to a merchant as a member."""
+
+    default_message = (
+        "This e-mail belongs to a Payloan staff account, which cannot join a merchant's team. "
+        "Use another e-mail address."
+    )
+
+
 class InvitationInvalid(ApplicationError):
     default_message = "This invitation is invalid, used or expired."
 

@@ -483,6 +483,12 @@ class AuditLog(models.Model):
         PAYMENT_LINK_ENABLED = "payment_link.enabled"
         PAYMENT_LINK_DISABLED = "payment_link.disabled"
         CHECKOUT_SETTINGS_UPDATED = "checkout.settings_updated"
+        USER_CREATED = "user.created"
+        USER_UPDATED = "user.updated"
+        USER_PASSWORD_SET = "user.password_set"
+        USER_DELETED = "user.deleted"
+        GROUP_CREATED = "group.created"
+        GROUP_UPDATED = "group.updated"
 
     actor_kind = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

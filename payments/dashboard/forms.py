@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 
-from payments.models import MerchantMember
+from payments.models import Invitation, MerchantMember
 from payments.selectors.overview import MAX_DAYS
 from payments.status import CHOICES as STATUS_CHOICES
 from providers import registry
 
+from .dates import DayField, MomentField
 from .exports import REFUND_FILTERS
 
 
@@ -56,8 +57,8 @@ class TransactionFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
     partner = partner_filter()
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", required=False)
+    date_to = DayField(label="To", required=False)
     amount_min = forms.IntegerField(label="Min amount", required=False, min_value=0)
     amount_max = forms.IntegerField(label="Max amount", required=False, min_value=0)
     refunds = forms.ChoiceField(
@@ -93,8 +94,8 @@ class NotificationUrlForm(forms.Form):
 
 
 class ReplayForm(forms.Form):
-    since = forms.DateTimeField(label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = MomentField(label="From")
+    until = MomentField(label="Until")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -110,8 +111,15 @@ LEAST_FIRST = [
 ]
 
 
+# An invitation's e-mail becomes the new member's username: no longer than either can hold.
+INVITE_EMAIL_MAX = min(
+    Invitation._meta.get_field("email").max_length,
+    get_user_model()._meta.get_field("username").max_length,
+)
+
+
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label="E-mail", max_length=INVITE_EMAIL_MAX)
     # The least role unless the owner chooses more.
     role = forms.ChoiceField(label="Role", choices=LEAST_FIRST, initial=MerchantMember.Role.VIEWER)
 

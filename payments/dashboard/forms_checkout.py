@@ -7,15 +7,14 @@ from django import forms
 from payments.models import CheckoutSettings
 from payments.selectors.checkout import methods_all
 
+from .dates import MomentField
+
 
 class PaymentLinkForm(forms.Form):
     amount = forms.IntegerField(label="Amount (Rp)", min_value=1, max_value=999_999_999_999)
     description = forms.CharField(label="Description (shown to the payer)", max_length=100)
-    expires_at = forms.DateTimeField(
-        label="Expires",
-        required=False,
-        help_text="Leave empty for a link that does not expire.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    expires_at = MomentField(
+        label="Expires", required=False, help_text="Leave empty for a link that does not expire."
     )
     multi_use = forms.BooleanField(
         label="Can be paid many times (e.g. a product or a donation)", required=False

@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from .dates import DayField
+
 MAX_DAYS = 366
 PRESETS = [
     ("today", "Today"),
@@ -75,8 +77,8 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label="Period", choices=PRESETS, required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", required=False)
+    date_to = DayField(label="To", required=False)
 
     def __init__(self, data: Mapping[str, str] | None = None, *, default: str = "30d", **kwargs: Any) -> None:
         if data is not None:
@@ -95,6 +97,8 @@ class PeriodForm(forms.Form):
         data = super().clean()
         preset = data.get("period") or ("custom" if data.get("date_from") or data.get("date_to") else "")
         data["period"] = preset or self.default
+        if self.has_error("date_from") or self.has_error("date_to"):
+            return data  # the field's own message says what is wrong
         if data["period"] == "custom":
             start, end = data.get("date_from"), data.get("date_to")
             if not start or not end:

@@ -14,6 +14,7 @@ from providers import registry
 
 from . import charts, words
 from .access import actor, forbidden, member_required
+from .dates import DayField
 from .forms import partner_filter
 from .refund_files import refunds_export
 
@@ -31,8 +32,8 @@ class RefundFilterForm(forms.Form):
         choices=[("", "Full or partial"), ("full", "Full"), ("partial", "Partial")],
     )
     partner = partner_filter()
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", required=False)
+    date_to = DayField(label="To", required=False)
 
     def filters(self) -> CancellationFilters:
         if not (self.is_bound and self.is_valid()):

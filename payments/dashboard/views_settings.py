@@ -178,7 +178,8 @@ def team(request: HttpRequest) -> HttpResponse:
 def team_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid e-mail and role.")
+        reasons = " ".join(f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, f"Enter a valid e-mail and role. {reasons}")
         return HttpResponseRedirect("/dashboard/team/")
     try:
         inv, token = merchant_service.invitation_create(

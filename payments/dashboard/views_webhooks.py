@@ -20,6 +20,7 @@ from payments.selectors import notifications as hooks
 from payments.services import merchants as merchant_service
 
 from .access import actor, can, member_required
+from .dates import DayField
 from .forms import ReplayForm
 
 
@@ -30,8 +31,8 @@ class AttemptFilterForm(forms.Form):
         choices=[("", "Any result"), (hooks.SUCCEEDED, "Succeeded (2xx)"), (hooks.FAILED, "Failed")],
     )
     txid = forms.CharField(label="tXid", required=False, max_length=30)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", required=False)
+    date_to = DayField(label="To", required=False)
 
     def filters(self) -> hooks.AttemptFilters:
         if not (self.is_bound and self.is_valid()):

@@ -5,14 +5,14 @@ Pages by keyset on (created_at, id) along cancel_merchant_recent_idx; never a CO
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
 
 from payments.models import Cancellation, Merchant
 
 from .pages import PAGE_SIZE, Page, page_of
-from .transactions import day_start
+from .transactions import day_after, day_start
 
 FULL, PARTIAL = "1", "2"
 
@@ -43,7 +43,7 @@ def cancellations_search(*, merchant: Merchant, filters: CancellationFilters) ->
     if filters.date_from:
         qs = qs.filter(created_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(created_at__lt=day_after(filters.date_to))
     term = filters.q.strip()
     if term:
         qs = qs.filter(Q(transaction__txid=term) | Q(transaction__reference_no=term) | Q(cancel_txid=term))

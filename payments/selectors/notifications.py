@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
 
@@ -11,7 +11,7 @@ from payments.exceptions import NotificationNotFound
 from payments.models import Merchant, Notification, NotificationAttempt
 
 from .pages import PAGE_SIZE, Page, decode_cursor, encode_cursor, page_of
-from .transactions import day_start
+from .transactions import day_after, day_start
 
 
 def notification_get(*, merchant: Merchant, notification_id: int) -> Notification:
@@ -91,7 +91,7 @@ def attempts_filtered(*, merchant: Merchant, filters: AttemptFilters) -> QuerySe
     if filters.date_from:
         qs = qs.filter(started_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(started_at__lt=day_start(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(started_at__lt=day_after(filters.date_to))
     return qs.select_related("notification", "notification__transaction").order_by("-started_at", "-id")
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from payments.models import Cancellation, Merchant, Transaction
 from payments.services.fees import fee_terms_by_partner
 
-from .transactions import TransactionFilters, day_start, transactions_search
+from .transactions import TransactionFilters, day_after, day_start, transactions_search
 
 
 def holidays() -> frozenset[date]:
@@ -123,7 +123,7 @@ def settlement_rows(
     Args: the member's merchant; whole days; `today` decides what is available (default: now).
     Returns: SettlementRow list, money in whole rupiah."""
     today = today or timezone.localdate()
-    start, end = day_start(date_from), day_start(date_to + timedelta(days=1))
+    start, end = day_start(date_from), day_after(date_to)
     paid = (
         Transaction.objects.filter(merchant=merchant, paid_at__gte=start, paid_at__lt=end)
         .annotate(day=TruncDate("paid_at"))

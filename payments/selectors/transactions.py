@@ -56,9 +56,22 @@ class TransactionFilters:
     refunded: str = ""  # "partial": paid, part of it refunded; "full": voided or refunded; "any": either
 
 
+# The days whose midnight, and the next one, exist in every time zone and in UTC (Python's datetime
+# stops at years 1 and 9999): a filter on a day outside them would overflow, not match nothing.
+FIRST_DAY = date.min + timedelta(days=2)
+LAST_DAY = date.max - timedelta(days=2)
+
+
 def day_start(day: date) -> datetime:
-    """Midnight starting `day` in the gateway's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+    """Midnight starting `day` in the gateway's time zone; a day beyond FIRST_DAY..LAST_DAY counts
+    as that bound (no stored row is near either), so a filter on any date cannot overflow."""
+    return timezone.make_aware(datetime.combine(min(max(day, FIRST_DAY), LAST_DAY), time.min))
+
+
+def day_after(day: date) -> datetime:
+    """Midnight ending `day` (the start of the next day), the exclusive end of a filter "up to
+    `day`, inclusive". Never overflows (see day_start)."""
+    return day_start(day) + timedelta(days=1)
 
 
 def transactions_search(*, merchant: Merchant, filters: TransactionFilters) -> QuerySet[Transaction]:
@@ -75,7 +88,7 @@ def transactions_search(*, merchant: Merchant, filters: TransactionFilters) -> Q
     if filters.date_from:
         qs = qs.filter(created_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(created_at__lt=day_after(filters.date_to))
     if filters.created_from is not None:
         qs = qs.filter(created_at__gte=filters.created_from)
     if filters.created_to is not None:

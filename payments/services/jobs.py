@@ -122,6 +122,12 @@ def job_heartbeat(job: Job) -> Iterator[None]:
         thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 5)
 
 
+def failure_reason(exc: BaseException) -> str:
+    """What a failed Job shows as its error: the exception's class name, never its message (which
+    may hold paths or data), and never empty (a page shows "failed ()" otherwise)."""
+    return (type(exc).__name__ or "Error")[:255]
+
+
 def job_run(*, job_id: int) -> None:
     """Run a queued Job once: a redelivered task finds it claimed and does nothing. A failing
     handler leaves the Job failed with the exception's name (never its message, which may hold
@@ -139,9 +145,7 @@ def job_run(*, job_id: int) -> None:
             result = HANDLERS[job.kind](job)
         except Exception as exc:  # noqa: BLE001 - a failed job is reported on its row, not lost
             log.exception("job %s (%s) failed", job.pk, job.kind)
-            this_run.update(
-                state=Job.State.FAILED, error=f"{type(exc).__name__}"[:255], finished_at=timezone.now()
-            )
+            this_run.update(state=Job.State.FAILED, error=failure_reason(exc), finished_at=timezone.now())
             return
     this_run.update(state=Job.State.DONE, result=result or {}, finished_at=timezone.now())
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from payments import exceptions as err
@@ -176,10 +177,12 @@ def _token_hash(token: str) -> str:
 
 def invitation_create(*, merchant: Merchant, email: str, role: str, actor: Actor) -> tuple[Invitation, str]:
     """Invite `email` to the team with `role`, valid INVITATION_DAYS days. Returns the invitation
-    and its plain token (only its hash is stored). Raises UnknownRole, UserExists."""
+    and its plain token (only its hash is stored). Raises UnknownRole, StaffAccount, UserExists."""
     if role not in MerchantMember.Role.values:
         raise err.UnknownRole()
     users = get_user_model()
+    if _staff_account(email):
+        raise err.StaffAccount()
     # A member removed earlier (inactive, no membership) can be invited again.
     if (
         users.objects.filter(username__iexact=email)
@@ -206,6 +209,17 @@ def invitation_create(*, merchant: Merchant, email: str, role: str, actor: Actor
     return inv, token
 
 
+def _staff_account(email: str) -> bool:
+    """Whether `email` names a staff or superuser account (active or not): a member acts for the
+    merchant, and staff rights must never come with it (the same rule as the back office's)."""
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=email)
+        .filter(Q(is_staff=True) | Q(is_superuser=True))
+        .exists()
+    )
+
+
 def invitation_for_token(*, token: str) -> Invitation | None:
     """The open invitation with this token, or None (unknown, used or expired)."""
     inv = Invitation.objects.select_related("merchant").filter(token_hash=_token_hash(token)).first()
@@ -217,13 +231,16 @@ def invitation_for_token(*, token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, token: str, password: str, actor: Actor) -> AbstractBaseUser:
     """Creates the user and the membership; the token works once. Returns the user (the actor of
-    the audit entry). Raises InvitationInvalid, UserExists."""
+    the audit entry). Raises InvitationInvalid, StaffAccount (the e-mail is a staff account's, even
+    a deactivated one: it is never re-activated as a member), UserExists."""
     inv = invitation_for_token(token=token)
     if inv is None:
         raise err.InvitationInvalid()
     inv = Invitation.objects.select_for_update().get(pk=inv.pk)
     if inv.accepted_at:
         raise err.InvitationInvalid()
+    if _staff_account(inv.email):
+        raise err.StaffAccount()
     users = get_user_model()
     returning = users.objects.filter(
         username__iexact=inv.email, is_active=False, membership__isnull=True

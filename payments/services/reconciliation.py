@@ -17,7 +17,7 @@ from django.utils import timezone
 from payments.models import AuditLog, Job, Transaction
 from payments.selectors.transactions import transactions_for_day
 from payments.services.audit import Actor, audit_record
-from payments.services.jobs import job_create, job_handler, job_heartbeat, job_progress
+from payments.services.jobs import failure_reason, job_create, job_handler, job_heartbeat, job_progress
 from payments.services.settle import SETTLED, apply_partner_result, target_status
 from payments.status import Status
 from providers import registry
@@ -137,7 +137,7 @@ def reconciliation_run_inline(*, day: date | None = None, progress: Progress | N
             result = reconcile_day(day, job=job, progress=progress)
     except Exception as exc:
         Job.objects.filter(pk=job.pk).update(
-            state=Job.State.FAILED, error=type(exc).__name__, finished_at=timezone.now()
+            state=Job.State.FAILED, error=failure_reason(exc), finished_at=timezone.now()
         )
         raise
     Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, result=result, finished_at=timezone.now())

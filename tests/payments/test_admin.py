@@ -287,3 +287,17 @@ def test_audit_log_and_job_pages(ops):
     ops.post(f"/admin/payments/job/{job.pk}/change/", {"state": "done", "progress": "120"})
     job.refresh_from_db()
     assert (job.state, job.progress) == ("running", 30)
+
+
+def test_a_new_merchant_key_never_travels_in_a_cookie_and_is_shown_once(ops):
+    created = ops.post(
+        "/admin/payments/merchant/add/",
+        {"imid": "NEWSHOP02", "name": "Cookie shop", "default_notification_url": "", "is_active": "on"},
+    )
+    assert created.status_code == 302
+    key = Merchant.objects.get(imid="NEWSHOP02").merchant_key
+    # Django's default message storage is a signed (readable) cookie named "messages".
+    assert "messages" not in created.cookies
+    assert all(key not in morsel.value for morsel in created.cookies.values())
+    assert key in ops.get(created["Location"]).content.decode()  # the one time it is shown
+    assert key not in ops.get(created["Location"]).content.decode()

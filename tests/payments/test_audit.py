@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 WRITERS = {
     "payments/admin.py",
     "payments/admin_ops.py",
+    "payments/admin_users.py",
     "payments/dashboard/exports.py",
     "payments/dashboard/settlement_files.py",
     "payments/dashboard/refund_files.py",
