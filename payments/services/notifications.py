@@ -35,7 +35,7 @@ from payments.models import (
 )
 from payments.secrets import mask_secrets
 
-from . import queue
+from . import outbox_statements, queue
 from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.notifications")
@@ -258,17 +258,13 @@ class Sent:
 INTERRUPTED = "interrupted: the sender stopped before the answer (it may have arrived)"
 
 
-@transaction.atomic
 def _attempt_begin(note: Notification, started: datetime, sent: Sent) -> int:
     """Record the attempt before the request leaves (finished_at empty: in flight), with what it
-    posts, and count it. An earlier attempt still open was cut off (its worker died): it is closed
-    as interrupted. `note.attempts` is the row's attempt count as claimed (attempts are counted with
-    their row, under the lease): 0 means there is no earlier attempt to close."""
-    if note.attempts:
-        NotificationAttempt.objects.filter(notification_id=note.pk, finished_at__isnull=True).update(
-            finished_at=started, error=INTERRUPTED
-        )
-    attempt = NotificationAttempt.objects.create(
+    posts, and count it, in one DB transaction. An earlier attempt still open was cut off (its
+    worker died): it is closed as interrupted. `note.attempts` is the row's attempt count as
+    claimed (attempts are counted with their row, under the lease): 0 means there is no earlier
+    attempt to close. On PostgreSQL all of it is one statement (outbox_statements.py)."""
+    attempt = NotificationAttempt(
         notification_id=note.pk,
         merchant_id=note.merchant_id,
         started_at=started,
@@ -276,7 +272,15 @@ def _attempt_begin(note: Notification, started: datetime, sent: Sent) -> int:
         request_headers=mask_secrets(sent.headers),
         request_fields=mask_secrets(sent.fields),
     )
-    Notification.objects.filter(pk=note.pk).update(attempts=F("attempts") + 1)
+    if connection.vendor == "postgresql":
+        return outbox_statements.attempt_record(attempt, close_open_as=INTERRUPTED if note.attempts else None)
+    with transaction.atomic():
+        if note.attempts:
+            NotificationAttempt.objects.filter(notification_id=note.pk, finished_at__isnull=True).update(
+                finished_at=started, error=INTERRUPTED
+            )
+        attempt.save()
+        Notification.objects.filter(pk=note.pk).update(attempts=F("attempts") + 1)
     return attempt.pk
 
 
@@ -289,9 +293,17 @@ def _attempt_settle(
 ) -> Notification:
     """Settle the attempt with the merchant's answer, and the notification with it: delivered,
     or the next attempt scheduled (handed to Celery with that ETA), or dead. Writes only the
-    columns that change (never the payload)."""
-    note = Notification.objects.select_for_update().get(pk=pk)
+    columns that change (never the payload). A delivery takes the row's lock with its UPDATE
+    (nothing to read first: the outcome does not depend on the row), on PostgreSQL in two
+    statements (outbox_statements.py); a failure reads the attempt count under the lock."""
     now = timezone.now()
+    if ok and connection.vendor == "postgresql":
+        answer = (duration, status_code, excerpt[:2000], error)
+        note, following = outbox_statements.settle_delivered(pk, attempt_id, now, answer=answer)
+        if following:
+            transaction.on_commit(lambda: _enqueue(following))
+        return note
+    note = Notification.objects.select_for_update().get(pk=pk)
     note.lease_until = None
     if ok:
         note.state = Notification.State.DELIVERED

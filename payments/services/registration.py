@@ -20,7 +20,7 @@ from providers.base.types import CartItem, RegisterResult, Seller
 
 from . import claims
 from .partner_io import order_info
-from .rollups import rollup_add
+from .registration_store import registration_store
 from .txids import txid_allocate, txid_allocate_seeing
 
 # A copy of a registration whose order is being created at the partner waits this long (seconds)
@@ -293,19 +293,19 @@ def transaction_register(
     claim = _register_at_partner(merchant, data, txn) if partner.registers_at_partner else None
     if isinstance(claim, Transaction):
         return claim  # the same request, registered by the copy that held the claim
+    event = TransactionEvent(
+        kind=TransactionEvent.Kind.REGISTERED,
+        to_status=txn.status,
+        source="merchant",
+        idempotency_key="registered",
+    )
     try:
-        with transaction.atomic():
-            txn.save()
-            TransactionEvent.objects.create(
-                transaction=txn,
-                kind=TransactionEvent.Kind.REGISTERED,
-                to_status=txn.status,
-                source="merchant",
-                idempotency_key="registered",
-            )
-            if claim is not None:
+        if claim is None:
+            registration_store(txn, event)  # one statement on PostgreSQL
+        else:
+            with transaction.atomic():
                 claims.claim_done(claim)
-            rollup_add(txn)  # last: the bucket's row stays locked only until the commit
+                registration_store(txn, event)
     except IntegrityError:
         if isinstance(claim, PartnerCall):
             claims.claim_release(claim)

@@ -51,14 +51,18 @@ def rollup_key(txn: Transaction) -> RollupKey:
     )
 
 
-def _apply(changes: list[tuple[RollupKey, int, int]]) -> None:
+def _upsert(changes: list[tuple[RollupKey, int, int]]) -> tuple[str, list[object]]:
     changes = sorted(changes, key=lambda c: c[0])
     params: list[object] = []
     for key, count, amount in changes:
         params += [key.merchant_id, key.day, key.mitra_cd, key.status, key.paid, count, amount]
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(changes))
+    return _UPSERT.format(rows=rows), params
+
+
+def _apply(changes: list[tuple[RollupKey, int, int]]) -> None:
     with connection.cursor() as cur:
-        cur.execute(_UPSERT.format(rows=rows), params)
+        cur.execute(*_upsert(changes))
 
 
 def rollup_add(txn: Transaction) -> None:
@@ -66,6 +70,12 @@ def rollup_add(txn: Transaction) -> None:
     the DB transaction that inserted it, as its last statement (the bucket's row stays locked
     until the commit). Raises nothing of its own."""
     _apply([(rollup_key(txn), 1, txn.amount)])
+
+
+def rollup_add_statement(txn: Transaction) -> tuple[str, list[object]]:
+    """rollup_add's statement and parameters, for a caller that runs it as part of the statement
+    that inserts `txn` (a PostgreSQL data-modifying WITH); txn.created_at must be set."""
+    return _upsert([(rollup_key(txn), 1, txn.amount)])
 
 
 def rollup_move(txn: Transaction, *, before: RollupKey) -> None:

@@ -4,13 +4,15 @@ Run by `make bench`. Each request goes through Django's full handler and middlew
 client), on PostgreSQL; the baseline endpoints of tests/bench/baseline run the same way. Prints:
 the wall time per request without a profiler (quickest of 5 batches), then cProfile's cumulative
 time per area (the profiler inflates Python-heavy parts such as the ORM, so read the areas as
-shares), the SQL statements each request runs, and what the parts a follow-up could remove cost
-when timed on their own."""
+shares), the source files whose own code takes the most time, the CPU a request costs in this
+process and in the database backend, the SQL statements each request runs, and what the parts a
+follow-up could remove cost when timed on their own."""
 
 from __future__ import annotations
 
 import cProfile
 import json
+import os
 import pstats
 import time
 from collections.abc import Callable
@@ -37,7 +39,7 @@ AREAS_V2 = {
         ("-", "django/views/decorators/csrf.py", "_view_wrapper"),
     ],
     "JSON body parse": [("payments/nicepay/wire.py", "parse_json_body")],
-    "merchant: SELECT by iMid": [("payments/nicepay/auth.py", "merchant_for")],
+    "merchant: from the cache (SELECT on a miss)": [("payments/nicepay/auth.py", "merchant_for")],
     "merchant key decrypt (Fernet)": [("payments/models.py", "merchant_key")],
     "token sha256 + constant-time compare": [
         ("payments/tokens.py", "registration_token"),
@@ -55,8 +57,12 @@ AREAS_V2 = {
         ("payments/services/txids.py", "txid_allocate_seeing"),
     ],
     "overview rollup (one upsert)": [("payments/services/rollups.py", "rollup_add")],
-    "INSERT transaction + event, commit": [
+    "store: transaction, event, rollup (one WITH)": [
+        ("payments/services/registration_store.py", "registration_store")
+    ],
+    "rest of transaction_register": [
         ("payments/services/registration.py", "transaction_register"),
+        ("-", "payments/services/registration_store.py", "registration_store"),
         ("-", "payments/services/registration.py", "_adapter_for"),
         ("-", "payments/services/registration.py", "_check_rules"),
         ("-", "payments/services/registration.py", "_existing"),
@@ -82,7 +88,7 @@ AREAS_NOTIFY = {
     ],
     "attempt recorded before the POST": [("payments/services/notifications.py", "_attempt_begin")],
     "HTTP POST to the merchant (requests)": [("requests/sessions.py", "post")],
-    "attempt settled (lock, UPDATEs, next)": [("payments/services/notifications.py", "_attempt_settle")],
+    "attempt settled (UPDATE, finish + release)": [("payments/services/notifications.py", "_attempt_settle")],
     "all SQL (execute, incl. round trips)": [("django/db/backends/utils.py", "_execute")],
 }
 
@@ -106,16 +112,36 @@ def profiled(run: Callable[[], None]) -> pstats.Stats:
     return pstats.Stats(prof)
 
 
-def wall_ms(each: Callable[[object], object], items: list, batches: int = 5) -> float:
-    """ms per call: the quickest of `batches` batches (the machine may be busy with other work)."""
+CPU: dict[str, tuple[float, float]] = {}  # title -> (this process, the database backend) ms per call
+
+
+def _backend_cpu_s() -> float:
+    """CPU seconds the PostgreSQL backend of this connection has used (its /proc entry)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        (pid,) = cur.fetchone()
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: PTH123, SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wall_ms(each: Callable[[object], object], items: list, batches: int = 5, cpu: str = "") -> float:
+    """ms per call: the quickest of `batches` batches (the machine may be busy with other work).
+    With `cpu`, also records the CPU time per call of that batch: this process's (Python: Django,
+    the ORM, psycopg; the in-process receiver too) and the database backend's, under CPU[cpu]."""
     size = max(1, -(-len(items) // batches))
     best = float("inf")
     for start in range(0, len(items), size):
         batch = items[start : start + size]
-        started = time.perf_counter()
+        db0 = _backend_cpu_s() if cpu else 0.0
+        started, cpu0 = time.perf_counter(), time.process_time()
         for item in batch:
             each(item)
-        best = min(best, (time.perf_counter() - started) / len(batch) * 1000)
+        wall = (time.perf_counter() - started) / len(batch) * 1000
+        if wall < best:
+            best = wall
+            if cpu:
+                own = (time.process_time() - cpu0) / len(batch) * 1000
+                CPU[cpu] = (own, (_backend_cpu_s() - db0) / len(batch) * 1000)
     return best
 
 
@@ -206,6 +232,18 @@ def baseline_bodies(count: int, tag: str) -> list[dict]:
     return out
 
 
+def hottest(stats: pstats.Stats, calls: int, top: int = 10) -> str:
+    """The source files whose own code (cProfile tottime) takes the most time, per request."""
+    files: dict[str, float] = {}
+    for (path, _line, _func), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
+        where = "/".join(path.split("site-packages/")[-1].split("/")[-3:])
+        files[where] = files.get(where, 0.0) + tt
+    rows = sorted(files.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    out = ["  own time by file (cProfile tottime per request):"]
+    out += [f"    {tt / calls * 1000:>6.3f} ms  {where}" for where, tt in rows]
+    return "\n".join(out)
+
+
 def table(title: str, wall: float, floor: float | None, stats: pstats.Stats, areas: dict, calls: int) -> str:
     lines = [f"{title}: {wall:.2f} ms per request" + (f" (baseline {floor:.2f} ms)" if floor else "")]
     profiled_total = area_ms(stats, [("django/core/handlers/base.py", "get_response")], calls)
@@ -227,16 +265,16 @@ def test_where_the_time_goes(demo_merchant, receiver, capsys) -> None:
 
     reg_sql = queries(lambda: answers.append(post(client, REG, registrations(1)[0])))
     bodies = registrations(2 * N)
-    reg_wall = wall_ms(lambda b: answers.append(post(client, REG, b)), bodies[:N])
+    reg_wall = wall_ms(lambda b: answers.append(post(client, REG, b)), bodies[:N], cpu="V2 registration")
     reg_stats = profiled(lambda: [answers.append(post(client, REG, b)) for b in bodies[N:]])
     base = baseline_bodies(N, "B")
-    ins_wall = wall_ms(lambda b: post(client, "/bench/insert", b), base)
+    ins_wall = wall_ms(lambda b: post(client, "/bench/insert", b), base, cpu="minimal insert")
 
     inq = inquiry_bodies(answers[: 2 * N])
     inq_sql = queries(lambda: post(client, INQ, inq[0]))
-    inq_wall = wall_ms(lambda b: post(client, INQ, b), inq[:N])
+    inq_wall = wall_ms(lambda b: post(client, INQ, b), inq[:N], cpu="V2 inquiry")
     inq_stats = profiled(lambda: [post(client, INQ, b) for b in inq[N:]])
-    read_wall = wall_ms(lambda b: post(client, "/bench/read", b), base)
+    read_wall = wall_ms(lambda b: post(client, "/bench/read", b), base, cpu="one-row read")
 
     txns = list(Transaction.objects.filter(merchant=demo_merchant).order_by("id")[: 2 * N])
     Transaction.objects.filter(pk__in=[t.pk for t in txns]).update(db_process_url=receiver.url)
@@ -255,7 +293,7 @@ def test_where_the_time_goes(demo_merchant, receiver, capsys) -> None:
     note_sql = queries(lambda: notification_deliver(notification_id=notes[0].pk))
     rest = notes[1:]
     half = len(rest) // 2
-    note_wall = wall_ms(lambda n: notification_deliver(notification_id=n.pk), rest[:half])
+    note_wall = wall_ms(lambda n: notification_deliver(notification_id=n.pk), rest[:half], cpu="delivery")
     note_stats = profiled(lambda: [notification_deliver(notification_id=n.pk) for n in rest[half:]])
     assert Notification.objects.filter(pk__in=[n.pk for n in notes], state="delivered").count() == len(notes)
     costs = follow_up_costs(demo_merchant, answers, receiver.url)
@@ -266,8 +304,10 @@ def test_where_the_time_goes(demo_merchant, receiver, capsys) -> None:
             " cProfile cumulative per area\n"
         )
         print(table("V2 registration", reg_wall, ins_wall, reg_stats, AREAS_V2, N))
+        print(hottest(reg_stats, N))
         print("  SQL: " + "\n       ".join(reg_sql) + "\n")
         print(table("V2 inquiry", inq_wall, read_wall, inq_stats, AREAS_V2, N))
+        print(hottest(inq_stats, N))
         print("  SQL: " + "\n       ".join(inq_sql) + "\n")
         print(
             table(
@@ -279,7 +319,12 @@ def test_where_the_time_goes(demo_merchant, receiver, capsys) -> None:
                 len(rest) - half,
             )
         )
+        print(hottest(note_stats, len(rest) - half))
         print("  SQL: " + "\n       ".join(note_sql) + "\n")
+        print("CPU per call in the quickest batch (ms): this process (Python) and the database backend")
+        for name, (own, db) in CPU.items():
+            print(f"  {name:<40}{own:>8.2f} Python{db:>8.2f} database")
+        print()
         print("measured on their own (ms per call, no profiler):")
         for name, ms in costs:
             print(f"  {name:<56}{ms:>7.3f} ms")

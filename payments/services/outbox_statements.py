@@ -1,0 +1,75 @@
+"""The outbox's two hot writes around each POST, as single PostgreSQL statements (data-modifying
+WITH): recording an attempt (its row, the count on its notification, closing an interrupted one)
+in one round trip instead of four, and settling a delivered one in two statements inside the
+settle's DB transaction instead of four. notifications.py keeps the ORM version of each for other
+databases (SQLite under `make run`) and for failed attempts (their retry depends on the count)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+
+from payments.models import Notification, NotificationAttempt
+
+from .inserts import insert_statement, inserted
+
+_N, _A = Notification._meta.db_table, NotificationAttempt._meta.db_table
+_DELIVERED = f"""
+UPDATE {_N} SET state = %s, delivered_at = %s, next_attempt_at = NULL, lease_until = NULL
+WHERE id = %s RETURNING *
+"""  # noqa: S608 - our own tables' names; the values are parameters
+# After _DELIVERED took the row's lock, so this statement's snapshot sees a following notification
+# that parked itself before that (notifications._park_if_waiting): it is released, never missed.
+_FINISH_AND_RELEASE = f"""
+WITH a AS (
+    UPDATE {_A} SET finished_at = %s, duration_ms = %s, http_status = %s, response_excerpt = %s,
+        error = %s, next_attempt_at = NULL
+    WHERE id = %s
+), f AS (
+    SELECT id FROM {_N} WHERE transaction_id = %s AND sequence > %s AND state IN (%s, %s)
+    ORDER BY sequence LIMIT 1
+), r AS (
+    UPDATE {_N} SET next_attempt_at = %s WHERE id IN (SELECT id FROM f) AND next_attempt_at IS NULL
+)
+SELECT id FROM f
+"""  # noqa: S608 - our own tables' names; the values are parameters
+_BEGIN = "WITH a AS ({}), n AS (UPDATE {} SET attempts = attempts + 1 WHERE id = %s){} SELECT id FROM a"
+_CLOSE = (
+    ", c AS (UPDATE {} SET finished_at = %s, error = %s WHERE notification_id = %s AND finished_at IS NULL)"
+)
+
+
+def attempt_record(attempt: NotificationAttempt, *, close_open_as: str | None) -> int:
+    """Insert the new `attempt` and count it on its notification (attempts + 1), in one statement;
+    with `close_open_as` (an error text), the notification's earlier attempts still open are closed
+    with it in the same statement (it does not see the new row). Returns the attempt's id."""
+    sql, params = insert_statement(attempt)
+    close = ""
+    params.append(attempt.notification_id)
+    if close_open_as is not None:
+        close = _CLOSE.format(_A)
+        params += [attempt.started_at, close_open_as, attempt.notification_id]
+    with connection.cursor() as cur:
+        cur.execute(_BEGIN.format(sql, _N, close), params)
+        (pk,) = cur.fetchone()
+    inserted(attempt, pk)
+    return pk
+
+
+def settle_delivered(
+    pk: int, attempt_id: int, now: datetime, *, answer: tuple[int, int | None, str, str]
+) -> tuple[Notification, int | None]:
+    """Inside the settle's DB transaction: notification `pk` delivered at `now` (its row locked
+    until the commit), its attempt finished with the merchant's `answer` (duration in ms, HTTP
+    status, excerpt, error), and the next notification of its transaction that waits for it
+    (parked) made due. Returns the row and that next one's id (None when there is none), which
+    the caller hands to Celery on commit."""
+    [note] = Notification.objects.raw(_DELIVERED, [Notification.State.DELIVERED.value, now, pk])
+    due = [Notification.State.PENDING.value, Notification.State.FAILED.value]
+    with connection.cursor() as cur:
+        cur.execute(
+            _FINISH_AND_RELEASE, [now, *answer, attempt_id, note.transaction_id, note.sequence, *due, now]
+        )
+        row = cur.fetchone()
+    return note, (row[0] if row else None)

@@ -1,0 +1,66 @@
+"""inserts.py: an INSERT compiled from a model instance writes what save() writes, returns the new
+row's id, and takes an expression as a value (how one statement names an earlier WITH's row)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from payments.models import NotificationAttempt
+from payments.services.inserts import insert_statement, inserted
+from tests.support.data import make_txn
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(merchant, note_id: int) -> NotificationAttempt:  # noqa: ANN001
+    return NotificationAttempt(
+        notification_id=note_id,
+        merchant_id=merchant.pk,
+        started_at=timezone.now(),
+        url="http://127.0.0.1:9/n",
+        request_headers={"X-Payloan-Signature": "***"},
+        request_fields={"tXid": "T\u00e9", "amt": "10000"},
+    )
+
+
+def notification(merchant) -> int:  # noqa: ANN001
+    from payments.models import Notification
+
+    txn = make_txn(merchant)
+    return Notification.objects.create(
+        merchant=merchant, transaction=txn, url="http://127.0.0.1:9/n", payload={}
+    ).pk
+
+
+def test_the_statement_writes_what_save_writes_and_returns_the_id(merchant) -> None:
+    note_id = notification(merchant)
+    ours, theirs = attempt(merchant, note_id), attempt(merchant, note_id)
+    sql, params = insert_statement(ours)
+    assert sql.startswith("INSERT INTO") and "RETURNING" in sql and "%s" in sql
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        (pk,) = cur.fetchone()
+    inserted(ours, pk)
+    theirs.save()
+    assert not ours._state.adding and ours.pk == pk
+    fields = [f.name for f in NotificationAttempt._meta.concrete_fields if f.name not in ("id", "started_at")]
+    stored = NotificationAttempt.objects.get(pk=pk)
+    assert model_to_dict(stored, fields=fields) == model_to_dict(
+        NotificationAttempt.objects.get(pk=theirs.pk), fields=fields
+    )
+    assert stored.request_fields == {"tXid": "T\u00e9", "amt": "10000"}
+
+
+def test_a_value_may_be_an_expression(merchant) -> None:
+    note_id = notification(merchant)
+    row = attempt(merchant, 0)
+    row.notification_id = RawSQL("(SELECT %s)", [note_id])
+    sql, params = insert_statement(row)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        (pk,) = cur.fetchone()
+    assert NotificationAttempt.objects.get(pk=pk).notification_id == note_id
