@@ -28,6 +28,16 @@ os.environ.setdefault("PARTNER_UNVERIFIED_STORED_TOTAL", "1000000")
 os.environ.setdefault("SANDBOX_DANA_CLOSED_HOURS", "")
 os.environ.setdefault("DANA_CANCEL_CLOSED_HOURS", "")  # the adapter's side (providers/registry.py)
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the running stack (web server, Celery workers and beat of every queue) are marked
+    `stack`: make test runs them in one process after the parallel part, because the stack's
+    control commands, killed workers and timings must not meet a second stack on the same CPUs."""
+    for item in items:
+        if "_stack_session" in getattr(item, "fixturenames", ()) or item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.stack)
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -18,7 +18,7 @@ from providers.sandbox.models import SandboxOrder
 from tests.support import flows
 from tests.support.proxy import start_proxy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # timed against a bound
 PARTNER_SECONDS = 6.0
 BROWSERS = 10
 

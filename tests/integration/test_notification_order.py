@@ -22,7 +22,7 @@ from tests.integration.test_reliability import (
 )
 from tests.support import flows
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # timed against a bound
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from providers.base.types import CancelRequest, PaymentRequest
 from tests.payments.test_transitions import make_txn
 from tests.providers.test_contract import order
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # timed against a bound
 TIMEOUT = 0.5  # PARTNER_HTTP_TIMEOUT for these tests, seconds
 
 

@@ -12,7 +12,7 @@ import pytest
 from payments.models import Transaction
 from tests.support.load import dana_notification_delay, ovo_pushes_pending
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # timed against a bound
 PUSHES = 30
 
 

@@ -84,6 +84,7 @@ def test_a_failed_start_is_released_and_can_be_tried_again_at_once(merchant, par
 
 
 @pytest.mark.django_db
+@pytest.mark.serial  # timed against a bound
 def test_a_start_in_progress_elsewhere_is_waited_for_briefly_then_asked_again(merchant, partner):
     txn = make_txn(merchant, payment_started_at=timezone.now())  # another request holds the claim
     began = time.monotonic()
