@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger("payloan.cache")
@@ -47,7 +47,30 @@ def _get_default(key: str, default: Any = None, *_: Any, **__: Any) -> Any:
     return default
 
 
+class ReusedClientRedis(RedisCacheClient):
+    """Django's Redis client, keeping one redis.Redis per connection pool. Django builds a new one
+    for every cache operation, and each builds its table of ~170 response callbacks: about a tenth
+    of a millisecond of CPU on every API call that reads the merchant or counts a rate limit. The
+    client holds no per-call state and its pool is thread-safe (and resets itself after a fork),
+    so sharing it changes nothing else."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[Any, Any] = {}  # connection pool -> its client
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusedClientRedis
+
     get = _soft("get", _get_default)  # a miss
     get_many = _soft("get_many", lambda *a, **k: {})
     has_key = _soft("has_key", lambda *a, **k: False)

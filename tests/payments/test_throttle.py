@@ -65,3 +65,13 @@ def test_without_redis_the_caller_decides_and_the_cache_is_a_miss(redis_down, ke
 )
 def test_address_keys(a, b, same):
     assert (throttle.address_key(a) == throttle.address_key(b)) is same
+
+
+def test_the_cache_keeps_one_redis_client_per_pool(key):
+    """Django builds a redis.Redis per operation; ours reuses it, and reads and writes still work."""
+    backend = cache._cache
+    assert backend.get_client(key, write=True) is backend.get_client(key)
+    cache.set(key, {"a": 1}, timeout=5)
+    assert cache.get(key) == {"a": 1}
+    assert cache.delete(key) is True
+    assert cache.get(key) is None
