@@ -21,6 +21,7 @@ from payments.models import (
 )
 from payments.status import OPEN, Status
 
+from .compiled import CompiledRead
 from .pages import PAGE_SIZE, Page, page_of
 
 # What a list row shows (dashboard table); the detail loads the rest.
@@ -135,13 +136,32 @@ def transaction_get(*, merchant: Merchant, txid: str, fields: Sequence[str] = ()
 
     `fields`: read only these columns (a hot read path that knows what it shows, e.g. the V2
     inquiry: a narrow row instead of every column); `merchant` is then the one given, not joined."""
-    qs = Transaction.objects.filter(merchant=merchant, txid=txid)
-    txn = qs.only(*fields).first() if fields else qs.select_related("merchant").first()
+    if fields:
+        txn = _narrow_read(tuple(fields)).first(Transaction, merchant_id=merchant.pk, txid=txid)
+    else:
+        txn = Transaction.objects.filter(merchant=merchant, txid=txid).select_related("merchant").first()
     if txn is None:
         raise TransactionNotFound()
     if fields:
         txn.merchant = merchant
     return txn
+
+
+_NARROW_READS: dict[tuple[str, ...], CompiledRead[Transaction]] = {}
+
+
+def _narrow_read(fields: tuple[str, ...]) -> CompiledRead[Transaction]:
+    """transaction_get's narrow row, its SQL compiled once per column list (tXid is unique)."""
+    read = _NARROW_READS.get(fields)
+    if read is None:
+        read = _NARROW_READS[fields] = CompiledRead(
+            lambda merchant_id, txid: Transaction.objects.filter(merchant_id=merchant_id, txid=txid).only(
+                *fields
+            ),
+            merchant_id=-1,
+            txid="\x00txid",
+        )
+    return read
 
 
 def transaction_find(*, merchant: Merchant, txid: str = "", reference_no: str = "") -> Transaction:
