@@ -64,3 +64,46 @@ def test_a_value_may_be_an_expression(merchant) -> None:
         cur.execute(sql, params)
         (pk,) = cur.fetchone()
     assert NotificationAttempt.objects.get(pk=pk).notification_id == note_id
+
+
+def full_compile(obj) -> tuple[str, list]:  # noqa: ANN001
+    """Django's own compile of the same INSERT, every time (what insert_statement reuses)."""
+    from django.db.models.sql.subqueries import InsertQuery
+
+    meta = obj._meta
+    query = InsertQuery(type(obj))
+    query.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field], [obj])
+    query.raw = True  # the values insert_statement's pre_save already set
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, list(params)
+
+
+def test_the_sql_is_built_once_per_shape_and_is_djangos(merchant) -> None:
+    from payments.services import inserts
+
+    note_id = notification(merchant)
+    inserts._SQL_BY_SHAPE.clear()
+    first, second = attempt(merchant, note_id), attempt(merchant, note_id)
+    second.url = "http://127.0.0.1:9/other"
+    sql1, params1 = insert_statement(first)
+    sql2, params2 = insert_statement(second)
+    assert sql2 is sql1  # the cached text, not a rebuild
+    assert len(inserts._SQL_BY_SHAPE) == 1
+    want_sql, want_params = full_compile(second)
+    assert sql2 == want_sql and len(params2) == len(want_params)
+    assert "http://127.0.0.1:9/other" in params2 and "http://127.0.0.1:9/n" in params1
+    # An expression in a value is another shape, with its own text and its parameters in place.
+    third = attempt(merchant, 0)
+    third.notification_id = RawSQL("(SELECT %s)", [note_id])
+    sql3, params3 = insert_statement(third)
+    assert sql3 != sql1 and "(SELECT %s)" in sql3 and note_id in params3
+    assert len(inserts._SQL_BY_SHAPE) == 2
+    for obj, sql, params in ((second, sql2, params2), (third, sql3, params3)):
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            (pk,) = cur.fetchone()
+        stored = NotificationAttempt.objects.get(pk=pk)
+        assert (stored.notification_id, stored.url) == (note_id, obj.url)
+        assert stored.started_at == obj.started_at
