@@ -513,3 +513,11 @@ class TooManyAttempts(ApplicationError):
 class PaymentLinkIncomplete(NotAllowed):
     http_status = 403
     default_message = "This payment link is incomplete. Please open the payment again from the shop."
+
+
+class PaymentStartedElsewhere(NotAllowed):
+    http_status = 409
+    default_message = (
+        "This payment was already started in another browser. Please continue there, "
+        "or open the payment again from the shop."
+    )

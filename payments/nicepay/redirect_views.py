@@ -9,13 +9,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from payments import customer_access
-from payments.exceptions import ApplicationError, PaymentLinkIncomplete, TooManyAttempts, TransactionNotFound
+from payments.exceptions import (
+    ApplicationError,
+    PaymentLinkIncomplete,
+    PaymentStartedElsewhere,
+    TooManyAttempts,
+    TransactionNotFound,
+)
 from payments.hosted import throttle
 from payments.hosted.pages import error_page
-from payments.selectors.checkout import checkout_settings_get
+from payments.selectors.checkout import checkout_settings_get, checkout_untouched
 from payments.selectors.transactions import transaction_get_public
 from payments.services import checkout as checkout_service
 
@@ -83,9 +90,29 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
         return _refused(
             request, TransactionNotFound("We could not find this payment. Please start again from the shop.")
         )
-    if not token and not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
+    page = HttpResponseRedirect(customer_access.page_path(txn.txid))
+    if token:
+        return page
+    if not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
         return _refused(request, PaymentLinkIncomplete())
-    return HttpResponseRedirect(customer_access.page_path(txn.txid))
+    # Whoever opens a tXid-only link gets the page, which can change or abandon the payment. So it
+    # is handed out only until someone starts paying, and after that only to the browser that
+    # opened it before (its cookie holds the page secret, on this path only).
+    claim = f"pl_claim_{txn.txid}"
+    if checkout_untouched(txn=txn):
+        page.set_cookie(
+            claim,
+            customer_access.page_token(txn.txid),
+            max_age=max(60, int((txn.checkout.expires_at - timezone.now()).total_seconds())),
+            path=request.path,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+        return page
+    if customer_access.token_valid(txn.txid, request.COOKIES.get(claim, "")):
+        return page
+    return _refused(request, PaymentStartedElsewhere())
 
 
 REDIRECT_FIELDS = [

@@ -72,6 +72,17 @@ def checkout_latest_attempt(*, checkout: Checkout) -> Transaction:
     return checkout.attempts.select_related("merchant", "checkout").order_by("-id").first()
 
 
+def checkout_untouched(*, txn: Transaction) -> bool:
+    """True while nobody has started paying this checkout: `txn` is its newest attempt, still open,
+    and no partner was asked for a payment step. NICEPAY's tXid-only payment link (a guessable tXid,
+    no secret) opens the page only while this holds, or in the browser that opened it then."""
+    if txn.checkout_id is None or not txn.status_enum.is_open:
+        return False
+    if txn.payment_started_at or txn.partner_data.get("action"):
+        return False
+    return checkout_latest_attempt(checkout=txn.checkout).pk == txn.pk
+
+
 def checkout_failure(*, txn: Transaction) -> dict[str, str]:
     """Why an attempt ended unpaid: {"kind": declined|cancelled|expired|failed, "detail": partner
     message or ""}. Read from the status change that ended it."""

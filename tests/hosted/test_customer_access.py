@@ -134,6 +134,66 @@ def test_nicepay_entry_by_txid_only_opens_checkouts_and_can_be_refused(merchant)
 
 
 @pytest.mark.django_db
+def test_a_txid_only_link_stops_opening_the_page_once_paying_started(merchant) -> None:
+    """Issue 10: nothing a stranger can reach is unlocked by the tXid alone. The tXid-only link
+    hands out the page (which can abandon the attempt) only until someone starts paying, and then
+    only to the browser that opened it before."""
+    from django.utils import timezone
+
+    from payments.models import Transaction
+
+    txn = checkout_txn(merchant)
+    entry = f"/nicepay/redirect/v2/payment?tXid={txn.txid}"
+    shopper = Client(REMOTE_ADDR=address())
+    opened = shopper.get(entry)
+    assert opened.status_code == 302 and opened["Location"] == customer_access.page_path(txn.txid)
+    cookie = opened.cookies[f"pl_claim_{txn.txid}"]
+    assert (
+        cookie["httponly"]
+        and cookie["path"] == "/nicepay/redirect/v2/payment"
+        and cookie["samesite"] == "Lax"
+    )
+    early = Client(REMOTE_ADDR=address())
+    assert early.get(entry).status_code == 302  # nobody is paying yet: anyone may still open it
+
+    Transaction.objects.filter(pk=txn.pk).update(payment_started_at=timezone.now())
+    stranger = Client(REMOTE_ADDR=address())
+    refused = stranger.get(entry, HTTP_ACCEPT_LANGUAGE="en")
+    body = refused.content.decode()
+    assert refused.status_code == 409 and "already in progress" in body
+    assert customer_access.page_token(txn.txid) not in body and not any(p in body for p in PERSONAL)
+    assert "Location" not in refused
+    assert (
+        "Pembayaran ini sudah berlangsung" in stranger.get(entry, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    )
+    again = shopper.get(entry)  # the browser that opened it keeps its page
+    assert again.status_code == 302 and again["Location"] == customer_access.page_path(txn.txid)
+
+    forged = Client(REMOTE_ADDR=address())
+    other = checkout_txn(merchant)
+    for value in ("C" * 22, customer_access.page_token(other.txid)):  # made up, or another payment's
+        forged.cookies[f"pl_claim_{txn.txid}"] = value
+        assert forged.get(entry).status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_txid_only_link_to_an_ended_or_replaced_attempt_is_not_handed_out(merchant) -> None:
+    from payments.selectors.checkout import checkout_untouched
+
+    txn = checkout_txn(merchant)
+    assert checkout_untouched(txn=txn)
+    checkout_service.checkout_abandon_attempt(txn=txn)
+    txn.refresh_from_db()
+    assert not checkout_untouched(txn=txn)
+    assert (
+        Client(REMOTE_ADDR=address()).get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 409
+    )
+    newer = checkout_service.checkout_new_attempt(txn=txn)
+    assert checkout_untouched(txn=newer) and newer.pk != txn.pk
+    assert not checkout_untouched(txn=txn)  # an older attempt's tXid never opens the newer one
+
+
+@pytest.mark.django_db
 def test_the_hosted_page_shows_no_personal_data(merchant) -> None:
     txn = checkout_txn(merchant)
     page = Client(REMOTE_ADDR=address()).get(customer_access.page_path(txn.txid))
