@@ -4,7 +4,7 @@ No DB transaction or lock is held across the partner call (architecture rule 4).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -62,6 +62,16 @@ def claim_abandon(claim: PartnerCall, **data: Any) -> None:
     """The call's outcome is unknown (a timeout): end the lease now, keep the claim and its data,
     so whoever takes over finds out what the partner did (or repeats the call the same way)."""
     fields: dict[str, Any] = {"lease_until": timezone.now()}
+    if data:
+        fields["data"] = {**claim.data, **data}
+    PartnerCall.objects.filter(pk=claim.pk, attempt=claim.attempt, done_at__isnull=True).update(**fields)
+
+
+def claim_postpone(claim: PartnerCall, *, until: datetime, **data: Any) -> None:
+    """The call was not made and may only be made from `until` (a partner's closing hour): keep
+    the claim, not done, with its lease ending then, so whoever sweeps for run-out leases takes it
+    up again. `data` is merged into the claim's data."""
+    fields: dict[str, Any] = {"lease_until": until}
     if data:
         fields["data"] = {**claim.data, **data}
     PartnerCall.objects.filter(pk=claim.pk, attempt=claim.attempt, done_at__isnull=True).update(**fields)

@@ -6,8 +6,9 @@ another attempt. transaction_apply_status records the partner's success as a rej
 writes a PartnerCall row (late_return_key) in the same DB transaction: the durable to-do, claimed
 by the task it queues or, when that task is lost, by the sweep. The return is the partner's full
 cancel (void or refund, under its own rules from its payment time), recorded as the transaction's
-one Cancellation with the key LATE_RETURN, so it is never made twice. A refusal, or a cancel the
-partner never made, leaves the transaction in the review queue with the reason."""
+one Cancellation with the key LATE_RETURN, so it is never made twice. A closing hour postpones the
+return until the partner accepts cancels again; any other refusal, or a cancel the partner never
+made, leaves the transaction in the review queue with the reason."""
 
 from __future__ import annotations
 
@@ -54,8 +55,10 @@ def transaction_return_late_payment(*, transaction_id: int) -> Cancellation | No
     finds it held or done does nothing), and the Cancellation keyed LATE_RETURN is unique per
     transaction (a run that finds it leaves it as it is: an unsettled one is the settle sweep's,
     cancel_checks.py). Returns the Cancellation (succeeded, failed, or unknown while the partner
-    is asked), or None when nothing is to be returned or another run has it. Raises nothing: a
-    refusal by the partner's rules (window, closing hour) or a decline fails the row and flags the
+    is asked), or None when nothing is to be returned, another run has it, or the return waits
+    for the partner to accept cancels again. Raises nothing: a refusal by the partner's rules only
+    for a while (DANA's closing hour, known before anything is sent) postpones the return until
+    then; any other refusal (its refund window) or a decline fails the row and flags the
     transaction for review with the reason."""
     claim = claims.claim_take(key=late_return_key(transaction_id), seconds=check_after_seconds())
     if claim is None:
@@ -67,10 +70,16 @@ def transaction_return_late_payment(*, transaction_id: int) -> Cancellation | No
     txn = row.transaction
     adapter = registry.get_adapter(txn.mitra_cd)
     req = _request(txn, row, _paid_at(claim))
+    sent = False
     try:
         adapter.check_cancel(req, now=timezone.now())
+        sent = True
         result = adapter.cancel(req)
     except (CancelNotAllowed, PartnerDeclined) as exc:
+        retry_at = None if sent else getattr(exc, "retry_at", None)
+        if retry_at is not None:
+            _postpone(claim, row, retry_at, exc.message)
+            return None
         row = cancellation_close(row.pk, None, err.CancelRefused(exc.message), SOURCE)
     except PartnerError as exc:  # outcome unknown: the settle sweep asks the partner, never re-sends
         cancellation_mark_unknown(row.pk, exc)
@@ -80,6 +89,18 @@ def transaction_return_late_payment(*, transaction_id: int) -> Cancellation | No
     claims.claim_done(claim, cancellation=row.cancel_txid, state=row.state)
     _audit(txn, row)
     return row
+
+
+@transaction.atomic
+def _postpone(claim: PartnerCall, row: Cancellation, retry_at: datetime, reason: str) -> None:
+    """The partner's rules refused the return only for a while (DANA's closing hour) and nothing
+    was sent: the pending return is dropped and the to-do kept, leased until `retry_at`, when the
+    sweep queues it again (late_payments_return_due)."""
+    Cancellation.objects.filter(pk=row.pk, state=Cancellation.State.PENDING).delete()
+    claims.claim_postpone(claim, until=retry_at, postponed=reason[:200], retry_at=retry_at.isoformat())
+    log.info(
+        "late payment of transaction %s: return postponed until %s (%s)", row.transaction_id, retry_at, reason
+    )
 
 
 def late_payments_return_due(*, limit: int = 100) -> list[int]:

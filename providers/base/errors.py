@@ -1,5 +1,9 @@
 """Partner errors. The gateway maps each one to a NICEPAY resultCd in one place."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 
 class PartnerError(Exception):
     """Base class. `code`/`message` are the partner's own, safe to log (never secrets)."""
@@ -32,7 +36,13 @@ class NotSupported(PartnerError):
 
 
 class CancelNotAllowed(PartnerError):
-    """The partner's rules forbid this cancel (window, partial, blackout hour...)."""
+    """The partner's rules forbid this cancel (window, partial, blackout hour...). `retry_at` (an
+    aware datetime) is set when the refusal is only for a while (a closing hour): the same cancel
+    is allowed from then on."""
+
+    def __init__(self, message: str = "", *, retry_at: datetime | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_at = retry_at
 
 
 class UnknownStatus(InvalidPayload):

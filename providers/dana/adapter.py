@@ -164,10 +164,12 @@ class DanaAdapter(PartnerAdapter):
     def check_cancel(self, req: CancelRequest, *, now: datetime) -> None:
         local = now.astimezone(JAKARTA)
         closed = self.config.cancel_closed_hours
-        if local.hour in (self.cancel_closed_hours if closed is None else closed):
+        closed = self.cancel_closed_hours if closed is None else closed
+        if local.hour in closed:
             h = local.hour
             raise CancelNotAllowed(
-                f"DANA accepts no cancel between {h:02d}:00 and {(h + 1) % 24:02d}:00 Jakarta time"
+                f"DANA accepts no cancel between {h:02d}:00 and {(h + 1) % 24:02d}:00 Jakarta time",
+                retry_at=_reopens(local, closed),
             )
         rules = self.partner.cancel
         if req.paid_at is not None and now - req.paid_at > rules.window:
@@ -218,3 +220,14 @@ def _normalise(headers: Mapping[str, str]) -> dict[str, str]:
             key = key[5:]
         out[key.replace("_", "-")] = v
     return out
+
+
+def _reopens(local: datetime, closed: tuple[int, ...] | list[int]) -> datetime | None:
+    """The first full hour after `local` (Jakarta time) that is not a closing hour, or None if
+    every hour is closed."""
+    at = local.replace(minute=0, second=0, microsecond=0)
+    for _ in range(24):
+        at += timedelta(hours=1)
+        if at.hour not in closed:
+            return at
+    return None

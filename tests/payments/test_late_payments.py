@@ -130,17 +130,18 @@ def test_a_run_that_died_after_writing_the_return_never_calls_again(
 
 @pytest.mark.parametrize("who", ["gateway_rules", "partner"])
 def test_a_refused_return_is_left_for_review_with_the_reason(
-    who, dana, sandbox_server, receiver, merchant, sent, settings, monkeypatch
+    who, dana, sandbox_server, receiver, merchant, sent, settings
 ):
     txn = paid_late(dana, sandbox_server, receiver, merchant)
     hour = datetime.now(UTC).astimezone(JAKARTA).hour
     if who == "partner":  # DANA's closing hour, answered by DANA itself
         settings.SANDBOX_DANA_CLOSED_HOURS = [hour, (hour + 1) % 24]
-    else:  # the adapter's own closing-hour rule refuses before any call
-        monkeypatch.setenv("DANA_CANCEL_CLOSED_HOURS", f"{hour},{(hour + 1) % 24}")
-        get_adapter.cache_clear()
+    else:  # the adapter's own rule, for good: DANA's refund window ended long ago
+        claim = PartnerCall.objects.get(key=late_return_key(txn.pk))
+        long_ago = (timezone.now() - timedelta(days=400)).isoformat()
+        PartnerCall.objects.filter(pk=claim.pk).update(data={**claim.data, "paid_at": long_ago})
     row = late_payments.transaction_return_late_payment(transaction_id=txn.pk)
-    words = "Jakarta time" if who == "gateway_rules" else "Not Permitted"
+    words = "DANA refunds only within" if who == "gateway_rules" else "Not Permitted"
     assert row.state == "failed" and words in row.result_message, row.result_message
     txn.refresh_from_db()
     assert txn.status == Status.FAILED and txn.needs_review and txn.cancelled_amount == 0
@@ -151,3 +152,50 @@ def test_a_refused_return_is_left_for_review_with_the_reason(
         target=f"transaction:{txn.txid}", action=AuditLog.Action.TRANSACTION_CANCEL_REFUSED
     ).exists()
     assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None  # never retried
+
+
+def test_a_return_in_danas_closing_hour_waits_for_the_hour_to_end_then_is_made(
+    dana, sandbox_server, receiver, merchant, sent, monkeypatch
+):
+    """Nothing is sent in DANA's closing hour: the return is postponed to the hour's end (no
+    review, no failed row), and the sweep makes it then, once."""
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    now = datetime.now(UTC).astimezone(JAKARTA)
+    monkeypatch.setenv("DANA_CANCEL_CLOSED_HOURS", f"{now.hour},{(now.hour + 1) % 24}")
+    get_adapter.cache_clear()
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None
+    assert not Cancellation.objects.filter(transaction=txn).exists()
+    claim = PartnerCall.objects.get(key=late_return_key(txn.pk))
+    reopens = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)  # both hours closed
+    assert claim.done_at is None and claim.lease_until == reopens
+    assert "Jakarta time" in claim.data["postponed"] and claim.data["paid_at"]
+    txn.refresh_from_db()
+    assert (txn.needs_review, txn.cancelled_amount) == (False, 0)
+    assert dana_order(txn).state == "00"  # nothing was asked of DANA
+    assert late_payments.late_payments_return_due() == []  # not before the hour is over
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None  # held
+
+    # The hours pass: DANA accepts cancels again, and the lease has run out.
+    monkeypatch.setenv("DANA_CANCEL_CLOSED_HOURS", f"{(now.hour + 5) % 24}")
+    get_adapter.cache_clear()
+    PartnerCall.objects.filter(pk=claim.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=late_payments.SWEEP_GRACE_SECONDS + 1)
+    )
+    assert late_payments.late_payments_return_due() == [txn.pk]
+    row = late_payments.transaction_return_late_payment(transaction_id=txn.pk)
+    assert row.state == "succeeded" and row.amount == 40_000
+    assert dana_order(txn).state == "05"
+    txn.refresh_from_db()
+    assert (txn.status, txn.cancelled_amount, txn.needs_review) == (Status.FAILED, 40_000, False)
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None  # done: once
+    assert Cancellation.objects.filter(transaction=txn).count() == 1
+    assert late_payments.late_payments_return_due() == []
+
+
+def test_danas_closing_hour_names_when_cancels_reopen():
+    from providers.dana.adapter import _reopens
+
+    at = datetime(2026, 11, 30, 23, 40, tzinfo=JAKARTA)
+    assert _reopens(at, (23, 0)) == datetime(2026, 12, 1, 1, 0, tzinfo=JAKARTA)
+    assert _reopens(at, (23,)) == datetime(2026, 12, 1, 0, 0, tzinfo=JAKARTA)
+    assert _reopens(at, tuple(range(24))) is None
