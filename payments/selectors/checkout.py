@@ -73,14 +73,17 @@ def checkout_latest_attempt(*, checkout: Checkout) -> Transaction:
 
 
 def checkout_untouched(*, txn: Transaction) -> bool:
-    """True while nobody has started paying this checkout: `txn` is its newest attempt, still open,
-    and no partner was asked for a payment step. NICEPAY's tXid-only payment link (a guessable tXid,
-    no secret) opens the page only while this holds, or in the browser that opened it then."""
+    """True while nobody has started paying this checkout: `txn` is its only attempt (the tXid the
+    merchant was given), still open, and no partner was asked for a payment step. An attempt made
+    by "try another method" never qualifies: the checkout's first attempt was started and ended.
+    NICEPAY's tXid-only payment link (a guessable tXid, no secret) opens the page only while this
+    holds, or in the browser that opened it then."""
     if txn.checkout_id is None or not txn.status_enum.is_open:
         return False
     if txn.payment_started_at or txn.partner_data.get("action"):
         return False
-    return checkout_latest_attempt(checkout=txn.checkout).pk == txn.pk
+    attempts = Transaction.objects.filter(checkout_id=txn.checkout_id).values_list("pk", flat=True)
+    return list(attempts[:2]) == [txn.pk]
 
 
 def checkout_failure(*, txn: Transaction) -> dict[str, str]:

@@ -189,8 +189,29 @@ def test_a_txid_only_link_to_an_ended_or_replaced_attempt_is_not_handed_out(merc
         Client(REMOTE_ADDR=address()).get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 409
     )
     newer = checkout_service.checkout_new_attempt(txn=txn)
-    assert checkout_untouched(txn=newer) and newer.pk != txn.pk
+    assert newer.pk != txn.pk and not checkout_untouched(txn=newer)  # paying was started before
     assert not checkout_untouched(txn=txn)  # an older attempt's tXid never opens the newer one
+
+
+@pytest.mark.django_db
+def test_a_txid_only_link_never_hands_out_the_attempt_try_another_method_made(merchant) -> None:
+    """Once an attempt ended, someone has started paying this checkout: the attempt "try another
+    method" makes belongs to the shopper on the page, and its tXid, as guessable as the first (the
+    same iMid, the time, a counter), hands its page to no stranger while the shopper chooses."""
+    txn = checkout_txn(merchant)
+    shopper = Client(REMOTE_ADDR=address())
+    assert shopper.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 302
+    checkout_service.checkout_abandon_attempt(txn=txn)
+    txn.refresh_from_db()
+    newer = checkout_service.checkout_new_attempt(txn=txn)
+    stranger = Client(REMOTE_ADDR=address())
+    refused = stranger.get(f"/nicepay/redirect/v2/payment?tXid={newer.txid}")
+    assert refused.status_code == 409 and "Location" not in refused
+    assert customer_access.page_token(newer.txid) not in refused.content.decode()
+    assert f"pl_claim_{newer.txid}" not in refused.cookies
+    # The shopper's own browser still reaches the order through the tXid it was given.
+    again = shopper.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}")
+    assert again.status_code == 302 and again["Location"] == customer_access.page_path(txn.txid)
 
 
 @pytest.mark.django_db
