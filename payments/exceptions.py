@@ -518,6 +518,6 @@ class PaymentLinkIncomplete(NotAllowed):
 class PaymentStartedElsewhere(NotAllowed):
     http_status = 409
     default_message = (
-        "This payment was already started in another browser. Please continue there, "
-        "or open the payment again from the shop."
+        "This payment was opened in another browser or app: continue there, "
+        "or go back to the shop to check your order."
     )

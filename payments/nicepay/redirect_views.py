@@ -9,7 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from payments import customer_access
@@ -22,6 +24,7 @@ from payments.exceptions import (
 )
 from payments.hosted import throttle
 from payments.hosted.pages import error_page
+from payments.models import Transaction
 from payments.selectors.checkout import checkout_settings_get, checkout_untouched
 from payments.selectors.transactions import transaction_get_public
 from payments.services import checkout as checkout_service
@@ -91,28 +94,38 @@ def payment_view(request: HttpRequest, token: str = "") -> HttpResponse:
             request, TransactionNotFound("We could not find this payment. Please start again from the shop.")
         )
     page = HttpResponseRedirect(customer_access.page_path(txn.txid))
+    add_never_cache_headers(page)  # it carries the page secret
     if token:
-        return page
+        return _with_claim(request, page, txn)
     if not checkout_settings_get(merchant=txn.merchant).accept_txid_only_links:
         return _refused(request, PaymentLinkIncomplete())
     # Whoever opens a tXid-only link gets the page, which can change or abandon the payment. So it
-    # is handed out only until someone starts paying, and after that only to the browser that
-    # opened it before (its cookie holds the page secret, on this path only).
-    claim = f"pl_claim_{txn.txid}"
+    # is handed out only until someone chooses a method, and after that only to a browser that
+    # opened the payment before (its claim cookie).
     if checkout_untouched(txn=txn):
-        page.set_cookie(
-            claim,
-            customer_access.page_token(txn.txid),
-            max_age=max(60, int((txn.checkout.expires_at - timezone.now()).total_seconds())),
-            path=request.path,
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
-        )
-        return page
-    if customer_access.token_valid(txn.txid, request.COOKIES.get(claim, "")):
+        return _with_claim(request, page, txn)
+    if customer_access.token_valid(txn.txid, request.COOKIES.get(_claim_name(txn.txid), "")):
         return page
     return _refused(request, PaymentStartedElsewhere())
+
+
+def _claim_name(txid: str) -> str:
+    return f"pl_claim_{txid}"
+
+
+def _with_claim(request: HttpRequest, page: HttpResponse, txn: Transaction) -> HttpResponse:
+    """`page`, with the cookie that lets this browser open the payment again by its tXid alone:
+    the page secret, HttpOnly, sent only to the payment entry (signed or tXid-only)."""
+    page.set_cookie(
+        _claim_name(txn.txid),
+        customer_access.page_token(txn.txid),
+        max_age=max(60, int((txn.checkout.expires_at - timezone.now()).total_seconds())),
+        path=reverse("nicepay:redirect-payment"),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return page
 
 
 REDIRECT_FIELDS = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from payments.models import Checkout, CheckoutSettings, Merchant, PaymentLink, Transaction
+from payments.models import Checkout, CheckoutSettings, Merchant, PaymentLink, Transaction, TransactionEvent
 from payments.status import Status
 from providers import registry
 from providers.base.types import PartnerKind
@@ -72,10 +72,15 @@ def checkout_latest_attempt(*, checkout: Checkout) -> Transaction:
     return checkout.attempts.select_related("merchant", "checkout").order_by("-id").first()
 
 
+METHOD_CHOSEN = "method-chosen"  # the idempotency key of the event that records the shopper's method
+
+
 def checkout_untouched(*, txn: Transaction) -> bool:
     """True while nobody has started paying this checkout: `txn` is its only attempt (the tXid the
     merchant was given), still open, and no partner was asked for a payment step. An attempt made
     by "try another method" never qualifies: the checkout's first attempt was started and ended.
+    Neither does one whose method was chosen (the event METHOD_CHOSEN), even if the partner then
+    failed to answer.
     NICEPAY's tXid-only payment link (a guessable tXid, no secret) opens the page only while this
     holds, or in the browser that opened it then."""
     if txn.checkout_id is None or not txn.status_enum.is_open:
@@ -83,7 +88,11 @@ def checkout_untouched(*, txn: Transaction) -> bool:
     if txn.payment_started_at or txn.partner_data.get("action"):
         return False
     attempts = Transaction.objects.filter(checkout_id=txn.checkout_id).values_list("pk", flat=True)
-    return list(attempts[:2]) == [txn.pk]
+    if list(attempts[:2]) != [txn.pk]:
+        return False
+    # A method chosen counts too: a partner that did not answer leaves no step behind, and the
+    # shopper's phone or delivery details are on the attempt by then.
+    return not TransactionEvent.objects.filter(transaction_id=txn.pk, idempotency_key=METHOD_CHOSEN).exists()
 
 
 def checkout_failure(*, txn: Transaction) -> dict[str, str]:

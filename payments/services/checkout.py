@@ -18,7 +18,7 @@ from django.utils import timezone
 from payments import exceptions as err
 from payments import secrets as key_store
 from payments.models import AccountLink, Checkout, Merchant, PaymentLink, Transaction, TransactionEvent
-from payments.selectors.checkout import checkout_latest_attempt, checkout_methods
+from payments.selectors.checkout import METHOD_CHOSEN, checkout_latest_attempt, checkout_methods
 from payments.status import Status
 from providers import registry
 from providers.base.types import CartItem, NextAction, Seller
@@ -257,7 +257,7 @@ def _apply_choice(txn: Transaction, choice: MethodChoice) -> Transaction:
             transaction=txn,
             kind=TransactionEvent.Kind.NOTE,
             source="customer",
-            idempotency_key="method-chosen",
+            idempotency_key=METHOD_CHOSEN,
             payload={"partner": method.mitra_cd, "tenor": txn.instalment_months},
         )
         rollup_move(txn, before=bucket)  # counted under the chosen partner from now on

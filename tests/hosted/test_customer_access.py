@@ -153,6 +153,7 @@ def test_a_txid_only_link_stops_opening_the_page_once_paying_started(merchant) -
         and cookie["path"] == "/nicepay/redirect/v2/payment"
         and cookie["samesite"] == "Lax"
     )
+    assert "no-store" in opened["Cache-Control"]  # it carries the page secret
     early = Client(REMOTE_ADDR=address())
     assert early.get(entry).status_code == 302  # nobody is paying yet: anyone may still open it
 
@@ -160,11 +161,12 @@ def test_a_txid_only_link_stops_opening_the_page_once_paying_started(merchant) -
     stranger = Client(REMOTE_ADDR=address())
     refused = stranger.get(entry, HTTP_ACCEPT_LANGUAGE="en")
     body = refused.content.decode()
-    assert refused.status_code == 409 and "already in progress" in body
+    assert refused.status_code == 409 and "opened in another browser or app" in body
     assert customer_access.page_token(txn.txid) not in body and not any(p in body for p in PERSONAL)
     assert "Location" not in refused
     assert (
-        "Pembayaran ini sudah berlangsung" in stranger.get(entry, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+        "Pembayaran ini dibuka di browser atau aplikasi lain"
+        in stranger.get(entry, HTTP_ACCEPT_LANGUAGE="id").content.decode()
     )
     again = shopper.get(entry)  # the browser that opened it keeps its page
     assert again.status_code == 302 and again["Location"] == customer_access.page_path(txn.txid)
@@ -320,3 +322,43 @@ def test_parallel_shoppers_and_guessers_on_one_address(merchant, settings) -> No
         t.join()
     assert answers["hit"] == [200] * 20
     assert sorted(answers["miss"]) == [404] * 10 + [429] * 10
+
+
+@pytest.mark.django_db
+def test_a_chosen_method_closes_the_txid_only_link_even_if_the_partner_never_answered(merchant) -> None:
+    """A partner that did not answer leaves no payment step behind, but the shopper chose a
+    method (their phone or delivery details are on the attempt): strangers stay out."""
+    from payments.models import TransactionEvent
+    from payments.selectors.checkout import METHOD_CHOSEN, checkout_untouched
+
+    txn = checkout_txn(merchant)
+    TransactionEvent.objects.create(
+        transaction=txn, kind=TransactionEvent.Kind.NOTE, source="customer", idempotency_key=METHOD_CHOSEN
+    )
+    assert not checkout_untouched(txn=txn)
+    assert (
+        Client(REMOTE_ADDR=address()).get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 409
+    )
+
+
+@pytest.mark.django_db
+def test_the_signed_link_also_lets_its_browser_use_the_txid_only_link_later(merchant) -> None:
+    """A shopper who opened our signed paymentURL, then is sent the tXid-only link by the shop
+    after paying started, still gets the page in that browser."""
+    from django.utils import timezone
+
+    from payments.models import Transaction
+
+    txn = checkout_txn(merchant)
+    shopper = Client(REMOTE_ADDR=address())
+    signed = shopper.get(
+        f"/nicepay/redirect/v2/payment/{customer_access.page_token(txn.txid)}?tXid={txn.txid}"
+    )
+    assert signed.status_code == 302 and "no-store" in signed["Cache-Control"]
+    assert signed.cookies[f"pl_claim_{txn.txid}"]["path"] == "/nicepay/redirect/v2/payment"
+    Transaction.objects.filter(pk=txn.pk).update(payment_started_at=timezone.now())
+    again = shopper.get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}")
+    assert again.status_code == 302 and again["Location"] == customer_access.page_path(txn.txid)
+    assert (
+        Client(REMOTE_ADDR=address()).get(f"/nicepay/redirect/v2/payment?tXid={txn.txid}").status_code == 409
+    )
