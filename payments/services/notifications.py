@@ -235,8 +235,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         # hold the worker past its lease.
         # Pinned to the address it checked, redirects not followed (payments/outbound.py: SSRF).
         with outbound.post(note.url, data=body, headers=headers, timeout=timeout) as resp:
-            status_code = resp.status_code
-            excerpt = resp.raw.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
+            status_code = resp.status
+            excerpt = resp.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
     except outbound.DestinationRefused:
         error = DESTINATION_REFUSED
     except requests.RequestException as exc:
