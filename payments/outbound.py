@@ -12,11 +12,15 @@ still resolves and checks the name first, and then only a connection to the very
 checked can carry it (the pool is keyed by that address). A name that now resolves elsewhere gets
 a new connection there, or is refused. A connection idle for more than KEEP_ALIVE_SECONDS is not
 reused (servers close idle ones, gunicorn after 2 s, and a POST sent as they do would fail).
-Cookies are never kept between POSTs."""
+Cookies are never kept between POSTs.
+
+The POST goes through urllib3 (what requests itself sends with) straight away: requests' own
+preparation of each request (merging session settings, cookies, hooks) cost more CPU than the
+rest of the POST. Its headers, URL quoting, certificate bundle and exceptions stay requests'."""
 
 from __future__ import annotations
 
-import http.cookiejar
+import functools
 import ipaddress
 import socket
 import threading
@@ -24,12 +28,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
-from requests.adapters import HTTPAdapter
+from urllib3 import HTTPHeaderDict
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
+from urllib3.util.retry import Retry
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -115,21 +129,26 @@ def destination_allowed(url: str) -> bool:
         return True  # unresolvable: the attempt itself fails and is logged as such
 
 
-class _PinnedAdapter(HTTPAdapter):
-    """Connects to one address whatever the URL's host resolves to by then."""
+# What requests sends beside the caller's headers, sent as it did (a merchant's server sees no change).
+BASE_HEADERS = {k: v for k, v in requests.utils.default_headers().items() if k != "User-Agent"}
+NO_RETRY = Retry(0, read=False)  # what requests' HTTPAdapter(max_retries=0) gives urllib3
 
-    def __init__(self, ip: IPAddress, host: str) -> None:
-        self.ip, self.host = ip, host
-        super().__init__(max_retries=0)
 
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        host_params = {**host_params, "host": str(self.ip)}
-        if host_params["scheme"] == "https":
-            pool_kwargs = {**pool_kwargs, "server_hostname": self.host, "assert_hostname": self.host}
-        return host_params, pool_kwargs
+def _pinned_pool(scheme: str, host: str, port: int, ip: IPAddress) -> urllib3.HTTPConnectionPool:
+    """A connection pool to `ip`, whatever `host` resolves to by then. For https, the host name
+    goes in SNI and the certificate must be valid for it, against requests' CA bundle (certifi)."""
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            str(ip),
+            port,
+            maxsize=1,
+            retries=NO_RETRY,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=requests.utils.DEFAULT_CA_BUNDLE_PATH,
+        )
+    return urllib3.HTTPConnectionPool(str(ip), port, maxsize=1, retries=NO_RETRY)
 
 
 KEEP_ALIVE_SECONDS = 1.0
@@ -137,33 +156,67 @@ MAX_KEPT = 32  # destinations with a kept connection, per thread
 _kept = threading.local()
 
 
-def _session_for(scheme: str, host: str, port: int, ip: IPAddress) -> tuple[requests.Session, list[float]]:
-    """This thread's session pinned to `ip` (checked by the caller just now), and its last use."""
-    sessions: OrderedDict = getattr(_kept, "sessions", None) or OrderedDict()
-    _kept.sessions = sessions
+def _pool_for(
+    scheme: str, host: str, port: int, ip: IPAddress
+) -> tuple[urllib3.HTTPConnectionPool, list[float]]:
+    """This thread's pool pinned to `ip` (checked by the caller just now), and its last use."""
+    pools: OrderedDict = getattr(_kept, "pools", None) or OrderedDict()
+    _kept.pools = pools
     key = (scheme, host, port, ip)
-    session, last_used = sessions.pop(key, (None, [0.0]))
-    if session is not None and time.monotonic() - last_used[0] > KEEP_ALIVE_SECONDS:
-        session.close()
-        session = None
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False  # no HTTP(S)_PROXY: a proxy would resolve the name itself
-        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # keep none
-        session.mount(f"{scheme}://", _PinnedAdapter(ip, host))
-    sessions[key] = (session, last_used)
-    while len(sessions) > MAX_KEPT:
-        sessions.popitem(last=False)[1][0].close()
-    return session, last_used
+    pool, last_used = pools.pop(key, (None, [0.0]))
+    if pool is not None and time.monotonic() - last_used[0] > KEEP_ALIVE_SECONDS:
+        pool.close()
+        pool = None
+    if pool is None:
+        pool = _pinned_pool(scheme, host, port, ip)
+    pools[key] = (pool, last_used)
+    while len(pools) > MAX_KEPT:
+        pools.popitem(last=False)[1][0].close()
+    return pool, last_used
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_path(url: str) -> str:
+    """The path and query of `url` as requests sends them (requoted). Raises requests.InvalidURL."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return prepared.path_url
+
+
+def _as_requests_error(exc: Exception) -> Exception:
+    """The exception requests' HTTPAdapter.send raises for what urllib3 raised: callers catch
+    requests.RequestException, and the webhook log records its name (ConnectionError, ReadTimeout)."""
+    if isinstance(exc, (ProtocolError, OSError, ClosedPoolError)):
+        return requests.ConnectionError(exc)
+    if isinstance(exc, MaxRetryError):
+        reason = exc.reason
+        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+            return requests.ConnectTimeout(exc)
+        if isinstance(reason, ResponseError):
+            return requests.exceptions.RetryError(exc)
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            return requests.exceptions.SSLError(exc)
+        return requests.ConnectionError(exc)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return requests.exceptions.SSLError(exc)
+    if isinstance(exc, ReadTimeoutError):
+        return requests.ReadTimeout(exc)
+    if isinstance(exc, urllib3.exceptions.InvalidHeader):
+        return requests.exceptions.InvalidHeader(exc)
+    return exc
 
 
 @contextmanager
-def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Iterator[requests.Response]:
-    """POST `data` to `url`; the answer is streamed (read what you need) and closed on exit.
+def post(
+    url: str, *, data: bytes, headers: dict[str, str], timeout: float
+) -> Iterator[urllib3.BaseHTTPResponse]:
+    """POST `data` to `url`; the answer is streamed (read what you need: .status, .read()) and
+    closed on exit.
 
     Raises DestinationRefused when the host resolves to a refused address (unless
-    NOTIFICATION_ALLOW_PRIVATE_URLS, the sandbox), and what requests raises otherwise
-    (ConnectionError, ConnectTimeout, ReadTimeout, SSLError...)."""
+    NOTIFICATION_ALLOW_PRIVATE_URLS, the sandbox), and what requests would raise otherwise
+    (ConnectionError, ConnectTimeout, ReadTimeout, SSLError, InvalidURL...). Reading the answer
+    raises urllib3's own errors (e.g. ReadTimeoutError)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise requests.exceptions.InvalidURL("only http and https URLs with a host")
@@ -171,13 +224,38 @@ def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> I
     addresses = resolve(parts.hostname, port)
     if not settings.NOTIFICATION_ALLOW_PRIVATE_URLS and not all(address_allowed(ip) for ip in addresses):
         raise DestinationRefused(f"{parts.hostname} resolves to a refused address")
+    path = _request_path(url)
     host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
     if ":" in parts.hostname:  # an IPv6 literal keeps its brackets in Host
         host_header = f"[{parts.hostname}]" + ("" if parts.port is None else f":{parts.port}")
-    kwargs: dict[str, Any] = {"allow_redirects": False, "stream": True, "timeout": (timeout, timeout)}
-    session, last_used = _session_for(parts.scheme, parts.hostname, port, addresses[0])
+    sent = HTTPHeaderDict(BASE_HEADERS)
+    for name, value in headers.items():
+        sent[name] = value  # replaces a base header whatever its case
+    sent["Host"], sent["Content-Length"] = host_header, str(len(data))
+    pool, last_used = _pool_for(parts.scheme, parts.hostname, port, addresses[0])
     try:
-        with session.post(url, data=data, headers={**headers, "Host": host_header}, **kwargs) as response:
-            yield response  # closed on exit: its connection is kept only if the answer was read whole
+        response = pool.urlopen(
+            "POST",
+            path,
+            body=data,
+            headers=sent,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=False,
+            decode_content=False,
+            retries=NO_RETRY,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        )
+    except Exception as exc:
+        last_used[0] = time.monotonic()
+        error = _as_requests_error(exc)
+        if error is exc:
+            raise
+        raise error from exc
+    try:
+        yield response
     finally:
+        # As requests' Response.close(): a connection whose answer was not read whole is closed.
+        response.close()
+        response.release_conn()
         last_used[0] = time.monotonic()

@@ -1,7 +1,9 @@
 """Merchant keys are stored encrypted (Fernet, key derived from SECRET_KEY) and never shown."""
 
 import base64
+import functools
 import hashlib
+import re
 import secrets
 
 from cryptography.fernet import Fernet
@@ -9,7 +11,13 @@ from django.conf import settings
 
 
 def _fernet() -> Fernet:
-    digest = hashlib.sha256(f"merchant-key:{settings.SECRET_KEY}".encode()).digest()
+    return _fernet_for(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(secret_key: str) -> Fernet:
+    """Derived once per SECRET_KEY (each delivery and V2 call decrypts a merchant key)."""
+    digest = hashlib.sha256(f"merchant-key:{secret_key}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
@@ -31,6 +39,7 @@ def mask(plain: str) -> str:
 
 
 SECRET_NAMES = ("authorization", "cookie", "password", "secret", "merchantkey", "api-key", "apikey")
+_SECRET_NAME = re.compile("|".join(re.escape(word) for word in SECRET_NAMES))  # any of them, anywhere
 
 
 def mask_secrets(values: dict[str, str]) -> dict[str, str]:
@@ -38,6 +47,6 @@ def mask_secrets(values: dict[str, str]) -> dict[str, str]:
     passwords) is masked. merchantToken and our signature are hashes a merchant recomputes to
     debug verification, not secrets: they stay."""
     return {
-        name: mask(str(value)) if any(word in name.lower() for word in SECRET_NAMES) else value
+        name: mask(str(value)) if _SECRET_NAME.search(name.lower()) else value
         for name, value in values.items()
     }

@@ -35,7 +35,7 @@ from payments.models import (
 )
 from payments.secrets import mask_secrets
 
-from . import outbox_statements, queue
+from . import outbox_statements, queue, rows
 from .audit import Actor, audit_record
 
 log = logging.getLogger("payments.notifications")
@@ -147,13 +147,13 @@ _N, _M, _T = Notification._meta.db_table, Merchant._meta.db_table, Transaction._
 # Claim and read in one statement: the lease is taken only on a due row nobody holds, and the
 # row comes back with what the POST needs of its merchant (iMid, the key as stored, encrypted)
 # and of its transaction (the door, which chooses the wire format).
-_CLAIM = f"""
-UPDATE {_N} SET lease_until = %s
+_CLAIM = """
+UPDATE {n} SET lease_until = %s
 WHERE id = %s AND (lease_until IS NULL OR lease_until < %s) AND state IN (%s, %s) AND next_attempt_at <= %s
-RETURNING *, (SELECT imid FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_imid,
-    (SELECT merchant_key_encrypted FROM {_M} WHERE {_M}.id = {_N}.merchant_id) AS merchant_key_stored,
-    (SELECT door FROM {_T} WHERE {_T}.id = {_N}.transaction_id) AS transaction_door
-"""  # noqa: S608 - our own tables' names; the values are parameters
+RETURNING {columns}, (SELECT imid FROM {m} WHERE {m}.id = {n}.merchant_id),
+    (SELECT merchant_key_encrypted FROM {m} WHERE {m}.id = {n}.merchant_id),
+    (SELECT door FROM {t} WHERE {t}.id = {n}.transaction_id)
+"""  # our own tables' names and the model's columns; the values are parameters
 
 
 def _claim(notification_id: int, now: datetime) -> Notification | None:
@@ -161,14 +161,16 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
     adapt = connection.ops.adapt_datetimefield_value
     lease = adapt(now + timedelta(seconds=lease_seconds()))
     due = [Notification.State.PENDING.value, Notification.State.FAILED.value]
-    rows = list(Notification.objects.raw(_CLAIM, [lease, notification_id, adapt(now), *due, adapt(now)]))
-    if not rows:
+    sql = _CLAIM.format(n=_N, m=_M, t=_T, columns=rows.shape(Notification).columns)
+    with connection.cursor() as cur:
+        cur.execute(sql, [lease, notification_id, adapt(now), *due, adapt(now)])
+        row = cur.fetchone()
+    if row is None:
         return None
-    note = rows[0]
+    note = rows.from_row(Notification, row[:-3])
+    imid, key_stored, note.transaction_door = row[-3:]
     note.merchant = Merchant.from_db(
-        "default",
-        ["id", "imid", "merchant_key_encrypted"],
-        [note.merchant_id, note.merchant_imid, note.merchant_key_stored],
+        "default", ["id", "imid", "merchant_key_encrypted"], [note.merchant_id, imid, key_stored]
     )
     return note
 
@@ -233,8 +235,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         # hold the worker past its lease.
         # Pinned to the address it checked, redirects not followed (payments/outbound.py: SSRF).
         with outbound.post(note.url, data=body, headers=headers, timeout=timeout) as resp:
-            status_code = resp.status_code
-            excerpt = resp.raw.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
+            status_code = resp.status
+            excerpt = resp.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
     except outbound.DestinationRefused:
         error = DESTINATION_REFUSED
     except requests.RequestException as exc:

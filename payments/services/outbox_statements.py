@@ -12,13 +12,14 @@ from django.db import connection
 
 from payments.models import Notification, NotificationAttempt
 
+from . import rows
 from .inserts import insert_statement, inserted
 
 _N, _A = Notification._meta.db_table, NotificationAttempt._meta.db_table
-_DELIVERED = f"""
-UPDATE {_N} SET state = %s, delivered_at = %s, next_attempt_at = NULL, lease_until = NULL
-WHERE id = %s RETURNING *
-"""  # noqa: S608 - our own tables' names; the values are parameters
+_DELIVERED = """
+UPDATE {n} SET state = %s, delivered_at = %s, next_attempt_at = NULL, lease_until = NULL
+WHERE id = %s RETURNING {columns}
+"""  # our own table's name and the model's columns; the values are parameters
 # After _DELIVERED took the row's lock, so this statement's snapshot sees a following notification
 # that parked itself before that (notifications._park_if_waiting): it is released, never missed.
 _FINISH_AND_RELEASE = f"""
@@ -65,9 +66,13 @@ def settle_delivered(
     status, excerpt, error), and the next notification of its transaction that waits for it
     (parked) made due. Returns the row and that next one's id (None when there is none), which
     the caller hands to Celery on commit."""
-    [note] = Notification.objects.raw(_DELIVERED, [Notification.State.DELIVERED.value, now, pk])
     due = [Notification.State.PENDING.value, Notification.State.FAILED.value]
     with connection.cursor() as cur:
+        cur.execute(
+            _DELIVERED.format(n=_N, columns=rows.shape(Notification).columns),
+            [Notification.State.DELIVERED.value, now, pk],
+        )
+        note = rows.from_row(Notification, cur.fetchone())
         cur.execute(
             _FINISH_AND_RELEASE, [now, *answer, attempt_id, note.transaction_id, note.sequence, *due, now]
         )

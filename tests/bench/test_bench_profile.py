@@ -87,7 +87,7 @@ AREAS_NOTIFY = {
         ("payments/models.py", "merchant_key"),
     ],
     "attempt recorded before the POST": [("payments/services/notifications.py", "_attempt_begin")],
-    "HTTP POST to the merchant (requests)": [("requests/sessions.py", "post")],
+    "HTTP POST to the merchant (urllib3)": [("payments/outbound.py", "post")],
     "attempt settled (UPDATE, finish + release)": [("payments/services/notifications.py", "_attempt_settle")],
     "all SQL (execute, incl. round trips)": [("django/db/backends/utils.py", "_execute")],
 }

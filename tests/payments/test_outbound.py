@@ -197,12 +197,10 @@ def test_address_rules_without_the_stand_in():
 
 
 def test_https_is_pinned_with_the_host_name_for_sni_and_the_certificate():
-    adapter = outbound._PinnedAdapter(ipaddress.ip_address("93.184.216.34"), "shop.example.com")
-    request = requests.Request("POST", "https://shop.example.com/notify").prepare()
-    host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(request, True)
-    assert host_params["host"] == "93.184.216.34"
-    assert pool_kwargs["server_hostname"] == pool_kwargs["assert_hostname"] == "shop.example.com"
-    assert pool_kwargs["cert_reqs"] == "CERT_REQUIRED"
+    pool = outbound._pinned_pool("https", "shop.example.com", 443, ipaddress.ip_address("93.184.216.34"))
+    assert (pool.host, pool.port) == ("93.184.216.34", 443)
+    assert pool.conn_kw["server_hostname"] == pool.assert_hostname == "shop.example.com"
+    assert pool.cert_reqs == "CERT_REQUIRED" and pool.ca_certs == requests.utils.DEFAULT_CA_BUNDLE_PATH
 
 
 def test_a_kept_connection_carries_the_next_post_to_the_same_checked_address(production, dns, merchant):
