@@ -10,9 +10,10 @@ parameters change from call to call.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -22,14 +23,15 @@ class CompiledRead(Generic[M]):
     """`build(**sample)` returns the queryset, e.g. `lambda merchant_id, txid:
     Transaction.objects.filter(merchant_id=merchant_id, txid=txid).only(...)`. `sample` gives each
     argument a value no other argument has and the ORM passes through unchanged (a negative id, a
-    string with a NUL): that is how each SQL parameter is traced back to its argument. Compiled per
-    database vendor on first use. Raises ValueError at compile time if a parameter cannot be traced
+    string with a NUL): that is how each SQL parameter is traced back to its argument. Compiled on
+    first use per database connection (one per thread: the backend's converters are bound to it).
+    Raises ValueError at compile time if a parameter cannot be traced
     (a lookup that rewrites its value, such as icontains), or the queryset joins or annotates."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], **sample: object) -> None:
         self._build = build
         self._sample = sample
-        self._compiled: dict[str, tuple[str, list[str], list[str], dict]] = {}
+        self._compiled: WeakKeyDictionary[Any, tuple[str, list[str], list[str], dict]] = WeakKeyDictionary()
 
     def _compile(self) -> tuple[str, list[str], list[str], dict]:
         queryset = self._build(**self._sample)
@@ -44,13 +46,13 @@ class CompiledRead(Generic[M]):
         columns = [compiler.select[i][0].target.attname for i in info["select_fields"]]
         converters = compiler.get_converters([s[0] for s in compiler.select])
         compiled = (sql, names, columns, converters)
-        self._compiled[connection.vendor] = compiled
+        self._compiled[connections[DEFAULT_DB_ALIAS]] = compiled
         return compiled
 
     def first(self, model: type[M], **values: object) -> M | None:
         """The first row for these argument values as a `model` instance (its unread columns
         deferred, as .only() leaves them), or None. For lookups by a unique key."""
-        sql, names, columns, converters = self._compiled.get(connection.vendor) or self._compile()
+        sql, names, columns, converters = self._compiled.get(connections[DEFAULT_DB_ALIAS]) or self._compile()
         with connection.cursor() as cur:
             cur.execute(sql, [values[name] for name in names])
             row = cur.fetchone()
