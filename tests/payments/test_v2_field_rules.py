@@ -10,7 +10,7 @@ import json
 import pytest
 
 from payments import exceptions as e
-from payments.models import Cancellation, Checkout, Transaction
+from payments.models import AccountLink, Cancellation, Checkout, Transaction
 from payments.services import checkout as checkout_service
 from tests.support import checkout, flows, snap
 from tests.support.strict import StrictV2Client
@@ -282,3 +282,14 @@ def test_snap_refuses_the_same_quantities(api, quantity):
     )
     answer = api.signed(snap.PAYMENT_PATH, snap.payment_body(cartData=raw))
     snap_refused(answer, "goods_quantity")
+
+
+@pytest.mark.parametrize("email", ["sari", "sari dewi@example.com", "s" * 30 + "@example.com"])
+def test_link_enable_refuses_the_same_billing_emails(client, demo_merchant, email):
+    from tests.support import linking
+
+    query = linking.link_enable_query(db_process_url=NOTIFY, billingEmail=email, returnJsonFormat="1")
+    resp = client.get("/nicepay/api/linkEnable.do", query)
+    assert resp.status_code == 200
+    refused(resp.json(), "9018")
+    assert AccountLink.objects.count() == 0
