@@ -105,7 +105,8 @@ def parse_cart(raw: str) -> tuple[CartItem, ...]:
 
 
 # The seller's documented keys (nicepay-v2.md §2.4) and their sizes. [inferred] NICEPAY gives no
-# sizes: these are its billing and delivery fields' (§2.1), the id that of goods_id's column.
+# sizes: names, address, city, post code and phone take its billing/delivery fields' (§2.1); the
+# id, e-mail and country get generous bounds of our own.
 SELLER_FIELDS = {"sellersId": 50, "sellersNm": 100, "sellersEmail": 100, "sellersUrl": 255}
 ADDRESS_FIELDS = {
     "sellerNm": 100,
