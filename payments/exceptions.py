@@ -126,6 +126,18 @@ class ValidUntilInPast(InvalidInput):
     default_message = "The payment's validity is already in the past"
 
 
+class BillingEmailInvalid(InvalidInput):
+    """The shopper's e-mail is not an address (rule: registration.check_billing_email)."""
+
+    default_message = "The billing e-mail must be an e-mail address of at most 40 characters"
+
+
+class CartInvalid(InvalidInput):
+    """A cart's count or an item's quantity breaks the cart rule (nicepay/cart.py); `detail` says how."""
+
+    default_message = "The cart is not valid: {detail}"
+
+
 class DuplicateReference(ApplicationError):
     """The reference is held by transaction `txid`, which is open (`word`) or paid (`paid`)."""
 
@@ -194,6 +206,13 @@ class InvalidCancelType(InvalidInput):
 
 class InvalidCancelAmount(InvalidInput):
     default_message = "Cancel amount must be greater than 0"
+
+
+class CancelPayMethodMismatch(InvalidInput):
+    """The cancel names pay method `pay_method`, not one of the transaction's (`allowed`);
+    `partial`: the refused request was a partial cancel."""
+
+    default_message = "Pay method {pay_method} is not this transaction's ({allowed})"
 
 
 class CancelAmountTooLarge(ApplicationError):

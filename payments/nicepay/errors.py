@@ -108,6 +108,8 @@ RESULT_CODES: dict[type[e.ApplicationError], tuple[Code, str | Callable[[dict[st
     e.SellerMissing: ("9003", "cartData item {item!r} needs goods_sellers_id ({partner})"),
     e.SellerUnknown: ("9003", "goods_sellers_id {seller_id!r} is not in sellers"),
     e.ValidUntilInPast: ("9031", "payValidDt/payValidTm is already in the past"),
+    e.BillingEmailInvalid: ("9018", "billingEmail must be an e-mail address of at most 40 characters"),
+    e.CartInvalid: ("9022", "Invalid cartData: {detail}"),
     e.DuplicateReference: ("9009", lambda p: _reference_held(**p)),
     e.NoMethodFits: ("9012", "No payment method fits payMethod {pay_method} and amt {amount}"),
     e.TxidCollision: ("9006", None),
@@ -119,6 +121,13 @@ RESULT_CODES: dict[type[e.ApplicationError], tuple[Code, str | Callable[[dict[st
     # cancel
     e.CancelTargetNotFound: (_partial("8064", "8066"), None),
     e.InvalidCancelType: ("9301", "cancelType must be 1 (full) or 2 (partial)"),
+    # [inferred] NICEPAY documents no code for a payMethod that is not the tXid's. Its tXid carries
+    # the payMethod and its cancel is routed by it, so the tXid is not found there: the tXid error of
+    # a full (8064) or partial (8066) cancel, as for an unknown tXid.
+    e.CancelPayMethodMismatch: (
+        _partial("8064", "8066"),
+        "payMethod {pay_method} does not match this tXid: send its payMethod ({allowed})",
+    ),
     e.InvalidCancelAmount: ("9321", None),
     e.CancelAmountTooLarge: ("9319", None),
     e.FullCancelNotWhole: ("9319", None),

@@ -44,7 +44,7 @@ from .wire import (
 
 BILLING_NM = Field("billingNm", "A", 100, missing_cd="9016")
 BILLING_PHONE = Field("billingPhone", "N", 15, missing_cd="9017")
-BILLING_EMAIL = Field("billingEmail", "ANS", 40, missing_cd="9018")
+BILLING_EMAIL = Field("billingEmail", "ANS", 40, missing_cd="9018", invalid_cd="9018")
 DB_PROCESS_URL = Field("dbProcessUrl", "ANS", 255, missing_cd="9020")
 MANDATE_ID = Field("mandateID", "AN", 40, missing_cd="9003")
 PAY_METHOD = Field("payMethod", "N", 2, required=False, missing_cd="9012")

@@ -23,7 +23,8 @@ REGISTRATION_FIELDS = [
     Field("goodsNm", "AN", 100, missing_cd="9015"),
     Field("billingNm", "A", 100, missing_cd="9016"),
     Field("billingPhone", "N", 15, missing_cd="9017"),
-    Field("billingEmail", "ANS", 40, missing_cd="9018"),
+    # Its format is the services' rule (registration.check_billing_email); 9018 for all of it.
+    Field("billingEmail", "ANS", 40, missing_cd="9018", invalid_cd="9018"),
     Field("billingAddr", "AN", 100),
     Field("billingCity", "A", 50, missing_cd="9025"),
     Field("billingState", "A", 50, missing_cd="9026"),

@@ -130,7 +130,7 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
         text(body, wire_requests.TOKEN),
         "cancel",
     )
-    text(body, wire_requests.PAY_METHOD)
+    pay_method = text(body, wire_requests.PAY_METHOD)
     reason = text(body, wire_requests.CANCEL_MSG)
     row = cancel_service.transaction_cancel(
         merchant=merchant,
@@ -139,6 +139,7 @@ def cancel_view(body: dict[str, Any], **_: str) -> dict:
         amount=amt,
         reason=reason,
         idempotency_key=cancel_request_key(body),
+        pay_method=pay_method,
     )
     txn = transaction_get(merchant=merchant, txid=txid)
     return responses.cancel(txn, row)

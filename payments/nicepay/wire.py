@@ -29,6 +29,7 @@ class Field:
     size: int
     required: bool = True
     missing_cd: str = "9003"
+    invalid_cd: str = "9003"  # too long or malformed
 
 
 TIME_STAMP = Field("timeStamp", "N", 14, missing_cd="9031")
@@ -65,15 +66,15 @@ def text(data: dict[str, Any], f: Field) -> str:
             raise InvalidField(f.name, f"{f.name} is required", result_cd=f.missing_cd)
         return ""
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise InvalidField(f.name, f"{f.name} must be a string")
+        raise InvalidField(f.name, f"{f.name} must be a string", result_cd=f.invalid_cd)
     value = str(raw)
     if len(value) > f.size:
-        code = "9109" if f.name == "referenceNo" else "9003"
+        code = "9109" if f.name == "referenceNo" else f.invalid_cd
         raise InvalidField(f.name, f"{f.name} must be at most {f.size} characters", result_cd=code)
     if f.kind == "N" and not DIGITS.match(value):
-        raise InvalidField(f.name, f"{f.name} must contain digits only")
+        raise InvalidField(f.name, f"{f.name} must contain digits only", result_cd=f.invalid_cd)
     if CONTROL.search(value):
-        raise InvalidField(f.name, f"{f.name} contains control characters")
+        raise InvalidField(f.name, f"{f.name} contains control characters", result_cd=f.invalid_cd)
     return value
 
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments import exceptions as err
-from payments.models import AuditLog, Cancellation, Merchant, Transaction, TransactionEvent
+from payments.models import AuditLog, Cancellation, Checkout, Merchant, Transaction, TransactionEvent
 from payments.status import Status, ended_unpaid
 from providers import registry
 from providers.base.errors import CancelNotAllowed, PartnerDeclined, PartnerError
@@ -189,14 +189,17 @@ def transaction_cancel(
     idempotency_key: str,
     source: str = "merchant",
     actor: Actor | None = None,
+    pay_method: str = "",
 ) -> Cancellation:
     """Cancel (void or refund) `amount` whole rupiah of the merchant's transaction `txid`.
 
-    Args: `cancel_type` "1" full or "2" partial; `idempotency_key` makes the same request again
+    Args: `cancel_type` "1" full or "2" partial; `pay_method`, when the door's request names one,
+    must be the transaction's (_check_pay_method); `idempotency_key` makes the same request again
     answer the same (the stored row, or the same error); `source` names the door for the timeline;
     with an `actor` the outcome is audited. A payment that never reached a partner is voided here;
     a paid one is cancelled at the partner, outside any DB transaction, after its rules allow it.
-    Returns the Cancellation (succeeded). Raises CancelTargetNotFound, InvalidCancelType,
+    Returns the Cancellation (succeeded). Raises CancelTargetNotFound, CancelPayMethodMismatch,
+    InvalidCancelType,
     InvalidCancelAmount, CancelAmountTooLarge, FullCancelAfterPartial, FullCancelNotWhole,
     CancelInProgress (another cancel, or this one, is unsettled), CancelRefused (and
     PartialCancelBeforePayment, CancelRefusedByRules), CancelNumberCollision, CancelDeclined,
@@ -205,7 +208,7 @@ def transaction_cancel(
     detail = {"type": cancel_type, "amount": amount}
     try:
         who = actor.user if actor is not None else None  # kept on the cancel: "by whom" in its list
-        row = _cancel(merchant, txid, cancel_type, amount, reason, idempotency_key, source, who)
+        row = _cancel(merchant, txid, cancel_type, amount, reason, idempotency_key, source, who, pay_method)
     except err.ApplicationError as exc:
         if actor is not None:
             refused = {**detail, "reason": exc.message[:200]}
@@ -221,6 +224,19 @@ def _audit(actor: Actor, merchant: Merchant, txid: str, action: str, detail: dic
     audit_record(actor=actor, action=action, merchant=merchant, target=f"transaction:{txid}", detail=detail)
 
 
+def _check_pay_method(txn: Transaction, pay_method: str, *, partial: bool) -> None:
+    """The pay method a cancel names must be the transaction's: the one it was registered with or,
+    for a hosted checkout, also the one the shopper chose (a plugin knows only what it registered,
+    00 included; NICEPAY's own clients send that). Raises CancelPayMethodMismatch."""
+    allowed = {txn.pay_method}
+    if txn.checkout_id is not None:
+        allowed.add(Checkout.objects.values_list("pay_method", flat=True).get(pk=txn.checkout_id))
+    if pay_method not in allowed:
+        raise err.CancelPayMethodMismatch(
+            pay_method=pay_method, allowed=" or ".join(sorted(allowed)), partial=partial
+        )
+
+
 def _cancel(
     merchant: Merchant,
     txid: str,
@@ -230,10 +246,13 @@ def _cancel(
     key: str,
     source: str,
     requested_by: AbstractBaseUser | None = None,  # a member; None for the merchant's server
+    pay_method: str = "",
 ) -> Cancellation:
     txn = Transaction.objects.filter(merchant=merchant, txid=txid).first()
     if txn is None:
         raise err.CancelTargetNotFound(partial=cancel_type != FULL)
+    if pay_method:
+        _check_pay_method(txn, pay_method, partial=cancel_type != FULL)
     row, created, paid = _open(txn.pk, cancel_type, amount, reason, key, source, requested_by)
     if not created:
         if row.state == Cancellation.State.FAILED:

@@ -78,6 +78,7 @@ def _check(merchant: Merchant, data: reg.RegistrationData) -> dict:
             f"Pay method {data.pay_method!r} is not offered: use 00 (the shopper chooses), 05 or 06",
             pay_method=data.pay_method,
         )
+    reg.check_billing_email(data.billing.get("billing_email", ""))
     if data.mitra_cd and data.mitra_cd not in registry.known_mitra_codes():
         raise err.PartnerNotOffered(mitra_cd=data.mitra_cd)
     if data.currency != "IDR":
@@ -97,10 +98,10 @@ def checkout_register(
 
     Args: data.pay_method 00 (the shopper chooses), 05 or 06 (that kind; data.mitra_cd narrows to
     one partner); amounts in whole rupiah. Returns the first attempt (its tXid is the merchant's).
-    An identical replay returns the same attempt. Raises PayMethodNotOffered, PartnerNotOffered,
-    CurrencyNotSupported, CartTotalMismatch, NoMethodFits (no enabled partner fits the amount and
-    payMethod), ValidUntilInPast, DuplicateReference (the referenceNo is open or paid); and what
-    the door's cart and sellers parsers raise."""
+    An identical replay returns the same attempt. Raises PayMethodNotOffered, BillingEmailInvalid,
+    PartnerNotOffered, CurrencyNotSupported, CartTotalMismatch, NoMethodFits (no enabled partner
+    fits the amount and payMethod), ValidUntilInPast, DuplicateReference (the referenceNo is open
+    or paid); and what the door's cart and sellers parsers raise."""
     if data.pay_method == "00":
         data = replace(data, mitra_cd="")
     order = _check(merchant, data)

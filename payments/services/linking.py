@@ -24,7 +24,7 @@ from providers.base.types import CallbackEvent, LinkRequest, NextAction, Partner
 from .notifications import notification_enqueue_link
 from .partner_io import gateway_url
 from .payment import transaction_start_payment
-from .registration import RegistrationData, transaction_register
+from .registration import RegistrationData, check_billing_email, transaction_register
 
 log = logging.getLogger("payments.linking")
 
@@ -66,7 +66,8 @@ def account_link_start(*, merchant: Merchant, data: LinkEnableData) -> tuple[Acc
     """Create (or restart) the merchant's account link and ask the partner for its binding page.
     Returns (link, the URL to send the customer to). Raises LinkAlreadyLinked, LinkRevoked (a
     reference is linked once), LinkDeclined (the partner refused: the link failed),
-    PartnerFailure (unreachable or failed: try again)."""
+    PartnerFailure (unreachable or failed: try again), BillingEmailInvalid (check_billing_email)."""
+    check_billing_email(data.billing_email)
     link = AccountLink.objects.filter(merchant=merchant, reference_no=data.reference_no).first()
     if link is not None and link.state == AccountLink.State.LINKED:
         raise err.LinkAlreadyLinked(reference_no=data.reference_no, mandate_id=link.mandate_id)

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -67,6 +69,26 @@ class RegistrationData:
     notax_amount: int = 0
     door: str = Transaction.Door.V2  # the merchant API it came through
     door_data: dict = field(default_factory=dict)  # request facts only that door answers with
+
+
+# NICEPAY's billingEmail is ANS 40 (nicepay-v2.md §2.1), and so is our column.
+BILLING_EMAIL_MAX = Transaction._meta.get_field("billing_email").max_length
+
+
+def check_billing_email(email: str) -> None:
+    """The shopper's e-mail, when one is given ("" passes: whether one is required is the door's
+    field rule). The one rule for every door, the hosted pages' EmailField included: Django's
+    EmailValidator, which takes what real shops send (plus signs, subdomains, upper case,
+    international domains) and refuses no "@", spaces, an empty part or a domain without a dot;
+    at most BILLING_EMAIL_MAX (40) characters. Raises BillingEmailInvalid."""
+    if not email:
+        return
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise err.BillingEmailInvalid()
+    if len(email) > BILLING_EMAIL_MAX:
+        raise err.BillingEmailInvalid()
 
 
 def new_txid(imid: str, pay_method: str) -> str:
@@ -247,7 +269,8 @@ def transaction_register(
     instalment, delivery, sellers, validity), DuplicateReference (the reference is held by an open
     or paid transaction), RegistrationPartnerFailure, RegistrationInProgress, RegistrationDeclined,
     TxidCollision; and
-    whatever the door's cart/sellers parsers raise."""
+    whatever the door's cart/sellers parsers raise. BillingEmailInvalid (check_billing_email)."""
+    check_billing_email(data.billing.get("billing_email", ""))
     partner = _partner_for(data, via_link=via_link)
     items, sellers = _check_rules(data, partner)
     # The tXid and "is this referenceNo new to the merchant?" in one round trip; only a seen one is

@@ -89,6 +89,11 @@ CASES: dict[type[e.ApplicationError], tuple[Case, Wording]] = {
         "additionalInfo.cartData: the items total {total}, not the amount {amount}",
     ),
     e.ValidUntilInPast: (INVALID_FORMAT, "validUpTo: it is already in the past"),
+    e.BillingEmailInvalid: (
+        INVALID_FORMAT,
+        "additionalInfo.billingEmail: must be an e-mail address of at most 40 characters",
+    ),
+    e.CartInvalid: (INVALID_FORMAT, "additionalInfo.cartData: {detail}"),
     e.DuplicateReference: (DUPLICATE, "[{reference_no} has already been used]"),
     e.TxidCollision: (GENERAL_ERROR, "[please retry]"),
     e.RegistrationDeclined: (DO_NOT_HONOR, None),

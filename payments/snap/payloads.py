@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from payments import clock
 from payments.models import Cancellation, Merchant, Transaction
-from payments.nicepay.cart import cart_item
+from payments.nicepay.cart import cart_count, cart_item
 from payments.services.registration import RegistrationData
 from payments.status import Status
 from providers import registry
@@ -102,6 +102,7 @@ def parse_cart(raw: Any, *, goods_name: str, amount: int) -> tuple[CartItem, ...
     items = data.get("item") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise field_format("additionalInfo.cartData", 'must be {"count": n, "item": [...]} with items')
+    cart_count(data)  # count and goods_quantity: the V2 door's rule (CartInvalid)
     return tuple(cart_item(it, n, _whole) for n, it in enumerate(items))
 
 

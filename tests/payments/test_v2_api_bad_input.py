@@ -115,7 +115,7 @@ def test_missing_field(strict, existing, field, code):
     [
         ("referenceNo", "R" * 41, "9109"),
         ("goodsNm", "G" * 101, "9003"),
-        ("billingEmail", "e" * 41, "9003"),
+        ("billingEmail", "e" * 41, "9018"),
         ("billingPhone", "0812345678901234", "9003"),
         ("dbProcessUrl", "http://x/" + "u" * 250, "9003"),
         ("billingPhone", "0812-ABC", "9003"),

@@ -26,7 +26,13 @@ CART = {
         {"img_url": "http://x/i.png", "goods_name": "Sock", "goods_amt": 5000},
     ],
 }
-SELLERS = [{"sellersId": "S1", "sellersNm": "Toko", "sellersAddress": {"sellerCity": "Jakarta", "n": 1}}]
+SELLERS = [
+    {
+        "sellersId": "S1",
+        "sellersNm": "Toko",
+        "sellersAddress": {"sellerCity": "Jakarta", "sellerPostCd": "10230"},
+    }
+]
 
 
 def test_cart_and_sellers_parse_into_neutral_items():
@@ -39,8 +45,18 @@ def test_cart_and_sellers_parse_into_neutral_items():
     assert (seller.id, seller.name, dict(seller.address)) == (
         "S1",
         "Toko",
-        {"sellerCity": "Jakarta", "n": "1"},
+        {"sellerCity": "Jakarta", "sellerPostCd": "10230"},
     )
+
+
+def test_sellers_keep_only_their_documented_keys_and_refuse_other_types():
+    extra = {**SELLERS[0], "rating": 5, "sellersAddress": {"sellerCity": "Jakarta", "floor": 3}}
+    (seller,) = parse_sellers(json.dumps([extra]))
+    assert dict(seller.address) == {"sellerCity": "Jakarta"}  # partners get only what NICEPAY names
+    number = {**SELLERS[0], "sellersAddress": {"sellerPostCd": 10230}}
+    with pytest.raises(InvalidField) as exc:
+        parse_sellers(json.dumps(number))
+    assert exc.value.result_cd == "9003" and "sellers[0].sellersAddress.sellerPostCd" in exc.value.message
 
 
 @pytest.mark.parametrize(
