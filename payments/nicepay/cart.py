@@ -120,13 +120,15 @@ ADDRESS_FIELDS = {
 
 
 def _texts(data: dict[str, Any], sizes: dict[str, int], where: str) -> dict[str, str]:
-    """The documented keys of `data` that were sent, each text of at most its size; other keys are
-    not read. Raises InvalidField (9003) naming the key."""
+    """The documented keys of `data` that were sent, each text (or a whole JSON number, kept as its
+    digits) of at most its size; other keys are not read. Raises InvalidField (9003) naming the key."""
     found = {}
     for key, size in sizes.items():
         if key not in data:
             continue
         value = data[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # a post code or phone sent as a JSON number, as top-level fields may be
         if not isinstance(value, str):
             raise InvalidField("sellers", f"{where}.{key} must be text (a JSON string)")
         if len(value) > size:

@@ -53,9 +53,11 @@ def test_sellers_keep_only_their_documented_keys_and_refuse_other_types():
     extra = {**SELLERS[0], "rating": 5, "sellersAddress": {"sellerCity": "Jakarta", "floor": 3}}
     (seller,) = parse_sellers(json.dumps([extra]))
     assert dict(seller.address) == {"sellerCity": "Jakarta"}  # partners get only what NICEPAY names
-    number = {**SELLERS[0], "sellersAddress": {"sellerPostCd": 10230}}
+    (digits,) = parse_sellers(json.dumps({**SELLERS[0], "sellersAddress": {"sellerPostCd": 10230}}))
+    assert dict(digits.address) == {"sellerPostCd": "10230"}  # a whole number: kept as its digits
+    fraction = {**SELLERS[0], "sellersAddress": {"sellerPostCd": 10230.5}}
     with pytest.raises(InvalidField) as exc:
-        parse_sellers(json.dumps(number))
+        parse_sellers(json.dumps(fraction))
     assert exc.value.result_cd == "9003" and "sellers[0].sellersAddress.sellerPostCd" in exc.value.message
 
 

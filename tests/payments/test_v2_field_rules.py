@@ -122,15 +122,16 @@ SELLER = {
     "sellersAddress": {"sellerNm": "Sel", "sellerCity": "Jakarta", "sellerPostCd": "10230"},
 }
 BAD_SELLERS = [
-    [{**SELLER, "sellersNm": 123}],
-    [{**SELLER, "sellersId": 42}],
+    [{**SELLER, "sellersNm": True}],
+    [{**SELLER, "sellersId": 42.5}],
     [{**SELLER, "sellersEmail": ["s@shop.test"]}],
     [{**SELLER, "sellersUrl": None}],
     [{**SELLER, "sellersNm": "N" * 101}],
     [{**SELLER, "sellersId": "S" * 51}],
     [{**SELLER, "sellersAddress": "Jl. Sudirman 1"}],
     [{**SELLER, "sellersAddress": ["Jl. Sudirman 1"]}],
-    [{**SELLER, "sellersAddress": {**SELLER["sellersAddress"], "sellerPostCd": 10230}}],
+    [{**SELLER, "sellersAddress": {**SELLER["sellersAddress"], "sellerPostCd": 10230.0}}],
+    [{**SELLER, "sellersAddress": {**SELLER["sellersAddress"], "sellerPhone": 10**15}}],  # 16 digits
     [{**SELLER, "sellersAddress": {**SELLER["sellersAddress"], "sellerCity": None}}],
     [{**SELLER, "sellersAddress": {**SELLER["sellersAddress"], "sellerAddr": "A" * 256}}],
     [SELLER, None],
@@ -153,6 +154,19 @@ def test_well_formed_sellers_are_stored_as_sent(strict, demo_merchant):
     assert reg["resultCd"] == "0000", reg
     (stored,) = Transaction.objects.get(txid=reg["tXid"]).sellers
     assert (stored["id"], stored["name"], stored["address"]["sellerPostCd"]) == ("SEL1", "Seller", "10230")
+
+
+def test_a_whole_number_where_text_is_expected_is_kept_as_its_digits(strict, demo_merchant):
+    """As V2's top-level fields, a seller's post code, phone or id may come as a JSON integer."""
+    seller = {
+        **SELLER,
+        "sellersId": 42,
+        "sellersAddress": {**SELLER["sellersAddress"], "sellerPostCd": 10230},
+    }
+    reg = post(strict, REDIRECT, redirect(sellers=json.dumps([seller])))
+    assert reg["resultCd"] == "0000", reg
+    (stored,) = Transaction.objects.get(txid=reg["tXid"]).sellers
+    assert (stored["id"], stored["address"]["sellerPostCd"]) == ("42", "10230")
 
 
 # --- 3. cartData count and goods_quantity ----------------------------------------------------------
