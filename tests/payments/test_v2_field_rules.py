@@ -298,6 +298,23 @@ def test_snap_refuses_the_same_quantities(api, quantity):
     snap_refused(answer, "goods_quantity")
 
 
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"goods_name": "x\u0000y"},  # PostgreSQL's jsonb takes no NUL: this was a 500
+        {"goods_name": "x", "goods_sellers_id": "\u0000"},
+        {"goods_name": "\ud800"},  # an unpaired surrogate cannot be stored as UTF-8
+        {"goods_name": "x", "goods_detail": "a\u0000"},
+    ],
+)
+def test_snap_refuses_cart_text_that_cannot_be_stored(api, item):
+    """cartData is JSON inside a string, so the body's own text check never saw its values; V2
+    refuses them with 9022 (textcheck.loads), SNAP must answer 400 and store nothing."""
+    raw = json.dumps({"count": "1", "item": [{**item, "goods_amt": "25000.00", "goods_quantity": "1"}]})
+    answer = api.signed(snap.PAYMENT_PATH, snap.payment_body(cartData=raw))
+    snap_refused(answer, "additionalInfo.cartData")
+
+
 @pytest.mark.parametrize("email", ["sari", "sari dewi@example.com", "s" * 30 + "@example.com"])
 def test_link_enable_refuses_the_same_billing_emails(client, demo_merchant, email):
     from tests.support import linking
