@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from payments import clock
+from payments import clock, textcheck
 from payments.models import Cancellation, Merchant, Transaction
 from payments.nicepay.cart import cart_count, cart_item
 from payments.services.registration import RegistrationData
@@ -99,6 +99,10 @@ def parse_cart(raw: Any, *, goods_name: str, amount: int) -> tuple[CartItem, ...
         data = json.loads(raw, parse_float=Decimal) if isinstance(raw, str) else raw
     except (ValueError, RecursionError):
         raise field_format("additionalInfo.cartData", "is not valid JSON")
+    try:  # JSON inside a string: the body's text check never saw these values (a NUL, a surrogate)
+        textcheck.check_tree(data, "cartData")
+    except textcheck.BadText as exc:
+        raise field_format("additionalInfo.cartData", exc.message)
     items = data.get("item") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise field_format("additionalInfo.cartData", 'must be {"count": n, "item": [...]} with items')
