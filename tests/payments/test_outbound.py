@@ -9,6 +9,7 @@ import http.server
 import ipaddress
 import socket
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
@@ -243,3 +244,56 @@ def test_a_kept_connection_keeps_no_cookie(production, dns, merchant):
         deliver(merchant, f"http://shop.rebind.test:{port}/notify")
     assert merchant_server.peers[0] == merchant_server.peers[1]  # the same session and connection
     assert merchant_server.cookies == [None, None]
+
+
+@contextmanager
+def trickler(what: bytes):
+    """A 'merchant' on 127.0.0.2 that answers `what`, then one byte every 0.3 s for a minute: every
+    single read gets a byte well within the read timeout, so only a deadline on the whole answer
+    ends it."""
+    listener = socket.create_server((str(PUBLIC_STAND_IN), 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(what)
+            for _ in range(200):
+                if stop.wait(0.3):
+                    break
+                try:
+                    conn.sendall(b"x" if what.endswith(b"\r\n\r\n") else b"X-Slow: 1\r\n")
+                except OSError:
+                    break
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        b"HTTP/1.1 200 OK\r\n",  # the headers trickle in
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",  # the body trickles in
+    ],
+)
+def test_a_trickling_answer_does_not_hold_the_worker_past_the_timeout(production, dns, merchant, what):
+    """NOTIFICATION_TIMEOUT is 2 s here and the row's lease 2 x 2 + 5 s: a merchant that sends a
+    byte now and then must not keep the worker (and hold the row past its lease, so that the sweep
+    posts it again beside us)."""
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    with trickler(what) as port:
+        t0 = time.monotonic()
+        note = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+        took = time.monotonic() - t0
+    assert took < 2 * 2 + 1, took  # connect and answer within their two timeouts, then cut
+    attempt = note.attempt_log.get()
+    assert attempt.finished_at is not None
+    if attempt.http_status is None:
+        assert attempt.error == "ReadTimeout" and note.state == "failed"
