@@ -192,6 +192,29 @@ def test_a_return_in_danas_closing_hour_waits_for_the_hour_to_end_then_is_made(
     assert late_payments.late_payments_return_due() == []
 
 
+def test_a_closing_hour_that_begins_between_the_check_and_the_call_still_postpones(
+    dana, sandbox_server, receiver, merchant, sent, monkeypatch
+):
+    """The run checks DANA's hours at 23:59:59.999 and the adapter, before sending, at 00:00:00.001:
+    its refusal carries retry_at and nothing was sent, so the return waits for the hour to end. It
+    was treated as a refusal for good (review, failed row) because the call had 'started'."""
+    txn = paid_late(dana, sandbox_server, receiver, merchant)
+    now = datetime.now(UTC).astimezone(JAKARTA)
+    monkeypatch.setenv("DANA_CANCEL_CLOSED_HOURS", f"{now.hour}")
+    get_adapter.cache_clear()
+    # The run's own clock still reads the hour before (the adapter reads the real one).
+    earlier = type("Clock", (), {"now": staticmethod(lambda: timezone.now() - timedelta(hours=1))})
+    monkeypatch.setattr(late_payments, "timezone", earlier)
+    assert late_payments.transaction_return_late_payment(transaction_id=txn.pk) is None
+    assert not Cancellation.objects.filter(transaction=txn).exists()
+    claim = PartnerCall.objects.get(key=late_return_key(txn.pk))
+    assert claim.done_at is None
+    assert claim.lease_until == now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    txn.refresh_from_db()
+    assert (txn.needs_review, txn.cancelled_amount) == (False, 0)
+    assert dana_order(txn).state == "00"  # nothing was asked of DANA
+
+
 def test_danas_closing_hour_names_when_cancels_reopen():
     from providers.dana.adapter import _reopens
 
