@@ -70,13 +70,13 @@ def transaction_return_late_payment(*, transaction_id: int) -> Cancellation | No
     txn = row.transaction
     adapter = registry.get_adapter(txn.mitra_cd)
     req = _request(txn, row, _paid_at(claim))
-    sent = False
     try:
         adapter.check_cancel(req, now=timezone.now())
-        sent = True
         result = adapter.cancel(req)
     except (CancelNotAllowed, PartnerDeclined) as exc:
-        retry_at = None if sent else getattr(exc, "retry_at", None)
+        # retry_at comes only from a rule checked before anything is sent (CancelNotAllowed), also
+        # when the adapter's cancel() checks it again and the hour closed in between.
+        retry_at = getattr(exc, "retry_at", None)
         if retry_at is not None:
             _postpone(claim, row, retry_at, exc.message)
             return None
