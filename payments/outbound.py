@@ -14,6 +14,11 @@ a new connection there, or is refused. A connection idle for more than KEEP_ALIV
 reused (servers close idle ones, gunicorn after 2 s, and a POST sent as they do would fail).
 Cookies are never kept between POSTs.
 
+A socket timeout bounds each read, not the answer: a merchant sending a byte now and then would
+hold the worker for as long as it likes (and past the row's lease, so the sweep would post it
+again). Each POST therefore has a deadline of connect + read timeout for connecting, the answer
+and what the caller reads of it; at the deadline its socket is shut down (one watchdog thread).
+
 The POST goes through urllib3 (what requests itself sends with) straight away: requests' own
 preparation of each request (merging session settings, cookies, hooks) cost more CPU than the
 rest of the POST. Its headers, URL quoting, certificate bundle and exceptions stay requests'."""
@@ -21,7 +26,10 @@ rest of the POST. Its headers, URL quoting, certificate bundle and exceptions st
 from __future__ import annotations
 
 import functools
+import heapq
 import ipaddress
+import itertools
+import os
 import socket
 import threading
 import time
@@ -34,6 +42,7 @@ import requests
 import urllib3
 from django.conf import settings
 from urllib3 import HTTPHeaderDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ClosedPoolError,
     ConnectTimeoutError,
@@ -134,11 +143,85 @@ BASE_HEADERS = {k: v for k, v in requests.utils.default_headers().items() if k !
 NO_RETRY = Retry(0, read=False)  # what requests' HTTPAdapter(max_retries=0) gives urllib3
 
 
+class _Deadline:
+    """One POST's connections, shut down by the watchdog if it is still running at its deadline."""
+
+    __slots__ = ("conns", "done", "fired", "lock")
+
+    def __init__(self) -> None:
+        self.conns: list[HTTPConnection] = []
+        self.done = self.fired = False
+        self.lock = threading.Lock()
+
+    def cut(self) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.fired = True
+            for conn in self.conns:
+                sock = conn.sock
+                if sock is not None:
+                    try:  # socket's own shutdown: a blocked read (TLS too) returns at once
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done = True
+
+
+class _Watchdog:
+    """One daemon thread per process that cuts the POSTs whose deadline passed (a thread per POST
+    would cost more CPU than the POST)."""
+
+    def __init__(self) -> None:
+        self.cv = threading.Condition()
+        self.heap: list[tuple[float, int, _Deadline]] = []
+        self.order = itertools.count()
+        self.pid = 0
+
+    def arm(self, seconds: float) -> _Deadline:
+        deadline, at = _Deadline(), time.monotonic() + seconds
+        with self.cv:
+            if self.pid != os.getpid():  # first use, or a forked worker (threads do not survive fork)
+                self.pid, self.heap = os.getpid(), []
+                threading.Thread(target=self.run, name="outbound-deadline", daemon=True).start()
+            heapq.heappush(self.heap, (at, next(self.order), deadline))
+            if self.heap[0][2] is deadline:
+                self.cv.notify()
+        return deadline
+
+    def run(self) -> None:
+        while True:
+            with self.cv:
+                while not self.heap or self.heap[0][0] > time.monotonic():
+                    self.cv.wait(self.heap[0][0] - time.monotonic() if self.heap else None)
+                _, _, deadline = heapq.heappop(self.heap)
+            deadline.cut()
+
+
+_watchdog = _Watchdog()
+_in_flight = threading.local()  # this thread's POST deadline, for the connection it sends on
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        _in_flight.deadline.conns.append(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        _in_flight.deadline.conns.append(self)
+        super().request(*args, **kwargs)
+
+
 def _pinned_pool(scheme: str, host: str, port: int, ip: IPAddress) -> urllib3.HTTPConnectionPool:
     """A connection pool to `ip`, whatever `host` resolves to by then. For https, the host name
     goes in SNI and the certificate must be valid for it, against requests' CA bundle (certifi)."""
     if scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        pool = urllib3.HTTPSConnectionPool(
             str(ip),
             port,
             maxsize=1,
@@ -148,7 +231,11 @@ def _pinned_pool(scheme: str, host: str, port: int, ip: IPAddress) -> urllib3.HT
             cert_reqs="CERT_REQUIRED",
             ca_certs=requests.utils.DEFAULT_CA_BUNDLE_PATH,
         )
-    return urllib3.HTTPConnectionPool(str(ip), port, maxsize=1, retries=NO_RETRY)
+        pool.ConnectionCls = _WatchedHTTPSConnection
+        return pool
+    pool = urllib3.HTTPConnectionPool(str(ip), port, maxsize=1, retries=NO_RETRY)
+    pool.ConnectionCls = _WatchedHTTPConnection
+    return pool
 
 
 KEEP_ALIVE_SECONDS = 1.0
@@ -215,8 +302,10 @@ def post(
 
     Raises DestinationRefused when the host resolves to a refused address (unless
     NOTIFICATION_ALLOW_PRIVATE_URLS, the sandbox), and what requests would raise otherwise
-    (ConnectionError, ConnectTimeout, ReadTimeout, SSLError, InvalidURL...). Reading the answer
-    raises urllib3's own errors (e.g. ReadTimeoutError)."""
+    (ConnectionError, ConnectTimeout, ReadTimeout, SSLError, InvalidURL...); ReadTimeout too when
+    no whole status and headers came within 2 x `timeout` seconds of the start. Reading the answer
+    raises urllib3's own errors (e.g. ReadTimeoutError, or ProtocolError when that deadline cuts
+    it short)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise requests.exceptions.InvalidURL("only http and https URLs with a host")
@@ -233,6 +322,7 @@ def post(
         sent[name] = value  # replaces a base header whatever its case
     sent["Host"], sent["Content-Length"] = host_header, str(len(data))
     pool, last_used = _pool_for(parts.scheme, parts.hostname, port, addresses[0])
+    deadline = _in_flight.deadline = _watchdog.arm(2 * timeout)
     try:
         response = pool.urlopen(
             "POST",
@@ -247,14 +337,21 @@ def post(
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
         )
     except Exception as exc:
+        deadline.finish()
         last_used[0] = time.monotonic()
-        error = _as_requests_error(exc)
+        error = requests.ReadTimeout(exc) if deadline.fired else _as_requests_error(exc)
         if error is exc:
             raise
         raise error from exc
+    if deadline.fired:  # cut while the headers trickled in: what arrived is not the answer
+        deadline.finish()
+        response.close()
+        response.release_conn()
+        raise requests.ReadTimeout(f"no whole answer within {2 * timeout:g} s")
     try:
         yield response
     finally:
+        deadline.finish()
         # As requests' Response.close(): a connection whose answer was not read whole is closed.
         response.close()
         response.release_conn()
