@@ -176,16 +176,21 @@ class _Watchdog:
     would cost more CPU than the POST)."""
 
     def __init__(self) -> None:
+        self.order = itertools.count()
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh state: at start, and in a forked child (a worker process), which inherits neither
+        the thread nor a usable lock."""
         self.cv = threading.Condition()
         self.heap: list[tuple[float, int, _Deadline]] = []
-        self.order = itertools.count()
-        self.pid = 0
+        self.started = False
 
     def arm(self, seconds: float) -> _Deadline:
         deadline, at = _Deadline(), time.monotonic() + seconds
         with self.cv:
-            if self.pid != os.getpid():  # first use, or a forked worker (threads do not survive fork)
-                self.pid, self.heap = os.getpid(), []
+            if not self.started:
+                self.started = True
                 threading.Thread(target=self.run, name="outbound-deadline", daemon=True).start()
             heapq.heappush(self.heap, (at, next(self.order), deadline))
             if self.heap[0][2] is deadline:
@@ -202,6 +207,7 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+os.register_at_fork(after_in_child=_watchdog.reset)
 _in_flight = threading.local()  # this thread's POST deadline, for the connection it sends on
 
 
