@@ -297,3 +297,93 @@ def test_a_trickling_answer_does_not_hold_the_worker_past_the_timeout(production
     assert attempt.finished_at is not None
     if attempt.http_status is None:
         assert attempt.error == "ReadTimeout" and note.state == "failed"
+
+
+def self_signed(directory) -> str:  # noqa: ANN001
+    """A certificate and key (one PEM file) for shop.rebind.test and 127.0.0.2, signed by itself."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.rebind.test")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("shop.rebind.test"), x509.IPAddress(PUBLIC_STAND_IN)]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / "shop.pem"
+    path.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(path)
+
+
+@contextmanager
+def tls_merchant(pem: str):
+    """An https 'merchant' on 127.0.0.2 with that certificate; records the SNI of each request."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    names: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)  # noqa: ARG005
+    hits: list[bytes] = []
+    listener = socket.create_server((str(PUBLIC_STAND_IN), 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                raw, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(raw, server_side=True) as conn:
+                    request = conn.recv(65536)
+                    if request:  # b"": the client refused the certificate after the handshake
+                        hits.append(request)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK")
+            except (OSError, ssl.SSLError):
+                raw.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1], hits, names
+    finally:
+        listener.close()
+
+
+def test_https_verifies_the_certificate_against_the_host_name(
+    production, dns, merchant, tmp_path, monkeypatch
+):
+    """A self-signed certificate fails (SSLError in the log, nothing posted); one the CA bundle
+    trusts passes, with the URL's name in SNI although the connection goes to the checked address;
+    and a trusted certificate for another name fails."""
+    script, _ = dns
+    for name in ("shop.rebind.test", "other.rebind.test"):
+        script[name] = [str(PUBLIC_STAND_IN)]
+    pem = self_signed(tmp_path)
+    with tls_merchant(pem) as (port, hits, names):
+        untrusted = deliver(merchant, f"https://shop.rebind.test:{port}/notify")
+        assert untrusted.attempt_log.get().error == "SSLError" and hits == []
+        outbound._kept.pools = None  # pools keep the bundle they were made with
+        monkeypatch.setattr(requests.utils, "DEFAULT_CA_BUNDLE_PATH", pem)
+        trusted = deliver(merchant, f"https://shop.rebind.test:{port}/notify")
+        assert trusted.state == "delivered" and len(hits) == 1 and names[-1] == "shop.rebind.test"
+        wrong_name = deliver(merchant, f"https://other.rebind.test:{port}/notify")
+        assert wrong_name.attempt_log.get().error == "SSLError" and len(hits) == 1
