@@ -387,3 +387,14 @@ def test_https_verifies_the_certificate_against_the_host_name(
         assert trusted.state == "delivered" and len(hits) == 1 and names[-1] == "shop.rebind.test"
         wrong_name = deliver(merchant, f"https://other.rebind.test:{port}/notify")
         assert wrong_name.attempt_log.get().error == "SSLError" and len(hits) == 1
+
+
+def test_no_proxy_from_the_environment_is_used(production, dns, merchant, monkeypatch):
+    """A proxy would resolve the name again (past the check); the environment's is never used."""
+    script, _ = dns
+    script["shop.rebind.test"] = [str(PUBLIC_STAND_IN)]
+    with servers() as (port, merchant_server, internal):
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+        note = deliver(merchant, f"http://shop.rebind.test:{port}/notify")
+    assert note.state == "delivered" and len(merchant_server.hits) == 1 and internal.hits == []
