@@ -171,6 +171,9 @@ class _Deadline:
             self.done = True
 
 
+WATCHDOG_TICK = 0.25  # seconds: how late past its deadline a POST may be cut
+
+
 class _Watchdog:
     """One daemon thread per process that cuts the POSTs whose deadline passed (a thread per POST
     would cost more CPU than the POST)."""
@@ -193,17 +196,19 @@ class _Watchdog:
                 self.started = True
                 threading.Thread(target=self.run, name="outbound-deadline", daemon=True).start()
             heapq.heappush(self.heap, (at, next(self.order), deadline))
-            if self.heap[0][2] is deadline:
-                self.cv.notify()
         return deadline
 
     def run(self) -> None:
+        # Wakes every WATCHDOG_TICK seconds, not at each deadline: at hundreds of POSTs a second,
+        # almost all finished long before theirs, a wake-up per POST would cost the worker CPU.
         while True:
+            time.sleep(WATCHDOG_TICK)
+            now, due = time.monotonic(), []
             with self.cv:
-                while not self.heap or self.heap[0][0] > time.monotonic():
-                    self.cv.wait(self.heap[0][0] - time.monotonic() if self.heap else None)
-                _, _, deadline = heapq.heappop(self.heap)
-            deadline.cut()
+                while self.heap and self.heap[0][0] <= now:
+                    due.append(heapq.heappop(self.heap)[2])
+            for deadline in due:
+                deadline.cut()
 
 
 _watchdog = _Watchdog()
