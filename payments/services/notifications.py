@@ -289,22 +289,30 @@ def _attempt_begin(note: Notification, started: datetime, sent: Sent) -> int:
 SETTLED_FIELDS = ["state", "delivered_at", "next_attempt_at", "lease_until"]
 
 
-@transaction.atomic
 def _attempt_settle(
     pk: int, attempt_id: int, duration: int, status_code: int | None, excerpt: str, error: str, ok: bool
 ) -> Notification:
     """Settle the attempt with the merchant's answer, and the notification with it: delivered,
-    or the next attempt scheduled (handed to Celery with that ETA), or dead. Writes only the
-    columns that change (never the payload). A delivery takes the row's lock with its UPDATE
-    (nothing to read first: the outcome does not depend on the row), on PostgreSQL in two
-    statements (outbox_statements.py); a failure reads the attempt count under the lock."""
+    or the next attempt scheduled (handed to Celery with that ETA), or dead, in one DB
+    transaction. Writes only the columns that change (never the payload). A delivery takes the
+    row's lock with its UPDATE (nothing to read first: the outcome does not depend on the row),
+    on PostgreSQL in one round trip (outbox_statements.py); a failure reads the attempt count
+    under the lock."""
     now = timezone.now()
     if ok and connection.vendor == "postgresql":
         answer = (duration, status_code, excerpt[:2000], error)
         note, following = outbox_statements.settle_delivered(pk, attempt_id, now, answer=answer)
-        if following:
+        if following:  # committed already, unless a caller's DB transaction is open
             transaction.on_commit(lambda: _enqueue(following))
         return note
+    with transaction.atomic():
+        return _attempt_settle_orm(pk, attempt_id, now, (duration, status_code, excerpt, error), ok)
+
+
+def _attempt_settle_orm(
+    pk: int, attempt_id: int, now: datetime, answer: tuple[int, int | None, str, str], ok: bool
+) -> Notification:
+    duration, status_code, excerpt, error = answer
     note = Notification.objects.select_for_update().get(pk=pk)
     note.lease_until = None
     if ok:

@@ -81,3 +81,36 @@ def test_settling_the_last_one_releases_nothing(merchant) -> None:
         )
     assert following is None
     assert Notification.objects.get(pk=only.pk).state == "delivered"
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: autocommit, as in a worker
+def test_settling_is_one_round_trip_that_commits_on_its_own(merchant) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    first = note(merchant, lease_until=timezone.now() + timedelta(seconds=30))
+    parked = note(merchant, first.transaction, 2, next_attempt_at=None)
+    attempt_id = outbox_statements.attempt_record(attempt(first), close_open_as=None)
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as ctx:
+        _, following = outbox_statements.settle_delivered(first.pk, attempt_id, now, answer=(7, 200, "", ""))
+    assert len(ctx.captured_queries) == 1  # no BEGIN, no COMMIT of its own: one query
+    assert following == parked.pk
+    assert not connection.in_atomic_block and connection.get_autocommit()  # nothing left open
+    assert Notification.objects.get(pk=first.pk).state == "delivered"
+    assert NotificationAttempt.objects.get(pk=attempt_id).finished_at == now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_settling_is_all_or_nothing(merchant) -> None:
+    """An error in the second statement (the attempt's finish) undoes the first (delivered)."""
+    from django.db import DataError
+
+    first = note(merchant, lease_until=timezone.now() + timedelta(seconds=30))
+    parked = note(merchant, first.transaction, 2, next_attempt_at=None)
+    attempt_id = outbox_statements.attempt_record(attempt(first), close_open_as=None)
+    with pytest.raises(DataError):  # duration_ms out of the column's range
+        outbox_statements.settle_delivered(first.pk, attempt_id, timezone.now(), answer=(2**40, 200, "", ""))
+    first.refresh_from_db()
+    assert (first.state, first.delivered_at) == ("pending", None)
+    assert NotificationAttempt.objects.get(pk=attempt_id).finished_at is None
+    assert Notification.objects.get(pk=parked.pk).next_attempt_at is None
