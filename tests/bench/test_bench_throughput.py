@@ -38,7 +38,7 @@ from django.utils import timezone
 from payloan_site.celery import app
 from payments.models import Notification, Transaction
 from payments.services.notifications import notification_format
-from tests.support import flows
+from tests.support import cpu, flows
 from tests.support.load import dana_notification_delay, ovo_pushes_pending
 from tests.support.stack import Stack, database_url, free_port
 
@@ -60,6 +60,31 @@ class Run:
     p50_ms: float
     p99_ms: float
     requests: int
+    cpu: cpu.Split | None = None  # CPU per process group over this run (side_by_side sets it)
+
+
+def http_groups(stack: Stack) -> dict:
+    """Who spends CPU on an HTTP run: the web server (gunicorn and its workers), the database
+    (every PostgreSQL process), Redis, and wrk (a finished child of this process)."""
+    web = stack.procs["web"].pid
+    return {
+        "web": lambda: cpu.tree_cpu(web),
+        "database": lambda: cpu.command_cpu("postgres"),
+        "Redis": lambda: cpu.command_cpu("redis-server"),
+        "client": cpu.children_cpu,
+    }
+
+
+def drain_groups(stack: Stack) -> dict:
+    """Who spends CPU while the notifications worker drains its queue: the worker, the database,
+    Redis (the broker), and this process (the merchant's receiver)."""
+    worker = stack.procs["worker-notifications"].pid
+    return {
+        "worker": lambda: cpu.tree_cpu(worker),
+        "database": lambda: cpu.command_cpu("postgres"),
+        "Redis": lambda: cpu.command_cpu("redis-server"),
+        "client": cpu.self_cpu,
+    }
 
 
 @pytest.fixture
@@ -174,14 +199,23 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def side_by_side(base_url: str, ours: tuple[str, callable], floor: tuple[str, callable]) -> tuple[Run, Run]:
-    """Best of ROUNDS for each side, the sides alternating so both see the same machine load."""
+def side_by_side(stack: Stack, ours: tuple[str, callable], floor: tuple[str, callable]) -> tuple[Run, Run]:
+    """Best of ROUNDS for each side, the sides alternating so both see the same machine load; each
+    run also records the CPU each process group spent on it (Run.cpu)."""
     for path, make in (floor, ours):  # warm-up: connections, caches, the JIT of nothing
-        wrk(base_url, path, make(), seconds=2)
+        wrk(stack.base_url, path, make(), seconds=2)
     best: dict[str, Run] = {}
     for _ in range(ROUNDS):
         for path, make in (floor, ours):
-            run = wrk(base_url, path, make())
+            lines, runs = make(), []
+
+            def one(path: str = path, lines: str = lines, runs: list = runs) -> int:
+                runs.append(wrk(stack.base_url, path, lines))
+                return runs[0].requests
+
+            split = cpu.measure(http_groups(stack), one)
+            run = runs[0]
+            run.cpu = split
             if path not in best or run.rps > best[path].rps:
                 best[path] = run
     return best[ours[0]], best[floor[0]]
@@ -193,17 +227,23 @@ def _consumers(stack: Stack, queue: str) -> list[str]:
     return requests.get(f"{stack.base_url}/healthz", timeout=10).json()["queues"][queue]
 
 
-def drain_rate(node: str, enqueue, done, count: int) -> float:  # noqa: ANN001
-    """Messages queued while the worker's consumer is paused, then timed until `done() >= count`."""
+def drain_rate(node: str, enqueue, done, count: int, groups: dict) -> tuple[float, cpu.Split]:  # noqa: ANN001
+    """Messages queued while the worker's consumer is paused, then timed until `done() >= count`;
+    returns the rate and the CPU each of `groups` spent from the consumer's start to the end."""
     assert app.control.cancel_consumer("notifications", destination=[node], reply=True)
     enqueue()
     started = time.perf_counter()
-    assert app.control.add_consumer("notifications", destination=[node], reply=True)
-    deadline = started + 300
-    while done() < count:
-        assert time.perf_counter() < deadline, f"only {done()} of {count} done"
-        time.sleep(0.02)
-    return count / (time.perf_counter() - started)
+
+    def drain() -> int:
+        assert app.control.add_consumer("notifications", destination=[node], reply=True)
+        deadline = started + 300
+        while done() < count:
+            assert time.perf_counter() < deadline, f"only {done()} of {count} done"
+            time.sleep(0.02)
+        return count
+
+    split = cpu.measure(groups, drain)
+    return count / (time.perf_counter() - started), split
 
 
 def paid_transactions(merchant, count: int, url: str) -> list[Transaction]:  # noqa: ANN001
@@ -231,7 +271,8 @@ def paid_transactions(merchant, count: int, url: str) -> list[Transaction]:  # n
     )
 
 
-def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:  # noqa: ANN001
+def notification_rates(stack: Stack, receiver, merchant) -> tuple[tuple, tuple]:  # noqa: ANN001
+    """(rate, CPU split) of the deliveries, then of the no-op tasks, on the same worker and queue."""
     from payments.tasks import notification_send
     from tests.bench.baseline.tasks import noop
 
@@ -256,6 +297,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:
         lambda: [notification_send.apply_async((n.pk,)) for n in notes],
         lambda: len(receiver.received),
         len(notes),
+        drain_groups(stack),
     )
     # The receiver has every post; each worker records its attempt just after the answer.
     deadline = time.monotonic() + 60
@@ -271,6 +313,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:
         lambda: [noop.apply_async((counter,), queue="notifications") for _ in range(len(notes))],
         lambda: int(client.get(counter) or 0),
         len(notes),
+        drain_groups(stack),
     )
     client.delete(counter)
     return delivered, noops
@@ -279,9 +322,10 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[float, float]:
 def test_throughput_side_by_side(bench_stack, receiver, demo_merchant, capsys) -> None:
     base = bench_stack.base_url
     load_before = os.getloadavg()[0]
-    reg, insert = side_by_side(base, (REG, lambda: registrations(receiver.url)), ("/bench/insert", inserts))
-    inq, read = side_by_side(base, (INQ, inquiries), ("/bench/read", reads))
-    delivered, noops = notification_rates(bench_stack, receiver, demo_merchant)
+    stack = bench_stack
+    reg, insert = side_by_side(stack, (REG, lambda: registrations(receiver.url)), ("/bench/insert", inserts))
+    inq, read = side_by_side(stack, (INQ, inquiries), ("/bench/read", reads))
+    (delivered, delivery_cpu), (noops, noop_cpu) = notification_rates(stack, receiver, demo_merchant)
 
     receiver.reset()
     pending = ovo_pushes_pending(base, receiver.url, 30)
@@ -320,4 +364,26 @@ def test_throughput_side_by_side(bench_stack, receiver, demo_merchant, capsys) -
             f" DANA paid -> merchant p50 {statistics.median(delays):.2f} s, max {max(delays):.2f} s;"
             f" pushes on the phone within {max(pending.push_delays):.2f} s of the payment step\n"
         )
+        splits = [
+            ("V2 registration (ESHP)", reg.cpu),
+            ("minimal insert", insert.cpu),
+            ("V2 inquiry", inq.cpu),
+            ("one-row read", read.cpu),
+            ("notification delivery", delivery_cpu),
+            ("no-op task", noop_cpu),
+        ]
+        print(cpu_table(splits))
     assert len(pending.on_phone_at) == 30
+
+
+def cpu_table(splits: list[tuple[str, cpu.Split]]) -> str:
+    """CPU per request (per task for the worker's rows), ms, by process group, in the runs above."""
+    lines = [
+        "CPU per request or task (ms), by process, in the runs above (web = gunicorn for requests, the"
+        " notifications worker for tasks; client = wrk, or the receiver in this process):",
+        f"{'':<24}{'web':>9}{'database':>9}{'Redis':>9}{'client':>9}{'total':>9}",
+    ]
+    for name, split in splits:
+        ms = list(split.per_call_ms().values())  # web or worker, database, Redis, client
+        lines.append(f"{name:<24}" + "".join(f"{v:>9.2f}" for v in ms) + f"{split.total_ms:>9.2f}")
+    return "\n".join(lines) + "\n"
