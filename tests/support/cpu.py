@@ -34,43 +34,51 @@ def _pids() -> Iterator[int]:
     return (int(name) for name in os.listdir("/proc") if name.isdigit())
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds used so far by `root` and its live descendants (e.g. gunicorn and its workers)."""
+Usage = dict[int, float]  # pid -> CPU seconds used so far (one key 0 for a process-wide count)
+
+
+def tree_cpu(root: int) -> Usage:
+    """CPU seconds used so far by `root` and each of its live descendants (gunicorn and its workers)."""
     stats = {pid: s for pid in _pids() if (s := _stat(pid))}
-    members, total, grown = {root}, 0.0, True
+    members, grown = {root}, True
     while grown:
         grown = False
         for pid, (ppid, _) in stats.items():
             if ppid in members and pid not in members:
                 members.add(pid)
                 grown = True
-    for pid in members:
-        total += stats.get(pid, (0, 0.0))[1]
-    return total
+    return {pid: stats[pid][1] for pid in members if pid in stats}
 
 
-def command_cpu(name: str) -> float:
+def command_cpu(name: str) -> Usage:
     """CPU seconds used so far by every live process whose program is `name` (the first word of
     its command line, without directory or a trailing colon: PostgreSQL's backends show as
     "postgres: ...", Redis as ".../redis-server host:port")."""
-    total = 0.0
+    found: Usage = {}
     for pid in _pids():
         words = _cmdline(pid).split(maxsplit=1)
         if words and words[0].rsplit("/", 1)[-1].rstrip(":") == name and (s := _stat(pid)):
-            total += s[1]
-    return total
+            found[pid] = s[1]
+    return found
 
 
-def children_cpu() -> float:
+def children_cpu() -> Usage:
     """CPU seconds of this process's finished children (a load generator run to completion)."""
     t = os.times()
-    return t.children_user + t.children_system
+    return {0: t.children_user + t.children_system}
 
 
-def self_cpu() -> float:
+def self_cpu() -> Usage:
     """CPU seconds of this process (the benchmark itself, and the receiver it runs)."""
     t = os.times()
-    return t.user + t.system
+    return {0: t.user + t.system}
+
+
+def _spent(before: Usage, after: Usage) -> float:
+    """CPU seconds spent between two readings by the processes alive at the second (a process that
+    started meanwhile counts from zero). One that ended meanwhile took its count with it, so it is
+    left out rather than counted negative (a closed database connection, an autovacuum run)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 @dataclass
@@ -88,8 +96,8 @@ class Split:
         return sum(self.per_call_ms().values())
 
 
-def measure(groups: dict[str, Callable[[], float]], run: Callable[[], int]) -> Split:
+def measure(groups: dict[str, Callable[[], Usage]], run: Callable[[], int]) -> Split:
     """Run `run` (which returns how many requests or tasks it did) and the CPU each group used."""
     before = {name: read() for name, read in groups.items()}
     count = run()
-    return Split({name: read() - before[name] for name, read in groups.items()}, count)
+    return Split({name: _spent(before[name], read()) for name, read in groups.items()}, count)
