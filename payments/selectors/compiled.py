@@ -9,7 +9,7 @@ parameters change from call to call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -17,6 +17,17 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
+Converters = Iterable[tuple[int, list[Callable], Any]]  # (column position, converters, column expression)
+
+
+def model_from_row(model: type[M], attnames: list[str], row: Sequence[Any], converters: Converters) -> M:
+    """An instance of `model` as loaded from the database, from a row of the columns `attnames`,
+    each value first converted as the ORM converts a query's results (JSON; dates on SQLite)."""
+    values = list(row)
+    for pos, convert, expression in converters:
+        for converter in convert:
+            values[pos] = converter(values[pos], expression, connection)
+    return model.from_db(connection.alias, attnames, values)
 
 
 class CompiledRead(Generic[M]):
@@ -31,9 +42,9 @@ class CompiledRead(Generic[M]):
     def __init__(self, build: Callable[..., QuerySet[M]], **sample: object) -> None:
         self._build = build
         self._sample = sample
-        self._compiled: WeakKeyDictionary[Any, tuple[str, list[str], list[str], dict]] = WeakKeyDictionary()
+        self._compiled: WeakKeyDictionary[Any, tuple[str, list[str], list[str], list]] = WeakKeyDictionary()
 
-    def _compile(self) -> tuple[str, list[str], list[str], dict]:
+    def _compile(self) -> tuple[str, list[str], list[str], list]:
         queryset = self._build(**self._sample)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
@@ -44,7 +55,8 @@ class CompiledRead(Generic[M]):
         if info is None or info.get("related_klass_infos") or compiler.annotation_col_map:
             raise ValueError("a CompiledRead reads the columns of one model, without joins or annotations")
         columns = [compiler.select[i][0].target.attname for i in info["select_fields"]]
-        converters = compiler.get_converters([s[0] for s in compiler.select])
+        found = compiler.get_converters([s[0] for s in compiler.select])
+        converters = [(pos, convert, expression) for pos, (convert, expression) in found.items()]
         compiled = (sql, names, columns, converters)
         self._compiled[connections[DEFAULT_DB_ALIAS]] = compiled
         return compiled
@@ -58,9 +70,4 @@ class CompiledRead(Generic[M]):
             row = cur.fetchone()
         if row is None:
             return None
-        if converters:  # what the ORM applies to each row (e.g. SQLite's datetimes from text)
-            row = list(row)
-            for pos, (convert, expression) in converters.items():
-                for converter in convert:
-                    row[pos] = converter(row[pos], expression, connection)
-        return model.from_db(connection.alias, columns, row)
+        return model_from_row(model, columns, row, converters)

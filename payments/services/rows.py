@@ -13,6 +13,8 @@ from weakref import WeakKeyDictionary
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
+from payments.selectors.compiled import model_from_row
+
 M = TypeVar("M", bound=Model)
 
 
@@ -50,8 +52,4 @@ def from_row(model: type[M], values: Sequence[Any]) -> M:
     """An instance of `model` (as loaded from the database) from a row of shape(model).columns,
     its values converted as a query through the ORM converts them."""
     found = shape(model)
-    values = list(values)
-    for i, converters, col in found.converters:
-        for convert in converters:
-            values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, found.attnames, values)
+    return model_from_row(model, found.attnames, values, found.converters)
