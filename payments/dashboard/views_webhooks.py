@@ -18,6 +18,7 @@ from payments.models import NotificationAttempt
 from payments.selectors import jobs as job_reads
 from payments.selectors import notifications as hooks
 from payments.services import merchants as merchant_service
+from payments.services.notifications import DESTINATION_REFUSED, INTERRUPTED
 
 from .access import actor, can, member_required
 from .dates import DayField
@@ -43,6 +44,28 @@ class AttemptFilterForm(forms.Form):
         )
 
 
+# What the webhook log says for an attempt without an HTTP answer, in plain words; the recorded
+# name (requests' exception, or our own reason) stays beside it in the attempt's details.
+ERROR_WORDS = {
+    "ConnectionError": "could not connect",
+    "ConnectTimeout": "could not connect in time",
+    "ReadTimeout": "no answer in time",
+    "SSLError": "secure connection failed (certificate or TLS)",
+    "InvalidURL": "the URL is not valid",
+    "InvalidHeader": "a header could not be sent",
+    "ChunkedEncodingError": "the answer was cut off",
+    "ProtocolError": "the connection broke during the answer",
+    "ReadTimeoutError": "no answer in time",
+    DESTINATION_REFUSED: "address not allowed (private or special network)",
+    INTERRUPTED: "interrupted before the answer",
+}
+
+
+def error_words(error: str) -> str:
+    """The plain words for a recorded attempt error (its own text when it has none)."""
+    return ERROR_WORDS.get(error, error) or "no answer"
+
+
 def describe(attempt: NotificationAttempt) -> dict:
     """What the template shows for one attempt."""
     ok = attempt.http_status is not None and 200 <= attempt.http_status < 300
@@ -52,7 +75,7 @@ def describe(attempt: NotificationAttempt) -> dict:
     if in_flight:
         result = "sending"
     else:
-        result = f"HTTP {attempt.http_status}" if attempt.http_status else (attempt.error or "no answer")
+        result = f"HTTP {attempt.http_status}" if attempt.http_status else error_words(attempt.error)
     return {
         "a": attempt,
         "note": note,

@@ -257,7 +257,7 @@ def test_invite_a_developer_who_then_signs_in(stack, page) -> None:
     page.get_by_label("Repeat the password").fill("a-long-password")
     go(page, page.get_by_role("button", name="Create my account"))
     assert page.get_by_test_id("merchant").inner_text().startswith("Team Shop")
-    assert "new.dev@team.test · developer" in page.locator(".dash-logout").inner_text()
+    assert "new.dev@team.test · Developer" in page.locator(".dash-logout").inner_text()
 
 
 def test_notification_url_and_test_notification(stack, receiver, page) -> None:

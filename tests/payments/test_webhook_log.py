@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from payments.models import Notification, NotificationAttempt
 from payments.secrets import mask_secrets
@@ -175,3 +176,42 @@ def test_test_notifications_pause_without_redis(client, receiver, monkeypatch):
     refused = client.post("/dashboard/notifications/test")
     assert refused.status_code == 503 and "paused for a moment" in refused.content.decode()
     assert receiver.received == [] and not Notification.objects.filter(merchant=m).exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        ("ConnectionError", "could not connect"),
+        ("ReadTimeout", "no answer in time"),
+        ("SSLError", "secure connection failed (certificate or TLS)"),
+        ("destination not allowed", "address not allowed (private or special network)"),
+        (
+            "interrupted: the sender stopped before the answer (it may have arrived)",
+            "interrupted before the answer",
+        ),
+        ("SomethingNew", "SomethingNew"),  # a name we have no words for is still shown
+    ],
+)
+def test_an_attempt_without_an_answer_says_why_in_plain_words(client, receiver, error, words):
+    m = MerchantFactory()
+    note = outbox_row(m, receiver.url, txn(m, status="0"))
+    NotificationAttempt.objects.create(
+        notification=note,
+        merchant=m,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        url=receiver.url,
+        error=error,
+    )
+    client.force_login(member(m, "viewer").user)
+    body = client.get("/dashboard/notifications/").content.decode()
+    assert f'data-testid="attempt-result">{escape(words)}</span>' in body
+    assert f"— ({escape(error)})" in body  # the recorded name stays in the details
+
+
+def test_the_role_shows_as_its_label(client):
+    m = MerchantFactory()
+    client.force_login(member(m, "developer").user)
+    for page in ("/dashboard/", "/dashboard/account"):
+        body = client.get(page, follow=True).content.decode()
+        assert "· Developer" in body and "· developer" not in body
