@@ -63,27 +63,17 @@ class Run:
     cpu: cpu.Split | None = None  # CPU per process group over this run (side_by_side sets it)
 
 
-def http_groups(stack: Stack) -> dict:
-    """Who spends CPU on an HTTP run: the web server (gunicorn and its workers), the database
-    (every PostgreSQL process), Redis, and wrk (a finished child of this process)."""
-    web = stack.procs["web"].pid
+def cpu_groups(stack: Stack, server: str, client) -> dict:  # noqa: ANN001
+    """Who spends CPU on a run: the stack's `server` process with its children (gunicorn "web" and
+    its workers, or the notifications worker), every PostgreSQL process, Redis, and the `client`
+    (cpu.children_cpu: wrk, a finished child of this process; cpu.self_cpu: this process, which
+    runs the merchant's receiver)."""
+    root = stack.procs[server].pid
     return {
-        "web": lambda: cpu.tree_cpu(web),
+        "server": lambda: cpu.tree_cpu(root),
         "database": lambda: cpu.command_cpu("postgres"),
         "Redis": lambda: cpu.command_cpu("redis-server"),
-        "client": cpu.children_cpu,
-    }
-
-
-def drain_groups(stack: Stack) -> dict:
-    """Who spends CPU while the notifications worker drains its queue: the worker, the database,
-    Redis (the broker), and this process (the merchant's receiver)."""
-    worker = stack.procs["worker-notifications"].pid
-    return {
-        "worker": lambda: cpu.tree_cpu(worker),
-        "database": lambda: cpu.command_cpu("postgres"),
-        "Redis": lambda: cpu.command_cpu("redis-server"),
-        "client": cpu.self_cpu,
+        "client": client,
     }
 
 
@@ -213,7 +203,7 @@ def side_by_side(stack: Stack, ours: tuple[str, callable], floor: tuple[str, cal
                 runs.append(wrk(stack.base_url, path, lines))
                 return runs[0].requests
 
-            split = cpu.measure(http_groups(stack), one)
+            split = cpu.measure(cpu_groups(stack, "web", cpu.children_cpu), one)
             run = runs[0]
             run.cpu = split
             if path not in best or run.rps > best[path].rps:
@@ -297,7 +287,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[tuple, tuple]:
         lambda: [notification_send.apply_async((n.pk,)) for n in notes],
         lambda: len(receiver.received),
         len(notes),
-        drain_groups(stack),
+        cpu_groups(stack, "worker-notifications", cpu.self_cpu),
     )
     # The receiver has every post; each worker records its attempt just after the answer.
     deadline = time.monotonic() + 60
@@ -313,7 +303,7 @@ def notification_rates(stack: Stack, receiver, merchant) -> tuple[tuple, tuple]:
         lambda: [noop.apply_async((counter,), queue="notifications") for _ in range(len(notes))],
         lambda: int(client.get(counter) or 0),
         len(notes),
-        drain_groups(stack),
+        cpu_groups(stack, "worker-notifications", cpu.self_cpu),
     )
     client.delete(counter)
     return delivered, noops
