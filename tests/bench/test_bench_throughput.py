@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -63,28 +64,25 @@ class Run:
     cpu: cpu.Split | None = None  # CPU per process group over this run (side_by_side sets it)
 
 
+def servers(stack: Stack) -> dict:
+    """The stack's own PostgreSQL server (its backends with it) and Redis, found by the ports of
+    its URLs: other stacks on the machine run servers of the same names."""
+    db, redis_ = (cpu.listener_pid(urlsplit(stack.env[url]).port) for url in ("DATABASE_URL", "REDIS_URL"))
+    return {"database": lambda: cpu.tree_cpu(db), "Redis": lambda: cpu.tree_cpu(redis_)}
+
+
 def http_groups(stack: Stack) -> dict:
-    """Who spends CPU on an HTTP run: the web server (gunicorn and its workers), the database
-    (every PostgreSQL process), Redis, and wrk (a finished child of this process)."""
+    """Who spends CPU on an HTTP run: the web server (gunicorn and its workers), the stack's
+    database and Redis, and wrk (a finished child of this process)."""
     web = stack.procs["web"].pid
-    return {
-        "web": lambda: cpu.tree_cpu(web),
-        "database": lambda: cpu.command_cpu("postgres"),
-        "Redis": lambda: cpu.command_cpu("redis-server"),
-        "client": cpu.children_cpu,
-    }
+    return {"web": lambda: cpu.tree_cpu(web), **servers(stack), "client": cpu.children_cpu}
 
 
 def drain_groups(stack: Stack) -> dict:
-    """Who spends CPU while the notifications worker drains its queue: the worker, the database,
-    Redis (the broker), and this process (the merchant's receiver)."""
+    """Who spends CPU while the notifications worker drains its queue: the worker, the stack's
+    database and Redis (the broker), and this process (the merchant's receiver)."""
     worker = stack.procs["worker-notifications"].pid
-    return {
-        "worker": lambda: cpu.tree_cpu(worker),
-        "database": lambda: cpu.command_cpu("postgres"),
-        "Redis": lambda: cpu.command_cpu("redis-server"),
-        "client": cpu.self_cpu,
-    }
+    return {"worker": lambda: cpu.tree_cpu(worker), **servers(stack), "client": cpu.self_cpu}
 
 
 @pytest.fixture
