@@ -6,6 +6,7 @@ which is steadier than a rate on a shared machine."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -101,10 +102,12 @@ def _spent(before: Usage, after: Usage) -> float:
 
 @dataclass
 class Split:
-    """CPU seconds per process group over one measured run, and how many requests or tasks it did."""
+    """CPU seconds per process group over one measured run, how many requests or tasks it did,
+    and how long the run took (seconds, without the readings around it)."""
 
     seconds: dict[str, float]
     count: int
+    elapsed: float = 0.0
 
     def per_call_ms(self) -> dict[str, float]:
         return {name: s / self.count * 1000 for name, s in self.seconds.items()}
@@ -117,5 +120,7 @@ class Split:
 def measure(groups: dict[str, Callable[[], Usage]], run: Callable[[], int]) -> Split:
     """Run `run` (which returns how many requests or tasks it did) and the CPU each group used."""
     before = {name: read() for name, read in groups.items()}
+    started = time.perf_counter()
     count = run()
-    return Split({name: _spent(before[name], read()) for name, read in groups.items()}, count)
+    elapsed = time.perf_counter() - started
+    return Split({name: _spent(before[name], read()) for name, read in groups.items()}, count, elapsed)
