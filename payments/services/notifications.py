@@ -236,7 +236,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         # Pinned to the address it checked, redirects not followed (payments/outbound.py: SSRF).
         with outbound.post(note.url, data=body, headers=headers, timeout=timeout) as resp:
             status_code = resp.status
-            excerpt = resp.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
+            raw = resp.read(EXCERPT_BYTES, decode_content=True).decode("utf-8", "replace")
+            excerpt = raw.replace("\x00", "\ufffd")  # PostgreSQL refuses NUL in text: the settle would fail
     except outbound.DestinationRefused:
         error = DESTINATION_REFUSED
     except requests.RequestException as exc:

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -65,14 +66,16 @@ class Run:
 
 def cpu_groups(stack: Stack, server: str, client) -> dict:  # noqa: ANN001
     """Who spends CPU on a run: the stack's `server` process with its children (gunicorn "web" and
-    its workers, or the notifications worker), every PostgreSQL process, Redis, and the `client`
-    (cpu.children_cpu: wrk, a finished child of this process; cpu.self_cpu: this process, which
-    runs the merchant's receiver)."""
+    its workers, or the notifications worker), the stack's own PostgreSQL server (its backends
+    with it) and Redis, found by the ports of its URLs (other stacks on the machine run servers of
+    the same names), and the `client` (cpu.children_cpu: wrk, a finished child of this process;
+    cpu.self_cpu: this process, which runs the merchant's receiver)."""
     root = stack.procs[server].pid
+    db, redis_ = (cpu.listener_pid(urlsplit(stack.env[url]).port) for url in ("DATABASE_URL", "REDIS_URL"))
     return {
         "server": lambda: cpu.tree_cpu(root),
-        "database": lambda: cpu.command_cpu("postgres"),
-        "Redis": lambda: cpu.command_cpu("redis-server"),
+        "database": lambda: cpu.tree_cpu(db),
+        "Redis": lambda: cpu.tree_cpu(redis_),
         "client": client,
     }
 
@@ -222,18 +225,17 @@ def drain_rate(node: str, enqueue, done, count: int, groups: dict) -> tuple[floa
     returns the rate and the CPU each of `groups` spent from the consumer's start to the end."""
     assert app.control.cancel_consumer("notifications", destination=[node], reply=True)
     enqueue()
-    started = time.perf_counter()
 
     def drain() -> int:
+        deadline = time.perf_counter() + 300
         assert app.control.add_consumer("notifications", destination=[node], reply=True)
-        deadline = started + 300
         while done() < count:
             assert time.perf_counter() < deadline, f"only {done()} of {count} done"
             time.sleep(0.02)
         return count
 
     split = cpu.measure(groups, drain)
-    return count / (time.perf_counter() - started), split
+    return count / split.elapsed, split  # the drain's own time: the /proc readings are not in it
 
 
 def paid_transactions(merchant, count: int, url: str) -> list[Transaction]:  # noqa: ANN001

@@ -146,3 +146,47 @@ def test_an_attempt_cut_off_by_a_dead_sender_is_closed_as_interrupted(merchant, 
     first, second = done.attempt_log.order_by("id")
     assert first.error.startswith("interrupted") and first.finished_at and first.http_status is None
     assert second.http_status == 200 and done.attempts == 2 and done.state == "delivered"
+
+
+def test_a_park_committed_while_the_delivery_waits_for_the_earlier_row_is_released(merchant, sent):
+    """The other order of the race, forced: notification 2's worker parks it (locking notification
+    1's row) and has not committed when notification 1's delivery is settled; the settle waits for
+    that lock, and once the park commits, its release must see notification 2 parked and make it
+    due (the release reads after the delivered row's lock, not before it)."""
+    txn = make_txn(merchant)
+    first = note_for(txn, 1, lease_until=notifications.timezone.now() + notifications.timedelta(seconds=30))
+    second = note_for(txn, 2)  # due: its own worker has claimed it and finds 1 not delivered
+    sent_ = notifications.Sent(first.url, {}, {})
+    attempt_id = notifications._attempt_begin(first, notifications.timezone.now(), sent_)
+    parked, commit = threading.Event(), threading.Event()
+
+    def park_and_hold() -> bool:
+        with transaction.atomic():
+            out = notifications._park_if_waiting(second)
+            parked.set()
+            assert commit.wait(20)
+        return out
+
+    park_thread, park_out = in_thread(park_and_hold)
+    assert parked.wait(20), park_out
+    settle_thread, settle_out = in_thread(
+        notifications._attempt_settle, first.pk, attempt_id, 5, 200, "OK", "", True
+    )
+    deadline = time.monotonic() + 20
+    with connection.cursor() as cur:  # until the settle waits for notification 1's row lock
+        while time.monotonic() < deadline:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cur.fetchone()[0]:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail(f"the settle never waited for the park's lock: {settle_out}")
+    commit.set()
+    park_thread.join(20)
+    settle_thread.join(20)
+    assert park_out == {"result": True} and "error" not in settle_out, (park_out, settle_out)
+
+    assert settle_out["result"].state == "delivered"
+    after = Notification.objects.get(pk=second.pk)
+    assert after.next_attempt_at is not None, "notification 2 is parked and nobody is left to release it"
+    assert after.pk in sent and after.pk in notifications.notifications_due()

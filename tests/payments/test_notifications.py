@@ -200,3 +200,21 @@ def test_a_retry_after_a_key_rotation_carries_a_token_of_the_new_key(merchant, s
     expected = tokens.notification_token(merchant.imid, txn.txid, txn.amount, "rotated-key-" + "k" * 40)
     assert req.form["merchantToken"] == expected != old_token
     receiver.reset()
+
+
+@pytest.mark.parametrize(("status", "state"), [(200, "delivered"), (500, "failed")])
+def test_an_answer_with_a_nul_byte_is_settled_and_logged(merchant, sent, receiver, status, state):
+    """The merchant's answer is kept as an excerpt; PostgreSQL refuses NUL in text, so a NUL in it
+    must not stop the settle (the row would stay leased, be posted again after every lease and
+    never reach delivered or dead)."""
+    receiver.reset()
+    receiver.status, receiver.reply = status, b"OK\x00\x00tail"
+    txn = make_txn(merchant)
+    note = note_for(txn, url=receiver.url)
+    done = notifications.notification_deliver(notification_id=note.pk)
+    receiver.reset()
+    assert done.state == state
+    attempt = done.attempt_log.get()
+    assert attempt.finished_at and attempt.http_status == status
+    assert attempt.response_excerpt.startswith("OK") and attempt.response_excerpt.endswith("tail")
+    assert "\x00" not in attempt.response_excerpt
