@@ -101,6 +101,10 @@ else:
     # Connections are reused across requests and tasks (a new PostgreSQL connection costs a backend
     # fork, several ms).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # psycopg's client-side binding (Django's default) is kept: a delivered notification settles in
+    # one two-statement query (services/outbox_statements.py), which server-side binding refuses.
+    if DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"):
+        raise ImproperlyConfigured("server_side_binding is not supported (see services/outbox_statements.py)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -126,3 +126,17 @@ def test_an_untrusted_peer_cannot_claim_https(client, settings):
     assert forged.status_code == 301 and forged["Location"].startswith("https://")
     proxied = client.get("/dashboard/login/", HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.9.9.9")
     assert proxied.status_code == 200
+
+
+def test_server_side_binding_is_refused_at_start(db):
+    """A delivered notification settles in one two-statement query, which psycopg's server-side
+    binding refuses: a DATABASE_URL that asks for it stops the process at start, not every
+    delivery later."""
+    from django.db import connection
+
+    env = production_env(connection)
+    env["DATABASE_URL"] += ("&" if "?" in env["DATABASE_URL"] else "?") + "server_side_binding=true"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "server_side_binding is not supported" in result.stderr
