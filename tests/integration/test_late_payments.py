@@ -9,10 +9,11 @@ import re
 
 import pytest
 import requests
+from django.utils import timezone
 
 from payments import customer_access
 from payments.models import AuditLog, Cancellation, Transaction, TransactionEvent
-from payments.services import polling
+from payments.services import polling, reconciliation
 from providers import registry
 from providers.sandbox.models import SandboxOrder
 from tests.hosted.test_redirect_flow import choose
@@ -191,6 +192,26 @@ def test_a_left_shopeepay_attempt_paid_later_is_voided_at_shopeepay(stack, demo_
     assert order.state == "7", order.data  # invalidated: the void gave the money back
 
 
+@pytest.mark.parametrize("told_by", ["return", "reconcile"])
+def test_a_left_linkaja_checkout_paid_later_is_reversed_at_linkaja(
+    stack, demo_merchant, receiver, told_by
+) -> None:
+    reg, reg_b = left_for_dana(stack, receiver, "LINK", 27_000)
+    result = flows.simulated(stack, reg)  # the shopper enters the PIN on LinkAja's page anyway
+    assert result["state"] == "00", result
+    # LinkAja pushes nothing: the gateway asks it when the browser comes back to A's return URL,
+    # or, when the shopper closed the tab instead, when the day is reconciled.
+    if told_by == "return":
+        back = requests.get(result["redirect_url"], allow_redirects=False, timeout=30)
+        assert back.status_code == 302 and f"/pay/{reg['tXid']}/" in back.headers["Location"]
+    else:
+        report = reconciliation.reconcile_day(timezone.localdate())
+        drift = [d for d in report["drift"] if d["txid"] == reg["tXid"]]
+        assert [(d["ours"], d["partner"]) for d in drift] == [("failed", "succeeded")], report["drift"]
+    returned_once(stack, receiver, reg, reg_b, 27_000, told_by)
+    assert partner_order("LINK", reg).state == "04"  # reversed
+
+
 def test_a_left_astrapay_payment_paid_later_is_refunded_at_astrapay(stack, demo_merchant, receiver) -> None:
     astrapay_link(stack, receiver)  # the shopper's AstraPay account, linked to the shop before
     reg, reg_b = left_for_dana(stack, receiver, "ASTR", 41_000, phone="081299990000")
@@ -209,3 +230,27 @@ def test_a_left_pay_later_order_paid_later_is_cancelled_at_the_partner(
     returned_once(stack, receiver, reg, reg_b, 150_000, "partner_callback")
     order = partner_order(mitra_cd, reg)
     assert order.state == refunded, order.data
+
+
+def test_a_late_return_the_partner_never_made_lands_in_review(stack, demo_merchant, receiver) -> None:
+    """ShopeePay loses the void (nothing refunded, then its own 5xx): the return's outcome is
+    unknown until the cancel settle sweep asks ShopeePay, which never made it. Only then, and only
+    that, goes to review, with the reason; A is never marked paid and never notified so."""
+    reg, reg_b = left_for_dana(stack, receiver, "ESHP", 52_000)
+    control = {"tXid": reg["tXid"], "mode": "drop", "seconds": 2}
+    assert requests.post(f"{stack.base_url}/sandbox/refund-control", json=control, timeout=10).ok
+    flows.simulated(stack, reg)
+    row = returned(reg["tXid"], timeout=120)
+    assert (row.state, row.amount) == ("failed", 52_000), row.result_message
+    a = Transaction.objects.get(txid=reg["tXid"])
+    assert (a.status, a.paid_at, a.cancelled_amount, a.needs_review) == ("8", None, 0, True)
+    assert a.review_reason.startswith("paid after the order ended; automatic return failed: ")
+    assert partner_order("ESHP", reg).state == "3"  # still paid at ShopeePay: ops return it
+    assert (
+        AuditLog.objects.filter(
+            target=f"transaction:{reg['tXid']}", action=AuditLog.Action.TRANSACTION_CANCELLED
+        ).count()
+        == 0
+    )
+    assert Transaction.objects.get(txid=reg_b["tXid"]).status == "0"
+    assert all(n.form["status"] != "0" for n in receiver.for_txid(reg["tXid"]))
