@@ -44,9 +44,18 @@ def dana(sandbox_server):  # noqa: ANN001, ANN201
 
 def paid_late(dana, sandbox_server, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
     """An attempt the shopper left (failed here), then paid at DANA; DANA's answer to our poll."""
+    txn = left_at_dana(dana, receiver, merchant, amount)
+    simulate(sandbox_server, txn.txid, "success")
+    answer = dana.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount)
+    assert answer.status is PartnerStatus.SUCCEEDED
+    return apply_partner_result(txn=txn, result=answer, source="poll", idempotency_key="poll:late")
+
+
+def left_at_dana(dana, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
+    """An attempt the shopper left (failed here) while its DANA order is still payable."""
     receiver.reset()
     req, action = start(dana, receiver, amount)
-    txn = make_txn(
+    return make_txn(
         merchant,
         txid=req.order.txid,
         mitra_cd="DANA",
@@ -55,10 +64,6 @@ def paid_late(dana, sandbox_server, receiver, merchant, amount: int = 40_000) ->
         payment_started_at=timezone.now(),
         status=Status.FAILED,
     )
-    simulate(sandbox_server, txn.txid, "success")
-    answer = dana.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount)
-    assert answer.status is PartnerStatus.SUCCEEDED
-    return apply_partner_result(txn=txn, result=answer, source="poll", idempotency_key="poll:late")
 
 
 def dana_order(txn: Transaction) -> SandboxOrder:
@@ -222,21 +227,6 @@ def test_danas_closing_hour_names_when_cancels_reopen():
     assert _reopens(at, (23, 0)) == datetime(2026, 12, 1, 1, 0, tzinfo=JAKARTA)
     assert _reopens(at, (23,)) == datetime(2026, 12, 1, 0, 0, tzinfo=JAKARTA)
     assert _reopens(at, tuple(range(24))) is None
-
-
-def left_at_dana(dana, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
-    """An attempt the shopper left (failed here) while its DANA order is still payable."""
-    receiver.reset()
-    req, action = start(dana, receiver, amount)
-    return make_txn(
-        merchant,
-        txid=req.order.txid,
-        mitra_cd="DANA",
-        amount=amount,
-        partner_ref=action.partner_ref,
-        payment_started_at=timezone.now(),
-        status=Status.FAILED,
-    )
 
 
 def test_the_shoppers_return_asks_the_partner_about_a_left_attempt_and_returns_its_money(
