@@ -1,11 +1,16 @@
-"""Money a partner takes after the shopper left the attempt goes back on its own, on the real stack:
-the hosted checkout's DANA attempt left for ShopeePay, then paid at DANA anyway; a direct OVO push
-cancelled on the waiting page, then approved in the app. The attempt stays failed, the partner's
-order is voided, and the merchant sees the return on the transaction's timeline."""
+"""Money a partner takes after the gateway ended the attempt goes back on its own, on the real stack,
+for every partner: the hosted checkout's attempt left for another method, then paid at the partner
+anyway (DANA, ShopeePay, LinkAja, AstraPay, Kredivo, Indodana, Akulaku); a direct OVO push
+cancelled on the waiting page, then approved in the app; an Akulaku order expired here, then paid
+there. The attempt stays as it ended, the partner's order is voided or refunded, the merchant hears
+of no payment for it and sees the return on the transaction's timeline; only a return the partner
+never made goes to review."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -23,8 +28,10 @@ from tests.integration.test_ovo_flow import simulate as ovo_simulate
 from tests.integration.test_reliability import wait_until
 from tests.support import checkout, flows
 from tests.support.dashboard import member
+from tests.support.paylater_flows import pay as paylater_pay
 
 pytestmark = pytest.mark.integration
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def returned(txid: str, timeout: float = 30) -> Cancellation:
@@ -254,3 +261,31 @@ def test_a_late_return_the_partner_never_made_lands_in_review(stack, demo_mercha
     )
     assert Transaction.objects.get(txid=reg_b["tXid"]).status == "0"
     assert all(n.form["status"] != "0" for n in receiver.for_txid(reg["tXid"]))
+
+
+def test_an_akulaku_order_expired_here_then_paid_at_akulaku_is_refunded(
+    stack, demo_merchant, receiver
+) -> None:
+    """Expired at our side (the merchant's payValidDt/payValidTm) while Akulaku keeps its order
+    open for its own 24 hours; the shopper pays it there afterwards."""
+    valid_until = datetime.now(JAKARTA) + timedelta(seconds=15)
+    reg, _ = paylater_pay(
+        stack,
+        receiver,
+        "AKLP",
+        63_000,
+        payValidDt=valid_until.strftime("%Y%m%d"),
+        payValidTm=valid_until.strftime("%H%M%S"),
+    )
+    assert flows.wait_for_status(stack.base_url, reg, "5", timeout=60)["status"] == "5"  # the sweep
+    assert partner_order("AKLP", reg).state == "1"  # still payable at Akulaku
+
+    flows.simulated(stack, reg)  # Akulaku takes the money and calls back
+    row = returned(reg["tXid"], timeout=60)
+    assert (row.state, row.amount, row.cancel_type) == ("succeeded", 63_000, "1"), row.result_message
+    txn = Transaction.objects.get(txid=reg["tXid"])
+    assert (txn.status, txn.paid_at, txn.cancelled_amount, txn.needs_review) == ("5", None, 63_000, False)
+    assert (TransactionEvent.Kind.REJECTED, "partner_callback") in txn.events.values_list("kind", "source")
+    assert partner_order("AKLP", reg).state == "91"  # refunded
+    synced_again(txn)
+    assert [n.form["status"] for n in flows.notified(receiver, reg, 1)] == ["5"]  # expired, and only that
