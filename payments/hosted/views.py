@@ -16,7 +16,7 @@ from payments.models import Transaction
 from payments.nicepay import responses
 from payments.nicepay.views import with_params
 from payments.services.payment import action_from_dict, transaction_push_ensure
-from payments.services.polling import transaction_sync
+from payments.services.polling import return_worth_asking, transaction_sync_on_return
 from providers import registry
 from providers.base.errors import PartnerError
 from providers.base.types import PushToApp
@@ -45,9 +45,9 @@ def after_payment_url(txn: Transaction) -> str:
 @csrf_exempt  # partners send the browser back by GET or by a form POST from their own domain
 @customer_page
 def payment_return(request: HttpRequest, txn: Transaction) -> HttpResponse:
-    if txn.status_enum.is_open and txn.payment_started_at and _first_return_in_a_while(txn.txid):
+    if return_worth_asking(txn) and _first_return_in_a_while(txn.txid):
         try:  # don't make the customer wait for the partner's notification
-            txn = transaction_sync(transaction_id=txn.pk, source="return")
+            txn = transaction_sync_on_return(transaction_id=txn.pk)
         except PartnerError:
             pass
     if txn.checkout_id is not None or txn.callback_url:

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from payments.models import AuditLog, Transaction
 from payments.selectors.transactions import transactions_due_for_poll
+from payments.status import ended_unpaid
 from providers import registry
 from providers.base.errors import PartnerError, PartnerUnavailable
+from providers.base.types import PartnerStatus
 
 from .audit import Actor, audit_record
 from .settle import apply_partner_result
@@ -61,6 +63,35 @@ def transaction_sync(*, transaction_id: int, source: str = "poll", actor: Actor 
         raise
     _audit_sync(actor, txn, {"outcome": "ok", "from": before, "to": after.status})
     return after
+
+
+def return_worth_asking(txn: Transaction) -> bool:
+    """Whether the shopper's browser, back from the partner's page, is a reason to ask the partner
+    now: the payment reached the partner and is open, or it ended unpaid here (left, expired) while
+    the partner's order could still be paid. A partner that sends no notification (LinkAja) tells
+    of such late money only when asked."""
+    if not txn.payment_started_at:
+        return False
+    return txn.status_enum.is_open or ended_unpaid(txn.status, txn.paid_at)
+
+
+def transaction_sync_on_return(*, transaction_id: int) -> Transaction:
+    """The shopper is back from the partner's page of transaction `transaction_id`: an open payment
+    is synced (source "return"); for one that ended unpaid only the partner's success is applied,
+    which returns the late payment (late_payments.py); any other answer about an ended payment
+    is nothing new. Returns the transaction as it is afterwards. Raises PartnerError."""
+    txn = Transaction.objects.get(pk=transaction_id)
+    if txn.status_enum.is_open:
+        return transaction_sync(transaction_id=transaction_id, source="return")
+    if not return_worth_asking(txn):
+        return txn
+    result = registry.get_adapter(txn.mitra_cd).fetch_status(
+        txid=txn.txid, partner_ref=txn.partner_ref, amount=txn.amount
+    )
+    if result.status is not PartnerStatus.SUCCEEDED:
+        return txn
+    key = f"return:{result.raw_status}:{result.status}"
+    return apply_partner_result(txn=txn, result=result, source="return", idempotency_key=key)
 
 
 def _sync(txn: Transaction, source: str) -> Transaction:

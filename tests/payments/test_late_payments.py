@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from payments.models import AuditLog, Cancellation, PartnerCall, Transaction
-from payments.services import late_payments, queue
+from payments.services import late_payments, polling, queue
 from payments.services.settle import apply_partner_result
 from payments.services.transitions import late_return_key
 from payments.status import Status
@@ -44,9 +44,18 @@ def dana(sandbox_server):  # noqa: ANN001, ANN201
 
 def paid_late(dana, sandbox_server, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
     """An attempt the shopper left (failed here), then paid at DANA; DANA's answer to our poll."""
+    txn = left_at_dana(dana, receiver, merchant, amount)
+    simulate(sandbox_server, txn.txid, "success")
+    answer = dana.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount)
+    assert answer.status is PartnerStatus.SUCCEEDED
+    return apply_partner_result(txn=txn, result=answer, source="poll", idempotency_key="poll:late")
+
+
+def left_at_dana(dana, receiver, merchant, amount: int = 40_000) -> Transaction:  # noqa: ANN001
+    """An attempt the shopper left (failed here) while its DANA order is still payable."""
     receiver.reset()
     req, action = start(dana, receiver, amount)
-    txn = make_txn(
+    return make_txn(
         merchant,
         txid=req.order.txid,
         mitra_cd="DANA",
@@ -55,10 +64,6 @@ def paid_late(dana, sandbox_server, receiver, merchant, amount: int = 40_000) ->
         payment_started_at=timezone.now(),
         status=Status.FAILED,
     )
-    simulate(sandbox_server, txn.txid, "success")
-    answer = dana.fetch_status(txid=txn.txid, partner_ref=txn.partner_ref, amount=amount)
-    assert answer.status is PartnerStatus.SUCCEEDED
-    return apply_partner_result(txn=txn, result=answer, source="poll", idempotency_key="poll:late")
 
 
 def dana_order(txn: Transaction) -> SandboxOrder:
@@ -222,3 +227,37 @@ def test_danas_closing_hour_names_when_cancels_reopen():
     assert _reopens(at, (23, 0)) == datetime(2026, 12, 1, 1, 0, tzinfo=JAKARTA)
     assert _reopens(at, (23,)) == datetime(2026, 12, 1, 0, 0, tzinfo=JAKARTA)
     assert _reopens(at, tuple(range(24))) is None
+
+
+def test_the_shoppers_return_asks_the_partner_about_a_left_attempt_and_returns_its_money(
+    dana, sandbox_server, receiver, merchant, sent
+):
+    """Back from the partner's page of an attempt that ended here: only the partner's success
+    counts (a partner without notifications tells of it only when asked); an order still open or
+    lapsed at the partner is nothing new, and never sends the attempt to review."""
+    txn = left_at_dana(dana, receiver, merchant)
+    assert polling.return_worth_asking(txn)
+    assert polling.transaction_sync_on_return(transaction_id=txn.pk).status == Status.FAILED  # still open
+    simulate(sandbox_server, txn.txid, "expire")
+    after = polling.transaction_sync_on_return(transaction_id=txn.pk)
+    assert (after.status, after.needs_review, sent) == (Status.FAILED, False, [])  # lapsed at DANA too
+
+    paid = left_at_dana(dana, receiver, merchant, 41_000)
+    simulate(sandbox_server, paid.txid, "success")
+    after = polling.transaction_sync_on_return(transaction_id=paid.pk)
+    assert (after.status, after.needs_review, after.paid_at) == (Status.FAILED, False, None)
+    assert sent == [(queue.TRANSACTION_RETURN_LATE_PAYMENT, (paid.pk,))]
+    assert PartnerCall.objects.get(key=late_return_key(paid.pk)).data["source"] == "return"
+    assert late_payments.transaction_return_late_payment(transaction_id=paid.pk).state == "succeeded"
+    assert dana_order(paid).state == "05"
+
+
+def test_a_return_is_no_reason_to_ask_about_an_attempt_never_started_or_already_paid(merchant):
+    assert not polling.return_worth_asking(make_txn(merchant, status=Status.FAILED))
+    started = timezone.now()
+    assert not polling.return_worth_asking(
+        make_txn(merchant, status=Status.PAID, paid_at=started, payment_started_at=started)
+    )
+    assert polling.return_worth_asking(
+        make_txn(merchant, status=Status.PROCESSING, payment_started_at=started)
+    )
