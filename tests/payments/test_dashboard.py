@@ -50,6 +50,16 @@ def test_login_page_and_sign_in(client, two_merchants):
     assert AuditLog.objects.filter(action="member.signed_in", merchant=two_merchants[0]).count() == 1
 
 
+def test_the_site_root_leads_to_the_dashboard(client, two_merchants):
+    """`make run` prints the root address: it leads to the dashboard's sign-in, not to a 404."""
+    root = client.get("/")
+    assert root.status_code == 302 and root["Location"] == "/dashboard/"
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/dashboard/login/"
+    owner = member(two_merchants[0])
+    client.post("/dashboard/login/", {"username": owner.user.username, "password": PASSWORD})
+    assert b"Alpha Shop" in client.get("/", follow=True).content
+
+
 def test_login_is_throttled_per_ip_and_username(client, two_merchants):
     owner = member(two_merchants[0])
     for _ in range(4):
