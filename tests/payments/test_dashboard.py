@@ -434,6 +434,21 @@ def test_overview_numbers(client, two_merchants):
     assert body.count("<svg") == 3 and "Rp 30.000" in body
 
 
+def test_overview_names_the_payments_whose_method_is_not_chosen_yet(client, two_merchants):
+    """A hosted-checkout order has no partner until the shopper picks one: its row and bar say so
+    instead of showing an empty name."""
+    a, _ = two_merchants
+    txn(a, status="0", amount=30_000, paid_at=timezone.now(), mitra_cd="DANA")
+    txn(a, status="9", amount=10_000, mitra_cd="", pay_method="00")
+    login(client, member(a, "viewer"))
+    page = client.get("/dashboard/")
+    assert sorted(p["mitra_cd"] for p in page.context["stats"]["by_partner"]) == ["", "DANA"]
+    body = page.content.decode()
+    assert "<tr><td></td>" not in body
+    assert re.search(r"<tr><td>Method not chosen yet</td><td class=\"num\">1</td>", body)
+    assert "Method not chosen yet: Rp 0, 1 payments" in body  # the chart's bar title
+
+
 def test_overview_range_up_to_a_year_and_bad_ranges_get_a_field_message(client, two_merchants):
     a, _ = two_merchants
     now = timezone.now()
