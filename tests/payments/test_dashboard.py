@@ -60,6 +60,17 @@ def test_the_site_root_leads_to_the_dashboard(client, two_merchants):
     assert b"Alpha Shop" in client.get("/", follow=True).content
 
 
+def test_a_missing_dashboard_page_leads_back_to_the_dashboard_not_to_a_shop(client, two_merchants):
+    """The merchant's team is not shopping: a wrong dashboard or docs address offers the way back to
+    the dashboard (or the docs), not "go back to the shop"."""
+    login(client, member(two_merchants[0], "viewer"))
+    for path, home in (("/dashboard/transactions/NOPE/", "/dashboard/"), ("/docs/nope", "/docs/")):
+        page = client.get(path)
+        body = page.content.decode()
+        assert page.status_code == 404 and "the shop" not in body, body
+        assert re.search(rf'<a class="button[^"]*" href="{home}">', body), body
+
+
 def test_login_is_throttled_per_ip_and_username(client, two_merchants):
     owner = member(two_merchants[0])
     for _ in range(4):
