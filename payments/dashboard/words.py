@@ -169,8 +169,11 @@ def _status_text(event: TransactionEvent, partner: str) -> str:
 def _method_chosen_text(payload: dict) -> str:
     """ "Shopper chose Kredivo (3 months) on the hosted checkout": the note the hosted checkout
     writes when the shopper picks a method (payload: partner mitraCd, tenor in months)."""
-    chosen = plain("partner", str(payload.get("partner") or "")).text or "a method"
-    months = str(payload.get("tenor") or "").lstrip("0")
+    code = str(payload.get("partner") or "")
+    chosen = plain("partner", code).text or "a method"
+    found = registry.find(code)
+    # The merchant may send instmntMon for any order: a plan means something for pay-later only.
+    months = str(payload.get("tenor") or "").lstrip("0") if found and found.is_payloan else ""
     if months == "1":
         chosen += " (pay in 30 days)"
     elif months:

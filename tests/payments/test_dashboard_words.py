@@ -135,6 +135,8 @@ def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(cli
     link = PaymentLink.objects.create(merchant=merchant, code="c0de", amount=600_000, description="Tea")
     payer = payment_links.Payer(name="Budi", email="b@example.com", phone="081234567890")
     ovo = payment_links.payment_link_pay(link=link, payer=payer)
+    Transaction.objects.filter(pk=ovo.pk).update(instalment_months="1")  # as some merchants send it
+    ovo.refresh_from_db()
     checkout_service._apply_choice(ovo, checkout_service.MethodChoice(mitra_cd="OVOE", phone="081234567890"))
     kredivo = payment_links.payment_link_pay(
         link=PaymentLink.objects.create(merchant=merchant, code="c0de2", amount=600_000, description="Tea"),
