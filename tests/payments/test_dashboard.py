@@ -71,6 +71,17 @@ def test_a_missing_dashboard_page_leads_back_to_the_dashboard_not_to_a_shop(clie
         assert re.search(rf'<a class="button[^"]*" href="{home}">', body), body
 
 
+def test_a_wrong_test_payment_field_gets_its_own_message_and_keeps_what_was_typed(client, two_merchants):
+    login(client, member(two_merchants[0], "developer"))
+    page = client.post("/dashboard/sandbox/payment", {"mitra_cd": "ESHP", "amount": "12.5", "phone": "0812"})
+    body = page.content.decode()
+    assert page.status_code == 400
+    assert re.search(r'id="id_amount"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_amount"', body)
+    assert re.search(r'<p class="field-error" role="alert">Enter a whole number.</p>', body), body
+    assert 'value="12.5"' in body and 'value="0812"' in body
+    assert not Transaction.objects.exists()
+
+
 def test_login_is_throttled_per_ip_and_username(client, two_merchants):
     owner = member(two_merchants[0])
     for _ in range(4):
