@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from payments import admin_login, ops_views
 
 urlpatterns = [
+    # The address `make run` prints: people who open it want the dashboard (its sign-in if signed out).
+    path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("admin/login/", admin_login.login_view),  # throttled; the rest of the admin as Django's
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from payloan_site.queues import QUEUES
 from payments.snap import views as snap_views
 
+# Pages for the merchant's team: their errors lead back to these, not to a shop.
+MERCHANT_HOMES = {"/dashboard/": _("Back to the dashboard"), "/docs/": _("Back to the developer guide")}
 MACHINE_PREFIXES = ("/nicepay/", "/api/", "/partners/", "/sandbox/simulate", "/healthz")
 
 
@@ -99,9 +101,11 @@ def error_response(request: HttpRequest, status: int, title: str, message: str) 
         code = {400: "9999", 403: "9999", 404: "9501", 500: "9002"}.get(status, "9999")
         with translation.override("en"):  # machine answers are never translated
             return JsonResponse({"resultCd": code, "resultMsg": str(message)}, status=status)
-    return render(
-        request, "error.html", {"title": title, "message": message, "status": status}, status=status
-    )
+    context = {"title": title, "message": message, "status": status, "home": None}
+    for prefix, label in MERCHANT_HOMES.items():  # the merchant's team, not a shopper: lead them back
+        if request.path.startswith(prefix):
+            context["home"] = {"url": prefix, "label": label}
+    return render(request, "error.html", context, status=status)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -71,7 +71,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     per = "day" if period.days <= charts.DAILY_BARS_UP_TO else "week"
     for figures in (stats["today"], stats["month"], *stats["by_partner"]):
         figures["volume_rp"] = charts.rupiah(figures["volume"])
-    names = registry.display_names()
+    # A hosted-checkout order has no partner until the shopper chooses one.
+    names = {**registry.display_names(), "": "Method not chosen yet"}
     for p in stats["by_partner"]:
         p["name"] = names.get(p["mitra_cd"], p["mitra_cd"])
     return render(

@@ -262,7 +262,8 @@ def team_role(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @member_required()
-def sandbox(request: HttpRequest) -> HttpResponse:
+def sandbox(request: HttpRequest, form: TestPaymentForm | None = None) -> HttpResponse:
+    """The sandbox page; with a refused test payment's `form`, its field messages (HTTP 400)."""
     triggers, creds = sandbox_reference()
     return render(
         request,
@@ -272,11 +273,12 @@ def sandbox(request: HttpRequest) -> HttpResponse:
             "sandbox_on": settings.SANDBOX,
             "triggers": triggers,
             "credentials": creds,
-            "form": TestPaymentForm(),
+            "form": form or TestPaymentForm(),
             "can_pay": can(request.member, "test_payment"),
             "created": request.session.pop("test_payment", None),
             "partner_names": registry.display_names(),
         },
+        status=400 if form is not None else 200,
     )
 
 
@@ -289,9 +291,8 @@ def sandbox_payment(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Test payments are only available in the sandbox.")
         return HttpResponseRedirect("/dashboard/sandbox/")
     form = TestPaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Check the test payment fields.")
-        return HttpResponseRedirect("/dashboard/sandbox/")
+    if not form.is_valid():  # each field says what is wrong, next to what was typed
+        return sandbox(request, form)
     try:
         created = create_test_payment(request.merchant, **form.cleaned_data)
     except ApplicationError as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from payments.models import Cancellation, Job, Notification, PartnerCallback, Transaction, TransactionEvent
+from payments.selectors.checkout import METHOD_CHOSEN
 from payments.services.cancel_options import CancelOption
 from payments.status import Status
 from providers import registry
@@ -165,6 +166,21 @@ def _status_text(event: TransactionEvent, partner: str) -> str:
     return text
 
 
+def _method_chosen_text(payload: dict) -> str:
+    """ "Shopper chose Kredivo (3 months) on the hosted checkout": the note the hosted checkout
+    writes when the shopper picks a method (payload: partner mitraCd, tenor in months)."""
+    code = str(payload.get("partner") or "")
+    chosen = plain("partner", code).text or "a method"
+    found = registry.find(code)
+    # The merchant may send instmntMon for any order: a plan means something for pay-later only.
+    months = str(payload.get("tenor") or "").lstrip("0") if found and found.is_payloan else ""
+    if months == "1":
+        chosen += " (pay in 30 days)"
+    elif months:
+        chosen += f" ({months} months)"
+    return f"Shopper chose {chosen} on the hosted checkout"
+
+
 def timeline(txn: Transaction, partner: str) -> list[Entry]:
     """Each event of the transaction in words, oldest first (uses the prefetched events and
     cancellations)."""
@@ -191,6 +207,8 @@ def timeline(txn: Transaction, partner: str) -> list[Entry]:
         elif e.kind == TransactionEvent.Kind.REVIEW_RESOLVED:
             note = e.payload.get("note", "")
             text = "Review closed by Payloan operations" + (f": {note}" if note else "")
+        elif e.kind == TransactionEvent.Kind.NOTE and e.idempotency_key == METHOD_CHOSEN:
+            text = _method_chosen_text(e.payload)
         else:
             text = str(
                 e.payload.get("push") and f"Push sent to the shopper's {partner} app" or e.get_kind_display()

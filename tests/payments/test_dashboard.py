@@ -50,6 +50,38 @@ def test_login_page_and_sign_in(client, two_merchants):
     assert AuditLog.objects.filter(action="member.signed_in", merchant=two_merchants[0]).count() == 1
 
 
+def test_the_site_root_leads_to_the_dashboard(client, two_merchants):
+    """`make run` prints the root address: it leads to the dashboard's sign-in, not to a 404."""
+    root = client.get("/")
+    assert root.status_code == 302 and root["Location"] == "/dashboard/"
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/dashboard/login/"
+    owner = member(two_merchants[0])
+    client.post("/dashboard/login/", {"username": owner.user.username, "password": PASSWORD})
+    assert b"Alpha Shop" in client.get("/", follow=True).content
+
+
+def test_a_missing_dashboard_page_leads_back_to_the_dashboard_not_to_a_shop(client, two_merchants):
+    """The merchant's team is not shopping: a wrong dashboard or docs address offers the way back to
+    the dashboard (or the docs), not "go back to the shop"."""
+    login(client, member(two_merchants[0], "viewer"))
+    for path, home in (("/dashboard/transactions/NOPE/", "/dashboard/"), ("/docs/nope", "/docs/")):
+        page = client.get(path)
+        body = page.content.decode()
+        assert page.status_code == 404 and "the shop" not in body, body
+        assert re.search(rf'<a class="button[^"]*" href="{home}">', body), body
+
+
+def test_a_wrong_test_payment_field_gets_its_own_message_and_keeps_what_was_typed(client, two_merchants):
+    login(client, member(two_merchants[0], "developer"))
+    page = client.post("/dashboard/sandbox/payment", {"mitra_cd": "ESHP", "amount": "12.5", "phone": "0812"})
+    body = page.content.decode()
+    assert page.status_code == 400
+    assert re.search(r'id="id_amount"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_amount"', body)
+    assert re.search(r'<p class="field-error" role="alert">Enter a whole number.</p>', body), body
+    assert 'value="12.5"' in body and 'value="0812"' in body
+    assert not Transaction.objects.exists()
+
+
 def test_login_is_throttled_per_ip_and_username(client, two_merchants):
     owner = member(two_merchants[0])
     for _ in range(4):
@@ -422,6 +454,21 @@ def test_overview_numbers(client, two_merchants):
     assert [p["mitra_cd"] for p in stats["by_partner"]] == ["DANA"]
     body = page.content.decode()
     assert body.count("<svg") == 3 and "Rp 30.000" in body
+
+
+def test_overview_names_the_payments_whose_method_is_not_chosen_yet(client, two_merchants):
+    """A hosted-checkout order has no partner until the shopper picks one: its row and bar say so
+    instead of showing an empty name."""
+    a, _ = two_merchants
+    txn(a, status="0", amount=30_000, paid_at=timezone.now(), mitra_cd="DANA")
+    txn(a, status="9", amount=10_000, mitra_cd="", pay_method="00")
+    login(client, member(a, "viewer"))
+    page = client.get("/dashboard/")
+    assert sorted(p["mitra_cd"] for p in page.context["stats"]["by_partner"]) == ["", "DANA"]
+    body = page.content.decode()
+    assert "<tr><td></td>" not in body
+    assert re.search(r"<tr><td>Method not chosen yet</td><td class=\"num\">1</td>", body)
+    assert "Method not chosen yet: Rp 0, 1 payments" in body  # the chart's bar title
 
 
 def test_overview_range_up_to_a_year_and_bad_ranges_get_a_field_message(client, two_merchants):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from payments.dashboard import words
 from payments.models import Cancellation, Job, Notification, PartnerCallback, PaymentLink, Transaction
+from payments.services import checkout as checkout_service
 from payments.services import payment_links
 from payments.services.transitions import transaction_apply_status
 from payments.status import Status
@@ -112,3 +113,42 @@ def test_lists_links_and_jobs_show_words_beside_their_codes(client, monkeypatch)
     assert re.search(shown("status", "0"), row) and re.search(shown("partner", "OVOE"), row)
     PaymentLink.objects.filter(pk=link.pk).update(is_active=False)
     assert re.search(shown("link", "disabled"), client.get("/dashboard/links/").content.decode())
+
+
+DELIVERY = {
+    "delivery_name": "Budi",
+    "delivery_phone": "081234567890",
+    "delivery_address": "Jalan Sudirman 1",
+    "delivery_city": "Jakarta",
+    "delivery_state": "DKI Jakarta",
+    "delivery_post_code": "10220",
+    "delivery_country": "Indonesia",
+}
+
+
+def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(client, monkeypatch):
+    """The hosted checkout records the shopper's choice as a note event: the merchant's timeline
+    names the partner (and the pay-later plan), never a bare "Note"."""
+    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
+    merchant = MerchantFactory()
+    client.force_login(member(merchant, "viewer").user)
+    link = PaymentLink.objects.create(merchant=merchant, code="c0de", amount=600_000, description="Tea")
+    payer = payment_links.Payer(name="Budi", email="b@example.com", phone="081234567890")
+    ovo = payment_links.payment_link_pay(link=link, payer=payer)
+    Transaction.objects.filter(pk=ovo.pk).update(instalment_months="1")  # as some merchants send it
+    ovo.refresh_from_db()
+    checkout_service._apply_choice(ovo, checkout_service.MethodChoice(mitra_cd="OVOE", phone="081234567890"))
+    kredivo = payment_links.payment_link_pay(
+        link=PaymentLink.objects.create(merchant=merchant, code="c0de2", amount=600_000, description="Tea"),
+        payer=payer,
+    )
+    checkout_service._apply_choice(
+        kredivo, checkout_service.MethodChoice(mitra_cd="KDVI", tenor="3", delivery=DELIVERY)
+    )
+
+    chosen = {ovo: "Shopper chose OVO on the hosted checkout", kredivo: "Shopper chose Kredivo (3 months)"}
+    for t, said in chosen.items():
+        page = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
+        timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
+        assert said in timeline, timeline
+        assert not re.search(r"</time>\s*Note\s*</li>", timeline), timeline
