@@ -187,6 +187,11 @@ def build_config(cls: type[PartnerAdapter]) -> PartnerConfig:
     sandbox = settings.SANDBOX_PARTNER_BASE_URL or settings.PUBLIC_BASE_URL
     base_url = os.environ.get(f"{prefix}_BASE_URL") or f"{sandbox}/sandbox/{cls.slug}"
     creds = {k: os.environ.get(f"{prefix}_{k.upper()}", v) for k, v in cls.default_credentials.items()}
+    if "page_url" in creds and not creds["page_url"] and not os.environ.get(f"{prefix}_BASE_URL"):
+        # A partner whose shopper page the adapter addresses itself (Akulaku): the built-in
+        # sandbox shows it where shoppers reach every sandbox page, the public address, and not
+        # on the partner API's own server, which only the gateway needs to reach.
+        creds["page_url"] = f"{settings.PUBLIC_BASE_URL}/sandbox/{cls.slug}"
     closed = os.environ.get(f"{prefix}_CANCEL_CLOSED_HOURS")  # comma-separated hours; empty: none
     return PartnerConfig(
         cls.mitra_cd,

@@ -40,7 +40,8 @@ class AkulakuAdapter(PartnerAdapter):
         "app_id": "AKLSBX7001",
         "secret_key": "sbx-akulaku-2f9c41d7e6b84a0c",
         # Akulaku serves its payment page from another host than its API (mall.akulaku.com);
-        # empty = the API base, as in the built-in sandbox. AKULAKU_PAGE_URL sets the page root.
+        # AKULAKU_PAGE_URL sets the page root. Empty: the built-in sandbox's public pages
+        # (registry.build_config), or the API base when AKULAKU_BASE_URL names another server.
         "page_url": "",
     }
     # The server callback is three form fields, ~0.2 KB (providers.md §3.4).

@@ -154,3 +154,29 @@ def test_page_refuses_a_bad_link_and_customer_can_cancel(sandbox_server, callbac
     assert parse_qs(urlparse(resp.headers["Location"]).query)["status"] == ["92"]
     assert callback_event(adapter, callbacks, o).status is S.CANCELLED
     assert t.map_status("92") is S.CANCELLED
+
+
+def test_the_sandbox_page_is_at_the_public_address_not_the_partner_api_server(settings, monkeypatch) -> None:
+    """make run and the test stack run the simulated partners' APIs on a server of their own
+    (SANDBOX_PARTNER_BASE_URL), which only the gateway reaches; shoppers reach sandbox pages at
+    PUBLIC_BASE_URL, as every other partner's. A real Akulaku page root (AKULAKU_PAGE_URL) wins,
+    and a partner API of our choosing (AKULAKU_BASE_URL) keeps its own host for the page."""
+    from providers.akulaku.adapter import AkulakuAdapter
+    from providers.registry import build_config
+
+    settings.PUBLIC_BASE_URL = "https://pay.example.com"
+    settings.SANDBOX_PARTNER_BASE_URL = "http://127.0.0.1:8767"
+    config = build_config(AkulakuAdapter)
+    assert config.base_url == "http://127.0.0.1:8767/sandbox/akulaku"  # the API: gateway only
+    assert config.credentials["page_url"] == "https://pay.example.com/sandbox/akulaku"
+    adapter = AkulakuAdapter(config=config, http=None)
+    action = adapter.start_payment(
+        PaymentRequest(order=order(20_000, mitra="AKLP", base=""), partner_ref="1")
+    )
+    assert action.url.startswith("https://pay.example.com/sandbox/akulaku/v2/openPay.html?")
+
+    monkeypatch.setenv("AKULAKU_PAGE_URL", "https://mall.akulaku.example")
+    assert build_config(AkulakuAdapter).credentials["page_url"] == "https://mall.akulaku.example"
+    monkeypatch.delenv("AKULAKU_PAGE_URL")
+    monkeypatch.setenv("AKULAKU_BASE_URL", "https://openpay.akulaku.example")
+    assert build_config(AkulakuAdapter).credentials["page_url"] == ""  # the API's host, as before
