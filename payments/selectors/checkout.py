@@ -96,8 +96,10 @@ def checkout_untouched(*, txn: Transaction) -> bool:
 
 
 def checkout_failure(*, txn: Transaction) -> dict[str, str]:
-    """Why an attempt ended unpaid: {"kind": declined|cancelled|expired|failed, "detail": partner
-    message or ""}. Read from the status change that ended it."""
+    """Why an attempt ended unpaid: {"kind": declined|cancelled|expired|failed, "detail": the
+    partner's message for a decline (its reason, e.g. a balance too low), else ""}. Read from the
+    status change that ended it. A cancel's or an expiry's partner message is only the status
+    call's own wording ("Confirmed order status. Valid!"), which would confuse the shopper."""
     event = (
         txn.events.filter(to_status=txn.status, kind__in=["status_changed", "status_corrected"])
         .order_by("-id")
@@ -115,7 +117,8 @@ def checkout_failure(*, txn: Transaction) -> dict[str, str]:
         kind = "declined"
     else:
         kind = "failed"
-    return {"kind": kind, "detail": str(payload.get("message") or "")[:200]}
+    detail = str(payload.get("message") or "")[:200] if kind == "declined" else ""
+    return {"kind": kind, "detail": detail}
 
 
 def payment_link_get(*, code: str) -> PaymentLink | None:

@@ -138,3 +138,40 @@ def test_a_new_attempt_refused_when_another_transaction_took_the_reference(merch
     with pytest.raises(err.DuplicateReference) as refused:
         checkout_service.checkout_new_attempt(txn=left)
     assert refused.value.message.endswith(f"held by transaction {holder.txid}, which is init")
+
+
+@pytest.mark.parametrize(
+    ("status", "source", "payload", "kind", "detail"),
+    [
+        (
+            "8",
+            "partner_callback",
+            {"raw_status": "REJECTED", "message": "Insufficient balance"},
+            "declined",
+            "Insufficient balance",
+        ),
+        ("8", "poll", {"raw_status": "cancel", "message": "Confirmed order status. Valid!"}, "cancelled", ""),
+        ("5", "expiry", {"message": "Confirmed order status. Valid!"}, "expired", ""),
+        ("8", "customer", {"reason": "abandoned", "message": "whatever"}, "cancelled", ""),
+    ],
+)
+def test_the_shopper_sees_the_partners_message_only_for_a_decline(
+    merchant, status, source, payload, kind, detail
+):
+    """A decline's partner message is its reason; a cancel's or an expiry's is the status call's
+    own wording, which read "Confirmed order status. Valid!" under "The payment was cancelled"."""
+    from payments.models import TransactionEvent
+    from payments.selectors.checkout import checkout_failure
+    from tests.support.data import make_txn
+
+    txn = make_txn(merchant, status=status)
+    TransactionEvent.objects.create(
+        transaction=txn,
+        kind="status_changed",
+        from_status="9",
+        to_status=status,
+        source=source,
+        idempotency_key="ended",
+        payload=payload,
+    )
+    assert checkout_failure(txn=txn) == {"kind": kind, "detail": detail}
