@@ -67,6 +67,17 @@ class TransactionFilterForm(forms.Form):
         choices=[("", "With or without"), *REFUND_FILTERS.items()],
     )
 
+    def clean(self) -> dict[str, Any]:
+        """A range the wrong way round would match nothing, silently: say so on its second field."""
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "'To' must be on or after 'From'.")
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "'Max amount' must be at least 'Min amount'.")
+        return data
+
 
 class CancelForm(forms.Form):
     cancel_type = forms.ChoiceField(label="Cancel", choices=[("2", "Partial"), ("1", "Full")])

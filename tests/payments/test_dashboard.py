@@ -599,3 +599,27 @@ def test_search_by_identifier_phone_or_email_finds_just_that_row(
         assert [t.txid for t in page.context["page"].rows] == [target.txid], term
     # Another merchant's phone finds nothing here.
     assert client.get("/dashboard/transactions/", {"q": theirs.billing_phone}).context["page"].rows == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"date_from": "2026-11-20", "date_to": "2026-11-10"},
+            "To: &#x27;To&#x27; must be on or after &#x27;From&#x27;.",
+        ),
+        (
+            {"amount_min": "50000", "amount_max": "1000"},
+            "Max amount: &#x27;Max amount&#x27; must be at least",
+        ),
+    ],
+)
+def test_a_range_the_wrong_way_round_says_so_instead_of_an_empty_list(client, params, message):
+    from tests.support.data import make_txn
+
+    m = MerchantFactory()
+    txn = make_txn(m)
+    client.force_login(member(m, "viewer").user)
+    body = client.get("/dashboard/transactions/", params).content.decode()
+    assert "Some filters are not valid and were ignored" in body and message in body
+    assert txn.txid in body  # the list is shown unfiltered, not emptied
