@@ -154,7 +154,8 @@ def notification_url(request: HttpRequest) -> HttpResponse:
 
 
 @member_required()
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: HttpRequest, invite_form: InviteForm | None = None) -> HttpResponse:
+    """The team page; with a refused invitation's `invite_form`, its field messages (HTTP 400)."""
     return render(
         request,
         "dashboard/team.html",
@@ -165,11 +166,12 @@ def team(request: HttpRequest) -> HttpResponse:
             if can(request.member, "team")
             else [],
             "can_manage": can(request.member, "team"),
-            "invite_form": InviteForm(),
+            "invite_form": invite_form or InviteForm(),
             "roles": RoleForm.base_fields["role"].choices,
             "require_two_factor": request.merchant.require_two_factor,
             "me_two_factor": request.member.has_two_factor,
         },
+        status=400 if invite_form is not None else 200,
     )
 
 
@@ -177,10 +179,8 @@ def team(request: HttpRequest) -> HttpResponse:
 @member_required("team")
 def team_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
-    if not form.is_valid():
-        reasons = " ".join(f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
-        messages.error(request, f"Enter a valid e-mail and role. {reasons}")
-        return HttpResponseRedirect("/dashboard/team/")
+    if not form.is_valid():  # each field says what is wrong, next to what was typed
+        return team(request, form)
     try:
         inv, token = merchant_service.invitation_create(
             merchant=request.merchant,
@@ -188,12 +188,13 @@ def team_invite(request: HttpRequest) -> HttpResponse:
             role=form.cleaned_data["role"],
             actor=actor(request),
         )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect("/dashboard/team/")
+    except ApplicationError as exc:  # e.g. already a member: said at the e-mail typed
+        form.add_error("email", exc.message)
+        return team(request, form)
     # The link goes only to the invitee's mailbox (it is the key to the new account).
     accounts.invitation_send(invitation=inv, token=token)
-    messages.success(request, f"Invitation e-mailed to {inv.email} ({inv.role}). It works for 7 days.")
+    role = inv.get_role_display()
+    messages.success(request, f"Invitation e-mailed to {inv.email} ({role}). It works for 7 days.")
     return HttpResponseRedirect("/dashboard/team/")
 
 

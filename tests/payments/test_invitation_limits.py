@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from payments.models import AuditLog, Invitation, MerchantMember
 from payments.services.audit import Actor
@@ -104,3 +105,27 @@ def test_a_removed_member_is_still_welcomed_back(shop, django_user_model):
     former.refresh_from_db()
     assert former.is_active and former.check_password("new-long-password-2")
     assert MerchantMember.objects.get(user=former).merchant == shop
+
+
+def test_a_refused_invitation_keeps_what_was_typed_with_the_message_at_its_field(owner, django_user_model):
+    """Not a redirect to an empty form under a banner: HTTP 400, the message at the e-mail field,
+    the address still in it (a typo is corrected, not typed again)."""
+    django_user_model.objects.create_user(
+        "ops@payloan.test", "ops@payloan.test", "pw-ops-12345", is_staff=True
+    )
+    for email, message in (
+        ("not-an-email", "Enter a valid email address."),
+        ("ops@payloan.test", STAFF_MESSAGE),
+    ):
+        answer = owner.post("/dashboard/team/invite", {"email": email, "role": "developer"})
+        page = answer.content.decode()
+        assert answer.status_code == 400
+        assert f'value="{email}"' in page and 'class="field-error" role="alert">' in page
+        assert escape(message) in page
+        assert '<option value="developer" selected>' in page  # the role chosen, too
+    assert not Invitation.objects.exists()
+
+
+def test_the_invitation_message_names_the_role_in_words(owner, mailoutbox):
+    page = owner.post("/dashboard/team/invite", {"email": "new@shop.test", "role": "developer"}, follow=True)
+    assert "Invitation e-mailed to new@shop.test (Developer)" in page.content.decode()
