@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 
 from payments.models import AuditLog, MerchantMember
@@ -97,5 +97,24 @@ def member_required(capability: str | None = None, *, two_factor_setup: bool = F
             return view(request, *args, **kwargs)
 
         return inner
+
+    return wrap
+
+
+def post_or_back_to(page: str) -> Callable:
+    """For a form's POST address whose refusal answers the form's page there (HTTP 400, messages
+    at the fields): a GET of that address, e.g. the browser reloaded it, goes back to `page`
+    instead of a 405. Other methods still get a 405."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                return HttpResponseRedirect(page)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
 
     return wrap

@@ -18,7 +18,7 @@ from payments.selectors import checkout as sel
 from payments.services import payment_links
 from payments.services.checkout_settings import CheckoutSettingsData, checkout_settings_update
 
-from .access import actor, can, forbidden, member_required
+from .access import actor, can, forbidden, member_required, post_or_back_to
 from .forms_checkout import CheckoutSettingsForm, PaymentLinkForm
 
 SETTINGS_FIELD_OF = {
@@ -50,7 +50,7 @@ def links(request: HttpRequest) -> HttpResponse:
     return _links_page(request, PaymentLinkForm())
 
 
-@require_POST
+@post_or_back_to("/dashboard/links/")
 @member_required("payment_links")
 def link_create(request: HttpRequest) -> HttpResponse:
     form = PaymentLinkForm(request.POST)

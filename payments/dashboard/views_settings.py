@@ -18,7 +18,7 @@ from payments.services import merchants as merchant_service
 from providers import registry
 
 from . import ratelimit
-from .access import actor, can, member_required
+from .access import actor, can, member_required, post_or_back_to
 from .forms import (
     InviteForm,
     NotificationUrlForm,
@@ -175,7 +175,7 @@ def team(request: HttpRequest, invite_form: InviteForm | None = None) -> HttpRes
     )
 
 
-@require_POST
+@post_or_back_to("/dashboard/team/")
 @member_required("team")
 def team_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
@@ -283,7 +283,7 @@ def sandbox(request: HttpRequest, form: TestPaymentForm | None = None) -> HttpRe
     )
 
 
-@require_POST
+@post_or_back_to("/dashboard/sandbox/")
 @member_required("test_payment")
 def sandbox_payment(request: HttpRequest) -> HttpResponse:
     from .testpay import create_test_payment

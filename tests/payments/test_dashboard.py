@@ -623,3 +623,21 @@ def test_a_range_the_wrong_way_round_says_so_instead_of_an_empty_list(client, pa
     body = client.get("/dashboard/transactions/", params).content.decode()
     assert "Some filters are not valid and were ignored" in body and message in body
     assert txn.txid in body  # the list is shown unfiltered, not emptied
+
+
+@pytest.mark.parametrize(
+    ("address", "page"),
+    [
+        ("/dashboard/links/new", "/dashboard/links/"),
+        ("/dashboard/team/invite", "/dashboard/team/"),
+        ("/dashboard/sandbox/payment", "/dashboard/sandbox/"),
+    ],
+)
+def test_reloading_a_refused_forms_address_goes_back_to_its_page(client, address, page):
+    """A refused form is answered at its POST address (HTTP 400, messages at the fields); the
+    browser's reload or a shared address then GETs it: back to the form's page, not a 405."""
+    m = MerchantFactory()
+    client.force_login(member(m, "owner").user)
+    answer = client.get(address)
+    assert answer.status_code == 302 and answer["Location"] == page
+    assert client.put(address).status_code == 405
