@@ -38,6 +38,13 @@ SOURCES = {
     "late_payment": "Payloan (a late payment, returned automatically)",
 }
 
+# Who made a transaction (its REGISTERED event's source), in words.
+CREATED_BY = {
+    "merchant": "Created by your server (registration)",
+    "payment_link": "Created when the shopper opened your payment link",
+    "customer": "New attempt: the shopper tried another method on the hosted checkout",
+}
+
 # A cancel at the partner, in words (the filter of the Refunds list and its badges).
 CANCEL_STATES = {
     Cancellation.State.PENDING: "Pending",
@@ -189,7 +196,7 @@ def timeline(txn: Transaction, partner: str) -> list[Entry]:
     for e in txn.events.all():
         code = e.to_status or ""
         if e.kind == TransactionEvent.Kind.REGISTERED:
-            text = "Created by your server (registration)"
+            text = CREATED_BY.get(e.source, "Created")
         elif e.kind == TransactionEvent.Kind.PAYMENT_STARTED:
             text = f"Shopper sent to {partner}"
         elif e.kind in (TransactionEvent.Kind.STATUS_CHANGED, TransactionEvent.Kind.STATUS_CORRECTED):

@@ -129,6 +129,14 @@ def checkout_register(
         raise reg.duplicate_reference(data.reference_no, reg.reference_holder(merchant, data.reference_no))
 
 
+def _attempt_source(checkout: Checkout, fingerprint: str) -> str:
+    """Who made an attempt: the merchant's request (redirect API), the shopper opening a payment
+    link, or the shopper trying another method (no request of its own: no fingerprint)."""
+    if not fingerprint:
+        return "customer"
+    return "payment_link" if checkout.link_id else "merchant"
+
+
 def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
     """Inside a DB transaction. A Transaction from the checkout's order, no method chosen yet."""
     order = checkout.order
@@ -161,7 +169,7 @@ def _new_attempt(checkout: Checkout, *, fingerprint: str = "") -> Transaction:
         transaction=txn,
         kind=TransactionEvent.Kind.REGISTERED,
         to_status=txn.status,
-        source="merchant" if fingerprint else "customer",
+        source=_attempt_source(checkout, fingerprint),
         idempotency_key="registered",
         payload={"checkout": checkout.pk},
     )

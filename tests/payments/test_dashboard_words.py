@@ -152,3 +152,24 @@ def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(cli
         timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
         assert said in timeline, timeline
         assert not re.search(r"</time>\s*Note\s*</li>", timeline), timeline
+
+
+def test_the_timeline_says_who_made_each_attempt(client, monkeypatch):
+    """Your server's registration, the shopper opening a payment link, or the shopper's new
+    attempt after trying another method: never "Created by your server" for the last two."""
+    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
+    merchant = MerchantFactory()
+    client.force_login(member(merchant, "viewer").user)
+    link = PaymentLink.objects.create(merchant=merchant, code="w0rds", amount=600_000, description="Tea")
+    payer = payment_links.Payer(name="Budi", email="b@example.com", phone="081234567890")
+    first = payment_links.payment_link_pay(link=link, payer=payer)
+    checkout_service.checkout_abandon_attempt(txn=first)
+    second = checkout_service.checkout_new_attempt(txn=first)
+    said = {
+        first: "Created when the shopper opened your payment link",
+        second: "New attempt: the shopper tried another method on the hosted checkout",
+    }
+    for t, text in said.items():
+        page = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
+        timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
+        assert text in timeline and "Created by your server" not in timeline, timeline
