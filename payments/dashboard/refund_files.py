@@ -42,8 +42,8 @@ def refunds_export(*, merchant: Merchant, filters: CancellationFilters, params: 
         t = c.transaction
         writer.writerow(
             [
-                timezone.localtime(c.created_at).isoformat(),
-                timezone.localtime(c.finished_at).isoformat() if c.finished_at else "",
+                timezone.localtime(c.created_at).isoformat(timespec="seconds"),
+                timezone.localtime(c.finished_at).isoformat(timespec="seconds") if c.finished_at else "",
                 t.txid,
                 _safe(t.reference_no),
                 t.mitra_cd,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -79,6 +80,8 @@ def test_refunds_list_filters_exports_and_is_scoped(client):
         "succeeded",
         "25000",
     )
+    # Whole seconds with the UTC offset, as the transactions CSV writes its times.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", mine["createdAt"]), mine
 
 
 def test_partly_refunded_payments_have_a_badge_the_remaining_amount_and_a_filter(client):
