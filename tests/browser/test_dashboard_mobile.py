@@ -86,14 +86,14 @@ NOT_PAGES = {
     "snap-secret-reveal": "post",
     "snap-secret-rotate": "post",
     "snap-public-key": "post",
-    "team-invite": "post",
+    "team-invite": "back",  # a refused form is answered here; a reload goes back to its page
     "team-revoke": "post",
     "team-role": "post",
     "team-remove": "post",
     "team-two-factor": "post",
-    "link-create": "post",
+    "link-create": "back",  # a refused form is answered here; a reload goes back to its page
     "link-active": "post",
-    "sandbox-payment": "post",
+    "sandbox-payment": "back",  # a refused form is answered here; a reload goes back to its page
 }
 SAMPLE = {"txid": "T", "link": 1, "job": 1, "uid": "MQ", "reset_token": "t", "invite_token": "i"}
 
@@ -138,7 +138,9 @@ def test_every_dashboard_url_is_visited_on_a_phone_or_is_no_page() -> None:
 
 @pytest.mark.django_db
 def test_what_is_listed_as_no_page_is_none(client) -> None:
-    """Each URL listed as no page really is none: a GET is refused (405), or answers a file or JSON."""
+    """Each URL listed as no page really is none: a GET is refused (405), goes back to the page of
+    its form (a refused form is answered at its POST address, which a reload then GETs), or
+    answers a file or JSON."""
     merchant = MerchantFactory()
     owner = member(merchant)
     paid = txn(merchant, status="0", paid_at=timezone.now())
@@ -154,6 +156,11 @@ def test_what_is_listed_as_no_page_is_none(client) -> None:
             answer = client.get(reverse(f"dashboard:{url_name}", kwargs=kwargs))
             if kind == "post":
                 assert answer.status_code == 405, url_name
+            elif kind == "back":
+                assert answer.status_code == 302, url_name
+                visited = {_dashboard_name(p.format(**SAMPLE)) for p in SIGNED_IN_PAGES}
+                assert _dashboard_name(answer["Location"]) in visited - {""}, (url_name, answer["Location"])
+                assert client.put(answer.request["PATH_INFO"]).status_code == 405, url_name
             elif kind == "download":
                 assert answer.status_code == 200, url_name
                 assert answer["Content-Disposition"].startswith("attachment"), url_name
