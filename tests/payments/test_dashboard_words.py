@@ -126,30 +126,42 @@ DELIVERY = {
 }
 
 
-def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(client, monkeypatch):
-    """The hosted checkout records the shopper's choice as a note event: the merchant's timeline
-    names the partner (and the pay-later plan), never a bare "Note"."""
+def _signed_in_shop(client, monkeypatch):  # noqa: ANN001, ANN202
+    """A merchant whose viewer is signed in; its notifications are not handed to Celery."""
     monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
     merchant = MerchantFactory()
     client.force_login(member(merchant, "viewer").user)
-    link = PaymentLink.objects.create(merchant=merchant, code="c0de", amount=600_000, description="Tea")
+    return merchant
+
+
+def _link_payment(merchant, code: str) -> Transaction:  # noqa: ANN001
+    """The first attempt of a new payment link of `merchant` (Rp 600.000), opened by a shopper."""
+    link = PaymentLink.objects.create(merchant=merchant, code=code, amount=600_000, description="Tea")
     payer = payment_links.Payer(name="Budi", email="b@example.com", phone="081234567890")
-    ovo = payment_links.payment_link_pay(link=link, payer=payer)
+    return payment_links.payment_link_pay(link=link, payer=payer)
+
+
+def _timeline(client, txn: Transaction) -> str:  # noqa: ANN001
+    page = client.get(f"/dashboard/transactions/{txn.txid}/").content.decode()
+    return re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
+
+
+def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(client, monkeypatch):
+    """The hosted checkout records the shopper's choice as a note event: the merchant's timeline
+    names the partner (and the pay-later plan), never a bare "Note"."""
+    merchant = _signed_in_shop(client, monkeypatch)
+    ovo = _link_payment(merchant, "c0de")
     Transaction.objects.filter(pk=ovo.pk).update(instalment_months="1")  # as some merchants send it
     ovo.refresh_from_db()
     checkout_service._apply_choice(ovo, checkout_service.MethodChoice(mitra_cd="OVOE", phone="081234567890"))
-    kredivo = payment_links.payment_link_pay(
-        link=PaymentLink.objects.create(merchant=merchant, code="c0de2", amount=600_000, description="Tea"),
-        payer=payer,
-    )
+    kredivo = _link_payment(merchant, "c0de2")
     checkout_service._apply_choice(
         kredivo, checkout_service.MethodChoice(mitra_cd="KDVI", tenor="3", delivery=DELIVERY)
     )
 
     chosen = {ovo: "Shopper chose OVO on the hosted checkout", kredivo: "Shopper chose Kredivo (3 months)"}
     for t, said in chosen.items():
-        page = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
-        timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
+        timeline = _timeline(client, t)
         assert said in timeline, timeline
         assert not re.search(r"</time>\s*Note\s*</li>", timeline), timeline
 
@@ -157,12 +169,7 @@ def test_the_timeline_says_which_method_the_shopper_chose_on_the_hosted_page(cli
 def test_the_timeline_says_who_made_each_attempt(client, monkeypatch):
     """Your server's registration, the shopper opening a payment link, or the shopper's new
     attempt after trying another method: never "Created by your server" for the last two."""
-    monkeypatch.setattr("payments.services.notifications._enqueue", lambda pk: None)
-    merchant = MerchantFactory()
-    client.force_login(member(merchant, "viewer").user)
-    link = PaymentLink.objects.create(merchant=merchant, code="w0rds", amount=600_000, description="Tea")
-    payer = payment_links.Payer(name="Budi", email="b@example.com", phone="081234567890")
-    first = payment_links.payment_link_pay(link=link, payer=payer)
+    first = _link_payment(_signed_in_shop(client, monkeypatch), "w0rds")
     checkout_service.checkout_abandon_attempt(txn=first)
     second = checkout_service.checkout_new_attempt(txn=first)
     said = {
@@ -170,6 +177,5 @@ def test_the_timeline_says_who_made_each_attempt(client, monkeypatch):
         second: "New attempt: the shopper tried another method on the hosted checkout",
     }
     for t, text in said.items():
-        page = client.get(f"/dashboard/transactions/{t.txid}/").content.decode()
-        timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S).group(0)
+        timeline = _timeline(client, t)
         assert text in timeline and "Created by your server" not in timeline, timeline
